@@ -1,0 +1,61 @@
+"""``inspect``: what the tool sees in a file (format, encoding, header, mapping, column profile)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .io import Source, read_table, source_info
+from .schema import map_columns
+
+EXAMPLE_CHARS = 60
+
+
+def profile_columns(df: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One dict per column: ``name, field, filled, distinct, examples``.
+
+    ``filled`` is the share of rows with a non-blank value (0..1); ``examples`` are the first
+    three distinct non-blank values, each cut to 60 characters.
+    """
+    out = []
+    n = len(df)
+    for col in df.columns:
+        s = df[col].astype("str")
+        filled = s[s.str.strip() != ""]
+        uniq = filled.drop_duplicates()
+        examples = [v if len(v) <= EXAMPLE_CHARS else v[: EXAMPLE_CHARS - 1] + "…" for v in uniq.head(3)]
+        out.append({
+            "name": str(col),
+            "field": mapping.get(str(col)),
+            "filled": round(len(filled) / n, 4) if n else 0.0,
+            "distinct": int(len(uniq)) if len(uniq) < len(filled) else int(filled.nunique()),
+            "examples": examples,
+        })
+    return out
+
+
+def inspect_table(source: Source, *, sheet: str | int | None = None, encoding: str | None = None,
+                  header_row: int | None = None, delimiter: str | None = None,
+                  overrides: Mapping[str, str] | None = None, with_problems: bool = False) -> Any:
+    """Read ``source`` and describe it. The keys are exactly those of ``crm inspect --json``:
+    ``format, encoding, delimiter, sheet, sheets, header_row, rows, columns``.
+
+    With ``with_problems=True`` returns ``(description, problems)``, where problems are the
+    reader's findings (ragged rows, renamed headers) as dicts with ``row, column, code, message``.
+    """
+    df = read_table(source, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
+    info = source_info(df)
+    mapping = map_columns(df.columns, overrides)
+    desc = {
+        "format": info.format,
+        "encoding": info.encoding,
+        "delimiter": info.delimiter,
+        "sheet": info.sheet,
+        "sheets": info.sheets,
+        "header_row": info.header_row,
+        "rows": int(len(df)),
+        "columns": profile_columns(df, mapping),
+    }
+    return (desc, list(info.problems)) if with_problems else desc

@@ -1,0 +1,938 @@
+"""Reading and writing tables: formats, encodings, stdin/stdout, atomic writes.
+
+``read_table`` returns a DataFrame of text whatever the source: every column is ``str``,
+empty cells are ``""`` (never NaN), and the index holds the row number a person sees in
+Excel (the first data row under a header on row 1 is row 2). What was detected (format,
+encoding, delimiter, sheet, header row, and reader-level problems such as ragged rows) is
+in :func:`source_info`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Union
+
+import pandas as pd
+
+from .errors import InputError, OutputError, UsageError
+
+Source = Union[str, os.PathLike, bytes, IO[bytes]]
+
+TEXT_FORMATS = ("csv", "tsv")
+WRITE_FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl")
+_EXT_FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".xls": "xls", ".ods": "ods", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+}
+#: How many leading records are looked at to find the delimiter and the header row.
+SNIFF_RECORDS = 50
+#: Limits that keep a small hostile workbook from taking the machine.
+MAX_XLSX_UNCOMPRESSED = 1 << 30          # 1 GiB of XML in all
+MAX_XLSX_RATIO = 200                      # ... and no member inflating more than this
+MAX_XLSX_RATIO_FLOOR = 64 << 20           # ratio only checked above 64 MiB inflated
+
+csv.field_size_limit(2**31 - 1)
+
+
+@dataclass
+class SourceInfo:
+    """What ``read_table`` found out about its source."""
+
+    path: str | None = None
+    format: str = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    header_row: int | None = None
+    rows: int = 0
+    #: Reader-level problems: ``{"row", "column", "code", "message"}`` (ragged rows, renamed headers…).
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def __deepcopy__(self, memo: dict) -> SourceInfo:
+        # pandas deep-copies ``attrs`` on most operations: share this object instead.
+        return self
+
+
+def source_info(df: pd.DataFrame) -> SourceInfo | None:
+    """The :class:`SourceInfo` ``read_table`` attached to ``df`` (None for other frames)."""
+    info = df.attrs.get("source")
+    return info if isinstance(info, SourceInfo) else None
+
+
+# --------------------------------------------------------------------------- bytes in
+
+
+def _display_name(source: Source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return "<stdin>" if source is None or not isinstance(source, bytes) else "<bytes>"
+
+
+def _read_bytes(source: Source) -> tuple[bytes, str | None, str]:
+    """Return (data, extension-format or None, display name)."""
+    if isinstance(source, bytes):
+        return source, None, "<bytes>"
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if name == "-":
+            return sys.stdin.buffer.read(), None, "<stdin>"
+        path = Path(name)
+        try:
+            if path.is_dir():
+                raise InputError(f"{name} is a directory, not a file", hint="give a CSV or Excel file")
+            data = path.read_bytes()
+        except InputError:
+            raise
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file", hint="check the path") from None
+        except PermissionError:
+            raise InputError(f"{name}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        return data, _EXT_FORMATS.get(path.suffix.lower()), name
+    try:
+        return source.read(), None, getattr(source, "name", "<stream>")
+    except OSError as exc:
+        raise InputError(f"cannot read input ({exc})") from None
+
+
+_MAGIC = [
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"), (b"\xfd7zXZ", "an xz archive"),
+]
+
+
+def _sniff_format(data: bytes, ext_format: str | None, name: str) -> str:
+    """Decide the format from the content first, the extension second."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return "ods" if ext_format == "ods" or b"opendocument.spreadsheet" in data[:200] else "xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"{name} is {what}, not a table", hint="give a CSV or Excel file")
+    if ext_format in ("xlsx", "xls", "ods") and data:
+        # A text file with a workbook's name: read it as the text it is.
+        return "csv"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
+        raise InputError(f"{name} looks like HTML/XML, not a table", hint="save it as CSV or xlsx")
+    if ext_format in ("json", "jsonl"):
+        return ext_format
+    return ext_format or "csv"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    """UTF-16 without a BOM: ASCII text has a NUL in every other byte."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, encoding: str | None = None, name: str = "input") -> tuple[str, str]:
+    """Decode bytes to text. Returns (text, encoding name as reported)."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"unknown encoding {encoding!r}", hint="e.g. utf-8, gb18030, utf-16") from None
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is not valid {encoding} (byte {exc.start})",
+                             hint="leave out --encoding to detect it") from None
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[3:], "utf-8", name, "utf-8-sig")
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        return _strict(data, "utf-32", name, "utf-32")
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return _strict(data, "utf-16", name, "utf-16")
+    utf16 = _looks_utf16(data)
+    if utf16:
+        return _strict(data, utf16, name, utf16)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1 << 20]).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding), best.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise InputError(f"{name}: cannot tell the text encoding",
+                     hint="name it with --encoding (e.g. gb18030, cp1252)")
+
+
+def _strict(data: bytes, codec: str, name: str, label: str) -> tuple[str, str]:
+    try:
+        return data.decode(codec), label
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} is not valid {label} (byte {exc.start})",
+                         hint="name the encoding with --encoding") from None
+
+
+# --------------------------------------------------------------------------- CSV parsing
+
+_DELIMITERS = (",", ";", "\t", "|", "，")
+
+
+def _split_records(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    out = []
+    try:
+        for rec in reader:
+            out.append(rec)
+            if limit is not None and len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def _head(text: str, lines: int = SNIFF_RECORDS * 4, chars: int = 1 << 20) -> str:
+    pos = 0
+    for _ in range(lines):
+        nxt = text.find("\n", pos, chars)
+        if nxt < 0:
+            return text[:chars]
+        pos = nxt + 1
+    return text[:pos]
+
+
+def sniff_delimiter(text: str, default: str = ",") -> str:
+    """Pick the delimiter giving the most consistent multi-field records in the first lines."""
+    head = _head(text)
+    best, best_score = default, 0.0
+    for delim in _DELIMITERS:
+        if delim not in head:
+            continue
+        widths = [len(r) for r in _split_records(head, delim, SNIFF_RECORDS) if any(c.strip() for c in r)]
+        widths = [w for w in widths if w > 1]
+        if not widths:
+            continue
+        mode = max(set(widths), key=widths.count)
+        score = widths.count(mode) + 0.01 * mode
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _nonempty(row: Sequence[str]) -> int:
+    return sum(1 for c in row if c is not None and str(c).strip())
+
+
+_NUMBERISH = re.compile(r"^[\s+\-¥￥$€]*[\d.,:/\-\s%]+$")
+
+
+def detect_header(rows: Sequence[Sequence[str]]) -> int:
+    """Index (0-based) of the header among the first rows: skip titles, blank rows and notes.
+
+    The header is the first row that fills at least half as many cells as the widest of the
+    first rows (and two or more, unless the table has one column), and is mostly text.
+    """
+    head = list(rows[:SNIFF_RECORDS])
+    counts = [_nonempty(r) for r in head]
+    if not any(counts):
+        return 0
+    widest = max(counts)
+    need = max(2, (widest + 1) // 2) if widest > 1 else 1
+    for i, (row, n) in enumerate(zip(head, counts)):
+        if n < need:
+            continue
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        numeric = sum(1 for c in cells if _NUMBERISH.match(c))
+        if numeric <= len(cells) // 2:
+            return i
+    return next(i for i, n in enumerate(counts) if n >= need)
+
+
+def _unique_headers(raw: Sequence[str], header_row: int | None,
+                    problems: list[dict[str, Any]]) -> list[str]:
+    """Blank headers become ``column_N``; repeated ones get ``_2``, ``_3``… (reported)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for pos, h in enumerate(raw, start=1):
+        name = str(h).strip() if h is not None else ""
+        name = " ".join(name.split())
+        original = name
+        if not name:
+            name = f"column_{pos}"
+        base, k = name, 2
+        while name in seen:
+            name = f"{base}_{k}"
+            k += 1
+        seen.add(name)
+        out.append(name)
+        if name != original:
+            problems.append({"row": header_row, "column": name, "code": "renamed-header",
+                             "message": f"header {original!r} in column {pos} is "
+                                        f"{'blank' if not original else 'repeated'}; named {name!r}"})
+    return out
+
+
+def _frame(header: list[str], records: Sequence[Sequence[str]], rownums: Sequence[int],
+           header_row: int | None, problems: list[dict[str, Any]]) -> pd.DataFrame:
+    """Build the text frame; keep every value of ragged rows (extra cells get new columns)."""
+    width = len(header)
+    widest = max((len(r) for r in records), default=width)
+    columns = list(header)
+    if widest > width:
+        taken = set(columns)
+        for pos in range(width + 1, widest + 1):
+            name = f"column_{pos}"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            columns.append(name)
+    ncols = len(columns)
+    data: list[list[str]] = [[] for _ in range(ncols)]
+    for rec, rownum in zip(records, rownums):
+        n = len(rec)
+        if n != width:
+            problems.append({"row": rownum, "column": None, "code": "ragged-row",
+                             "message": f"row has {n} cells, the header has {width}"
+                                        + ("; extra cells kept in new columns" if n > width else "")})
+        for j in range(ncols):
+            v = rec[j] if j < n else ""
+            data[j].append("" if v is None else v)
+    frame = pd.DataFrame({c: pd.Series(col, dtype="str") for c, col in zip(columns, data)})
+    frame.index = pd.Index(list(rownums), dtype="int64", name="row")
+    return frame
+
+
+def _is_blank(rec: Sequence[str]) -> bool:
+    return not any(c.strip() for c in rec if c)
+
+
+def _parse_csv(text: str, delimiter: str, header_row: int | None,
+               problems: list[dict[str, Any]]) -> tuple[pd.DataFrame, int]:
+    text = text.rstrip("\x1a")  # Ctrl-Z at the end of old DOS exports
+    head_records = _split_records(_head(text), delimiter, SNIFF_RECORDS)
+    if header_row is not None:
+        hidx = header_row - 1
+    else:
+        skip = 1 if head_records and len(head_records[0]) == 1 and head_records[0][0].lower().startswith("sep=") else 0
+        hidx = skip + detect_header(head_records[skip:])
+    fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems)
+    if fast is not None:
+        return fast, hidx + 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    rownums: list[int] = []
+    rownum = 0
+    try:
+        for rec in reader:
+            rownum += 1
+            if rownum <= hidx:
+                continue
+            if header is None:
+                header = rec
+                continue
+            if _is_blank(rec):
+                continue
+            records.append(rec)
+            rownums.append(rownum)
+    except csv.Error as exc:
+        raise InputError(f"cannot parse CSV at row {rownum + 1}: {exc}") from None
+    if header is None:
+        return pd.DataFrame(), hidx + 1
+    names = _unique_headers(header, hidx + 1, problems)
+    return _frame(names, records, rownums, hidx + 1, problems), hidx + 1
+
+
+def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[list[str]],
+                    problems: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """pyarrow's parser for the common, well-formed case; None means use the careful path."""
+    if len(head_records) <= hidx or len(text) < 1 << 16:
+        return None  # small files: the careful path is fast enough
+    if any("\n" in c or "\r" in c for r in head_records[: hidx + 1] for c in r):
+        return None
+    if "\r" in text and "\r\n" not in text:
+        return None  # bare CR line ends
+    if "\x00" in text:
+        return None
+    pos = 0
+    for _ in range(hidx):
+        pos = text.index("\n", pos) + 1
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        bad.append(1)
+        return "skip"
+
+    header = head_records[hidx]
+    names = [f"f{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text[pos:].encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    if bad:
+        return None
+    frame = table.to_pandas()
+    # Record numbers are physical record numbers: any quoted newline would shift them, so
+    # only rows without one map 1:1; check cheaply and fall back when any value has one.
+    for col in frame.columns:
+        if frame[col].str.contains("\n", regex=False).any() or frame[col].str.contains("\r", regex=False).any():
+            return None
+    frame.columns = _unique_headers(header, hidx + 1, problems)
+    frame.index = pd.RangeIndex(hidx + 2, hidx + 2 + len(frame), name="row")
+    blank = pd.Series(True, index=frame.index)
+    for col in frame.columns:
+        blank &= frame[col].str.strip() == ""
+    if blank.any():
+        frame = frame[~blank]
+    frame.index = pd.Index(frame.index.to_numpy(), dtype="int64", name="row")
+    return frame.astype("str")
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise InputError(f"{name} is not a readable workbook (corrupt zip: {exc})") from None
+    with zf:
+        members = zf.infolist()
+        names = {m.filename for m in members}
+        if "xl/workbook.xml" not in names and "content.xml" not in names and \
+                not any(n.endswith("workbook.xml") for n in names):
+            raise InputError(f"{name} is a zip file but not an Excel workbook")
+        total = 0
+        for m in members:
+            total += m.file_size
+            ratio = m.file_size / max(m.compress_size, 1)
+            if total > MAX_XLSX_UNCOMPRESSED or (m.file_size > MAX_XLSX_RATIO_FLOOR and ratio > MAX_XLSX_RATIO):
+                raise InputError(f"{name} inflates to more than this tool will read "
+                                 f"({m.filename}: {m.file_size >> 20} MiB, ratio {ratio:.0f}:1)",
+                                 hint="a zip bomb, or a workbook too large to open safely")
+
+
+def _cell_text(v: Any) -> str:
+    import datetime as dt
+
+    if v is None or v == "":
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return ""
+        if v.is_integer() and abs(v) < 1e17:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, dt.datetime):
+        if v.hour == v.minute == v.second == v.microsecond == 0:
+            return v.strftime("%Y-%m-%d")
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    return str(v)
+
+
+def _sheet_kind(meta: Any) -> str:
+    return str(meta.typ).rpartition(".")[2]
+
+
+def _read_workbook(data: bytes, fmt: str, name: str, sheet: str | int | None,
+                   header_row: int | None, problems: list[dict[str, Any]]) -> tuple[pd.DataFrame, SourceInfo]:
+    import python_calamine as cal
+
+    if fmt in ("xlsx", "ods"):
+        _check_zip(data, name)
+    try:
+        wb = cal.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metas = list(wb.sheets_metadata)
+    except Exception as exc:  # calamine raises several error types for corrupt files
+        raise InputError(f"{name} is not a readable workbook ({_short(exc)})") from None
+    sheets = [{"name": m.name, "hidden": m.visible != cal.SheetVisibleEnum.Visible, "kind": _sheet_kind(m)}
+              for m in metas]
+    try:
+        if sheet is not None:
+            chosen, rows = _pick_named_sheet(wb, metas, sheet, name)
+        else:
+            chosen, rows = _pick_default_sheet(wb, metas, sheets, name)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{name}: cannot read sheet ({_short(exc)})") from None
+    info = SourceInfo(path=name, format=fmt, sheet=chosen, sheets=sheets)
+    text_rows = [[_cell_text(v) for v in r] for r in rows]
+    if not text_rows or not any(_nonempty(r) for r in text_rows):
+        info.header_row = None
+        return pd.DataFrame(), info
+    hidx = header_row - 1 if header_row is not None else detect_header(text_rows)
+    if hidx >= len(text_rows):
+        raise UsageError(f"--header-row {header_row} is past the last row ({len(text_rows)})")
+    header = text_rows[hidx]
+    while header and not header[-1].strip() and all(len(r) < len(header) or not r[len(header) - 1].strip()
+                                                       for r in text_rows[hidx + 1:]):
+        header = header[:-1]
+    body = [(i + 1, r) for i, r in enumerate(text_rows) if i > hidx and _nonempty(r)]
+    names = _unique_headers(header, hidx + 1, problems)
+    records = [r[: max(len(names), _last_filled(r))] for _, r in body]
+    frame = _frame(names, records, [n for n, _ in body], hidx + 1, problems)
+    info.header_row = hidx + 1
+    return frame, info
+
+
+def _last_filled(row: Sequence[str]) -> int:
+    for j in range(len(row) - 1, -1, -1):
+        if row[j].strip():
+            return j + 1
+    return 0
+
+
+def _sheet_rows(wb: Any, index: int) -> list[list[Any]]:
+    sh = wb.get_sheet_by_index(index)
+    rows = sh.to_python(skip_empty_area=False)
+    return rows
+
+
+def _pick_named_sheet(wb: Any, metas: list, sheet: str | int, name: str) -> tuple[str, list]:
+    names = [m.name for m in metas]
+    idx: int | None = None
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+        n = int(sheet)
+        if not 1 <= n <= len(names):
+            raise InputError(f"{name} has no sheet number {n} (it has {len(names)})",
+                             hint="sheets: " + ", ".join(names))
+        idx = n - 1
+    elif sheet in names:
+        idx = names.index(sheet)
+    else:
+        raise InputError(f"{name} has no sheet named {sheet!r}", hint="sheets: " + ", ".join(names))
+    if _sheet_kind(metas[idx]) != "WorkSheet":
+        raise InputError(f"sheet {names[idx]!r} of {name} is a {_sheet_kind(metas[idx])}, not a worksheet")
+    return names[idx], _sheet_rows(wb, idx)
+
+
+def _pick_default_sheet(wb: Any, metas: list, sheets: list[dict], name: str) -> tuple[str, list]:
+    first_empty: tuple[str, list] | None = None
+    for idx, (meta, s) in enumerate(zip(metas, sheets)):
+        if s["hidden"] or s["kind"] != "WorkSheet":
+            continue
+        rows = _sheet_rows(wb, idx)
+        if any(any(v not in (None, "") for v in r) for r in rows):
+            return meta.name, rows
+        first_empty = first_empty or (meta.name, rows)
+    if first_empty is not None:
+        return first_empty
+    raise InputError(f"{name} has no visible worksheet", hint="choose one with --sheet")
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _read_json(text: str, fmt: str, name: str) -> pd.DataFrame:
+    try:
+        if fmt == "jsonl":
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            records = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{name} is not valid JSON ({_short(exc)})") from None
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise InputError(f"{name}: JSON input must be a list of objects (records)")
+    columns: list[str] = []
+    seen: set[str] = set()
+    for r in records:
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                columns.append(k)
+
+    def text_of(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "TRUE" if v else "FALSE"
+        if isinstance(v, (dict, list)):
+            return json.dumps(v, ensure_ascii=False)
+        return _cell_text(v)
+
+    frame = pd.DataFrame({c: pd.Series([text_of(r.get(c)) for r in records], dtype="str") for c in columns})
+    frame.index = pd.Index(range(2, len(records) + 2), dtype="int64", name="row")
+    return frame
+
+
+# --------------------------------------------------------------------------- read_table
+
+
+def read_table(source: Source, *, sheet: str | int | None = None, encoding: str | None = None,
+               header_row: int | None = None, delimiter: str | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV/XLSX/XLS/ODS/JSON table as text.
+
+    ``source`` is a path, ``"-"`` (stdin), bytes, or a binary file object. The format comes
+    from the content first (an xlsx starts with ``PK\\x03\\x04``), then the extension.
+    Returns a DataFrame of ``str`` columns (empty cells are ``""``) indexed by Excel row
+    number; :func:`source_info` gives what was detected. Raises :class:`InputError` when
+    the input cannot be read.
+    """
+    if header_row is not None and header_row < 1:
+        raise UsageError("--header-row must be 1 or more")
+    if delimiter is not None and len(delimiter) != 1:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise UsageError(f"delimiter must be one character, not {delimiter!r}")
+    data, ext_format, name = _read_bytes(source)
+    if not data.strip(b" \t\r\n\x00\x1a\xef\xbb\xbf"):
+        raise InputError(f"{name} is empty", hint="export the data again")
+    fmt = _sniff_format(data, ext_format, name)
+    problems: list[dict[str, Any]] = []
+    if fmt in ("xlsx", "xls", "ods"):
+        frame, info = _read_workbook(data, fmt, name, sheet, header_row, problems)
+    else:
+        if sheet is not None:
+            raise UsageError(f"--sheet applies to workbooks; {name} is {fmt.upper()}")
+        text, enc = decode_text(data, encoding, name)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        info = SourceInfo(path=name, format=fmt, encoding=enc)
+        if fmt in ("json", "jsonl"):
+            frame = _read_json(text, fmt, name)
+            info.header_row = None
+        else:
+            delim = delimiter or sniff_delimiter(text, "\t" if fmt == "tsv" else ",")
+            fmt = "tsv" if delim == "\t" else "csv"
+            info.format, info.delimiter = fmt, delim
+            frame, info.header_row = _parse_csv(text, delim, header_row, problems)
+            if frame.shape[1] == 0:
+                raise InputError(f"{name} has no header row", hint="the file holds no data")
+    info.rows = len(frame)
+    info.problems = problems
+    frame.attrs["source"] = info
+    return frame
+
+
+# --------------------------------------------------------------------------- writing
+
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def is_formula_like(value: str) -> bool:
+    """True when a text cell would start a formula in Excel and is not a plain number."""
+    return bool(_FORMULA_START.match(value)) and not _PLAIN_NUMBER.match(value)
+
+
+def escape_formulas(series: pd.Series) -> pd.Series:
+    """Prefix ``'`` to text that would start a formula (OWASP CSV injection); numbers untouched."""
+    if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+        return series
+    s = series.astype("str")
+    mask = s.str.match(_FORMULA_START.pattern, na=False) & ~s.str.fullmatch(_PLAIN_NUMBER.pattern[1:-1], na=False)
+    if not mask.any():
+        return series
+    return s.where(~mask, "'" + s)
+
+
+def output_format(dest: str | os.PathLike | None, format: str | None) -> str:
+    """The format for ``dest``: ``format`` if given, else the extension, else CSV."""
+    if format:
+        fmt = format.lower().lstrip(".")
+        if fmt not in WRITE_FORMATS:
+            raise UsageError(f"unknown output format {format!r}", hint="one of " + ", ".join(WRITE_FORMATS))
+        return fmt
+    if dest is None or os.fspath(dest) == "-":
+        return "csv"
+    ext = Path(os.fspath(dest)).suffix.lower()
+    fmt = _EXT_FORMATS.get(ext)
+    if fmt in WRITE_FORMATS:
+        return fmt
+    if ext in (".txt", ""):
+        return "csv"
+    raise UsageError(f"cannot write {ext} files", hint="use .csv, .tsv, .xlsx, .json or .jsonl")
+
+
+def default_output(source: str | os.PathLike | None, suffix: str = "cleaned", ext: str | None = None) -> str:
+    """Where output goes by default: stdout for stdin, else ``<stem>.<suffix><ext>`` beside the input."""
+    if source is None or os.fspath(source) == "-":
+        return "-"
+    p = Path(os.fspath(source))
+    return str(p.with_name(f"{p.stem}.{suffix}{ext or p.suffix or '.csv'}"))
+
+
+def _check_dest(dest: Path, inputs: Iterable[str | os.PathLike]) -> None:
+    for inp in inputs:
+        if inp is None or os.fspath(inp) == "-":
+            continue
+        try:
+            if dest.exists() and os.path.samefile(dest, inp):
+                raise OutputError(f"refusing to overwrite the input {os.fspath(inp)}",
+                                  hint="choose another -o path")
+        except OSError:
+            continue
+    if dest.is_dir():
+        raise OutputError(f"{dest} is a directory", hint="give a file name with -o")
+    if not dest.parent.exists():
+        raise OutputError(f"cannot write {dest}: folder {dest.parent} does not exist")
+
+
+def atomic_write(dest: str | os.PathLike, write: Any, *, inputs: Iterable[str | os.PathLike] = ()) -> None:
+    """Call ``write(fileobj)`` on a temp file beside ``dest``, then rename it into place.
+
+    ``dest`` of ``"-"`` writes to stdout. A failure leaves any previous ``dest`` untouched.
+    """
+    if os.fspath(dest) == "-":
+        buf = io.BytesIO()
+        write(buf)
+        try:
+            sys.stdout.buffer.write(buf.getvalue())
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to stdout ({exc.strerror or exc})") from None
+        return
+    path = Path(os.fspath(dest))
+    _check_dest(path, inputs)
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        if path.exists():
+            try:
+                os.chmod(tmp_name, path.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
+    finally:
+        if tmp_name and os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if bom:
+        fh.write(codecs.BOM_UTF8)
+    safe = {}
+    for col in df.columns:
+        s = df[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+            s = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+        safe[str(col)] = escape_formulas(s)
+    frame = pd.DataFrame(safe, index=pd.RangeIndex(len(df)))
+    if frame.shape[1] == 0:
+        return
+    header = io.StringIO()
+    csv.writer(header, delimiter=delimiter, lineterminator="\n").writerow(
+        [escape_formulas(pd.Series([c], dtype="str")).iloc[0] for c in frame.columns])
+    fh.write(header.getvalue().encode("utf-8"))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed",
+                                                                include_header=False))
+
+
+def _json_safe(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = [str(c) for c in df.columns]
+    return [dict(zip(cols, (_json_safe(v) for v in row))) for row in df.itertuples(index=False, name=None)]
+
+
+def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None = None,
+                bom: bool = False, sheet_name: str = "data",
+                inputs: Iterable[str | os.PathLike] = ()) -> str:
+    """Write one table to ``dest`` (a path or ``"-"`` for stdout). Returns the format used.
+
+    CSV/TSV are UTF-8 (``bom=True`` adds a BOM for Excel); xlsx gets a bold, frozen,
+    filtered header; JSON is a list of records, JSONL one record a line. Text that would
+    start a formula is escaped. Writing is atomic and never onto one of ``inputs``.
+    """
+    fmt = output_format(dest, format)
+    if fmt == "xlsx":
+        return write_workbook({sheet_name: df}, dest, inputs=inputs) or fmt
+
+    def write(fh: IO[bytes]) -> None:
+        if fmt in ("csv", "tsv"):
+            _csv_bytes(df, fh, "\t" if fmt == "tsv" else ",", bom)
+        elif fmt == "json":
+            fh.write(json.dumps(_records(df), ensure_ascii=False, indent=1).encode("utf-8"))
+            fh.write(b"\n")
+        else:
+            for rec in _records(df):
+                fh.write(json.dumps(rec, ensure_ascii=False).encode("utf-8"))
+                fh.write(b"\n")
+
+    atomic_write(dest, write, inputs=inputs)
+    return fmt
+
+
+def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, *,
+                   number_formats: Mapping[str, Mapping[str, str]] | None = None,
+                   highlights: Mapping[str, Iterable[tuple[int, int]]] | None = None,
+                   inputs: Iterable[str | os.PathLike] = ()) -> str:
+    """Write several tables as sheets of one xlsx (xlsxwriter, constant memory).
+
+    Text cells are written as text (a ``=`` at the start never becomes a formula), numbers
+    as numbers, datetimes as dates. Every sheet gets a bold frozen header with a filter and
+    columns sized to their content. ``number_formats[sheet][column]`` sets an Excel number
+    format; ``highlights[sheet]`` lists ``(row_position, column_position)`` cells to fill.
+    """
+    import xlsxwriter
+
+    number_formats = number_formats or {}
+    highlights = highlights or {}
+
+    def write(fh: IO[bytes]) -> None:
+        wb = xlsxwriter.Workbook(fh, {"constant_memory": True, "strings_to_formulas": False,
+                                      "strings_to_urls": False, "strings_to_numbers": False,
+                                      "nan_inf_to_errors": False})
+        bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        formats: dict[tuple[str, bool], Any] = {}
+
+        def fmt_for(num: str | None, hl: bool) -> Any:
+            key = (num or "", hl)
+            if key not in formats:
+                props: dict[str, Any] = {}
+                if num:
+                    props["num_format"] = num
+                if hl:
+                    props["bg_color"] = "#FFC7CE"
+                formats[key] = wb.add_format(props) if props else None
+            return formats[key]
+
+        for sheet_name, df in sheets.items():
+            ws = wb.add_worksheet(_sheet_title(sheet_name))
+            cols = [str(c) for c in df.columns]
+            marks: dict[int, set[int]] = {}
+            for r, c in highlights.get(sheet_name, ()):
+                marks.setdefault(r, set()).add(c)
+            nf = number_formats.get(sheet_name, {})
+            widths = [min(max(_width(c), 6), 60) for c in cols]
+            for j, c in enumerate(cols):
+                ws.write_string(0, j, c, bold)
+            kinds = []
+            for c in df.columns:
+                s = df[c]
+                if pd.api.types.is_bool_dtype(s):
+                    kinds.append("bool")
+                elif pd.api.types.is_numeric_dtype(s):
+                    kinds.append("num")
+                elif pd.api.types.is_datetime64_any_dtype(s):
+                    kinds.append("date")
+                else:
+                    kinds.append("text")
+            for i, row in enumerate(df.itertuples(index=False, name=None)):
+                hl = marks.get(i, ())
+                for j, v in enumerate(row):
+                    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
+                        if j in hl:
+                            ws.write_blank(i + 1, j, None, fmt_for(None, True))
+                        continue
+                    kind = kinds[j]
+                    cell_fmt = fmt_for(nf.get(cols[j]), j in hl)
+                    if kind == "num" and not isinstance(v, bool):
+                        fv = float(v)
+                        if fv != fv or fv in (float("inf"), float("-inf")):
+                            continue
+                        ws.write_number(i + 1, j, fv, cell_fmt)
+                        if i < 200:
+                            widths[j] = max(widths[j], min(len(f"{fv:,.2f}"), 60))
+                    elif kind == "date":
+                        ts = pd.Timestamp(v).to_pydatetime()
+                        has_time = ts.hour or ts.minute or ts.second
+                        f = cell_fmt or (dt_fmt if has_time else date_fmt)
+                        ws.write_datetime(i + 1, j, ts.replace(tzinfo=None), f)
+                        widths[j] = max(widths[j], 19 if has_time else 11)
+                    elif kind == "bool" or isinstance(v, bool):
+                        ws.write_boolean(i + 1, j, bool(v), cell_fmt)
+                    else:
+                        text = str(v)
+                        if len(text) > 32767:
+                            text = text[:32767]  # Excel's cell limit; callers report it
+                        ws.write_string(i + 1, j, text, cell_fmt)
+                        if i < 200:
+                            widths[j] = max(widths[j], min(_width(text), 60))
+            for j, w in enumerate(widths):
+                ws.set_column(j, j, w + 2)
+            ws.freeze_panes(1, 0)
+            if cols:
+                ws.autofilter(0, 0, max(len(df), 1), len(cols) - 1)
+        wb.close()
+
+    atomic_write(dest, write, inputs=inputs)
+    return "xlsx"
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text[:80])
+
+
+def _sheet_title(name: str) -> str:
+    bad = re.compile(r"[\[\]:*?/\\]")
+    return bad.sub("_", name)[:31] or "sheet"

@@ -1,0 +1,224 @@
+"""Make the bundled example files (made-up people, realistic mess). Deterministic.
+
+    python examples/make_examples.py
+
+Writes, beside this script:
+- orders.xlsx            orders workbook: title row, blank row, Chinese header on row 3, a notes sheet
+- orders_gb18030.csv     the same orders as a GB18030 CSV (as WPS/Excel on Chinese Windows save them)
+- customers_zh.csv       UTF-8-with-BOM customers, Chinese headers (记录号, 客户名称, 联系电话, 邮箱, 城市, 地址)
+- customers_en.csv       UTF-8 customers, English headers
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+         "秀兰", "霞", "平", "刚", "桂英", "晓东", "子涵", "雨萱", "浩然", "思远", "嘉怡", "俊杰", "欣怡", "宇航"]
+EN_FIRST = ["Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Grace", "Henry", "Chloe", "Jack"]
+EN_LAST = ["Smith", "Brown", "Wilson", "Taylor", "Clarke", "Walker", "Wright", "Hughes", "Green", "Hall"]
+CITIES = [("上海", "上海市", "021"), ("北京", "北京市", "010"), ("杭州", "浙江省", "0571"), ("广州", "广东省", "020"),
+          ("深圳", "广东省", "0755"), ("成都", "四川省", "028"), ("南京", "江苏省", "025"), ("武汉", "湖北省", "027")]
+STREETS = ["中山路", "人民路", "解放路", "建设路", "南京西路", "文三路", "天府大道", "珠江新城华夏路", "科技园南路"]
+PRODUCTS = [("智能手表", "数码", 899.0), ("蓝牙耳机", "数码", 299.0), ("保温杯", "家居", 89.0),
+            ("羊毛围巾", "服饰", 259.0), ("咖啡豆 1kg", "食品", 168.0), ("空气净化器", "家电", 1999.0),
+            ("瑜伽垫", "运动", 129.0), ("电动牙刷", "个护", 399.0)]
+CHANNELS = ["天猫", "京东", "微信小程序", "线下门店", "抖音"]
+CAMPAIGNS = ["", "", "", "双11大促", "618年中", "会员日"]
+
+
+MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
+                   "155", "156", "157", "158", "159", "177", "180", "181", "182", "185", "186", "187", "188",
+                   "189", "198", "199"]
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(MOBILE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(8))
+
+
+def _messy_phone(rng: random.Random, phone: str) -> str:
+    r = rng.random()
+    if r < 0.45:
+        return phone
+    if r < 0.55:
+        return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    if r < 0.63:
+        return f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
+    if r < 0.70:
+        return f"0086{phone}"
+    if r < 0.76:
+        return phone.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    if r < 0.82:
+        return f"{phone}.0"
+    if r < 0.86:
+        return f"{float(phone):.5E}".replace("E+", "E+")  # what Excel shows after a float cast
+    if r < 0.90:
+        return phone[:7]  # truncated
+    return f"({phone[:3]}) {phone[3:]}"
+
+
+def _messy_date(rng: random.Random, d: dt.datetime) -> str:
+    r = rng.random()
+    if r < 0.40:
+        return d.strftime("%Y-%m-%d")
+    if r < 0.55:
+        return f"{d.year}/{d.month}/{d.day}"
+    if r < 0.63:
+        return f"{d.year}年{d.month}月{d.day}日"
+    if r < 0.70:
+        return d.strftime("%Y%m%d")
+    if r < 0.78:
+        return d.strftime("%Y-%m-%d %H:%M:%S")
+    if r < 0.84:
+        return d.strftime("%Y.%m.%d")
+    if r < 0.90:
+        return d.strftime("%d %b %Y")
+    if r < 0.97:
+        return str((d - dt.datetime(1899, 12, 30)).days)  # an Excel serial number
+    return rng.choice(["待定", "2024-02-30", "unknown"])
+
+
+def _messy_amount(rng: random.Random, amount: float) -> str:
+    r = rng.random()
+    if r < 0.45:
+        return f"{amount:.2f}"
+    if r < 0.60:
+        return f"¥{amount:,.2f}"
+    if r < 0.70:
+        return f"￥{amount:g}"
+    if r < 0.80:
+        return f"{amount:g}元"
+    if r < 0.87:
+        return f"RMB {amount:.2f}"
+    if r < 0.92:
+        return f"{amount:.1f}".translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    if r < 0.98:
+        return f"{amount:.2f}  "
+    return rng.choice(["面议", "N/A"])
+
+
+def make_customers(rng: random.Random, n: int = 60) -> list[dict[str, str]]:
+    customers = []
+    for i in range(n):
+        city, province, area = rng.choice(CITIES)
+        if rng.random() < 0.15:
+            name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
+            email_user = name.lower().replace(" ", ".")
+        else:
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            email_user = f"user{1000 + i}"
+        customers.append({
+            "id": f"C{10001 + i}",
+            "name": name,
+            "phone": _phone(rng),
+            "landline": f"{area}-{rng.randint(6000_0000, 8999_9999)}",
+            "email": f"{email_user}@{rng.choice(['example.com', 'example.cn', 'mail.example.org'])}",
+            "city": city,
+            "province": province,
+            "address": (f"{city}市" if province == f"{city}市" else f"{province}{city}市")
+            + f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+            "created": dt.datetime(2022, 1, 1) + dt.timedelta(days=rng.randint(0, 700)),
+        })
+    return customers
+
+
+def make_orders(rng: random.Random, customers: list[dict[str, str]], n: int = 320) -> list[list[str]]:
+    start = dt.datetime(2023, 1, 1)
+    rows = []
+    weights = [rng.paretovariate(1.2) for _ in customers]
+    for k in range(n):
+        c = rng.choices(customers, weights)[0]
+        product, _category, price = rng.choice(PRODUCTS)
+        qty = rng.choice([1, 1, 1, 2, 2, 3])
+        amount = price * qty
+        if rng.random() < 0.04:
+            amount = -amount  # a refund
+        when = start + dt.timedelta(days=rng.randint(0, 729), hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
+        name = c["name"]
+        if rng.random() < 0.1 and " " not in name:
+            name = name + rng.choice(["先生", "女士"])
+        elif rng.random() < 0.05:
+            name = f" {name}  "
+        rows.append([
+            f"SO{20230001 + k}", c["id"], name, _messy_phone(rng, c["phone"]), _messy_date(rng, when),
+            product, str(qty), _messy_amount(rng, amount), rng.choice(CHANNELS),
+        ])
+    for _ in range(6):  # the same orders exported twice
+        rows.insert(rng.randint(0, len(rows)), list(rng.choice(rows)))
+    return rows
+
+
+ORDER_HEADER = ["订单号", "客户ID", "客户名称", "联系电话", "下单日期", "产品", "数量", "金额", "渠道"]
+
+
+def write_orders_xlsx(rows: list[list[str]], path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws["A1"] = "2023-2024年销售订单导出"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.merge_cells("A1:I1")
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append([])
+    ws.append(ORDER_HEADER)
+    for r in rows:
+        cells: list[object] = list(r)
+        # Excel users type numbers: quantities, some amounts and some phones become numeric cells
+        if r[6].isdigit():
+            cells[6] = int(r[6])
+        try:
+            cells[7] = float(r[7]) if r[7].strip() == r[7] else r[7]
+        except ValueError:
+            pass
+        if r[3].isdigit() and len(r[3]) == 11:
+            cells[3] = int(r[3])
+        ws.append(cells)
+    notes = wb.create_sheet("说明")
+    notes.append(["字段说明"])
+    notes.append(["订单号", "系统订单编号"])
+    notes.append(["金额", "实付金额（元），负数为退款"])
+    notes.append(["导出时间", "2025-01-02 09:00"])
+    wb.save(path)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def main() -> None:
+    rng = random.Random(20241231)
+    customers = make_customers(rng)
+    orders = make_orders(rng, customers)
+    write_orders_xlsx(orders, HERE / "orders.xlsx")
+    write_csv(HERE / "orders_gb18030.csv", ORDER_HEADER, orders, "gb18030")
+
+    zh_rows = []
+    for i, c in enumerate(customers, start=1):
+        phone = c["landline"] if rng.random() < 0.1 else _messy_phone(rng, c["phone"])
+        email = c["email"].replace("@", "＠") if rng.random() < 0.05 else c["email"]
+        zh_rows.append([str(i), c["name"], phone, email, c["city"], c["address"]])
+    zh_rows.append([str(len(zh_rows) + 1), customers[3]["name"] + " ", customers[3]["phone"],
+                    customers[3]["email"].upper(), customers[3]["city"], customers[3]["address"]])
+    write_csv(HERE / "customers_zh.csv", ["记录号", "客户名称", "联系电话", "邮箱", "城市", "地址"], zh_rows, "utf-8-sig")
+
+    en_rows = []
+    for c in customers[:40]:
+        en_rows.append([c["id"], c["name"], _messy_phone(rng, c["phone"]), c["email"], c["city"],
+                        c["province"], c["created"].strftime(rng.choice(["%Y-%m-%d", "%d/%m/%Y", "%b %d, %Y"]))])
+    write_csv(HERE / "customers_en.csv", ["Customer ID", "Name", "Mobile", "Email", "City", "Province", "Created"],
+              en_rows, "utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmcli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+PUBLIC = ROOT.parent / "shared" / "public-csv-test-suites"
+
+
+@pytest.fixture
+def examples() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture
+def run():
+    """Run the CLI in-process: run(args, input=bytes|None) -> click Result (stdout, stderr, exit_code)."""
+    runner = CliRunner()
+
+    def _run(args, input=None, env=None):
+        return runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=False)
+
+    return _run
+
+
+def run_crm(args, input: bytes | None = None, env: dict | None = None, cwd=None, timeout=120):
+    """Run ``python -m crmcli`` as a real subprocess (for pipes, SIGPIPE, exit codes)."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "crmcli", *map(str, args)], input=input, capture_output=True,
+                          env=full_env, cwd=cwd, timeout=timeout)
