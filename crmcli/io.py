@@ -15,9 +15,11 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,8 @@ SNIFF_RECORDS = 50
 MAX_XLSX_UNCOMPRESSED = 1 << 30          # 1 GiB of XML in all
 MAX_XLSX_RATIO = 200                      # ... and no member inflating more than this
 MAX_XLSX_RATIO_FLOOR = 64 << 20           # ratio only checked above 64 MiB inflated
+MAX_INPUT_BYTES = 2 << 30                 # 2 GiB: a pipe or device never fills the memory
+MAX_COLUMNS = 16_384                      # Excel's limit: wider tables are refused, not crawled
 
 csv.field_size_limit(2**31 - 1)
 
@@ -87,12 +91,16 @@ def _read_bytes(source: Source) -> tuple[bytes, str | None, str]:
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         if name == "-":
-            return sys.stdin.buffer.read(), None, "<stdin>"
+            return _read_capped(sys.stdin.buffer, "<stdin>"), None, "<stdin>"
         path = Path(name)
         try:
-            if path.is_dir():
+            mode = os.stat(path).st_mode
+            if stat.S_ISDIR(mode):
                 raise InputError(f"{name} is a directory, not a file", hint="give a CSV or Excel file")
-            data = path.read_bytes()
+            if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+                raise InputError(f"{name} is not a regular file (a device or socket)", hint="give a CSV or Excel file")
+            with open(path, "rb") as fh:
+                data = _read_capped(fh, name)
         except InputError:
             raise
         except FileNotFoundError:
@@ -103,9 +111,17 @@ def _read_bytes(source: Source) -> tuple[bytes, str | None, str]:
             raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
         return data, _EXT_FORMATS.get(path.suffix.lower()), name
     try:
-        return source.read(), None, getattr(source, "name", "<stream>")
+        return _read_capped(source, "input"), None, getattr(source, "name", "<stream>")
     except OSError as exc:
         raise InputError(f"cannot read input ({exc})") from None
+
+
+def _read_capped(fh: IO[bytes], name: str) -> bytes:
+    """Read a whole stream, refusing more than ``MAX_INPUT_BYTES`` (a pipe that never ends)."""
+    data = fh.read(MAX_INPUT_BYTES + 1)
+    if data is not None and len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{name} is larger than {MAX_INPUT_BYTES >> 30} GiB", hint="split the file")
+    return data or b""
 
 
 _MAGIC = [
@@ -124,15 +140,39 @@ def _sniff_format(data: bytes, ext_format: str | None, name: str) -> str:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"{name} is {what}, not a table", hint="give a CSV or Excel file")
-    if ext_format in ("xlsx", "xls", "ods") and data:
-        # A text file with a workbook's name: read it as the text it is.
-        return "csv"
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<head", b"<body")):
         raise InputError(f"{name} looks like HTML/XML, not a table", hint="save it as CSV or xlsx")
     if ext_format in ("json", "jsonl"):
         return ext_format
+    if head[:1] in (b"[", b"{"):
+        sniffed = _sniff_json(data)
+        if sniffed:
+            return sniffed
+    if ext_format in ("xlsx", "xls", "ods"):
+        # A text file with a workbook's name: read it as the text it is.
+        return "csv"
     return ext_format or "csv"
+
+
+def _sniff_json(data: bytes) -> str | None:
+    """"json"/"jsonl" when text that starts with ``[`` or ``{`` parses as records, else None."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    try:
+        value = json.loads(text)
+        return "json" if isinstance(value, (list, dict)) else None
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    try:
+        if lines and all(isinstance(json.loads(ln), dict) for ln in lines):
+            return "jsonl"
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    return None
 
 
 # --------------------------------------------------------------------------- decoding
@@ -174,8 +214,8 @@ def decode_text(data: bytes, encoding: str | None = None, name: str = "input") -
         return _strict(data, utf16, name, utf16)
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        _refuse_broken_utf8(data, exc, name)
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
@@ -190,6 +230,21 @@ def decode_text(data: bytes, encoding: str | None = None, name: str = "input") -
             pass
     raise InputError(f"{name}: cannot tell the text encoding",
                      hint="name it with --encoding (e.g. gb18030, cp1252)")
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_broken_utf8(data: bytes, exc: UnicodeDecodeError, name: str) -> None:
+    """UTF-8 text with a few bad bytes is broken UTF-8, not GB18030: refuse it with the line number
+    rather than decode every character wrongly (a legacy encoding has few valid UTF-8 sequences)."""
+    sample = data[: 1 << 22]
+    bad = sample.decode("utf-8", errors="replace").count("\ufffd")
+    good = len(_UTF8_MULTIBYTE.findall(sample))
+    if good >= 4 * max(bad, 1):
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{name} is UTF-8 with an invalid byte 0x{data[exc.start]:02X} on line {line} "
+                         f"(byte {exc.start})", hint="fix or re-export the file, or name its encoding with --encoding")
 
 
 def _strict(data: bytes, codec: str, name: str, label: str) -> tuple[str, str]:
@@ -239,8 +294,8 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
         widths = [w for w in widths if w > 1]
         if not widths:
             continue
-        mode = max(set(widths), key=widths.count)
-        score = widths.count(mode) + 0.01 * mode
+        mode = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = widths.count(mode) + min(mode, 50) / 1000  # consistency first; width only breaks ties
         if score > best_score:
             best, best_score = delim, score
     return best
@@ -314,19 +369,74 @@ def _frame(header: list[str], records: Sequence[Sequence[str]], rownums: Sequenc
             taken.add(name)
             columns.append(name)
     ncols = len(columns)
-    data: list[list[str]] = [[] for _ in range(ncols)]
+    _check_width(ncols)
     for rec, rownum in zip(records, rownums):
         n = len(rec)
         if n != width:
             problems.append({"row": rownum, "column": None, "code": "ragged-row",
                              "message": f"row has {n} cells, the header has {width}"
                                         + ("; extra cells kept in new columns" if n > width else "")})
-        for j in range(ncols):
-            v = rec[j] if j < n else ""
-            data[j].append("" if v is None else v)
-    frame = pd.DataFrame({c: pd.Series(col, dtype="str") for c, col in zip(columns, data)})
-    frame.index = pd.Index(list(rownums), dtype="int64", name="row")
+    index = pd.Index(list(rownums), dtype="int64", name="row")
+    if ncols > 64:
+        # Wide tables: one 2-D block, then text columns (a dict of 10,000 Series is slow).
+        import numpy as np
+
+        grid = np.full((len(records), ncols), "", dtype=object)
+        for i, rec in enumerate(records):
+            grid[i, : len(rec)] = ["" if v is None else v for v in rec]
+        frame = pd.DataFrame(grid, columns=pd.Index(columns, dtype=object), index=index).astype("str")
+    else:
+        data: list[list[str]] = [[] for _ in range(ncols)]
+        for rec in records:
+            n = len(rec)
+            for j in range(ncols):
+                v = rec[j] if j < n else ""
+                data[j].append("" if v is None else v)
+        frame = pd.DataFrame({c: pd.Series(col, dtype="str") for c, col in zip(columns, data)})
+        frame.index = index
+    _flag_totals(frame, problems)
     return frame
+
+
+#: Labels of a totals/subtotals row that an export appends under the data.
+TOTAL_LABELS = frozenset({"合计", "总计", "小计", "总合计", "汇总", "合计：", "合计:", "总计：", "总计:",
+                          "total", "totals", "grand total", "subtotal", "sum", "total:", "totals:"})
+
+
+def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
+    """Report rows labelled 合计/总计/Total… in one of the first three columns (``totals-row``).
+
+    The rows stay in the table (nothing is dropped by the reader); :func:`totals_rows` lists
+    them so analytics can leave them out and say so.
+    """
+    if frame.empty:
+        return
+    hits: set[int] = set()
+    for col in list(frame.columns[:3]):
+        s = frame[col]
+        short = s.str.len() <= 12
+        if not short.any():
+            continue
+        mask = short & s.str.strip().str.lower().isin(TOTAL_LABELS)
+        hits.update(int(r) for r in frame.index[mask.to_numpy()])
+    for row in sorted(hits):
+        problems.append({"row": row, "column": None, "code": "totals-row",
+                         "message": "looks like a totals row (合计/Total): kept in the table; analytics "
+                                    "commands leave it out"})
+
+
+def totals_rows(df: pd.DataFrame) -> list[int]:
+    """Row numbers of ``df`` the reader flagged as totals rows (``totals-row`` problems)."""
+    info = source_info(df)
+    if info is None:
+        return []
+    return [p["row"] for p in info.problems if p.get("code") == "totals-row" and p.get("row") in df.index]
+
+
+def drop_totals(df: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
+    """``df`` without its flagged totals rows, and their row numbers (for analytics to report)."""
+    rows = totals_rows(df)
+    return (df.drop(index=rows) if rows else df), rows
 
 
 def _is_blank(rec: Sequence[str]) -> bool:
@@ -342,10 +452,29 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
     else:
         skip = 1 if head_records and len(head_records[0]) == 1 and head_records[0][0].lower().startswith("sep=") else 0
         hidx = skip + detect_header(head_records[skip:])
+    _check_width(max((len(r) for r in head_records), default=0))
     fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems)
     if fast is not None:
         return fast, hidx + 1
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    try:
+        header, records, rownums = _read_records(text, delimiter, hidx, strict=True)
+    except csv.Error:
+        # A quote closed in the middle of a field ("abc"def): read it as Excel does, and say so.
+        header, records, rownums = _read_records(text, delimiter, hidx, strict=False)
+        problems.append({"row": None, "column": None, "code": "stray-quote",
+                         "message": "a quoted field has text after its closing quote; read as Excel does "
+                                    "(check the quoting)"})
+    if header is None:
+        return pd.DataFrame(), hidx + 1
+    names = _unique_headers(header, hidx + 1, problems)
+    _flag_swallowed_rows(records, rownums, delimiter, len(names), problems)
+    return _frame(names, records, rownums, hidx + 1, problems), hidx + 1
+
+
+def _read_records(text: str, delimiter: str, hidx: int, strict: bool
+                  ) -> tuple[list[str] | None, list[list[str]], list[int]]:
+    """Every non-blank record after the header, with its record (Excel row) number."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
     header: list[str] | None = None
     records: list[list[str]] = []
     rownums: list[int] = []
@@ -353,6 +482,8 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
     try:
         for rec in reader:
             rownum += 1
+            if len(rec) > MAX_COLUMNS:
+                _check_width(len(rec), rownum)
             if rownum <= hidx:
                 continue
             if header is None:
@@ -363,11 +494,37 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
             records.append(rec)
             rownums.append(rownum)
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            raise InputError(f"a quote opened in row {rownum + 1} is never closed (the rest of the file "
+                             f"would be one value)", hint="fix the quoting of that row") from None
+        if strict:
+            raise
         raise InputError(f"cannot parse CSV at row {rownum + 1}: {exc}") from None
-    if header is None:
-        return pd.DataFrame(), hidx + 1
-    names = _unique_headers(header, hidx + 1, problems)
-    return _frame(names, records, rownums, hidx + 1, problems), hidx + 1
+    return header, records, rownums
+
+
+def _check_width(width: int, row: int | None = None) -> None:
+    if width > MAX_COLUMNS:
+        where = f" (row {row})" if row else ""
+        raise InputError(f"the table has {width:,} columns{where}; at most {MAX_COLUMNS:,} are read "
+                         f"(Excel's limit)", hint="check the delimiter with --delimiter, or split the file")
+
+
+def _flag_swallowed_rows(records: Sequence[Sequence[str]], rownums: Sequence[int], delimiter: str,
+                         width: int, problems: list[dict[str, Any]]) -> None:
+    """A quoted value holding whole lines that look like rows usually means a stray quote."""
+    if width < 2:
+        return
+    for rec, rownum in zip(records, rownums):
+        for pos, value in enumerate(rec):
+            if "\n" not in value and "\r" not in value:
+                continue
+            lines = value.splitlines()[1:]
+            if sum(1 for ln in lines if ln.count(delimiter) >= width - 1) >= 1:
+                problems.append({"row": rownum, "column": None, "code": "suspicious-quote",
+                                 "message": f"the quoted value in column {pos + 1} holds {len(lines)} more "
+                                            "line(s) that look like rows: check for a stray quote"})
+                break
 
 
 def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[list[str]],
@@ -375,6 +532,8 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
     """pyarrow's parser for the common, well-formed case; None means use the careful path."""
     if len(head_records) <= hidx or len(text) < 1 << 16:
         return None  # small files: the careful path is fast enough
+    if len(head_records[hidx]) > 256:
+        return None  # wide tables: per-column checks below would cost more than they save
     if any("\n" in c or "\r" in c for r in head_records[: hidx + 1] for c in r):
         return None
     if "\r" in text and "\r\n" not in text:
@@ -500,6 +659,8 @@ def _read_workbook(data: bytes, fmt: str, name: str, sheet: str | int | None,
     except Exception as exc:
         raise InputError(f"{name}: cannot read sheet ({_short(exc)})") from None
     info = SourceInfo(path=name, format=fmt, sheet=chosen, sheets=sheets)
+    if fmt == "xlsx":
+        _patch_from_xml(data, chosen, rows, problems)
     text_rows = [[_cell_text(v) for v in r] for r in rows]
     if not text_rows or not any(_nonempty(r) for r in text_rows):
         info.header_row = None
@@ -517,6 +678,126 @@ def _read_workbook(data: bytes, fmt: str, name: str, sheet: str | int | None,
     frame = _frame(names, records, [n for n, _ in body], hidx + 1, problems)
     info.header_row = hidx + 1
     return frame, info
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_ATTR_T = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_BIG_INT = re.compile(rb"<(?:\w+:)?v>(-?\d{16,})</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_T = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"')
+MAX_REPORTED = 50
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding worksheet ``sheet`` (workbook.xml + its rels, read with regexes:
+    no DTD or entity is ever expanded)."""
+    try:
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError, zlib.error):
+        return None
+    from xml.sax.saxutils import unescape
+
+    rid = None
+    for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", wb):
+        attrs = m.group(1)
+        nm = re.search(rb'\bname="([^"]*)"', attrs)
+        if nm and unescape(nm.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) == sheet:
+            r = re.search(rb'\br:id="([^"]*)"', attrs) or re.search(rb'\b\w+:id="([^"]*)"', attrs)
+            rid = r.group(1) if r else None
+            break
+    if rid is None:
+        return None
+    for m in re.finditer(rb"<(?:\w+:)?Relationship\b([^>]*)/?>", rels):
+        attrs = m.group(1)
+        if re.search(rb'\bId="' + re.escape(rid) + rb'"', attrs):
+            t = re.search(rb'\bTarget="([^"]*)"', attrs)
+            if not t:
+                return None
+            target = t.group(1).decode("utf-8", "replace")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _patch_from_xml(data: bytes, sheet: str, rows: list[list[Any]], problems: list[dict[str, Any]]) -> None:
+    """Fix what calamine's values lose, from the sheet's XML (size already bounded by ``_check_zip``):
+
+    - error cells (``#DIV/0!``, ``#N/A``) read as empty: put the error text back (``error-cell``);
+    - integers of 16+ digits (ids above 2**53) read as rounded floats: keep the exact digits;
+    - formulas saved without a value (files written by tools that do not calculate): reported
+      as ``formula-without-value``, since the value does not exist in the file.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            part = _sheet_part(zf, sheet)
+            if part is None or part not in zf.namelist():
+                return
+            xml = zf.read(part)
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error):
+        return
+    starts: set[int] = {m.start() for m in _ERROR_T.finditer(xml)}
+    for rx in (_BIG_INT, _FORMULA):
+        for m in rx.finditer(xml):
+            lt = xml.rfind(b"<", 0, m.start())
+            while lt > 0 and not re.match(rb"<(?:\w+:)?c\b", xml[lt:lt + 12]):
+                lt = xml.rfind(b"<", 0, lt)
+            if lt >= 0:
+                starts.add(lt)
+    errors = formulas = 0
+    for start in sorted(starts):
+        m = _CELL_RE.match(xml, start)
+        if not m:
+            continue
+        attrs, inner = m.group(1), m.group(2) or b""
+        ref = _ATTR_R.search(attrs)
+        if not ref:
+            continue
+        r, c = int(ref.group(2)) - 1, _col_index(ref.group(1))
+        kind = _ATTR_T.search(attrs)
+        kind = kind.group(1) if kind else b"n"
+        value = _VALUE.search(inner)
+        text = value.group(1).decode("utf-8", "replace") if value else None
+        label = f"{ref.group(1).decode()}{r + 1}"
+        if kind == b"e" and text:
+            _put(rows, r, c, text)
+            errors += 1
+            if errors <= MAX_REPORTED:
+                problems.append({"row": r + 1, "column": None, "code": "error-cell",
+                                 "message": f"cell {label} holds the Excel error {text}"})
+        elif kind == b"n" and text and re.fullmatch(r"-?\d{16,}", text):
+            _put(rows, r, c, text)
+        if _FORMULA.search(inner) and value is None:
+            formulas += 1
+            if formulas <= MAX_REPORTED:
+                problems.append({"row": r + 1, "column": None, "code": "formula-without-value",
+                                 "message": f"cell {label} has a formula but no saved value (read as empty); "
+                                            "open and save the file in Excel to calculate it"})
+    if formulas > MAX_REPORTED:
+        problems.append({"row": None, "column": None, "code": "formula-without-value",
+                         "message": f"{formulas - MAX_REPORTED} more formula cells have no saved value"})
+    if errors > MAX_REPORTED:
+        problems.append({"row": None, "column": None, "code": "error-cell",
+                         "message": f"{errors - MAX_REPORTED} more cells hold Excel errors"})
+
+
+def _put(rows: list[list[Any]], r: int, c: int, value: str) -> None:
+    if r >= len(rows) + 1000:
+        return  # far below what calamine read: not a cell of this table
+    while r >= len(rows):
+        rows.append([])
+    row = rows[r]
+    if c >= len(row):
+        row.extend([""] * (c + 1 - len(row)))
+    row[c] = value
 
 
 def _last_filled(row: Sequence[str]) -> int:
