@@ -21,7 +21,6 @@ from rich.table import Table
 from . import __version__
 from .describe import inspect_table
 from .errors import CrmError, ExitCode
-from .io import source_info  # noqa: F401  (re-exported for commands added later)
 from .schema import parse_map_options
 
 app = typer.Typer(
@@ -100,10 +99,6 @@ def handle_errors(debug: bool = False) -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INPUT)) from None
 
 
-def _sheet_arg(sheet: str | None) -> str | int | None:
-    return sheet
-
-
 def _version_callback(value: bool) -> None:
     if value:
         print(f"crm {__version__}")
@@ -136,7 +131,7 @@ def inspect(
     """What the tool sees: format, encoding, delimiter, sheets, header row, rows, column mapping, profile."""
     with handle_errors(debug):
         overrides = parse_map_options(map_)
-        desc, problems = inspect_table(file, sheet=_sheet_arg(sheet), encoding=encoding, header_row=header_row,
+        desc, problems = inspect_table(file, sheet=sheet, encoding=encoding, header_row=header_row,
                                        delimiter=delimiter, overrides=overrides, with_problems=True)
         console = _console(quiet)
         if as_json:

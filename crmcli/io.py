@@ -554,9 +554,10 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
 
     header = head_records[hidx]
     names = [f"f{i}" for i in range(len(header))]
+    body = text[pos:].encode("utf-8")
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text[pos:].encode("utf-8")),
+            io.BytesIO(body),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
@@ -567,21 +568,25 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
         return None
     if bad:
         return None
+    # Row numbers are record numbers: a quoted newline would make records span lines, so the
+    # fast path is only taken when every record is exactly one line.
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if lines != table.num_rows + 1:
+        return None
+    import pyarrow.compute as pc
+
+    blank = None
+    for col in table.columns:
+        empty = pc.equal(pc.utf8_length(col), 0)
+        blank = empty if blank is None else pc.and_(blank, empty)
+    rownums = pa.array(range(hidx + 2, hidx + 2 + table.num_rows), pa.int64())
+    if blank is not None and pc.any(blank).as_py():
+        keep = pc.invert(blank)
+        table, rownums = table.filter(keep), rownums.filter(keep)
     frame = table.to_pandas()
-    # Record numbers are physical record numbers: any quoted newline would shift them, so
-    # only rows without one map 1:1; check cheaply and fall back when any value has one.
-    for col in frame.columns:
-        if frame[col].str.contains("\n", regex=False).any() or frame[col].str.contains("\r", regex=False).any():
-            return None
     frame.columns = _unique_headers(header, hidx + 1, problems)
-    frame.index = pd.RangeIndex(hidx + 2, hidx + 2 + len(frame), name="row")
-    blank = pd.Series(True, index=frame.index)
-    for col in frame.columns:
-        blank &= frame[col].str.strip() == ""
-    if blank.any():
-        frame = frame[~blank]
-    frame.index = pd.Index(frame.index.to_numpy(), dtype="int64", name="row")
-    return frame.astype("str")
+    frame.index = pd.Index(rownums.to_numpy(), dtype="int64", name="row")
+    return frame
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -952,9 +957,11 @@ def escape_formulas(series: pd.Series) -> pd.Series:
     if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
         return series
     s = series.astype("str")
-    mask = s.str.match(_FORMULA_START.pattern, na=False) & ~s.str.fullmatch(_PLAIN_NUMBER.pattern[1:-1], na=False)
+    mask = s.str.match(_FORMULA_START.pattern, na=False)
     if not mask.any():
         return series
+    candidates = s[mask]
+    mask[mask] = ~candidates.str.fullmatch(_PLAIN_NUMBER.pattern[1:-1], na=False).to_numpy()
     return s.where(~mask, "'" + s)
 
 
@@ -1054,8 +1061,8 @@ def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> No
         s = df[col]
         if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
-        safe[str(col)] = escape_formulas(s)
-    frame = pd.DataFrame(safe, index=pd.RangeIndex(len(df)))
+        safe[str(col)] = escape_formulas(s).reset_index(drop=True)
+    frame = pd.DataFrame(safe)
     if frame.shape[1] == 0:
         return
     header = io.StringIO()

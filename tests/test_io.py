@@ -264,6 +264,20 @@ def test_write_csv_roundtrip_and_escape(tmp_path):
     assert (tmp_path / "bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.parametrize("ext", ["csv", "tsv", "xlsx", "json", "jsonl"])
+def test_read_write_read_keeps_values_and_order(tmp_path, ext):
+    src = tmp_path / "in.csv"
+    src.write_text("导出标题\n\nid,name,phone\n007,张伟,13812345678\n008,=cmd,\n009,x,-12.5\n", encoding="utf-8")
+    df = read_table(src)
+    assert df.index.tolist() == [4, 5, 6]
+    out = tmp_path / f"out.{ext}"
+    write_table(df, out)
+    back = read_table(out)
+    assert back["id"].tolist() == ["007", "008", "009"]
+    assert back["phone"].tolist() == ["13812345678", "", "-12.5"]
+    assert back["name"].tolist()[0] == "张伟" and back["name"].tolist()[1] in ("=cmd", "'=cmd")
+
+
 def test_write_xlsx_text_not_formula(tmp_path):
     df = pd.DataFrame({"name": ["=1+1", "x"], "n": [1, 2], "when": pd.to_datetime(["2024-03-05", "2024-03-06"])})
     out = tmp_path / "o.xlsx"
