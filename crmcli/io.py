@@ -774,7 +774,8 @@ def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> No
         if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
         safe[str(col)] = escape_formulas(s)
-    frame = pd.DataFrame(safe, index=pd.RangeIndex(len(df)))
+    # align on the frame's own index (read_table frames are indexed by Excel row), then number 0..n-1
+    frame = pd.DataFrame(safe).reset_index(drop=True)
     if frame.shape[1] == 0:
         return
     header = io.StringIO()
