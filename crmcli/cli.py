@@ -146,6 +146,9 @@ def inspect(
         _render_problems(console, problems)
 
 
+MAX_SHOWN_COLUMNS = 200  # a 16,384-column table would take rich a minute to lay out
+
+
 def _render_description(console: Console, desc: dict[str, Any]) -> None:
     delim = {"\t": "TAB", None: "-"}.get(desc["delimiter"], desc["delimiter"])
     console.print(f"format: {desc['format']}   encoding: {desc['encoding'] or '-'}   delimiter: {delim}")
@@ -156,10 +159,13 @@ def _render_description(console: Console, desc: dict[str, Any]) -> None:
     table = Table(show_edge=False, header_style="bold")
     for head in ("column", "field", "filled", "distinct", "examples"):
         table.add_column(head, overflow="fold")
-    for col in desc["columns"]:
+    shown = desc["columns"][:MAX_SHOWN_COLUMNS]
+    for col in shown:
         table.add_row(col["name"], col["field"] or "-", f"{col['filled']:.0%}", str(col["distinct"]),
                       " | ".join(col["examples"]))
     console.print(table)
+    if len(desc["columns"]) > len(shown):
+        console.print(f"… {len(desc['columns']) - len(shown)} more columns (--json lists them all)")
 
 
 def _render_problems(console: Console, problems: list[dict[str, Any]], limit: int = 10) -> None:

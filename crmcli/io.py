@@ -1050,26 +1050,37 @@ def atomic_write(dest: str | os.PathLike, write: Any, *, inputs: Iterable[str | 
             os.unlink(tmp_name)
 
 
+def _escape_value(v: Any) -> Any:
+    """Scalar :func:`escape_formulas`."""
+    if isinstance(v, str) and v and v[0] in "=+-@\t\r" and not _PLAIN_NUMBER.match(v):
+        return "'" + v
+    return v
+
+
 def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if bom:
         fh.write(codecs.BOM_UTF8)
-    safe = {}
-    for col in df.columns:
-        s = df[col]
+    names = [str(c) for c in df.columns]
+    if not names:
+        return
+    arrays = []
+    for j in range(len(names)):
+        s = df.iloc[:, j]
         if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
-        safe[str(col)] = escape_formulas(s).reset_index(drop=True)
-    frame = pd.DataFrame(safe)
-    if frame.shape[1] == 0:
-        return
+        if len(s) <= 1000 and pd.api.types.is_string_dtype(s) and s.dtype != object:
+            # short columns (wide tables): plain Python beats a dozen pandas calls per column
+            values = [None if not isinstance(v, str) else _escape_value(v) for v in s.tolist()]
+            arrays.append(pa.array(values, type=pa.string()))
+        else:
+            arrays.append(pa.Array.from_pandas(escape_formulas(s).reset_index(drop=True)))
     header = io.StringIO()
-    csv.writer(header, delimiter=delimiter, lineterminator="\n").writerow(
-        [escape_formulas(pd.Series([c], dtype="str")).iloc[0] for c in frame.columns])
+    csv.writer(header, delimiter=delimiter, lineterminator="\n").writerow([_escape_value(c) for c in names])
     fh.write(header.getvalue().encode("utf-8"))
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_arrays(arrays, names=[f"c{j}" for j in range(len(names))])
     pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed",
                                                                 include_header=False))
 
@@ -1163,6 +1174,9 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
             nf = number_formats.get(sheet_name, {})
             widths = [min(max(_width(c), 6), 60) for c in cols]
             for j, c in enumerate(cols):
+                if len(c) > 32767:
+                    raise OutputError(f"sheet {sheet_name!r}: a column name of {len(c):,} characters does not "
+                                      "fit an Excel cell (32,767 at most)", hint="write CSV instead")
                 ws.write_string(0, j, c, bold)
             kinds = []
             for c in df.columns:
@@ -1211,7 +1225,9 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
                     else:
                         text = str(v)
                         if len(text) > 32767:
-                            text = text[:32767]  # Excel's cell limit; callers report it
+                            raise OutputError(f"sheet {sheet_name!r}, row {i + 2}, column {cols[j]!r} holds "
+                                              f"{len(text):,} characters; an Excel cell holds at most 32,767",
+                                              hint="write CSV instead (-o FILE.csv)")
                         ws.write_string(i + 1, j, text, cell_fmt)
                         if i < 200:
                             widths[j] = max(widths[j], min(_width(text), 60))
