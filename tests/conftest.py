@@ -36,3 +36,14 @@ def run_crm(args, input: bytes | None = None, env: dict | None = None, cwd=None,
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "crmcli", *map(str, args)], input=input, capture_output=True,
                           env=full_env, cwd=cwd, timeout=timeout)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the hostile-input outcome table (tests/test_hostile.py) when it ran."""
+    from tests import hostile
+
+    if not hostile.OUTCOMES:
+        return
+    terminalreporter.section("hostile input: outcome per file and command")
+    for line in hostile.outcome_table(hostile.OUTCOMES):
+        terminalreporter.write_line(line)

@@ -1,0 +1,198 @@
+"""Hostile input: the corpus (tests/corpus.py) and the public CSV/XLSX suites, read by the library
+and run through ``crm inspect`` and ``crm clean`` (CSV and xlsx output).
+
+A table of every file's outcome is printed at the end of the run (see conftest.py). To add a
+command to the sweep, add an entry to ``COMMANDS``: ``label -> (args_builder, allowed exit codes,
+keeps rows aligned with the input)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmcli.errors import CrmError
+from crmcli.io import read_table, source_info
+from crmcli.schema import map_columns
+from tests.conftest import PUBLIC, ROOT
+from tests.corpus import Case, build_corpus, cases
+from tests.hostile import check_command
+
+SPECIAL = ["a_directory.csv", "unreadable.csv", "missing.csv", "loop.csv", "dev_zero"]
+CORPUS_NAMES = [c.name for c in cases()] + SPECIAL
+
+
+def _public_cases() -> list[Case]:
+    manifest = PUBLIC / "MANIFEST.tsv"
+    if not manifest.exists():
+        return []
+    out = []
+    with open(manifest, encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh, delimiter="\t"):
+            sentinels = tuple(s for s in (rec.get("sentinels") or "").split("|") if s)
+            out.append(Case("public/" + rec["file"], rec["expect"] or "either", rec["tests"], lambda p: None,
+                            sentinels=sentinels, path=PUBLIC / "files" / rec["file"]))
+    return out
+
+
+PUBLIC_CASES = {c.name: c for c in _public_cases()}
+ALL_NAMES = CORPUS_NAMES + list(PUBLIC_CASES)
+
+#: Exit codes that a correct run may end with beyond 0/3, per (file, command).
+# values longer than 32,767 characters do not fit an Excel cell: xlsx output is refused (exit 4)
+OUTPUT_LIMITS = {("cell_1mib.csv", "clean-xlsx"): 4, ("line_150kib.csv", "clean-xlsx"): 4}
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> dict[str, Case]:
+    folder = tmp_path_factory.mktemp("corpus")
+    built = {c.name: c for c in build_corpus(folder)}
+    yield {**built, **PUBLIC_CASES}
+    locked = folder / "unreadable.csv"
+    if locked.exists():
+        os.chmod(locked, 0o644)  # let pytest clean up
+
+
+def _read(case: Case):
+    return read_table(case.path, **case.options)
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def _independent_fields(case: Case, df) -> list[str]:
+    """Every non-blank field of a text input as Python's csv module splits it (with the encoding and
+    delimiter the reader detected), from the header row on."""
+    info = source_info(df)
+    if info.format not in ("csv", "tsv"):
+        return []
+    codec = {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-32": "utf-32"}.get(info.encoding, info.encoding)
+    text = case.path.read_bytes().decode(codec).lstrip("\ufeff").rstrip("\x1a")
+    recs = list(csv.reader(io.StringIO(text, newline=""), delimiter=info.delimiter, strict=False))
+    return [f for rec in recs[(info.header_row or 1) - 1:] for f in rec if f.strip()]
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_reader(corpus, name):
+    """read_table either reads exactly or raises CrmError (one line): never another exception."""
+    case = corpus[name]
+    try:
+        df = _read(case)
+    except CrmError as exc:
+        assert "\n" not in str(exc)
+        assert case.expect in ("error", "either"), f"{name} was refused: {exc}"
+        return
+    assert case.expect in ("read", "either"), f"{name} was read but must be refused ({df.shape})"
+    info = source_info(df)
+    assert all(df[c].dtype == "str" for c in df.columns)
+    assert df.index.name == "row" and df.index.is_unique
+    assert list(df.columns) == list(dict.fromkeys(df.columns)), "column names must be unique"
+    for (row, col), want in case.cells.items():
+        assert col in df.columns, f"{name}: no column {col!r} in {list(df.columns)[:8]}"
+        assert row in df.index, f"{name}: no row {row} in {list(df.index)[:8]}"
+        assert df.at[row, col] == want, f"{name}: row {row} {col!r} = {df.at[row, col]!r}, want {want!r}"
+    if case.columns is not None:
+        assert tuple(df.columns) == case.columns
+    if case.rows is not None:
+        assert len(df) == case.rows
+    codes = {p["code"] for p in info.problems}
+    for code in case.problems:
+        assert code in codes, f"{name}: problem {code!r} not reported ({sorted(codes)})"
+    values = set(df.columns) | {v for c in df.columns for v in df[c].tolist()}
+    for s in case.sentinels:
+        assert any(s in v for v in values), f"{name}: {s!r} lost"
+    # nothing dropped: every field the csv module sees is a value or a header of the frame
+    names = {" ".join(str(c).split()) for c in df.columns}
+    missing = [f for f in _independent_fields(case, df) if f not in values and " ".join(f.split()) not in names]
+    assert not missing, f"{name}: values lost: {missing[:5]}"
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def _opts(case: Case) -> list[str]:
+    return ["--encoding", case.options["encoding"]] if "encoding" in case.options else []
+
+
+COMMANDS = {
+    "inspect": (lambda case, src, out: ["inspect", src, "--json", *_opts(case)], (0, 3), False),
+    "clean-csv": (lambda case, src, out: ["clean", src, "-o", out / "cleaned.csv", "--issues", out / "issues.csv",
+                                          "-q", *_opts(case)], (0, 3), True),
+    "clean-xlsx": (lambda case, src, out: ["clean", src, "-o", out / "cleaned.xlsx", "-q", *_opts(case)],
+                   (0, 3), True),
+}
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_command(corpus, tmp_path, command, name):
+    case = corpus[name]
+    build, allowed, aligned = COMMANDS[command]
+    extra = OUTPUT_LIMITS.get((name, command))
+    expect_code = {"read": 0, "error": 3}.get(case.expect) if extra is None else extra
+    reference = exact = None
+    if aligned and case.expect != "error":
+        try:
+            reference = _read(case)
+            mapped = map_columns(reference.columns)
+            exact = [c for c in reference.columns if c not in mapped]
+        except CrmError:
+            reference = None
+    outputs = (lambda out: [p for p in (out / "cleaned.csv", out / "cleaned.xlsx", out / "issues.csv")
+                            if p.exists()]) if aligned else None
+    res = check_command(lambda src, out: build(case, src, out), case.path, tmp_path / "out",
+                        label=command, allowed={*allowed, *([extra] if extra else [])}, outputs=outputs,
+                        reference=reference, exact=exact or (), expect_code=expect_code)
+    if command == "inspect" and res.exit_code == 0:
+        desc = json.loads(res.stdout)
+        assert desc["rows"] == len(reference if reference is not None else _read(case))
+
+
+# --------------------------------------------------------------------------- memory
+
+MEMORY_CASES = ["cell_1mib.csv", "line_150kib.csv", "columns_16384.csv", "columns_100k.csv",
+                "styled_empty_rows_1m.xlsx", "zip_bomb_500m.xlsx", "billion_laughs_sheet.xlsx",
+                "quadratic_blowup.xlsx", "nul_and_controls.csv"]
+MEMORY_LIMIT_MB = 400
+
+_DRIVER = r"""
+import json, os, resource, sys
+from crmcli.cli import app
+out = {}
+for path in sys.argv[1:]:
+    pid = os.fork()
+    if pid == 0:
+        sys.argv = ["crm", "inspect", path, "-q"]
+        try:
+            app()
+        except SystemExit as e:
+            os._exit(e.code if isinstance(e.code, int) else 0)
+        os._exit(0)
+    _, status, usage = os.wait4(pid, 0)
+    out[os.path.basename(path)] = [os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and wait4")
+def test_memory_stays_small(corpus, record_property, capsys):
+    """Peak RSS of `crm inspect` (baseline with pandas included) on the big and the bomb cases."""
+    paths = [str(corpus[n].path) for n in MEMORY_CASES]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", _DRIVER, *paths], capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    peaks = json.loads(proc.stdout)
+    with capsys.disabled():
+        print("\npeak RSS of crm inspect (MB): " + ", ".join(f"{k} {v[1]:.0f} (exit {v[0]})" for k, v in peaks.items()))
+    for name, (code, mb) in peaks.items():
+        record_property(f"maxrss_mb:{name}", round(mb))
+        assert code in (0, 3), f"{name}: exit {code}"
+        assert mb < MEMORY_LIMIT_MB, f"{name}: {mb:.0f} MB"
