@@ -453,6 +453,7 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
         skip = 1 if head_records and len(head_records[0]) == 1 and head_records[0][0].lower().startswith("sep=") else 0
         hidx = skip + detect_header(head_records[skip:])
     _check_width(max((len(r) for r in head_records), default=0))
+    _report_skipped(head_records, hidx, problems)
     fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems)
     if fast is not None:
         return fast, hidx + 1
@@ -469,6 +470,16 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
     names = _unique_headers(header, hidx + 1, problems)
     _flag_swallowed_rows(records, rownums, delimiter, len(names), problems)
     return _frame(names, records, rownums, hidx + 1, problems), hidx + 1
+
+
+def _report_skipped(rows: Sequence[Sequence[str]], hidx: int, problems: list[dict[str, Any]]) -> None:
+    """Rows above the header (titles, notes) are not data: say so, with what they held."""
+    for i, row in enumerate(rows[:hidx]):
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        if cells:
+            text = " | ".join(cells)
+            problems.append({"row": i + 1, "column": None, "code": "skipped-row",
+                             "message": f"row above the header, not read as data: {text[:80]!r}"})
 
 
 def _read_records(text: str, delimiter: str, hidx: int, strict: bool
@@ -674,6 +685,7 @@ def _read_workbook(data: bytes, fmt: str, name: str, sheet: str | int | None,
     if hidx >= len(text_rows):
         raise UsageError(f"--header-row {header_row} is past the last row ({len(text_rows)})")
     header = text_rows[hidx]
+    _report_skipped(text_rows, hidx, problems)
     while header and not header[-1].strip() and all(len(r) < len(header) or not r[len(header) - 1].strip()
                                                        for r in text_rows[hidx + 1:]):
         header = header[:-1]
@@ -689,9 +701,7 @@ _CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTR_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _ATTR_T = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_BIG_INT = re.compile(rb"<(?:\w+:)?v>(-?\d{16,})</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_ERROR_T = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"')
 MAX_REPORTED = 50
 
 
@@ -749,14 +759,19 @@ def _patch_from_xml(data: bytes, sheet: str, rows: list[list[Any]], problems: li
             xml = zf.read(part)
     except (zipfile.BadZipFile, OSError, KeyError, zlib.error):
         return
-    starts: set[int] = {m.start() for m in _ERROR_T.finditer(xml)}
-    for rx in (_BIG_INT, _FORMULA):
-        for m in rx.finditer(xml):
-            lt = xml.rfind(b"<", 0, m.start())
-            while lt > 0 and not re.match(rb"<(?:\w+:)?c\b", xml[lt:lt + 12]):
-                lt = xml.rfind(b"<", 0, lt)
-            if lt >= 0:
-                starts.add(lt)
+    m = re.search(rb"<(\w+:)?sheetData\b", xml)
+    pfx = (m.group(1) or b"") if m else b""
+    cell_open = b"<" + pfx + b"c"
+    markers = [b't="e"', b"<" + pfx + b"f>", b"<" + pfx + b"f "]
+    starts: set[int] = set()
+    for marker in markers:
+        pos = xml.find(marker)
+        while pos >= 0:
+            starts.add(xml.rfind(cell_open, 0, pos))
+            pos = xml.find(marker, pos + 1)
+    for big in re.finditer(b"<" + re.escape(pfx) + rb"v>-?\d{16,}<", xml):
+        starts.add(xml.rfind(cell_open, 0, big.start()))
+    starts.discard(-1)
     errors = formulas = 0
     for start in sorted(starts):
         m = _CELL_RE.match(xml, start)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -169,7 +170,8 @@ def check_command(args_builder: Callable[[Path, Path], Sequence[str]], source: P
     err = res.stderr
     lines = [ln for ln in err.splitlines() if ln.strip()]
     message = next((ln for ln in reversed(lines) if ln.startswith("crm: error:")), "")
-    OUTCOMES.append(Outcome(source.name, label, res.exit_code, seconds, message[len("crm: error: "):] or "ok"))
+    short = message[len("crm: error: "):].replace(str(source.parent) + os.sep, "")
+    OUTCOMES.append(Outcome(source.name, label, res.exit_code, seconds, short or "ok"))
     assert "Traceback" not in err and "Traceback" not in res.stdout, f"{label} {source.name}: traceback\n{err}"
     assert "unexpected" not in message, f"{label} {source.name}: a bug surfaced: {message}"
     assert file_state(source) == before, f"{label} {source.name}: the input changed"
@@ -214,5 +216,6 @@ def outcome_table(outcomes: Sequence[Outcome]) -> list[str]:
     read = sum(1 for row in by_file.values() if all(o.code in (0, 1) for o in row.values()))
     refused = sum(1 for row in by_file.values() if all(o.code == 3 for o in row.values()))
     out.append(f"{total} files: {read} read by every command, {refused} refused (exit 3) by every command, "
-               f"{total - read - refused} mixed")
+               f"{total - read - refused} other (read, but an output refused, e.g. exit 4 for a cell too long "
+               f"for Excel)")
     return out

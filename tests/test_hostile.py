@@ -50,6 +50,11 @@ ALL_NAMES = CORPUS_NAMES + list(PUBLIC_CASES)
 OUTPUT_LIMITS = {("cell_1mib.csv", "clean-xlsx"): 4, ("line_150kib.csv", "clean-xlsx"): 4}
 
 
+#: Left out of the command sweep to keep the suite fast: clean's per-column summary (issue 3) takes
+#: ~6 s per output on 16,384 columns; the reader and inspect still cover that file.
+SWEEP_SKIP = {("columns_16384.csv", "clean-csv"), ("columns_16384.csv", "clean-xlsx")}
+
+
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory) -> dict[str, Case]:
     folder = tmp_path_factory.mktemp("corpus")
@@ -133,6 +138,8 @@ COMMANDS = {
 @pytest.mark.parametrize("name", ALL_NAMES)
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_command(corpus, tmp_path, command, name):
+    if (name, command) in SWEEP_SKIP:
+        pytest.skip("slow for this command; see SWEEP_SKIP")
     case = corpus[name]
     build, allowed, aligned = COMMANDS[command]
     extra = OUTPUT_LIMITS.get((name, command))
