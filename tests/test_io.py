@@ -336,3 +336,36 @@ def test_decode_text_gb18030_not_gbk():
 
 def test_sniff_delimiter_ignores_title():
     assert sniff_delimiter("Report, 2024\na;b;c\n1;2;3\n4;5;6\n") == ";"
+
+
+def test_totals_row_flagged_kept_and_droppable(tmp_path):
+    from crmcli.io import drop_totals, totals_rows
+
+    p = tmp_path / "t.csv"
+    p.write_text("订单号,金额\nA1,100\nA2,50\n合计,150\n", encoding="utf-8")
+    df = read_table(p)
+    assert df.loc[4].tolist() == ["合计", "150"]  # the reader keeps it
+    assert totals_rows(df) == [4]
+    rest, dropped = drop_totals(df)
+    assert dropped == [4] and rest.index.tolist() == [2, 3]
+
+
+def test_rows_above_header_reported(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("Sales 2024,,\n,,\nid,name,amount\n1,Ann,5\n", encoding="utf-8")
+    probs = source_info(read_table(p)).problems
+    assert [(x["row"], x["code"]) for x in probs] == [(1, "skipped-row")]
+
+
+def test_broken_utf8_refused_with_line(tmp_path):
+    p = tmp_path / "b.csv"
+    p.write_bytes("名字,备注\n张三,好\n".encode() * 5 + b"\xff,x\n")
+    with pytest.raises(InputError, match="line 11"):
+        read_table(p)
+
+
+def test_xlsx_refuses_cell_longer_than_excel_allows(tmp_path):
+    df = pd.DataFrame({"blob": ["x" * 40_000]}, dtype="str")
+    with pytest.raises(OutputError, match="32,767"):
+        write_table(df, tmp_path / "o.xlsx")
+    assert not (tmp_path / "o.xlsx").exists()
