@@ -751,20 +751,59 @@ def _patch_from_xml(data: bytes, sheet: str, rows: list[list[Any]], problems: li
     - formulas saved without a value (files written by tools that do not calculate): reported
       as ``formula-without-value``, since the value does not exist in the file.
     """
+    counts = {"errors": 0, "formulas": 0}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             part = _sheet_part(zf, sheet)
             if part is None or part not in zf.namelist():
                 return
-            xml = zf.read(part)
-    except (zipfile.BadZipFile, OSError, KeyError, zlib.error):
+            with zf.open(part) as fh:
+                for chunk, pfx in _cell_chunks(fh):
+                    _patch_chunk(chunk, pfx, rows, problems, counts)
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError):
         return
-    m = re.search(rb"<(\w+:)?sheetData\b", xml)
-    pfx = (m.group(1) or b"") if m else b""
+    formulas, errors = counts["formulas"], counts["errors"]
+    if formulas > MAX_REPORTED:
+        problems.append({"row": None, "column": None, "code": "formula-without-value",
+                         "message": f"{formulas - MAX_REPORTED} more formula cells have no saved value"})
+    if errors > MAX_REPORTED:
+        problems.append({"row": None, "column": None, "code": "error-cell",
+                         "message": f"{errors - MAX_REPORTED} more cells hold Excel errors"})
+
+
+def _cell_chunks(fh: IO[bytes], size: int = 2 << 20) -> Iterable[tuple[bytes, bytes]]:
+    """The sheet XML in pieces of about ``size`` bytes, each cut before a ``<c`` so no cell is split
+    (memory stays at a few chunks, not the whole inflated sheet). Yields (chunk, namespace prefix)."""
+    carry = b""
+    pfx: bytes | None = None
+    while True:
+        block = fh.read(size)
+        buf = carry + block
+        if pfx is None:
+            m = re.search(rb"<(\w+:)?sheetData\b", buf)
+            if m is None and block and len(buf) < 64 << 20:
+                carry = buf
+                continue
+            pfx = (m.group(1) or b"") if m else b""
+        if not block:
+            if buf:
+                yield buf, pfx
+            return
+        cut = buf.rfind(b"<" + pfx + b"c ")
+        if cut <= 0:
+            if len(buf) > 64 << 20:
+                return  # one cell of 64 MiB: not something to patch
+            carry = buf
+            continue
+        yield buf[:cut], pfx
+        carry = buf[cut:]
+
+
+def _patch_chunk(xml: bytes, pfx: bytes, rows: list[list[Any]], problems: list[dict[str, Any]],
+                 counts: dict[str, int]) -> None:
     cell_open = b"<" + pfx + b"c"
-    markers = [b't="e"', b"<" + pfx + b"f>", b"<" + pfx + b"f "]
     starts: set[int] = set()
-    for marker in markers:
+    for marker in (b't="e"', b"<" + pfx + b"f>", b"<" + pfx + b"f "):
         pos = xml.find(marker)
         while pos >= 0:
             starts.add(xml.rfind(cell_open, 0, pos))
@@ -772,7 +811,6 @@ def _patch_from_xml(data: bytes, sheet: str, rows: list[list[Any]], problems: li
     for big in re.finditer(b"<" + re.escape(pfx) + rb"v>-?\d{16,}<", xml):
         starts.add(xml.rfind(cell_open, 0, big.start()))
     starts.discard(-1)
-    errors = formulas = 0
     for start in sorted(starts):
         m = _CELL_RE.match(xml, start)
         if not m:
@@ -789,24 +827,18 @@ def _patch_from_xml(data: bytes, sheet: str, rows: list[list[Any]], problems: li
         label = f"{ref.group(1).decode()}{r + 1}"
         if kind == b"e" and text:
             _put(rows, r, c, text)
-            errors += 1
-            if errors <= MAX_REPORTED:
+            counts["errors"] += 1
+            if counts["errors"] <= MAX_REPORTED:
                 problems.append({"row": r + 1, "column": None, "code": "error-cell",
                                  "message": f"cell {label} holds the Excel error {text}"})
         elif kind == b"n" and text and re.fullmatch(r"-?\d{16,}", text):
             _put(rows, r, c, text)
         if _FORMULA.search(inner) and value is None:
-            formulas += 1
-            if formulas <= MAX_REPORTED:
+            counts["formulas"] += 1
+            if counts["formulas"] <= MAX_REPORTED:
                 problems.append({"row": r + 1, "column": None, "code": "formula-without-value",
                                  "message": f"cell {label} has a formula but no saved value (read as empty); "
                                             "open and save the file in Excel to calculate it"})
-    if formulas > MAX_REPORTED:
-        problems.append({"row": None, "column": None, "code": "formula-without-value",
-                         "message": f"{formulas - MAX_REPORTED} more formula cells have no saved value"})
-    if errors > MAX_REPORTED:
-        problems.append({"row": None, "column": None, "code": "error-cell",
-                         "message": f"{errors - MAX_REPORTED} more cells hold Excel errors"})
 
 
 def _put(rows: list[list[Any]], r: int, c: int, value: str) -> None:

@@ -331,6 +331,9 @@ def cases() -> list[Case]:
              cells={(2, "address"): "line 1\nline 2", (3, "address"): "x\r\ny", (4, "note"): "c"}))
     add(Case("unterminated_quote.csv", "error", "an opening quote never closed",
              _text('id,name,note\n1,Ann,ok\n2,"Bob,broken\n3,Cy,ok\n4,Di,ok\n')))
+    add(Case("quote_swallows_rows.csv", "read", "a stray opening quote closed rows later",
+             _text('id,name,note\n1,"Ann,x\n2,Bob,y\n3,Cy",z\n4,Di,w\n'),
+             cells={(3, "name"): "Di"}, problems=("suspicious-quote",)))
     add(Case("stray_quotes.csv", "read", "quotes in the middle of unquoted fields",
              _text('id,name,size\n1,O"Brien,5" pipe\n2,say "hi",3\n'),
              cells={(2, "name"): 'O"Brien', (2, "size"): '5" pipe', (3, "name"): 'say "hi"'}))
