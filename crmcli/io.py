@@ -554,6 +554,14 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
     pos = 0
     for _ in range(hidx):
         pos = text.index("\n", pos) + 1
+    if '"' in text:
+        # pyarrow accepts a quote left open at the very end and text after a closing quote
+        # without a word: let Python's strict parser check the quoting (about as fast as pyarrow).
+        try:
+            for _ in csv.reader(io.StringIO(text[pos:], newline=""), delimiter=delimiter, strict=True):
+                pass
+        except csv.Error:
+            return None
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -597,6 +605,7 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
     frame = table.to_pandas()
     frame.columns = _unique_headers(header, hidx + 1, problems)
     frame.index = pd.Index(rownums.to_numpy(), dtype="int64", name="row")
+    _flag_totals(frame, problems)
     return frame
 
 

@@ -334,6 +334,13 @@ def cases() -> list[Case]:
     add(Case("quote_swallows_rows.csv", "read", "a stray opening quote closed rows later",
              _text('id,name,note\n1,"Ann,x\n2,Bob,y\n3,Cy",z\n4,Di,w\n'),
              cells={(3, "name"): "Di"}, problems=("suspicious-quote",)))
+    many = "id,name,amount\n" + "".join(f"{i},name {i},{i}.5\n" for i in range(1, 5001))  # > 64 KiB: fast path
+    add(Case("big_unterminated_quote.csv", "error", "a quote left open on the last line of a large file",
+             _text(many + '5001,"open')))
+    add(Case("big_quote_then_text.csv", "read", 'a large file with "ab"c on its last line',
+             _text(many + '5001,"ab"c,1\n'), cells={(5002, "name"): "abc"}, problems=("stray-quote",)))
+    add(Case("big_totals_row.csv", "read", "a large file ending in a Total row",
+             _text(many + "Total,,12502500\n"), cells={(5002, "id"): "Total"}, problems=("totals-row",)))
     add(Case("stray_quotes.csv", "read", "quotes in the middle of unquoted fields",
              _text('id,name,size\n1,O"Brien,5" pipe\n2,say "hi",3\n'),
              cells={(2, "name"): 'O"Brien', (2, "size"): '5" pipe', (3, "name"): 'say "hi"'}))

@@ -70,12 +70,12 @@ def _alarm(signum: int, frame: Any) -> None:
     raise Hang(f"no answer within {TIME_LIMIT} s")
 
 
-def run_cli(args: Sequence[str], timeout: int = TIME_LIMIT) -> Any:
+def run_cli(args: Sequence[str], timeout: int = TIME_LIMIT, input: bytes | None = None) -> Any:
     runner = CliRunner()
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(timeout)
     try:
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)

@@ -23,7 +23,7 @@ from crmcli.io import read_table, source_info
 from crmcli.schema import map_columns
 from tests.conftest import PUBLIC, ROOT
 from tests.corpus import Case, build_corpus, cases
-from tests.hostile import check_command
+from tests.hostile import check_command, run_cli
 
 SPECIAL = ["a_directory.csv", "unreadable.csv", "missing.csv", "loop.csv", "dev_zero"]
 CORPUS_NAMES = [c.name for c in cases()] + SPECIAL
@@ -160,6 +160,23 @@ def test_command(corpus, tmp_path, command, name):
     if command == "inspect" and res.exit_code == 0:
         desc = json.loads(res.stdout)
         assert desc["rows"] == len(reference if reference is not None else _read(case))
+
+
+@pytest.mark.parametrize("name", [n for n in CORPUS_NAMES if n not in SPECIAL])
+def test_inspect_stdin(corpus, name):
+    """The same bytes on stdin (no file name to go by): the same answer as from the file."""
+    case = corpus[name]
+    res = run_cli(["inspect", "-", "--json", *_opts(case)], input=case.path.read_bytes())
+    assert "Traceback" not in res.stderr and "unexpected" not in res.stderr, res.stderr
+    if case.expect == "read" and not name.endswith(".json") and "json" not in name:
+        assert res.exit_code == 0, res.stderr
+    elif case.expect == "error" and name not in STDIN_READS:
+        assert res.exit_code == 3, res.stderr
+    assert res.exit_code in (0, 3)
+
+
+#: Refused from a file because of the file name only (a text file named .xls is not refused from stdin).
+STDIN_READS: set[str] = set()
 
 
 # --------------------------------------------------------------------------- memory
