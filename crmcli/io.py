@@ -619,6 +619,8 @@ def _check_zip(data: bytes, name: str) -> None:
         raise InputError(f"{name} is not a readable workbook (corrupt zip: {exc})") from None
     with zf:
         members = zf.infolist()
+        if len(members) > 10_000:
+            raise InputError(f"{name} is a zip of {len(members):,} files, not a workbook this tool will open")
         names = {m.filename for m in members}
         if "xl/workbook.xml" not in names and "content.xml" not in names and \
                 not any(n.endswith("workbook.xml") for n in names):
@@ -631,6 +633,17 @@ def _check_zip(data: bytes, name: str) -> None:
                 raise InputError(f"{name} inflates to more than this tool will read "
                                  f"({m.filename}: {m.file_size >> 20} MiB, ratio {ratio:.0f}:1)",
                                  hint="a zip bomb, or a workbook too large to open safely")
+        for m in members:
+            if not m.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                with zf.open(m) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, OSError, zlib.error, EOFError, NotImplementedError) as exc:
+                raise InputError(f"{name} is not a readable workbook ({m.filename}: {_short(exc)})") from None
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise InputError(f"{name}: {m.filename} declares XML entities (a DTD), which Excel never writes",
+                                 hint="refused as a possible XML bomb; re-save the file in Excel")
 
 
 def _cell_text(v: Any) -> str:
@@ -682,7 +695,7 @@ def _read_workbook(data: bytes, fmt: str, name: str, sheet: str | int | None,
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{name}: cannot read sheet ({_short(exc)})") from None
+        raise InputError(f"{name} is a damaged workbook: cannot read its sheet ({_short(exc)})") from None
     info = SourceInfo(path=name, format=fmt, sheet=chosen, sheets=sheets)
     if fmt == "xlsx":
         _patch_from_xml(data, chosen, rows, problems)

@@ -142,6 +142,10 @@ def make_xlsx(sheets: list[dict[str, Any]], *, date1904: bool = False, level: in
         wb_sheets.append(f'<sheet name="{escape(sh["name"])}" sheetId="{i}"{state} r:id="rId{i}"/>')
         rels.append(f'<Relationship Id="rId{i}" Type="{_REL}/{kind}" Target="{part}"/>')
     rels.append(f'<Relationship Id="rId{len(sheets) + 1}" Type="{_REL}/styles" Target="styles.xml"/>')
+    if extra and "xl/sharedStrings.xml" in extra:
+        rels.append(f'<Relationship Id="rId{len(sheets) + 2}" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>')
+        ct.append('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                  'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
     ct.append("</Types>")
     pr = '<workbookPr date1904="1"/>' if date1904 else "<workbookPr/>"
     files = {
