@@ -429,7 +429,8 @@ def cases() -> list[Case]:
              _bytes(make_xlsx([{"name": "data", "xml": sheet_xml(rows_xml(errs))}])),
              cells={(2, "value"): "#DIV/0!", (3, "value"): "#N/A", (4, "value"): "#REF!"}, problems=("error-cell",)))
     add(Case("chartsheet_first.xlsx", "read", "a chart sheet before the data",
-             _bytes(make_xlsx([{"name": "Chart1", "chart": True}, {"name": "data", "xml": sheet_xml(rows_xml(TABLE))}])),
+             _bytes(make_xlsx([{"name": "Chart1", "chart": True},
+                               {"name": "data", "xml": sheet_xml(rows_xml(TABLE))}])),
              cells={(2, "客户名称"): "张三"}))
     add(Case("wrong_dimension_small.xlsx", "read", "<dimension> says A1:A1, data reaches D3",
              _bytes(make_xlsx([{"name": "data", "xml": sheet_xml(rows_xml(TABLE), "A1:A1")}])),

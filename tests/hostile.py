@@ -177,7 +177,8 @@ def check_command(args_builder: Callable[[Path, Path], Sequence[str]], source: P
     assert file_state(source) == before, f"{label} {source.name}: the input changed"
     allowed = set(allowed)
     if expect_code is not None:
-        assert res.exit_code == expect_code, f"{label} {source.name}: exit {res.exit_code}, expected {expect_code}: {err}"
+        assert res.exit_code == expect_code, \
+            f"{label} {source.name}: exit {res.exit_code}, expected {expect_code}: {err}"
     assert res.exit_code in allowed, f"{label} {source.name}: exit {res.exit_code}: {err}"
     if res.exit_code not in (0, 1):
         assert lines and lines[-1].startswith("crm: error: "), f"{label}: no error line: {err!r}"

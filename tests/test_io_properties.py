@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import io
 import string
 
 import pandas as pd
