@@ -419,6 +419,17 @@ def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
             continue
         mask = short & s.str.strip().str.lower().isin(TOTAL_LABELS)
         hits.update(int(r) for r in frame.index[mask.to_numpy()])
+    if not hits:
+        return
+    # A totals row is at the bottom, or sparser than a typical row (a customer called "Total"
+    # in a full row in the middle of the table is not one).
+    def filled(values: Iterable[Any]) -> int:
+        return sum(1 for v in values if isinstance(v, str) and v.strip())
+
+    sample = sorted(filled(r) for r in frame.head(200).itertuples(index=False, name=None))
+    typical = sample[len(sample) // 2]
+    last = set(int(r) for r in frame.index[-5:])
+    hits = {r for r in hits if r in last or filled(frame.loc[r].tolist()) < typical}
     for row in sorted(hits):
         problems.append({"row": row, "column": None, "code": "totals-row",
                          "message": "looks like a totals row (合计/Total): kept in the table; analytics "
