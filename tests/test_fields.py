@@ -282,3 +282,26 @@ def test_vectorized_phone_path_equals_per_value():
         values.append(rng.choice(forms).format(p=p, a=p[:3], b=p[3:7], c=p[7:]))
     res = normalize_field(pd.Series(values, dtype="str"), "phone")
     assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]
+
+
+def test_clean_id_column_passes_through():
+    s = pd.Series([f"SO{i:06d}" for i in range(1500)] + ["SO000001"], dtype="str")
+    res = normalize_field(s, "id")
+    assert list(res.values) == list(s) and set(res.codes) == {""} and res.values.dtype == "str"
+    s2 = pd.Series([f"{i}" for i in range(1500)] + ["77.0"], dtype="str")
+    assert normalize_field(s2, "id").values.iloc[-1] == "77"
+
+
+def test_vectorized_phone_path_equals_per_value_random_shapes():
+    rng = random.Random(11)
+    shapes = ["0{area}{local}", "{area}{local}", "1{rest}", "{rest}", "+86{area}{local}", "0086 {area} {local}",
+              "86{area}{local}", "（0{area}）{local}", "11{rest}", "179{rest}", "+1 {rest}", "0{rest}", "{rest}.0",
+              " 8{rest} ", "+86-1{rest}"]
+    values = []
+    for _ in range(4000):
+        values.append(rng.choice(shapes).format(
+            area=rng.choice(["21", "10", "571", "755", "20", "851", "433", "311", "29"]),
+            local="".join(rng.choice("0123456789") for _ in range(rng.choice([6, 7, 8, 9]))),
+            rest="".join(rng.choice("0123456789") for _ in range(rng.randrange(3, 12)))))
+    res = normalize_field(pd.Series(values, dtype="str"), "phone")
+    assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]

@@ -149,28 +149,65 @@ def normalize_phone(text: str, region: str = "CN") -> tuple[str, str]:
 
 
 def normalize_phones(values: Sequence[str], region: str = "CN") -> tuple[list[str], list[str]]:
-    """Distinct values -> (normalized, codes). Plain CN mobiles are done vectorized (pyarrow)."""
+    """Distinct values -> (normalized, codes).
+
+    For CN, the digits-only forms (mobiles, landlines with area code, truncated numbers) are
+    done vectorized with pyarrow (RE2) using the same rules as :func:`normalize_phone`; the
+    rest (scientific notation, foreign numbers, words…) goes one by one.
+    """
     out: list[str] = [""] * len(values)
     codes: list[str] = [""] * len(values)
     todo: Sequence[int] = range(len(values))
-    fast = _cn_fast_pattern() if (region or "").upper() == "CN" and len(values) >= 1000 else None
-    if fast is not None:
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(values, type=pa.string())
-        digits = pc.utf8_trim_whitespace(arr)
-        digits = pc.replace_substring_regex(digits, r"^(\+?\d+)\.0+$", r"\1")
-        digits = pc.replace_substring_regex(digits, r"[\s\-()\[\]./·]", "")
-        mobile = phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
-        nsn = pc.struct_field(pc.extract_regex(digits, rf"^(?:\+86|0086|86)?(?P<nsn>{mobile})$"), [0])
-        hit = (pc.is_valid(nsn).to_numpy(zero_copy_only=False)
-               & pc.string_is_ascii(arr).to_numpy(zero_copy_only=False))
-        e164 = pc.binary_join_element_wise("+86", nsn, "").to_numpy(zero_copy_only=False)
-        for i in np.flatnonzero(hit):
-            out[i] = e164[i]
-        todo = np.flatnonzero(~hit).tolist()
+    if (region or "").upper() == "CN" and len(values) >= 1000 and _cn_fast_pattern() and _cn_validator():
+        todo = _cn_vectorized(values, out, codes)
     for i in todo:
         out[i], codes[i] = normalize_phone(values[i], region)
     return out, codes
+
+
+def _cn_vectorized(values: Sequence[str], out: list[str], codes: list[str]) -> list[int]:
+    """Fill ``out``/``codes`` for the values it can decide; return the positions left to do."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def np_(a: object) -> np.ndarray:
+        return a.to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
+
+    arr = pa.array(values, type=pa.string())
+    trimmed = pc.utf8_trim_whitespace(arr)
+    digits = pc.utf8_normalize(trimmed, "NFKC")
+    digits = pc.replace_substring_regex(digits, r"^(\+?\d+)\.0+$", r"\1")
+    digits = pc.replace_substring_regex(digits, r"[\s\-‐‑–—()\[\]./·]", "")
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    mobile = pc.struct_field(pc.extract_regex(digits, rf"^(?:\+86|0086|86)?(?P<n>{meta.mobile.national_number_pattern})$"),
+                             [0])
+    is_mobile = np_(pc.is_valid(mobile))
+    prefixed = pc.struct_field(pc.extract_regex(digits, r"^(?:\+86|0086|0)(?P<n>[1-9]\d*)$"), [0])
+    bare = pc.struct_field(pc.extract_regex(digits, r"^(?P<n>(?:[2-79]|8[0-57-9]|1[03-9])\d*)$"), [0])
+    nsn = pc.coalesce(mobile, prefixed, bare)
+    decided = np_(pc.is_valid(nsn)) & ~np_(pc.fill_null(pc.starts_with(nsn, "11"), False)) \
+        & ~np_(pc.fill_null(pc.starts_with(nsn, "12"), False)) & ~np_(pc.fill_null(pc.starts_with(nsn, "179"), False))
+    decided |= is_mobile
+    general, lengths, types = _cn_validator()
+    nsn_f = pc.fill_null(nsn, "")
+    length = np_(pc.utf8_length(nsn_f))
+
+    def matches(pattern: re.Pattern[str], allowed: tuple[int, ...]) -> np.ndarray:
+        ok = np_(pc.match_substring_regex(nsn_f, f"^(?:{pattern.pattern})$"))
+        return ok & np.isin(length, allowed) if allowed else ok
+
+    valid = matches(general, lengths)
+    any_type = np.zeros(len(values), dtype=bool)
+    for pat, allowed in types:
+        any_type |= matches(pat, allowed)
+    valid &= any_type
+    valid |= is_mobile
+    e164 = np_(pc.binary_join_element_wise("+86", nsn_f, ""))
+    kept = np_(trimmed)
+    for i in np.flatnonzero(decided):
+        if valid[i]:
+            out[i] = e164[i]
+        else:
+            out[i], codes[i] = kept[i], "invalid-phone"
+    return np.flatnonzero(~decided).tolist()
