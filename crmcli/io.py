@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Union
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, OutputError, UsageError
@@ -411,14 +412,21 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
     frame = table.to_pandas()
     # Record numbers are physical record numbers: any quoted newline would shift them, so
     # only rows without one map 1:1; check cheaply and fall back when any value has one.
-    for col in frame.columns:
-        if frame[col].str.contains("\n", regex=False).any() or frame[col].str.contains("\r", regex=False).any():
-            return None
+    # One record per line (and no CR but in CRLF) proves it without scanning every column.
+    body = text[pos:]
+    lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    if lines != table.num_rows + 1 or body.count("\r") != body.count("\r\n"):
+        for col in frame.columns:
+            if frame[col].str.contains("\n", regex=False).any() or frame[col].str.contains("\r", regex=False).any():
+                return None
     frame.columns = _unique_headers(header, hidx + 1, problems)
     frame.index = pd.RangeIndex(hidx + 2, hidx + 2 + len(frame), name="row")
-    blank = pd.Series(True, index=frame.index)
-    for col in frame.columns:
-        blank &= frame[col].str.strip() == ""
+    blank = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:  # narrow as we go: usually the first column settles it
+        cand = np.flatnonzero(blank)
+        if not len(cand):
+            break
+        blank[cand] = (frame[col].iloc[cand].str.strip() == "").to_numpy()
     if blank.any():
         frame = frame[~blank]
     frame.index = pd.Index(frame.index.to_numpy(), dtype="int64", name="row")
@@ -855,7 +863,6 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
     """
     import datetime as dt
 
-    import numpy as np
     import xlsxwriter
 
     number_formats = number_formats or {}

@@ -75,15 +75,16 @@ def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
         raise ValueError(f"unknown field kind {kind!r}; one of {', '.join(KINDS)}")
     text = series if pd.api.types.is_string_dtype(series) and not series.hasnans else \
         series.astype("str").fillna("")
-    pos, uniques, u = _factorize(text)
+    pos, uniques = _factorize(text)
     index = series.index
     parsed_u: np.ndarray | None = None
-    if kind in ("id", "text") and len(u) >= 1000 and _all_clean(uniques, _CLEAN_ID if kind == "id" else _CLEAN_TEXT,
+    if kind in ("id", "text") and len(uniques) >= 1000 and _all_clean(uniques, _CLEAN_ID if kind == "id" else _CLEAN_TEXT,
                                                                  kind):
         # Nothing to change (e.g. a column of order ids): no per-value work at all.
         values = pd.Series(text.array, index=index, name=series.name, copy=True)
         codes = pd.Series(_take([""], np.zeros(len(pos), dtype=np.int64)), index=index, name=series.name)
         return Normalized(values=values, codes=codes, parsed=values)
+    u = uniques.to_pylist()
     if kind == "phone":
         vals, codes = normalize_phones(u, region)
     elif kind == "email":
@@ -111,18 +112,16 @@ _CLEAN_ID = r"^[!-~]+(?: [!-~]+)*$"
 
 
 def _factorize(text: pd.Series) -> tuple[np.ndarray, object, list[str]]:
-    """(codes, uniques as a pyarrow array, uniques as a list): pyarrow's hash is faster than pandas'."""
+    """(codes, uniques as a pyarrow array): pyarrow's hash is faster than pandas'."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = getattr(text.array, "_pa_array", None)
     if arr is not None:
         enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
-        return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary, \
-            enc.dictionary.to_pylist()
+        return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
     pos, uniques = pd.factorize(text)
-    u = uniques.to_numpy(dtype=object).tolist()
-    return pos, pa.array(u, type=pa.string()), u
+    return pos, pa.array(uniques.to_numpy(dtype=object).tolist(), type=pa.string())
 
 
 def _all_clean(uniques, pattern: str, kind: str) -> bool:
