@@ -305,3 +305,39 @@ def test_vectorized_phone_path_equals_per_value_random_shapes():
             rest="".join(rng.choice("0123456789") for _ in range(rng.randrange(3, 12)))))
     res = normalize_field(pd.Series(values, dtype="str"), "phone")
     assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]
+
+
+@pytest.mark.parametrize("with_time", [False, True])
+def test_vectorized_date_path_equals_per_value(with_time):
+    from crmcli.fields.dates import normalize_dates
+
+    rng = random.Random(5)
+    values = []
+    for _ in range(3000):
+        y, m, d = rng.randrange(1890, 2110), rng.randrange(0, 14), rng.randrange(0, 33)
+        form = rng.random()
+        if form < 0.5:
+            values.append(f"{y:04d}-{m:02d}-{d:02d}")
+        elif form < 0.7 and with_time:
+            values.append(f"{y:04d}-{m:02d}-{d:02d} {rng.randrange(0, 25):02d}:{rng.randrange(60):02d}:{rng.randrange(61):02d}")
+        elif form < 0.8:
+            values.append(f"{y}/{m}/{d}")
+        elif form < 0.9:
+            values.append(f"{d:02d}/{m:02d}/{y}")
+        else:
+            values.append(rng.choice(["待定", "", " 2024-03-05 ", "45356", "Mar 5, 2024", "2024-03-05T10:00"]))
+    values = list(dict.fromkeys(values))
+    fast = normalize_dates(values)
+    slow_out, slow_codes, slow_stamps = [], [], []
+    # the one-by-one path: chunks below the vectorization threshold, but one column decision
+    from crmcli.fields import dates as mod
+
+    saved = mod._strict_iso
+    mod._strict_iso = lambda v: (np.empty(0, dtype=np.int64), np.empty(0, dtype="datetime64[s]"))
+    try:
+        slow_out, slow_codes, slow_stamps = normalize_dates(values)
+    finally:
+        mod._strict_iso = saved
+    assert fast[0] == slow_out and fast[1] == slow_codes
+    assert (np.isnat(fast[2]) == np.isnat(slow_stamps)).all()
+    assert (fast[2][~np.isnat(fast[2])] == slow_stamps[~np.isnat(slow_stamps)]).all()

@@ -106,9 +106,40 @@ def decide_dayfirst(pieces: Sequence[tuple | None]) -> bool | None:
     return None
 
 
+_STRICT_ISO = r"^\d{4}-\d{2}-\d{2}(?: (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)?$"
+
+
+def _strict_iso(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of values written exactly ``YYYY-MM-DD[ HH:MM:SS]`` and their datetime64[s]
+    (NaT where impossible or out of range) — parsed vectorized by pyarrow, round-tripped so
+    that ``2024-02-30`` is not silently rolled over to March."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, type=pa.string())
+    idx = np.flatnonzero(pc.match_substring_regex(arr, _STRICT_ISO).to_numpy(zero_copy_only=False))
+    if not len(idx):
+        return idx, np.empty(0, dtype="datetime64[s]")
+    sub = arr.take(pa.array(idx))
+    date_part = pc.utf8_slice_codeunits(sub, 0, 10)
+    time_part = pc.utf8_slice_codeunits(sub, 11, 19)
+    full = pc.binary_join_element_wise(date_part, pc.if_else(pc.equal(time_part, ""), "00:00:00", time_part), " ")
+    ts = pc.strptime(full, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(ts, format="%Y-%m-%d"), date_part)
+    year = pc.year(ts)
+    ok = pc.and_(pc.and_(same, pc.greater_equal(year, YEAR_MIN)), pc.less_equal(year, YEAR_MAX))
+    stamps = ts.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    stamps[~pc.fill_null(ok, False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+    return idx, stamps
+
+
 def normalize_dates(values: Sequence[str], *, dayfirst: bool | None = None
                     ) -> tuple[list[str], list[str], np.ndarray]:
     """Distinct values -> (ISO text, codes, datetime64[ns])."""
+    if len(values) >= 1000:
+        iso_idx, iso_stamps = _strict_iso(values)
+        if len(iso_idx):
+            return _merge_iso(values, iso_idx, iso_stamps, dayfirst)
     trimmed = [v.strip() for v in values]
     pieces = [_pieces(t if t.isascii() else unicodedata.normalize("NFKC", t)) if t else None for t in trimmed]
     order = dayfirst if dayfirst is not None else decide_dayfirst(pieces)
@@ -153,6 +184,36 @@ def normalize_dates(values: Sequence[str], *, dayfirst: bool | None = None
         stamps[i] = np.datetime64(full, "s")
         out.append(full.replace("T", " ") if with_time else iso)
     return out, codes, stamps.astype("datetime64[ns]")
+
+
+def _merge_iso(values: Sequence[str], iso_idx: np.ndarray, iso_stamps: np.ndarray,
+               dayfirst: bool | None) -> tuple[list[str], list[str], np.ndarray]:
+    """The strict-ISO values (done vectorized) merged with the others (done one by one)."""
+    rest = np.setdiff1d(np.arange(len(values)), iso_idx)
+    r_out, r_codes, r_stamps = normalize_dates([values[i] for i in rest], dayfirst=dayfirst) if len(rest) \
+        else ([], [], np.empty(0, dtype="datetime64[ns]"))
+    valid = ~np.isnat(iso_stamps)
+    iso_time = bool(((iso_stamps[valid] - iso_stamps[valid].astype("datetime64[D]")) != np.timedelta64(0)).any())
+    rest_time = any(len(o) > 10 for o, c in zip(r_out, r_codes) if not c and o)
+    with_time = iso_time or rest_time
+    out: list[str] = [""] * len(values)
+    codes: list[str] = [""] * len(values)
+    stamps = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps[iso_idx] = iso_stamps.astype("datetime64[ns]")
+    text = np.datetime_as_string(iso_stamps, unit="s")  # 2024-03-05T14:23:05
+    for k, i in enumerate(iso_idx):
+        if valid[k]:
+            out[i] = text[k].replace("T", " ") if with_time else text[k][:10]
+        else:
+            out[i], codes[i] = values[i], "invalid-date"
+    if len(rest):
+        stamps[rest] = r_stamps
+        for k, i in enumerate(rest):
+            o, c = r_out[k], r_codes[k]
+            if not c and o and with_time and len(o) == 10:
+                o += " 00:00:00"
+            out[i], codes[i] = o, c
+    return out, codes, stamps
 
 
 def normalize_date(text: str, *, dayfirst: bool | None = None) -> tuple[str, str]:
