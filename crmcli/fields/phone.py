@@ -183,14 +183,20 @@ def _cn_vectorized(values: Sequence[str], out: list[str], codes: list[str]) -> l
     mobile = pc.struct_field(pc.extract_regex(digits, rf"^(?:\+86|0086|86)?(?P<n>{meta.mobile.national_number_pattern})$"),
                              [0])
     is_mobile = np_(pc.is_valid(mobile))
-    prefixed = pc.struct_field(pc.extract_regex(digits, r"^(?:\+86|0086|0)(?P<n>[1-9]\d*)$"), [0])
-    bare = pc.struct_field(pc.extract_regex(digits, r"^(?P<n>(?:[2-79]|8[0-57-9]|1[03-9])\d*)$"), [0])
-    nsn = pc.coalesce(mobile, prefixed, bare)
-    decided = np_(pc.is_valid(nsn)) & ~np_(pc.fill_null(pc.starts_with(nsn, "11"), False)) \
-        & ~np_(pc.fill_null(pc.starts_with(nsn, "12"), False)) & ~np_(pc.fill_null(pc.starts_with(nsn, "179"), False))
-    decided |= is_mobile
-    general, lengths, types = _cn_validator()
+    mobile_e164 = np_(pc.binary_join_element_wise("+86", pc.fill_null(mobile, ""), ""))
+    for i in np.flatnonzero(is_mobile):
+        out[i] = mobile_e164[i]
+    # The rest (landlines, truncated numbers…): only phonenumbers' CN rule, on that subset.
+    rest = np.flatnonzero(~is_mobile)
+    if not len(rest):
+        return []
+    sub = digits.take(pa.array(rest))
+    prefixed = pc.struct_field(pc.extract_regex(sub, r"^(?:\+86|0086|0)(?P<n>[1-9]\d*)$"), [0])
+    bare = pc.struct_field(pc.extract_regex(sub, r"^(?P<n>(?:[2-79]|8[0-57-9]|1[03-9])\d*)$"), [0])
+    nsn = pc.coalesce(prefixed, bare)
     nsn_f = pc.fill_null(nsn, "")
+    decided = np_(pc.is_valid(nsn)) & ~np_(pc.match_substring_regex(nsn_f, r"^(?:11|12|179)"))
+    general, lengths, types = _cn_validator()
     length = np_(pc.utf8_length(nsn_f))
 
     def matches(pattern: re.Pattern[str], allowed: tuple[int, ...]) -> np.ndarray:
@@ -198,16 +204,16 @@ def _cn_vectorized(values: Sequence[str], out: list[str], codes: list[str]) -> l
         return ok & np.isin(length, allowed) if allowed else ok
 
     valid = matches(general, lengths)
-    any_type = np.zeros(len(values), dtype=bool)
+    any_type = np.zeros(len(rest), dtype=bool)
     for pat, allowed in types:
         any_type |= matches(pat, allowed)
     valid &= any_type
-    valid |= is_mobile
     e164 = np_(pc.binary_join_element_wise("+86", nsn_f, ""))
-    kept = np_(trimmed)
-    for i in np.flatnonzero(decided):
-        if valid[i]:
-            out[i] = e164[i]
+    kept = np_(trimmed.take(pa.array(rest)))
+    for k in np.flatnonzero(decided):
+        i = rest[k]
+        if valid[k]:
+            out[i] = e164[k]
         else:
-            out[i], codes[i] = kept[i], "invalid-phone"
-    return np.flatnonzero(~decided).tolist()
+            out[i], codes[i] = kept[k], "invalid-phone"
+    return rest[~decided].tolist()
