@@ -6,7 +6,7 @@ The data (UTF-8 CSV from gen_orders.make_orders) is cached under benchmarks/data
 run in this process, in the same run: the baseline reads the file with pyarrow (all columns
 as strings) and writes it back; crm reads it (read_table), cleans it (clean_table) and writes
 the cleaned CSV (write_cleaned) — what `crm clean FILE -o OUT.csv` does. Prints both wall
-times and their ratio (target: <= 5x).
+times and their ratio (target: <= 5x). The baseline is pyarrow's best of three runs.
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     path = data_file(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
-        base = baseline(path, Path(tmp) / "base.csv")
+        # pyarrow's time swings 2-3x on a shared machine: take its best of three (cheap, and
+        # conservative: it can only make the ratio look worse for crm).
+        base = min(baseline(path, Path(tmp) / "base.csv") for _ in range(3))
         if args.profile:
             import cProfile
             import pstats
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             crm, n_issues = crm_clean(path, Path(tmp) / "crm.csv")
     print(f"rows: {args.rows:,}  issues: {n_issues:,}")
-    print(f"pyarrow read+write: {base:.2f}s")
+    print(f"pyarrow read+write: {base:.2f}s (best of 3)")
     print(f"crm clean:          {crm:.2f}s")
     print(f"ratio: {crm / base:.2f}x (target <= 5x)")
 

@@ -139,7 +139,7 @@ def _normalize_plain(uniques, u: list[str], normalize, clean_pattern: str) -> tu
 
     if len(u) < 1000:
         return normalize(u)
-    arr = pa.array(u, type=pa.string())
+    arr = uniques if isinstance(uniques, pa.Array) else pa.array(u, type=pa.string())
     done = pc.match_substring_regex(arr, clean_pattern).to_numpy(zero_copy_only=False)
     if normalize is normalize_ids:
         done &= ~pc.match_substring_regex(arr, r"^[+-]?\d+\.0+$").to_numpy(zero_copy_only=False)
