@@ -7,8 +7,10 @@ format-guessing parser): ISO ``2024-03-05``, ``2024/3/5``, ``2024.03.05``, ``202
 ``Mar 5, 2024``, and ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` (also with ``.`` or ``-``).
 
 Day-first or month-first is decided per column by evidence: a value whose first number is
-over 12 votes day-first, one whose second number is over 12 votes month-first, and the
-majority wins; ``dayfirst=True/False`` forces it. With no evidence either way, a value such
+over 12 shows day-first, one whose second number is over 12 shows month-first; when the
+column shows only one of them, that order is used for all its ``a/b/yyyy`` values;
+``dayfirst=True/False`` forces it. When it shows both (a column mixing conventions), only
+the self-evident values are converted and the rest are ``ambiguous-date``. With no evidence either way, a value such
 as ``03/05/2024`` is an ``ambiguous-date`` warning and is kept as written (``05/05/2024``
 is not ambiguous). Impossible dates (``2024-02-30``) and words (``待定``) are
 ``invalid-date``.
@@ -34,7 +36,7 @@ _CN = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^(\d{5})(?:\.(\d+))?$")
 _AB = re.compile(rf"^(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}|\d{{2}}){_TIME}$")
-_D_MON_Y = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/]*([A-Za-z]{{3,9}})\.?,?[\s\-/]*(\d{{4}}){_TIME}$")
+_D_MON_Y = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/]*([A-Za-z]{{3,9}})\.?,?[\s\-/]*(\d{{4}}|\d{{2}}){_TIME}$")
 _MON_D_Y = re.compile(rf"^([A-Za-z]{{3,9}})\.?[\s\-/]*(\d{{1,2}})(?:st|nd|rd|th)?,?[\s\-/]*(\d{{4}}){_TIME}$")
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -77,7 +79,7 @@ def _pieces(s: str) -> tuple | None:
         return (int(m[1]), int(m[2]), int(m[3]), *_time(m.groups()[3:6]))
     m = _D_MON_Y.match(s)
     if m and m[2].lower() in MONTHS:
-        return (int(m[3]), MONTHS[m[2].lower()], int(m[1]), *_time(m.groups()[3:6]))
+        return (_year2(m[3]), MONTHS[m[2].lower()], int(m[1]), *_time(m.groups()[3:6]))
     m = _MON_D_Y.match(s)
     if m and m[1].lower() in MONTHS:
         return (int(m[3]), MONTHS[m[1].lower()], int(m[2]), *_time(m.groups()[3:6]))
@@ -90,7 +92,8 @@ def _valid(y: int, mo: int, d: int, h: int, mi: int, s: int) -> bool:
 
 
 def decide_dayfirst(pieces: Sequence[tuple | None]) -> bool | None:
-    """The column's order for ``a/b/yyyy`` values: True day-first, False month-first, None undecided."""
+    """The column's order for ``a/b/yyyy`` values: True day-first, False month-first, None
+    undecided (no evidence, or evidence both ways)."""
     day_votes = month_votes = 0
     for p in pieces:
         if p is not None and p[0] == "ab":
@@ -99,11 +102,11 @@ def decide_dayfirst(pieces: Sequence[tuple | None]) -> bool | None:
                 day_votes += 1
             elif b > 12 and a <= 12:
                 month_votes += 1
-    if day_votes > month_votes:
+    if day_votes and not month_votes:
         return True
-    if month_votes > day_votes:
+    if month_votes and not day_votes:
         return False
-    return None
+    return None  # no evidence, or contradicting evidence: each value decides for itself or is ambiguous
 
 
 _STRICT_ISO = r"^\d{4}-\d{2}-\d{2}(?: (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)?$"
