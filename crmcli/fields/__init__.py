@@ -75,8 +75,13 @@ def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
         raise ValueError(f"unknown field kind {kind!r}; one of {', '.join(KINDS)}")
     text = series if pd.api.types.is_string_dtype(series) and not series.hasnans else \
         series.astype("str").fillna("")
-    pos, uniques = _factorize(text)
     index = series.index
+    if kind == "id" and len(text) >= 1000 and _pass_through(text):
+        # A column of ids already in normal form (e.g. order numbers): nothing to do at all.
+        values = pd.Series(text.array, index=index, name=series.name, copy=True)
+        codes = pd.Series(_take([""], np.zeros(len(text), dtype=np.int64)), index=index, name=series.name)
+        return Normalized(values=values, codes=codes, parsed=values)
+    pos, uniques = _factorize(text)
     parsed_u: np.ndarray | None = None
     if kind in ("id", "text") and len(uniques) >= 1000 and _all_clean(uniques, _CLEAN_ID if kind == "id" else _CLEAN_TEXT,
                                                                  kind):
@@ -122,6 +127,11 @@ def _factorize(text: pd.Series) -> tuple[np.ndarray, object, list[str]]:
         return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
     pos, uniques = pd.factorize(text)
     return pos, pa.array(uniques.to_numpy(dtype=object).tolist(), type=pa.string())
+
+
+def _pass_through(text: pd.Series) -> bool:
+    arr = getattr(text.array, "_pa_array", None)
+    return arr is not None and _all_clean(arr, _CLEAN_ID, "id")
 
 
 def _all_clean(uniques, pattern: str, kind: str) -> bool:
