@@ -165,9 +165,8 @@ def make_orders(n: int = 5000, seed: int = 1, *, customers: int | None = None, d
         src = rng.randrange(len(rows) // 2)
         pos = rng.randrange(src + 1, len(rows) + 1)
         rows.insert(pos, list(rows[src]))
-        truth.insert(pos, {**truth[src], "dup_of": -2 - src})
-    # resolve dup_of to positions after all insertions
-    firsts = {id(r): k for k, r in enumerate(rows)}
+        truth.insert(pos, dict(truth[src]))
+    # dup_of: the position of the first identical row, after all insertions
     seen: dict[tuple, int] = {}
     for k, r in enumerate(rows):
         key = tuple(r)
@@ -176,7 +175,6 @@ def make_orders(n: int = 5000, seed: int = 1, *, customers: int | None = None, d
         else:
             seen[key] = k
             truth[k]["dup_of"] = -1
-    del firsts
     raw = pd.DataFrame(rows, columns=HEADERS, dtype="str")
     return raw, pd.DataFrame(truth)
 

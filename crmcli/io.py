@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Union
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, OutputError, UsageError
@@ -1037,7 +1038,31 @@ def escape_formulas(series: pd.Series) -> pd.Series:
     if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
         return series
     s = series.astype("str")
-    mask = s.str.match(_FORMULA_START.pattern, na=False)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is not None and not s.hasnans:
+        # all in pyarrow (RE2): pandas would run the fullmatch below in Python
+        starts_a = pc.match_substring_regex(arr, _FORMULA_START.pattern)
+        if not pc.any(starts_a).as_py():
+            return series
+        mask_a = pc.and_(starts_a, pc.invert(pc.match_substring_regex(arr, _PLAIN_NUMBER.pattern)))
+        if not pc.any(mask_a).as_py():
+            return series
+        quote, empty = pa.scalar("'", arr.type), pa.scalar("", arr.type)
+        escaped = pc.if_else(mask_a, pc.binary_join_element_wise(quote, arr, empty), arr)
+        return pd.Series(pd.array(escaped, dtype=s.dtype), index=s.index, name=s.name)
+    starts = s.str.match(_FORMULA_START.pattern, na=False)
+    if not starts.any():
+        return series
+
+    cand = s[starts]
+    plain = pc.match_substring_regex(pa.array(cand.to_numpy(dtype=object), type=pa.string()),
+                                     _PLAIN_NUMBER.pattern).to_numpy(zero_copy_only=False)
+    starts = starts.to_numpy(dtype=bool)
+    mask = starts.copy()
+    mask[starts] = ~plain
     if not mask.any():
         return series
     candidates = s[mask]
@@ -1221,7 +1246,6 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
     """
     import datetime as dt
 
-    import numpy as np
     import xlsxwriter
 
     number_formats = number_formats or {}

@@ -98,3 +98,17 @@ def test_clean_gb18030_example_no_progress_in_tests(run, examples):
 def test_clean_pipe_subprocess():
     res = run_crm(["clean", "-"], input=MESSY)
     assert res.returncode == 0 and b"+8613812345678" in res.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "clean"])
+def test_every_option_is_in_the_readme(command):
+    import typer
+
+    from crmcli.cli import app
+
+    readme = (__import__("pathlib").Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"crm {command}" in readme
+    cmd = typer.main.get_command(app).commands[command]
+    for param in cmd.params:
+        if any(o.startswith("-") for o in getattr(param, "opts", ())):
+            assert any(opt in readme for opt in param.opts), (command, param.opts)

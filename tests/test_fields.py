@@ -108,7 +108,7 @@ def test_email_fast_path_agrees_with_email_validator(addr):
 
 @pytest.mark.parametrize("raw", [
     "2024-03-05", "2024/3/5", "2024/03/05", "2024.03.05", "2024年3月5日", "2024年03月05日", "20240305",
-    "45356", "45356.0", "5 Mar 2024", "05-Mar-2024", "Mar 5, 2024", "March 5th, 2024", "２０２４－０３－０５", " 2024-3-5 ",
+    "45356", "45356.0", "5 Mar 2024", "05-Mar-2024", "5-Mar-24", "Mar 5, 2024", "March 5th, 2024", "２０２４－０３－０５", " 2024-3-5 ",
 ])
 def test_date_forms(raw):
     assert norm([raw], "date") == (["2024-03-05"], [""])
@@ -131,6 +131,12 @@ def test_date_parsed_is_datetime64():
 def test_day_first_decided_by_column_evidence():
     assert norm(["03/05/2024", "25/12/2023"], "date") == (["2024-05-03", "2023-12-25"], ["", ""])
     assert norm(["03/05/2024", "12/25/2023"], "date") == (["2024-03-05", "2023-12-25"], ["", ""])
+
+
+def test_contradicting_evidence_decides_nothing():
+    values, codes = norm(["25/12/2023", "12/25/2023", "03/05/2024"], "date")
+    assert values == ["2023-12-25", "2023-12-25", "03/05/2024"]
+    assert codes == ["", "", "ambiguous-date"]
 
 
 def test_undecidable_order_is_ambiguous_and_kept():
@@ -156,7 +162,7 @@ def test_date_invalid(raw):
     ("¥1,234.50", "1234.5"), ("￥1234.5", "1234.5"), ("1234.5元", "1234.5"), ("RMB 1234.50", "1234.5"),
     ("１２３４．５", "1234.5"), ("1234.5  ", "1234.5"), ("-20", "-20"), ("-¥20.00", "-20"), ("(12.50)", "-12.5"),
     ("$1,000", "1000"), ("1,234,567.00", "1234567"), ("0.50", "0.5"), ("1234", "1234"), ("人民币 88 元", "88"),
-    ("1.2万", "12000"), ("¥3.5万元", "35000"), ("0.00015万", "1.5"), ("-2万", "-20000"),
+    ("1.2万", "12000"), ("1.2345E+05", "123450"), ("1e+06", "1000000"), ("－５", "-5"), ("（1,234.50）", "-1234.5"), ("¥3.5万元", "35000"), ("0.00015万", "1.5"), ("-2万", "-20000"),
 ])
 def test_amount_forms(raw, expected):
     assert norm([raw], "amount") == ([expected], [""])
@@ -239,3 +245,105 @@ def test_normalizing_twice_equals_once(values, kind):
     twice = normalize_field(once.values, kind)
     assert list(twice.values) == list(once.values)
     assert list(twice.codes) == list(once.codes) or kind == "date"
+
+
+@pytest.mark.parametrize("shape", ["0{area}{local}", "{area}{local}", "1{rest}", "{rest}", "+86{area}{local}",
+                                   "0086{area}{local}", "4{rest}", "9{rest}"])
+def test_phone_cn_metadata_rule_agrees_with_phonenumbers(shape):
+    rng = random.Random(hash(shape) & 0xFFFF)
+    for _ in range(1500):
+        text = shape.format(area=rng.choice(["21", "10", "571", "755", "20", "851", "433", "311", "29"]),
+                            local="".join(rng.choice("0123456789") for _ in range(rng.choice([6, 7, 8, 9]))),
+                            rest="".join(rng.choice("0123456789") for _ in range(rng.randrange(3, 12))))
+        try:
+            num = phonenumbers.parse(text, "CN")
+            valid = phonenumbers.is_valid_number(num)
+            e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            valid, e164 = False, None
+        value, code = normalize_phone(text)
+        assert (code == "") == valid, text
+        if valid:
+            assert value == e164, text
+
+
+@pytest.mark.parametrize("kind", ["id", "text"])
+def test_vectorized_text_path_equals_per_value(kind):
+    from crmcli.fields import normalize_id, normalize_text
+
+    one = normalize_id if kind == "id" else normalize_text
+    base = ["10023.0", "00077", " C１００ ", "张　三", "  John   Smith ", "ＡＢＣ", "ok id", "a\tb", "x.00", "-5.0"]
+    values = [f"{b}{i}" if i % 3 else f"{i}{b}" for i in range(200) for b in base]
+    res = normalize_field(pd.Series(values, dtype="str"), kind)
+    assert list(res.values) == [one(v) for v in values]
+
+
+def test_vectorized_phone_path_equals_per_value():
+    rng = random.Random(3)
+    forms = ["{p}", "{a}-{b}-{c}", "+86 {p}", "0086{p}", "86{p}", "{p}.0", " {p} ", "({a}){b}{c}", "{p}9", "1.38123E+10",
+             "{a}{b}", "021-6234{c}", "１３８{b}{c}", "+86-{p}", "{a}.{b}.{c}"]
+    values = []
+    for _ in range(3000):
+        p = rng.choice(["138", "199", "170", "141", "145", "100", "162"]) + f"{rng.randrange(10**8):08d}"
+        values.append(rng.choice(forms).format(p=p, a=p[:3], b=p[3:7], c=p[7:]))
+    res = normalize_field(pd.Series(values, dtype="str"), "phone")
+    assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]
+
+
+def test_clean_id_column_passes_through():
+    s = pd.Series([f"SO{i:06d}" for i in range(1500)] + ["SO000001"], dtype="str")
+    res = normalize_field(s, "id")
+    assert list(res.values) == list(s) and set(res.codes) == {""} and res.values.dtype == "str"
+    s2 = pd.Series([f"{i}" for i in range(1500)] + ["77.0"], dtype="str")
+    assert normalize_field(s2, "id").values.iloc[-1] == "77"
+
+
+def test_vectorized_phone_path_equals_per_value_random_shapes():
+    rng = random.Random(11)
+    shapes = ["0{area}{local}", "{area}{local}", "1{rest}", "{rest}", "+86{area}{local}", "0086 {area} {local}",
+              "86{area}{local}", "（0{area}）{local}", "11{rest}", "179{rest}", "+1 {rest}", "0{rest}", "{rest}.0",
+              " 8{rest} ", "+86-1{rest}"]
+    values = []
+    for _ in range(4000):
+        values.append(rng.choice(shapes).format(
+            area=rng.choice(["21", "10", "571", "755", "20", "851", "433", "311", "29"]),
+            local="".join(rng.choice("0123456789") for _ in range(rng.choice([6, 7, 8, 9]))),
+            rest="".join(rng.choice("0123456789") for _ in range(rng.randrange(3, 12)))))
+    res = normalize_field(pd.Series(values, dtype="str"), "phone")
+    assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]
+
+
+@pytest.mark.parametrize("with_time", [False, True])
+def test_vectorized_date_path_equals_per_value(with_time):
+    from crmcli.fields.dates import normalize_dates
+
+    rng = random.Random(5)
+    values = []
+    for _ in range(3000):
+        y, m, d = rng.randrange(1890, 2110), rng.randrange(0, 14), rng.randrange(0, 33)
+        form = rng.random()
+        if form < 0.5:
+            values.append(f"{y:04d}-{m:02d}-{d:02d}")
+        elif form < 0.7 and with_time:
+            values.append(f"{y:04d}-{m:02d}-{d:02d} {rng.randrange(0, 25):02d}:{rng.randrange(60):02d}:{rng.randrange(61):02d}")
+        elif form < 0.8:
+            values.append(f"{y}/{m}/{d}")
+        elif form < 0.9:
+            values.append(f"{d:02d}/{m:02d}/{y}")
+        else:
+            values.append(rng.choice(["待定", "", " 2024-03-05 ", "45356", "Mar 5, 2024", "2024-03-05T10:00"]))
+    values = list(dict.fromkeys(values))
+    fast = normalize_dates(values)
+    slow_out, slow_codes, slow_stamps = [], [], []
+    # the one-by-one path: chunks below the vectorization threshold, but one column decision
+    from crmcli.fields import dates as mod
+
+    saved = mod._strict_iso
+    mod._strict_iso = lambda v: (np.empty(0, dtype=np.int64), np.empty(0, dtype="datetime64[s]"))
+    try:
+        slow_out, slow_codes, slow_stamps = normalize_dates(values)
+    finally:
+        mod._strict_iso = saved
+    assert fast[0] == slow_out and fast[1] == slow_codes
+    assert (np.isnat(fast[2]) == np.isnat(slow_stamps)).all()
+    assert (fast[2][~np.isnat(fast[2])] == slow_stamps[~np.isnat(slow_stamps)]).all()

@@ -7,8 +7,10 @@ format-guessing parser): ISO ``2024-03-05``, ``2024/3/5``, ``2024.03.05``, ``202
 ``Mar 5, 2024``, and ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` (also with ``.`` or ``-``).
 
 Day-first or month-first is decided per column by evidence: a value whose first number is
-over 12 votes day-first, one whose second number is over 12 votes month-first, and the
-majority wins; ``dayfirst=True/False`` forces it. With no evidence either way, a value such
+over 12 shows day-first, one whose second number is over 12 shows month-first; when the
+column shows only one of them, that order is used for all its ``a/b/yyyy`` values;
+``dayfirst=True/False`` forces it. When it shows both (a column mixing conventions), only
+the self-evident values are converted and the rest are ``ambiguous-date``. With no evidence either way, a value such
 as ``03/05/2024`` is an ``ambiguous-date`` warning and is kept as written (``05/05/2024``
 is not ambiguous). Impossible dates (``2024-02-30``) and words (``待定``) are
 ``invalid-date``.
@@ -34,7 +36,7 @@ _CN = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^(\d{5})(?:\.(\d+))?$")
 _AB = re.compile(rf"^(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}|\d{{2}}){_TIME}$")
-_D_MON_Y = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/]*([A-Za-z]{{3,9}})\.?,?[\s\-/]*(\d{{4}}){_TIME}$")
+_D_MON_Y = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/]*([A-Za-z]{{3,9}})\.?,?[\s\-/]*(\d{{4}}|\d{{2}}){_TIME}$")
 _MON_D_Y = re.compile(rf"^([A-Za-z]{{3,9}})\.?[\s\-/]*(\d{{1,2}})(?:st|nd|rd|th)?,?[\s\-/]*(\d{{4}}){_TIME}$")
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -77,7 +79,7 @@ def _pieces(s: str) -> tuple | None:
         return (int(m[1]), int(m[2]), int(m[3]), *_time(m.groups()[3:6]))
     m = _D_MON_Y.match(s)
     if m and m[2].lower() in MONTHS:
-        return (int(m[3]), MONTHS[m[2].lower()], int(m[1]), *_time(m.groups()[3:6]))
+        return (_year2(m[3]), MONTHS[m[2].lower()], int(m[1]), *_time(m.groups()[3:6]))
     m = _MON_D_Y.match(s)
     if m and m[1].lower() in MONTHS:
         return (int(m[3]), MONTHS[m[1].lower()], int(m[2]), *_time(m.groups()[3:6]))
@@ -90,7 +92,8 @@ def _valid(y: int, mo: int, d: int, h: int, mi: int, s: int) -> bool:
 
 
 def decide_dayfirst(pieces: Sequence[tuple | None]) -> bool | None:
-    """The column's order for ``a/b/yyyy`` values: True day-first, False month-first, None undecided."""
+    """The column's order for ``a/b/yyyy`` values: True day-first, False month-first, None
+    undecided (no evidence, or evidence both ways)."""
     day_votes = month_votes = 0
     for p in pieces:
         if p is not None and p[0] == "ab":
@@ -99,16 +102,47 @@ def decide_dayfirst(pieces: Sequence[tuple | None]) -> bool | None:
                 day_votes += 1
             elif b > 12 and a <= 12:
                 month_votes += 1
-    if day_votes > month_votes:
+    if day_votes and not month_votes:
         return True
-    if month_votes > day_votes:
+    if month_votes and not day_votes:
         return False
-    return None
+    return None  # no evidence, or contradicting evidence: each value decides for itself or is ambiguous
+
+
+_STRICT_ISO = r"^\d{4}-\d{2}-\d{2}(?: (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)?$"
+
+
+def _strict_iso(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of values written exactly ``YYYY-MM-DD[ HH:MM:SS]`` and their datetime64[s]
+    (NaT where impossible or out of range) — parsed vectorized by pyarrow, round-tripped so
+    that ``2024-02-30`` is not silently rolled over to March."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, type=pa.string())
+    idx = np.flatnonzero(pc.match_substring_regex(arr, _STRICT_ISO).to_numpy(zero_copy_only=False))
+    if not len(idx):
+        return idx, np.empty(0, dtype="datetime64[s]")
+    sub = arr.take(pa.array(idx))
+    date_part = pc.utf8_slice_codeunits(sub, 0, 10)
+    time_part = pc.utf8_slice_codeunits(sub, 11, 19)
+    full = pc.binary_join_element_wise(date_part, pc.if_else(pc.equal(time_part, ""), "00:00:00", time_part), " ")
+    ts = pc.strptime(full, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(ts, format="%Y-%m-%d"), date_part)
+    year = pc.year(ts)
+    ok = pc.and_(pc.and_(same, pc.greater_equal(year, YEAR_MIN)), pc.less_equal(year, YEAR_MAX))
+    stamps = ts.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    stamps[~pc.fill_null(ok, False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
+    return idx, stamps
 
 
 def normalize_dates(values: Sequence[str], *, dayfirst: bool | None = None
                     ) -> tuple[list[str], list[str], np.ndarray]:
     """Distinct values -> (ISO text, codes, datetime64[ns])."""
+    if len(values) >= 1000:
+        iso_idx, iso_stamps = _strict_iso(values)
+        if len(iso_idx):
+            return _merge_iso(values, iso_idx, iso_stamps, dayfirst)
     trimmed = [v.strip() for v in values]
     pieces = [_pieces(t if t.isascii() else unicodedata.normalize("NFKC", t)) if t else None for t in trimmed]
     order = dayfirst if dayfirst is not None else decide_dayfirst(pieces)
@@ -153,6 +187,36 @@ def normalize_dates(values: Sequence[str], *, dayfirst: bool | None = None
         stamps[i] = np.datetime64(full, "s")
         out.append(full.replace("T", " ") if with_time else iso)
     return out, codes, stamps.astype("datetime64[ns]")
+
+
+def _merge_iso(values: Sequence[str], iso_idx: np.ndarray, iso_stamps: np.ndarray,
+               dayfirst: bool | None) -> tuple[list[str], list[str], np.ndarray]:
+    """The strict-ISO values (done vectorized) merged with the others (done one by one)."""
+    rest = np.setdiff1d(np.arange(len(values)), iso_idx)
+    r_out, r_codes, r_stamps = normalize_dates([values[i] for i in rest], dayfirst=dayfirst) if len(rest) \
+        else ([], [], np.empty(0, dtype="datetime64[ns]"))
+    valid = ~np.isnat(iso_stamps)
+    iso_time = bool(((iso_stamps[valid] - iso_stamps[valid].astype("datetime64[D]")) != np.timedelta64(0)).any())
+    rest_time = any(len(o) > 10 for o, c in zip(r_out, r_codes) if not c and o)
+    with_time = iso_time or rest_time
+    out: list[str] = [""] * len(values)
+    codes: list[str] = [""] * len(values)
+    stamps = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps[iso_idx] = iso_stamps.astype("datetime64[ns]")
+    text = np.datetime_as_string(iso_stamps, unit="s")  # 2024-03-05T14:23:05
+    for k, i in enumerate(iso_idx):
+        if valid[k]:
+            out[i] = text[k].replace("T", " ") if with_time else text[k][:10]
+        else:
+            out[i], codes[i] = values[i], "invalid-date"
+    if len(rest):
+        stamps[rest] = r_stamps
+        for k, i in enumerate(rest):
+            o, c = r_out[k], r_codes[k]
+            if not c and o and with_time and len(o) == 10:
+                o += " 00:00:00"
+            out[i], codes[i] = o, c
+    return out, codes, stamps
 
 
 def normalize_date(text: str, *, dayfirst: bool | None = None) -> tuple[str, str]:

@@ -4,7 +4,8 @@ Accepted: currency marks anywhere at the ends (``¥ ￥ $ € £ RMB CNY USD 元
 (ten thousand: ``1.2万`` = 12000),
 thousands separators in proper groups (``1,234.50``), full-width digits (``１２３４．５``),
 surrounding spaces, a sign (refunds are negative), accounting brackets ``(12.50)``.
-A comma that is not a thousands separator (``12,5``) is not guessed at: it is invalid.
+Scientific notation (``1.2345E+05``, as Excel shows large numbers) is read as the number it
+writes. A comma that is not a thousands separator (``12,5``) is not guessed at: it is invalid.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 
 import numpy as np
 
@@ -21,6 +23,7 @@ _QTY_SUFFIX = re.compile(r"(?i)(?:件|个|pcs|pc|箱|份|只|台|瓶|盒|套|张
 _SPACES = re.compile(r"\s+")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 _NUMBER = re.compile(r"^([+-]?)(\d+)?(?:\.(\d*))?$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d{1,3}$")
 _PLAIN = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$")
 
 
@@ -47,6 +50,9 @@ def parse_amount(text: str, *, units: re.Pattern[str] = _UNIT_SUFFIX) -> str | N
             return None
         s = s.replace(",", "")
     m = _NUMBER.match(s)
+    if not m and _SCIENTIFIC.match(s):  # 1.2345E+05 as Excel shows a large number
+        s = format(Decimal(s), "f")
+        m = _NUMBER.match(s)
     if not m or not (m.group(2) or m.group(3)):
         return None
     sign, whole, frac = m.group(1), (m.group(2) or "0").lstrip("0") or "0", (m.group(3) or "").rstrip("0")
