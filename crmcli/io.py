@@ -46,6 +46,8 @@ MAX_XLSX_RATIO = 200                      # ... and no member inflating more tha
 MAX_XLSX_RATIO_FLOOR = 64 << 20           # ratio only checked above 64 MiB inflated
 MAX_INPUT_BYTES = 2 << 30                 # 2 GiB: a pipe or device never fills the memory
 MAX_COLUMNS = 16_384                      # Excel's limit: wider tables are refused, not crawled
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
 
 csv.field_size_limit(2**31 - 1)
 
@@ -1270,6 +1272,11 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
             return formats[key]
 
         for sheet_name, df in sheets.items():
+            # xlsxwriter skips cells past the sheet's edge without an error: refuse instead
+            if len(df) + 1 > EXCEL_MAX_ROWS or len(df.columns) > EXCEL_MAX_COLUMNS:
+                raise OutputError(f"sheet {sheet_name!r} would have {len(df) + 1:,} rows and {len(df.columns):,} "
+                                  f"columns; an Excel sheet holds {EXCEL_MAX_ROWS:,} x {EXCEL_MAX_COLUMNS:,}",
+                                  hint="write CSV instead (-o FILE.csv)")
             ws = wb.add_worksheet(_sheet_title(sheet_name))
             cols = [str(c) for c in df.columns]
             marks: dict[int, set[int]] = {}

@@ -369,3 +369,28 @@ def test_xlsx_refuses_cell_longer_than_excel_allows(tmp_path):
     with pytest.raises(OutputError, match="32,767"):
         write_table(df, tmp_path / "o.xlsx")
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(tmp_path, monkeypatch):
+    import crmcli.io as crmio
+
+    monkeypatch.setattr(crmio, "EXCEL_MAX_ROWS", 3)
+    df = pd.DataFrame({"a": ["1", "2", "3"]}, dtype="str")
+    with pytest.raises(OutputError, match="rows"):
+        write_table(df, tmp_path / "o.xlsx")
+    write_table(df.head(2), tmp_path / "o.xlsx")
+    assert read_table(tmp_path / "o.xlsx")["a"].tolist() == ["1", "2"]
+
+
+def test_unreadable_file_message(tmp_path, monkeypatch):
+    import crmcli.io as crmio
+
+    p = tmp_path / "locked.csv"
+    p.write_text("a\n1\n")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(crmio, "open", denied, raising=False)
+    with pytest.raises(InputError, match="permission denied"):
+        read_table(p)
