@@ -172,6 +172,77 @@ def _render_problems(console: Console, problems: list[dict[str, Any]], limit: in
         console.print(f"warning: +{len(problems) - limit} more")
 
 
+# ----------------------------------------------------------------- report, init
+
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="PATH",
+                                                  help="A crm.toml (default: $CRM_CONFIG, else ./crm.toml when present).")]
+
+
+def _shown(path: str) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+@app.command()
+def report(
+    orders: Annotated[Optional[str], typer.Argument(metavar="[ORDERS]",
+                                                    help="Orders file (default: [inputs] orders in crm.toml).")] = None,
+    customers: Annotated[Optional[str], typer.Option("--customers", metavar="FILE",
+                                                     help="Customers file: names, phones, cities for the Customers sheet.")] = None,
+    leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE", help="Leads file: the Funnel sheet.")] = None,
+    campaigns: Annotated[Optional[str], typer.Option("--campaigns", metavar="FILE",
+                                                     help="Campaigns file: the Campaigns sheet.")] = None,
+    config: ConfigOpt = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH",
+                                                  help="The workbook to write; {date} = the as-of date "
+                                                       "(default: [report] output, else report-{date}.xlsx).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, YYYY-MM-DD (default: the latest order date).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="zh|en",
+                                                help="Labels (default: the language of the orders' headers).")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", metavar="CC", help="Default phone region (CN).")] = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """The whole report workbook (KPIs, monthly sales, products, RFM, cohorts, funnel, campaigns, data quality)."""
+    from .config import load_settings
+    from .report import make_report
+
+    with handle_errors(debug):
+        flags = {"orders": orders, "customers": customers, "leads": leads, "campaigns": campaigns,
+                 "output": output, "as_of": as_of, "lang": lang, "region": region}
+        settings = load_settings(config, flags=flags, env=os.environ, cwd=os.getcwd())
+        result = make_report(settings)
+        if not quiet:
+            r = result.report
+            k = r.kpis
+            extra = f"; {r.rows_left_out} rows left out" if r.rows_left_out else ""
+            print(f"crm: wrote {_shown(result.path)}: {len(r.sheets)} sheets, as of {r.as_of}, "
+                  f"{k['orders']:,.0f} orders, {k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}"
+                  f"{extra}, {len(r.issues)} data issues", file=sys.stderr)
+
+
+@app.command()
+def init(
+    path: Annotated[Optional[str], typer.Argument(metavar="[PATH]",
+                                                  help="File or folder for the new crm.toml (default: ./crm.toml).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a commented crm.toml (pointing at examples/ when run from the repository)."""
+    from .config import init_config
+
+    with handle_errors(debug):
+        written = init_config(path, cwd=os.getcwd(), force=force)
+        if not quiet:
+            print(f"crm: wrote {_shown(written)}; run: crm report --config {_shown(written)}", file=sys.stderr)
+
+
 def main() -> None:
     """Console-script entry point."""
     if hasattr(signal, "SIGPIPE"):
