@@ -79,17 +79,22 @@ def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str
     return table[header].astype("str").str.strip(), False
 
 
-def pivot_table(table: pd.DataFrame, *, rows: Sequence[str], cols: str | None = None, values: str | None = None,
+def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | None = None, values: str | None = None,
                 agg: str = "sum", by: str | None = None, totals: bool = True,
                 overrides: Mapping[str, str] | None = None, region: str = "CN",
-                dayfirst: bool | None = None) -> Pivot:
+                dayfirst: bool | None = None, read_options: Mapping[str, object] | None = None) -> Pivot:
     """Pivot ``table`` (text as read by ``read_table``): one row per ``rows`` combination, one
     column per ``cols`` value (or one value column), cells = ``agg`` of ``values``.
 
-    ``values`` defaults to counting rows. ``by`` (month/quarter/year) buckets the date fields
+    ``values`` defaults to counting rows (``agg`` sum or count). ``table`` may be a path or
+    ``"-"`` (read with ``read_options``). ``by`` (month/quarter/year) buckets the date fields
     among ``rows``/``cols``; when none is a date, the order date (else the first date field)
     becomes ``cols``. Returns a :class:`Pivot`; totals row and column unless ``totals=False``.
     """
+    if not isinstance(table, pd.DataFrame):
+        from .io import read_table
+
+        table = read_table(table, **dict(read_options or {}))
     agg = agg.lower()
     if agg not in AGGS:
         raise UsageError(f"--agg {agg!r} is not one of " + ", ".join(AGGS))
@@ -145,8 +150,9 @@ def pivot_table(table: pd.DataFrame, *, rows: Sequence[str], cols: str | None = 
             number_format = "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
         value_label = vhead
     else:
-        if agg not in ("count",):
+        if agg not in ("count", "sum"):
             raise UsageError(f"--agg {agg} needs --values", hint="e.g. --values amount")
+        agg = "count"  # without --values: count rows
         frame["_v"] = 1.0
     label = f"{agg} of {value_label}"
 
@@ -167,6 +173,7 @@ def pivot_table(table: pd.DataFrame, *, rows: Sequence[str], cols: str | None = 
     else:
         cells = aggregate(row_names + [col_name]).unstack(col_name)
         cells.columns = [str(c) for c in cells.columns]
+        cells = cells[[c for c in cells.columns if c != BLANK] + [c for c in cells.columns if c == BLANK]]
         value_cols = list(cells.columns)
         if totals:
             cells[TOTAL] = aggregate(row_names)
@@ -182,11 +189,20 @@ def pivot_table(table: pd.DataFrame, *, rows: Sequence[str], cols: str | None = 
             body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
     for c in value_cols:
         body[c] = body[c].astype("float64")
+    body = _blank_rows_last(body, row_names, totals)
     for n in row_names:
         body[n] = body[n].astype("str")
     if agg in ("count", "nunique"):
         number_format = "0"
     return Pivot(body, value_cols, number_format, notes)
+
+
+def _blank_rows_last(body: pd.DataFrame, row_names: list[str], totals: bool) -> pd.DataFrame:
+    """Rows labelled (blank) go after the others (before the totals row), as in Excel."""
+    n = len(body) - (1 if totals else 0)
+    head, tail = body.iloc[:n], body.iloc[n:]
+    blank = head[row_names].eq(BLANK).any(axis=1)
+    return pd.concat([head[~blank], head[blank], tail], ignore_index=True)
 
 
 def _agg_arg(agg: str):

@@ -170,15 +170,11 @@ def _group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
 
 def _group_orders(lines: pd.DataFrame, labels: pd.Series):
     """(group value, that group's orders) pairs: each group's lines regrouped into orders."""
-    key = lines["order_id"].astype("str")
-    key = key.where(key != "", "row:" + lines.index.astype("str"))
+    from ..orders import group_orders
+
+    has_ids = bool((lines["order_id"] != "").any())
     for g in sorted(labels.unique()):
-        sub = lines[labels == g]
-        k = key[labels == g]
-        orders = sub.groupby(k.to_numpy(), sort=False).agg(
-            customer_id=("customer_id", "first"), order_date=("order_date", "min"), amount=("amount", "sum"))
-        orders.index.name = "order_id"
-        yield g, orders.reset_index()
+        yield g, group_orders(lines[labels == g], has_order_id=has_ids)
 
 
 # ----------------------------------------------------------------- typing the leads and campaigns tables
