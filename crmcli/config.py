@@ -35,12 +35,13 @@ _SCHEMA: dict[str, dict[str, Any]] = {
     "": {"region": str, "dayfirst": bool, "as_of": (str, dt.date), "lang": str,
          "inputs": None, "columns": None, "rfm": None, "funnel": None, "metrics": None, "report": None},
     "inputs": {name: str for name in INPUTS},
-    "rfm": {"scheme": str, "bins": int, "breaks": None, "rules": None},
+    "rfm": {"scheme": str, "bins": int, "breaks": None, "rules": None, "basis": str, "default": str,
+            "default_zh": str},
     "funnel": {"stages": list},
     "metrics": {"churn_days": int, "attribution_days": int},
     "report": {"output": str, "lang": str},
 }
-_RULE_KEYS = {"segment": str, "r": list, "f": list, "m": list}
+_BREAK_KEYS = ("r", "f", "m", "recency", "frequency", "monetary")
 
 #: Environment variable -> setting name.
 ENV_VARS: dict[str, str] = {
@@ -49,16 +50,6 @@ ENV_VARS: dict[str, str] = {
     "CRM_AS_OF": "as_of", "CRM_CHURN_DAYS": "churn_days", "CRM_ATTRIBUTION_DAYS": "attribution_days",
     "CRM_RFM_SCHEME": "rfm_scheme", "CRM_RFM_BINS": "rfm_bins",
 }
-
-
-@dataclass(frozen=True)
-class SegmentRule:
-    """One RFM segment rule: score ranges (inclusive) for R, F and M; first match wins."""
-
-    segment: str
-    r: tuple[int, int] = (1, 5)
-    f: tuple[int, int] = (1, 5)
-    m: tuple[int, int] = (1, 5)
 
 
 @dataclass(frozen=True)
@@ -76,9 +67,10 @@ class Settings:
     as_of: dt.date | None = None
     rfm_scheme: str = "rfm"
     rfm_bins: int = 5
-    #: ``{"recency"|"frequency"|"monetary": [cut points]}``
+    #: ``{"r"|"f"|"m": [cut points]}`` (``bins - 1`` each), as ``crmcli.rfm.parse_breaks`` takes them.
     rfm_breaks: Mapping[str, tuple[float, ...]] | None = None
-    rfm_rules: tuple[SegmentRule, ...] | None = None
+    #: A custom rule table (``rules``, ``basis``, ``default``, ``default_zh``) for ``crmcli.segments.load_rules``.
+    rfm_rules: Mapping[str, Any] | None = None
     funnel_stages: tuple[str, ...] | None = None
     churn_days: int = 90
     attribution_days: int = 30
@@ -193,30 +185,17 @@ def _check_table(table: Mapping[str, Any], section: str, where: str) -> None:
             raise UsageError(f"{where}: {dotted} must be {_type_name(expected)}, got {value!r}")
 
 
-def _score_range(value: Any, name: str, where: str) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
-    if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and value[0] <= value[1]):
-        return (value[0], value[1])
-    raise UsageError(f"{where}: {name} must be a score or [low, high], got {value!r}")
+def _parse_rules(rfm: Mapping[str, Any], where: str) -> dict[str, Any]:
+    from .segments import load_rules
 
-
-def _parse_rules(rules: Any, where: str) -> tuple[SegmentRule, ...]:
-    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+    table = {k: rfm[k] for k in ("rules", "basis", "default", "default_zh") if k in rfm}
+    if not isinstance(table["rules"], list) or not all(isinstance(r, dict) for r in table["rules"]):
         raise UsageError(f"{where}: rfm.rules must be a list of tables ([[rfm.rules]])")
-    out = []
-    for i, rule in enumerate(rules, 1):
-        for key in rule:
-            if key not in _RULE_KEYS:
-                raise UsageError(f"{where}: unknown key 'rfm.rules[{i}].{key}'",
-                                 hint="known keys here: " + ", ".join(_RULE_KEYS))
-        if not isinstance(rule.get("segment"), str) or not rule["segment"].strip():
-            raise UsageError(f"{where}: rfm.rules[{i}] needs segment = \"name\"")
-        out.append(SegmentRule(rule["segment"].strip(),
-                               *(_score_range(rule.get(k, [1, 99]), f"rfm.rules[{i}].{k}", where)
-                                 for k in ("r", "f", "m"))))
-    return tuple(out)
+    try:
+        load_rules(table)  # the same checks crm rfm makes: unknown keys, bad ranges
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}", hint=exc.hint) from None
+    return table
 
 
 def _parse_breaks(breaks: Any, where: str) -> dict[str, tuple[float, ...]]:
@@ -224,14 +203,13 @@ def _parse_breaks(breaks: Any, where: str) -> dict[str, tuple[float, ...]]:
         raise UsageError(f"{where}: rfm.breaks must be a table")
     out = {}
     for key, cuts in breaks.items():
-        if key not in RFM_DIMENSIONS:
-            raise UsageError(f"{where}: unknown key 'rfm.breaks.{key}'", hint="known keys here: "
-                             + ", ".join(RFM_DIMENSIONS))
+        if key not in _BREAK_KEYS:
+            raise UsageError(f"{where}: unknown key 'rfm.breaks.{key}'", hint="known keys here: r, f, m")
         if (not isinstance(cuts, list) or not cuts
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cuts)
                 or list(cuts) != sorted(set(cuts))):
             raise UsageError(f"{where}: rfm.breaks.{key} must be increasing numbers, got {cuts!r}")
-        out[key] = tuple(float(c) for c in cuts)
+        out[key[0]] = tuple(float(c) for c in cuts)
     return out
 
 
@@ -301,7 +279,9 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     if "breaks" in rfm:
         out["rfm_breaks"] = _parse_breaks(rfm["breaks"], where)
     if "rules" in rfm:
-        out["rfm_rules"] = _parse_rules(rfm["rules"], where)
+        out["rfm_rules"] = _parse_rules(rfm, where)
+    elif any(k in rfm for k in ("basis", "default", "default_zh")):
+        raise UsageError(f"{where}: rfm.basis/default/default_zh only apply to your own [[rfm.rules]]")
     if "stages" in data.get("funnel", {}):
         stages = data["funnel"]["stages"]
         if not stages or not all(isinstance(s, str) and s.strip() for s in stages):
@@ -387,13 +367,15 @@ EXAMPLE_CONFIG = """\
 [rfm]
 scheme = "rfm"          # rfm (10 named segments) or cn8 (重要价值客户 …)
 bins = 5                # scores 1..bins by quantiles; equal values get equal scores
-# breaks = {{ recency = [30, 90, 180, 365], frequency = [1, 2, 3, 5], monetary = [500, 1000, 2000, 5000] }}
-# Your own segments (ordered, first match wins, unmatched -> Others):
+# breaks = {{ r = [30, 90, 180, 365], f = [1, 2, 3, 5], m = [500, 1000, 2000, 5000] }}   # bins - 1 cut points each
+# Your own segments instead of the scheme (ordered, first match wins, unmatched -> default):
+# default = "Others"
 # [[rfm.rules]]
-# segment = "VIP"
-# r = [4, 5]
-# f = [4, 5]
-# m = [4, 5]
+# name = "VIP"
+# label_zh = "重要客户"
+# r = "4-5"             # a score, a range "3-5", a list "1,3,5", [3, 5], or "*"
+# f = "4-5"
+# m = "*"
 
 [funnel]
 # stages = ["线索", "已联系", "报价", "成交"]   # natural order of the leads' stage column

@@ -22,6 +22,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..config import Settings
 from ..errors import InputError
+from ..fields import FIELD_KINDS, normalize_field
 from ..io import read_table
 from ..schema import column_for, map_columns
 from . import analytics
@@ -29,11 +30,12 @@ from .charts import Chart
 from .labels import Labeller, detect_lang
 from .workbook import Sheet, write_report_workbook
 
-#: Summary metrics in display order, with their number kind.
+#: Summary metrics in display order (the metric names of ``crmcli.metrics.compute_kpis``), with their kind.
 SUMMARY_METRICS = (
     ("revenue", "money"), ("orders", "int"), ("customers", "int"), ("aov", "money"),
-    ("revenue_per_customer", "money"), ("repurchase_rate", "percent"), ("new_customers", "int"),
-    ("churn_rate", "percent"), ("refund_amount", "money"),
+    ("revenue_per_customer", "money"), ("repurchase_rate", "percent"), ("churn_rate", "percent"),
+    ("new_customers", "int"), ("returning_customers", "int"), ("orders_per_customer", "number"),
+    ("refund_amount", "money"),
 )
 RATE_METRICS = {"repurchase_rate", "churn_rate"}
 
@@ -82,55 +84,75 @@ def _ts(d: dt.date, end: bool = False) -> pd.Timestamp:
 # --------------------------------------------------------------------------- sheets
 
 
-def _summary(t: Labeller, orders: pd.DataFrame, as_of: dt.date, settings: Settings, rows_read: int,
-             left_out: int, source: str | None) -> tuple[Sheet, dict[str, float]]:
+def _summary(t: Labeller, orders: pd.DataFrame, lines: pd.DataFrame, as_of: dt.date, settings: Settings,
+             rows_read: int, left_out: int, source: str | None,
+             funnel_figures: dict[str, float] | None) -> tuple[Sheet, dict[str, float]]:
     (c0, c1), (p0, p1) = periods(as_of)
-    end = _ts(as_of, end=True)
-    everything = analytics.kpis(orders, start=None, end=end, churn_days=settings.churn_days)
-    cur = analytics.kpis(orders, start=_ts(c0), end=_ts(c1, end=True), churn_days=settings.churn_days)
-    prev = analytics.kpis(orders, start=_ts(p0), end=_ts(p1, end=True), churn_days=settings.churn_days)
-    cols = [t("metric"), t("all"), f"{t('current')} {c0:%m-%d}~{c1:%m-%d}",
-            f"{t('previous')} {p0:%m-%d}~{p1:%m-%d}", t("change"), t("definition")]
+    table = analytics.kpi_table(orders, lines, as_of=pd.Timestamp(as_of), churn_days=settings.churn_days)
+    everything = dict(zip(table["metric"], table["value"]))
+    defs = dict(zip(table["metric"], table["definition"]))
+    kw = {"start": pd.Timestamp(as_of) - pd.Timedelta(days=settings.churn_days - 1), "end": pd.Timestamp(as_of),
+          "churn_days": settings.churn_days}
+    cur = analytics.period_kpis(orders, lines, start=_ts(c0), end=_ts(c1), churn_days=settings.churn_days)
+    prev = analytics.period_kpis(orders, lines, start=_ts(p0), end=_ts(p1), churn_days=settings.churn_days)
+    cols = [t("metric"), t("all"), f"{t('current')} {c0:%Y-%m-%d}~{c1:%m-%d}",
+            f"{t('previous')} {p0:%Y-%m-%d}~{p1:%m-%d}", t("change"), t("definition")]
     rows, kinds = [], []
     for key, kind in SUMMARY_METRICS:
-        label = "customers_n" if key == "customers" else key
         a, b = cur.get(key, np.nan), prev.get(key, np.nan)
         if key in RATE_METRICS:
             change = a - b  # percentage points
         else:
-            change = (a / b - 1) if (b and not pd.isna(b) and not pd.isna(a)) else np.nan
-        definition = t.definition(label, days=settings.churn_days)
-        if key in RATE_METRICS:
-            definition += "；变化为百分点" if t.lang == "zh" else "; change in percentage points"
-        rows.append([t(label), everything.get(key, np.nan), a, b, change, definition])
+            change = (a / b - 1) if (b and not pd.isna(b) and not pd.isna(a) and b > 0) else np.nan
+        definition = t.definition(key, default=defs.get(key, ""), days=settings.churn_days,
+                                  start=f"{kw['start']:%Y-%m-%d}", end=f"{kw['end']:%Y-%m-%d}")
+        rows.append([t.metric(key), everything.get(key, np.nan), a, b, change, definition])
         kinds.append(kind)
-    rows.append([t("as_of"), as_of, None, None, None, ""])
+    for key, kind in (("leads", "int"), ("converted_leads", "int"), ("lead_conversion_rate", "percent"),
+                      ("avg_sales_cycle_days", "days")):
+        if funnel_figures is not None:
+            rows.append([t.metric(key), funnel_figures.get(key, np.nan), None, None, None,
+                         t.definition(key, default="")])
+            kinds.append(kind)
+    rows.append([t("as_of"), as_of, None, None, None, t("as_of_def")])
     kinds.append("date")
     rows.append([t("rows_read"), rows_read, None, None, None, source or ""])
     kinds.append("int")
-    rows.append([t("rows_left_out"), left_out, None, None, None,
-                 "日期或金额无效的行 (见数据质量)" if t.lang == "zh" else "rows with an invalid date or amount "
-                 "(see Data quality)"])
+    rows.append([t("rows_left_out"), left_out, None, None, None, t("rows_left_out_def")])
     kinds.append("int")
+    rows.append([t("period_note"), None, None, None, None, t("period_note_def")])
+    kinds.append("text")
     df = pd.DataFrame(rows, columns=cols)
     sheet = Sheet(t("summary"), df, kinds={cols[4]: "percent", cols[5]: "text", cols[0]: "text"},
                   row_kinds=kinds, row_kind_columns=cols[1:4])
     return sheet, everything
 
 
+def _text_col(lines: pd.DataFrame, name: str) -> pd.Series:
+    if name not in lines.columns:
+        return pd.Series("", index=lines.index, dtype="str")
+    return lines[name].astype("str").str.strip()
+
+
 def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
+    """Revenue by calendar month (rows, every month from the first to the last) × channel, with totals."""
     month = lines["order_date"].dt.strftime("%Y-%m")
-    channel = lines["channel"].where(lines["channel"] != "", "—")
+    raw_channel = _text_col(lines, "channel")
+    channel = raw_channel.where(raw_channel != "", "—")
     if lines.empty:
         df = pd.DataFrame({t("month"): [], t("total"): []})
-    elif (lines["channel"] == "").all():
-        df = lines.groupby(month)["amount"].sum().rename(t("total")).rename_axis(t("month")).reset_index()
+    elif (raw_channel == "").all():
+        months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
+        df = (lines.groupby(month)["amount"].sum().reindex(months, fill_value=0.0).rename(t("total"))
+              .rename_axis(t("month")).reset_index())
         df.loc[len(df)] = [t("total"), df[t("total")].sum()]
     else:
         pv = pd.pivot_table(lines.assign(month=month, channel=channel), index="month", columns="channel",
                             values="amount", aggfunc="sum", fill_value=0.0, margins=True, margins_name="__total__")
         order = lines.assign(channel=channel).groupby("channel")["amount"].sum().sort_values(ascending=False).index
         pv = pv[[*order, "__total__"]]
+        months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
+        pv = pv.reindex([*months, "__total__"], fill_value=0.0)
         pv = pv.rename(columns={"__total__": t("total")}, index={"__total__": t("total")})
         pv.columns.name = None
         df = pv.rename_axis(t("month")).reset_index()
@@ -142,7 +164,11 @@ def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
 
 
 def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
-    key = lines["product"].where(lines["product"] != "", "—")
+    """Per product: revenue, units (quantity; 1 a line without one), orders, customers, share, ranks."""
+    product = _text_col(lines, "product")
+    key = product.where(product != "", "—")
+    qty = lines["quantity"].fillna(1.0) if "quantity" in lines.columns else pd.Series(1.0, index=lines.index)
+    lines = lines.assign(quantity=qty)
     g = lines.groupby(key)
     df = pd.DataFrame({t("revenue"): g["amount"].sum(), t("units"): g["quantity"].sum(),
                        t("orders"): g["order_id"].nunique(), t("customers_n"): g["customer_id"].nunique()})
@@ -183,9 +209,11 @@ def _customers(t: Labeller, rfm: pd.DataFrame, customers: pd.DataFrame | None,
             for f in ("name", "phone", "email", "city"):
                 col = column_for(cmap, f)
                 if col:
-                    extra[f] = customers[col].astype("str").str.strip()
+                    extra[f] = normalize_field(customers[col].astype("str"), FIELD_KINDS.get(f, "text"),
+                                               region=settings.region, dayfirst=settings.dayfirst).values
             if extra:
-                info = pd.DataFrame(extra).set_axis(customers[idc].astype("str").str.strip())
+                ids = normalize_field(customers[idc].astype("str"), "id").values
+                info = pd.DataFrame(extra).set_axis(ids.to_numpy())
                 info = info[~info.index.duplicated()]
                 joined = info.reindex(table["customer_id"]).reset_index(drop=True)
                 for i, f in enumerate(joined.columns):
@@ -201,15 +229,17 @@ def _customers(t: Labeller, rfm: pd.DataFrame, customers: pd.DataFrame | None,
 
 
 def _cohorts(t: Labeller, matrix: pd.DataFrame) -> Sheet:
+    """The cohort matrix; ages as ``+0 +1 …`` months after the first order."""
     df = matrix.rename(columns={"cohort": t("cohort"), "customers": t("cohort_size")})
+    df = df.rename(columns={c: f"+{c}" for c in df.columns if str(c).isdigit()})
     ages = [c for c in df.columns if c not in (t("cohort"), t("cohort_size"))]
     kinds = {t("cohort"): "text", t("cohort_size"): "int", **{c: "percent" for c in ages}}
     return Sheet(t("cohorts"), df, kinds=kinds, color_scale=ages[1:] if len(ages) > 1 else ages)
 
 
 def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
-    names = {"stage": t("stage"), "leads": t("leads"), "reached": t("reached"), "next_rate": t("next_rate"),
-             "share_of_leads": t("share_of_leads")}
+    names = {"stage": t("stage"), "leads": t("leads"), "reached": t("reached"), "reached_rate": t("share_of_leads"),
+             "next_stage_rate": t("next_rate")}
     df = table.rename(columns=names)
     kinds = {t("stage"): "text", t("leads"): "int", t("reached"): "int", t("next_rate"): "percent",
              t("share_of_leads"): "percent"}
@@ -217,11 +247,12 @@ def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
 
 
 def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
-    names = {"campaign": t("campaign"), "cost": t("cost"), "orders": t("orders"), "revenue": t("revenue"),
-             "roi": t("roi"), "roas": t("roas")}
+    names = {"campaign": t("campaign"), "contacted": t("contacted"), "responders": t("responders"),
+             "response_rate": t("response_rate"), "attributed_orders": t("orders"),
+             "attributed_revenue": t("revenue"), "cost": t("cost"), "roi": t("roi"), "roas": t("roas")}
     df = table.rename(columns=names)
-    kinds = {t("campaign"): "text", t("cost"): "money", t("orders"): "int", t("revenue"): "money",
-             t("roi"): "percent", t("roas"): "number"}
+    kinds = {t("campaign"): "text", t("contacted"): "int", t("responders"): "int", t("response_rate"): "percent",
+             t("cost"): "money", t("orders"): "int", t("revenue"): "money", t("roi"): "percent", t("roas"): "number"}
     return Sheet(t("campaigns"), df, kinds=kinds)
 
 
@@ -232,7 +263,7 @@ def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.Da
             continue
         g = iss.assign(field=iss["field"].fillna("").astype(str), column=iss["column"].fillna("").astype(str))
         for (fld, col, code, sev), grp in g.groupby(["field", "column", "code", "severity"], sort=False):
-            parts.append({"input": name, "field": fld, "column": col, "code": code, "severity": sev,
+            parts.append({"input": t(f"in_{name}"), "field": fld, "column": col, "code": code, "severity": sev,
                           "count": len(grp), "rows": ", ".join(str(int(r)) for r in grp["row"].head(10)),
                           "example": str(grp["value"].iloc[0]) if "value" in grp else ""})
     cols = ["input", "field", "column", "code", "severity", "count", "rows", "example"]
@@ -254,7 +285,7 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
                  leads: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None,
                  settings: Settings | None = None, as_of: dt.date | None = None, lang: str | None = None,
                  source: str | None = None) -> Report:
-    """Build every sheet of the report from tables read by ``read_table``.
+    """Build every sheet of the report from tables as ``read_table`` gives them (text).
 
     ``as_of`` (else ``settings.as_of``, else the latest order date) ends the observation
     window, inclusive; later orders are left out. ``lang`` (else ``settings.lang``, else the
@@ -263,52 +294,68 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
     settings = settings or Settings()
     lang = lang or settings.lang or detect_lang(orders.columns)
     t = Labeller(lang)
-    prepared = analytics.prepare_orders(orders, overrides=settings.columns.get("orders"),
-                                        region=settings.region, dayfirst=settings.dayfirst)
+    prepared = analytics.prepare(orders, overrides=settings.columns.get("orders"), region=settings.region,
+                                 dayfirst=settings.dayfirst)
     notes = list(prepared.notes)
     as_of = as_of or settings.as_of
     if as_of is None:
         if prepared.orders.empty:
-            raise InputError("the orders table has no order with a valid date and amount",
-                             hint="check the date and amount columns (crm inspect FILE)")
+            raise InputError("the orders table has no order with a valid date, amount and customer",
+                             hint="check the columns with: crm inspect FILE (map them with [columns.orders])")
         as_of = prepared.orders["order_date"].max().date()
-    end = _ts(as_of, end=True)
-    lines = prepared.lines[prepared.lines["order_date"] <= end]
-    order_table = prepared.orders[prepared.orders["order_date"] <= end]
-    if len(lines) < len(prepared.lines):
-        notes.append(f"{len(prepared.lines) - len(lines)} rows dated after {as_of} left out")
+    as_of_ts = pd.Timestamp(as_of)
+    lines = analytics.window(prepared.lines, as_of_ts)
+    order_table = analytics.window(prepared.orders, as_of_ts)
+    later = len(prepared.lines) - len(lines)
+    if later:
+        notes.append(f"{later} rows dated after {as_of} left out")
+    left_out = prepared.rows_left_out + later
 
-    summary, kpis = _summary(t, order_table, as_of, settings, len(orders), len(prepared.dropped), source)
+    tables: dict[str, pd.DataFrame] = {"lines": lines, "orders": order_table}
+    funnel_result = None
+    if leads is not None:
+        funnel_result = analytics.funnel(leads, lines, order_table, stages=settings.funnel_stages,
+                                         overrides=settings.columns.get("leads"), region=settings.region,
+                                         dayfirst=settings.dayfirst)
+        notes += [f"leads: {n}" for n in funnel_result.notes]
+        tables["funnel"] = funnel_result.table
+    figures = None if funnel_result is None else {
+        "leads": funnel_result.leads, "converted_leads": funnel_result.converted,
+        "lead_conversion_rate": funnel_result.conversion_rate,
+        "avg_sales_cycle_days": funnel_result.avg_sales_cycle_days}
+
+    summary, kpis = _summary(t, order_table, lines, as_of, settings, len(orders), left_out, source, figures)
     sheets = [summary, _sales_by_month(t, lines), _products(t, lines)]
     if order_table.empty:
-        rfm = pd.DataFrame(columns=["customer_id", "segment", "monetary", "frequency"])
+        rfm = pd.DataFrame(columns=["customer_id", "recency_days", "frequency", "monetary", "first_order",
+                                    "last_order", "avg_order_value", "r_score", "f_score", "m_score", "rfm_score",
+                                    "segment", "tier"])
         seg = pd.DataFrame(columns=["segment", "customers", "share", "revenue", "revenue_share", "orders", "aov"])
     else:
-        rfm = analytics.score_rfm(order_table, as_of=pd.Timestamp(as_of), bins=settings.rfm_bins,
-                                  breaks=settings.rfm_breaks, scheme=settings.rfm_scheme, rules=settings.rfm_rules)
-        seg = analytics.segment_summary(rfm)
+        result = analytics.rfm(prepared, as_of=as_of_ts, bins=settings.rfm_bins, breaks=settings.rfm_breaks,
+                               scheme=settings.rfm_scheme, rules=settings.rfm_rules, lang=lang)
+        rfm, seg = result.table, result.segments
+    tables.update(rfm=rfm, segments=seg)
     sheets.append(_segments(t, seg))
     sheets.append(_customers(t, rfm, customers, settings))
-    cohorts = analytics.cohort_matrix(order_table, pd.Timestamp(as_of))
+    cohorts = analytics.cohort_matrix(order_table, as_of_ts)
+    tables["cohorts"] = cohorts
     sheets.append(_cohorts(t, cohorts))
-    tables = {"rfm": rfm, "segments": seg, "cohorts": cohorts, "lines": lines, "orders": order_table}
-    if leads is not None:
-        ft = analytics.funnel(leads, order_table, stages=settings.funnel_stages,
-                              overrides=settings.columns.get("leads"))
-        tables["funnel"] = ft
-        sheets.append(_funnel(t, ft))
-    else:
-        sheets.append(Sheet(t("funnel"), message=t("missing_leads")))
+    sheets.append(_funnel(t, funnel_result.table) if funnel_result is not None
+                  else Sheet(t("funnel"), message=t("missing_leads")))
     if campaigns is not None:
-        ct = analytics.campaigns(campaigns, lines, overrides=settings.columns.get("campaigns"),
-                                 attribution_days=settings.attribution_days)
-        tables["campaigns"] = ct
-        sheets.append(_campaigns(t, ct))
+        camp = analytics.campaigns(campaigns, lines, order_table, overrides=settings.columns.get("campaigns"),
+                                   attribution_days=settings.attribution_days, region=settings.region,
+                                   dayfirst=settings.dayfirst)
+        notes += [f"campaigns: {n}" for n in camp.notes]
+        tables["campaigns"] = camp.table
+        sheets.append(_campaigns(t, camp.table))
     else:
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
+
     issues = {"orders": analytics.find_issues(orders, overrides=settings.columns.get("orders"),
                                               region=settings.region, dayfirst=settings.dayfirst,
-                                              prepared=prepared)}
+                                              required=("order_date", "amount", "customer_id"))}
     for name, df in (("customers", customers), ("leads", leads), ("campaigns", campaigns)):
         if df is not None:
             issues[name] = analytics.find_issues(df, overrides=settings.columns.get(name), region=settings.region,
@@ -316,11 +363,11 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
     quality, counts = _quality(t, issues)
     sheets.append(quality)
     tables["quality"] = counts
-    all_issues = pd.concat([i.assign(input=n) for n, i in issues.items() if i is not None and not i.empty]
-                           or [pd.DataFrame(columns=["row", "column", "field", "value", "code", "severity",
-                                                     "message", "suggestion", "input"])], ignore_index=True)
-    return Report(sheets=sheets, as_of=as_of, lang=lang, kpis=kpis, rows_read=len(orders),
-                  rows_left_out=len(prepared.dropped), issues=all_issues, notes=notes, tables=tables)
+    frames = [i.assign(input=n) for n, i in issues.items() if i is not None and not i.empty]
+    all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["row", "column", "field", "value", "code", "severity", "message", "suggestion", "input"])
+    return Report(sheets=sheets, as_of=as_of, lang=lang, kpis=kpis, rows_read=len(orders), rows_left_out=left_out,
+                  issues=all_issues, notes=notes, tables=tables)
 
 
 # --------------------------------------------------------------------------- from settings, in one call
