@@ -7,6 +7,7 @@ Writes, beside this script:
 - orders_gb18030.csv     the same orders as a GB18030 CSV (as WPS/Excel on Chinese Windows save them)
 - customers_zh.csv       UTF-8-with-BOM customers, Chinese headers (记录号, 客户名称, 联系电话, 邮箱, 城市, 地址)
 - customers_en.csv       UTF-8 customers, English headers
+- crm.toml               the settings `crm init` writes, pointing at these files (crm report --config examples/crm.toml)
 """
 
 from __future__ import annotations
@@ -218,6 +219,17 @@ def main() -> None:
                         c["province"], c["created"].strftime(rng.choice(["%Y-%m-%d", "%d/%m/%Y", "%b %d, %Y"]))])
     write_csv(HERE / "customers_en.csv", ["Customer ID", "Name", "Mobile", "Email", "City", "Province", "Created"],
               en_rows, "utf-8")
+
+    write_config(HERE / "crm.toml")
+
+
+def write_config(path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(HERE.parent))
+    from crmcli.config import render_example_config
+
+    path.write_text(render_example_config(), encoding="utf-8")
 
 
 if __name__ == "__main__":
