@@ -21,7 +21,7 @@ from rich.table import Table
 from . import __version__
 from .clean import clean_table, write_cleaned
 from .describe import inspect_table
-from .errors import CrmError, ExitCode
+from .errors import CrmError, ExitCode, UsageError
 from .io import source_info  # noqa: F401  (re-exported for commands added later)
 from .io import default_output, read_table, write_table
 from .schema import map_columns, parse_map_options
@@ -510,7 +510,7 @@ def _shown(path: str) -> str:
 @app.command()
 def report(
     orders: Annotated[Optional[str], typer.Argument(metavar="[ORDERS]",
-                                                    help="Orders file (default: [inputs] orders in crm.toml).")] = None,
+                                                    help="Orders file (default: \\[inputs] orders in crm.toml).")] = None,
     customers: Annotated[Optional[str], typer.Option("--customers", metavar="FILE",
                                                      help="Customers file: names, phones, cities for the Customers sheet.")] = None,
     leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE", help="Leads file: the Funnel sheet.")] = None,
@@ -519,7 +519,7 @@ def report(
     config: ConfigOpt = None,
     output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH",
                                                   help="The workbook to write; {date} = the as-of date "
-                                                       "(default: [report] output, else report-{date}.xlsx).")] = None,
+                                                       "(default: \\[report] output, else report-{date}.xlsx).")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
                                                  help="Observation end, YYYY-MM-DD (default: the latest order date).")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", metavar="zh|en",
@@ -536,12 +536,15 @@ def report(
         flags = {"orders": orders, "customers": customers, "leads": leads, "campaigns": campaigns,
                  "output": output, "as_of": as_of, "lang": lang, "region": region}
         settings = load_settings(config, flags=flags, env=os.environ, cwd=os.getcwd())
+        if settings.output == "-" and sys.stdout.isatty():
+            raise UsageError("refusing to write a workbook to the terminal", hint="redirect stdout or use -o FILE")
         result = make_report(settings)
         if not quiet:
             r = result.report
             k = r.kpis
             extra = f"; {r.rows_left_out} rows left out" if r.rows_left_out else ""
-            print(f"crm: wrote {_shown(result.path)}: {len(r.sheets)} sheets, as of {r.as_of}, "
+            where = "stdout" if result.path == "-" else _shown(result.path)
+            print(f"crm: wrote {where}: {len(r.sheets)} sheets, as of {r.as_of}, "
                   f"{k['orders']:,.0f} orders, {k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}"
                   f"{extra}, {len(r.issues)} data issues", file=sys.stderr)
 

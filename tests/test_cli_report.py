@@ -163,3 +163,14 @@ def test_no_colour_even_on_errors_with_no_color(tmp_path):
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
     assert proc.returncode == 3 and not ANSI.search(proc.stderr)
     assert proc.stderr.startswith(b"crm: error:")
+
+
+def test_readme_documents_report_and_init_and_ci_runs_the_quickstart():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for opt in ("--customers", "--leads", "--campaigns", "--config", "--as-of", "--lang", "--region", "-q",
+                "crm init", "--force", "CRM_OUTPUT", "CRM_CONFIG", "[columns.orders]", "[[rfm.rules]]"):
+        assert opt in readme, opt
+    quick = readme.split("## Quickstart", 1)[1].split("```sh", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert quick[0].startswith("pip install . && crm report")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert quick[0] in ci and quick[1] in ci
