@@ -671,7 +671,19 @@ def escape_formulas(series: pd.Series) -> pd.Series:
     if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
         return series
     s = series.astype("str")
-    mask = s.str.match(_FORMULA_START.pattern, na=False) & ~s.str.fullmatch(_PLAIN_NUMBER.pattern[1:-1], na=False)
+    starts = s.str.match(_FORMULA_START.pattern, na=False)
+    if not starts.any():
+        return series
+    # pandas runs fullmatch in Python for this pattern; pyarrow's RE2 does it vectorized
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cand = s[starts]
+    plain = pc.match_substring_regex(pa.array(cand.to_numpy(dtype=object), type=pa.string()),
+                                     _PLAIN_NUMBER.pattern).to_numpy(zero_copy_only=False)
+    starts = starts.to_numpy(dtype=bool)
+    mask = starts.copy()
+    mask[starts] = ~plain
     if not mask.any():
         return series
     return s.where(~mask, "'" + s)

@@ -173,26 +173,31 @@ def _clean_frame(df: pd.DataFrame, normalized: Mapping[str, Normalized]) -> pd.D
 
 
 def _duplicate_rows(clean: pd.DataFrame) -> pd.DataFrame | None:
+    """Later copies of a row whose (normalized) values all repeat an earlier row."""
     if clean.shape[1] == 0 or len(clean) < 2:
         return None
-    codes = np.zeros(len(clean), dtype=np.int64)
-    # One integer key per row: combine per-column factorize codes (collision-free via re-factorizing).
-    for col in clean.columns:
-        c, uniq = pd.factorize(clean[col])
-        codes = pd.factorize(codes * (len(uniq) + 1) + c)[0].astype(np.int64)
-    key = pd.Series(codes, index=clean.index)
-    dup = key.duplicated(keep="first").to_numpy().copy()
-    blank = np.ones(len(clean), dtype=bool)
-    for col in clean.columns:
-        blank &= (clean[col] == "").to_numpy()
-    dup &= ~blank
-    if not dup.any():
+    # A 64-bit hash per row finds candidates fast; candidates are then compared exactly.
+    hashes = pd.util.hash_pandas_object(clean, index=False).to_numpy()
+    cand = pd.Series(hashes).duplicated(keep=False).to_numpy()
+    if not cand.any():
         return None
-    first_row = pd.Series(clean.index, index=key.to_numpy()).groupby(level=0).first()
-    firsts = first_row.reindex(key[dup].to_numpy()).to_numpy()
+    sub = clean[cand]
+    exact = sub.duplicated(keep="first").to_numpy()
+    blank = np.ones(len(sub), dtype=bool)
+    for col in sub.columns:
+        blank &= (sub[col] == "").to_numpy()
+    dup_pos = np.flatnonzero(exact & ~blank)
+    if not len(dup_pos):
+        return None
+    keys = pd.MultiIndex.from_frame(sub.astype("str").reset_index(drop=True)) if sub.shape[1] > 1 else \
+        pd.Index(sub.iloc[:, 0].to_numpy())
+    first_of = pd.Series(np.arange(len(sub)), index=keys)
+    first_of = first_of[~first_of.index.duplicated(keep="first")]
+    firsts = sub.index.to_numpy()[first_of.reindex(keys[dup_pos]).to_numpy()]
+    rows = sub.index.to_numpy()[dup_pos]
     spec = CODES["duplicate-row"]
     return pd.DataFrame({
-        "row": clean.index[dup], "column": "", "field": "", "value": "", "code": "duplicate-row",
+        "row": rows, "column": "", "field": "", "value": "", "code": "duplicate-row",
         "severity": spec.severity, "message": [spec.message.format(first=f) for f in firsts],
         "suggestion": spec.suggestion,
     })

@@ -156,6 +156,7 @@ def test_date_invalid(raw):
     ("¥1,234.50", "1234.5"), ("￥1234.5", "1234.5"), ("1234.5元", "1234.5"), ("RMB 1234.50", "1234.5"),
     ("１２３４．５", "1234.5"), ("1234.5  ", "1234.5"), ("-20", "-20"), ("-¥20.00", "-20"), ("(12.50)", "-12.5"),
     ("$1,000", "1000"), ("1,234,567.00", "1234567"), ("0.50", "0.5"), ("1234", "1234"), ("人民币 88 元", "88"),
+    ("1.2万", "12000"), ("¥3.5万元", "35000"), ("0.00015万", "1.5"), ("-2万", "-20000"),
 ])
 def test_amount_forms(raw, expected):
     assert norm([raw], "amount") == ([expected], [""])
@@ -238,3 +239,46 @@ def test_normalizing_twice_equals_once(values, kind):
     twice = normalize_field(once.values, kind)
     assert list(twice.values) == list(once.values)
     assert list(twice.codes) == list(once.codes) or kind == "date"
+
+
+@pytest.mark.parametrize("shape", ["0{area}{local}", "{area}{local}", "1{rest}", "{rest}", "+86{area}{local}",
+                                   "0086{area}{local}", "4{rest}", "9{rest}"])
+def test_phone_cn_metadata_rule_agrees_with_phonenumbers(shape):
+    rng = random.Random(hash(shape) & 0xFFFF)
+    for _ in range(1500):
+        text = shape.format(area=rng.choice(["21", "10", "571", "755", "20", "851", "433", "311", "29"]),
+                            local="".join(rng.choice("0123456789") for _ in range(rng.choice([6, 7, 8, 9]))),
+                            rest="".join(rng.choice("0123456789") for _ in range(rng.randrange(3, 12))))
+        try:
+            num = phonenumbers.parse(text, "CN")
+            valid = phonenumbers.is_valid_number(num)
+            e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            valid, e164 = False, None
+        value, code = normalize_phone(text)
+        assert (code == "") == valid, text
+        if valid:
+            assert value == e164, text
+
+
+@pytest.mark.parametrize("kind", ["id", "text"])
+def test_vectorized_text_path_equals_per_value(kind):
+    from crmcli.fields import normalize_id, normalize_text
+
+    one = normalize_id if kind == "id" else normalize_text
+    base = ["10023.0", "00077", " C１００ ", "张　三", "  John   Smith ", "ＡＢＣ", "ok id", "a\tb", "x.00", "-5.0"]
+    values = [f"{b}{i}" if i % 3 else f"{i}{b}" for i in range(200) for b in base]
+    res = normalize_field(pd.Series(values, dtype="str"), kind)
+    assert list(res.values) == [one(v) for v in values]
+
+
+def test_vectorized_phone_path_equals_per_value():
+    rng = random.Random(3)
+    forms = ["{p}", "{a}-{b}-{c}", "+86 {p}", "0086{p}", "86{p}", "{p}.0", " {p} ", "({a}){b}{c}", "{p}9", "1.38123E+10",
+             "{a}{b}", "021-6234{c}", "１３８{b}{c}", "+86-{p}", "{a}.{b}.{c}"]
+    values = []
+    for _ in range(3000):
+        p = rng.choice(["138", "199", "170", "141", "145", "100", "162"]) + f"{rng.randrange(10**8):08d}"
+        values.append(rng.choice(forms).format(p=p, a=p[:3], b=p[3:7], c=p[7:]))
+    res = normalize_field(pd.Series(values, dtype="str"), "phone")
+    assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]

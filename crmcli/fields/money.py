@@ -1,6 +1,7 @@
 """Amounts and quantities: plain decimal text out (``1234.5``), a float64 parsed value.
 
-Accepted: currency marks anywhere at the ends (``¥ ￥ $ € £ RMB CNY USD 元 人民币``),
+Accepted: currency marks anywhere at the ends (``¥ ￥ $ € £ RMB CNY USD 元 人民币``), ``万``
+(ten thousand: ``1.2万`` = 12000),
 thousands separators in proper groups (``1,234.50``), full-width digits (``１２３４．５``),
 surrounding spaces, a sign (refunds are negative), accounting brackets ``(12.50)``.
 A comma that is not a thousands separator (``12,5``) is not guessed at: it is invalid.
@@ -33,6 +34,11 @@ def parse_amount(text: str, *, units: re.Pattern[str] = _UNIT_SUFFIX) -> str | N
         return ""
     s = units.sub("", s)
     s = _CURRENCY.sub("", s)
+    if s.endswith("万") and units is _UNIT_SUFFIX:  # 1.2万 = 12000 (exact, by shifting the decimal point)
+        inner = parse_amount(s[:-1])
+        if not inner:
+            return None
+        return _shift(inner, 4)
     neg = False
     if s.startswith("(") and s.endswith(")"):
         neg, s = True, s[1:-1]
@@ -48,6 +54,17 @@ def parse_amount(text: str, *, units: re.Pattern[str] = _UNIT_SUFFIX) -> str | N
         sign = "" if sign == "-" else "-"
     out = whole + ("." + frac if frac else "")
     return ("-" + out) if sign == "-" and out != "0" else out
+
+
+def _shift(canon: str, places: int) -> str:
+    """Multiply a canonical decimal text by 10**places, exactly."""
+    sign = "-" if canon.startswith("-") else ""
+    whole, _, frac = canon.lstrip("-").partition(".")
+    frac = frac.ljust(places, "0")
+    digits = (whole + frac[:places]).lstrip("0") or "0"
+    rest = frac[places:].rstrip("0")
+    out = digits + ("." + rest if rest else "")
+    return sign + out if out != "0" else out
 
 
 def normalize_amounts(values: Sequence[str], *, code: str = "invalid-amount",

@@ -10,7 +10,9 @@ valid number for its region.
 
 Speed: phonenumbers parses ~18k numbers/s, so plain mainland mobiles (the bulk of real data)
 take a regex fast path built from phonenumbers' own CN mobile pattern, checked against
-phonenumbers once per process (:func:`_cn_fast_pattern`).
+phonenumbers once per process (:func:`_cn_fast_pattern`); other digits-only CN numbers
+(landlines with their area code, truncated numbers) are checked by phonenumbers' own rule
+applied to its CN metadata (:func:`_cn_is_valid`); the rest goes through phonenumbers.
 """
 
 from __future__ import annotations
@@ -46,6 +48,52 @@ def _cn_fast_pattern() -> re.Pattern[str] | None:
                 if not phonenumbers.is_valid_number(num):
                     return None
     return pattern
+
+
+_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+          "fixed_line", "mobile")
+
+
+@functools.cache
+def _cn_validator() -> tuple[re.Pattern[str], tuple[int, ...], list[tuple[re.Pattern[str], tuple[int, ...]]]] | None:
+    """CN's number descriptions from phonenumbers' metadata, as compiled regexes + lengths."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    if meta is None or meta.general_desc is None or not meta.general_desc.national_number_pattern:
+        return None
+    types = []
+    for name in _TYPES:
+        desc = getattr(meta, name, None)
+        if desc is not None and desc.national_number_pattern:
+            types.append((re.compile(desc.national_number_pattern), tuple(desc.possible_length or ())))
+    general = meta.general_desc
+    return re.compile(general.national_number_pattern), tuple(general.possible_length or ()), types
+
+
+def _cn_national(digits: str) -> str | None:
+    """The national significant number of a digits-only CN string, or None when only
+    phonenumbers can tell (other country codes, carrier-select prefixes, a bare ``86``)."""
+    if digits.startswith("+86"):
+        nsn = digits[3:]
+    elif digits.startswith("0086"):
+        nsn = digits[4:]
+    elif digits.startswith("+") or digits.startswith("00") or digits.startswith("86"):
+        return None
+    elif digits.startswith("0"):
+        nsn = digits[1:]
+    else:
+        nsn = digits
+    if not nsn.isdigit() or nsn.startswith(("0", "11", "12", "179")):
+        return None
+    return nsn
+
+
+def _cn_is_valid(nsn: str) -> bool:
+    """phonenumbers' own validity rule (general description, then any number type) on CN metadata."""
+    general, lengths, types = _cn_validator()
+    n = len(nsn)
+    if (lengths and n not in lengths) or not general.fullmatch(nsn):
+        return False
+    return any((not tl or n in tl) and pat.fullmatch(nsn) for pat, tl in types)
 
 
 def _parse(text: str, region: str) -> tuple[str, str]:
@@ -88,20 +136,41 @@ def normalize_phone(text: str, region: str = "CN") -> tuple[str, str]:
     if region == "CN":
         fast = _cn_fast_pattern()
         if fast is not None:
-            m = fast.fullmatch(_SEPARATORS.sub("", s))
+            digits = _SEPARATORS.sub("", s)
+            m = fast.fullmatch(digits)
             if m:
                 return "+86" + m.group(1), ""
+            nsn = _cn_national(digits) if _cn_validator() is not None else None
+            if nsn is not None:
+                return ("+86" + nsn, "") if _cn_is_valid(nsn) else (t, "invalid-phone")
     s = _EXTENSION.sub(r" ext. \1", s)
     out, code = _parse(s, region)
     return (t, code) if code else (out, code)
 
 
 def normalize_phones(values: Sequence[str], region: str = "CN") -> tuple[list[str], list[str]]:
-    """Distinct values -> (normalized, codes)."""
-    out: list[str] = []
-    codes: list[str] = []
-    for v in values:
-        o, c = normalize_phone(v, region)
-        out.append(o)
-        codes.append(c)
+    """Distinct values -> (normalized, codes). Plain CN mobiles are done vectorized (pyarrow)."""
+    out: list[str] = [""] * len(values)
+    codes: list[str] = [""] * len(values)
+    todo: Sequence[int] = range(len(values))
+    fast = _cn_fast_pattern() if (region or "").upper() == "CN" and len(values) >= 1000 else None
+    if fast is not None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values, type=pa.string())
+        digits = pc.utf8_trim_whitespace(arr)
+        digits = pc.replace_substring_regex(digits, r"^(\+?\d+)\.0+$", r"\1")
+        digits = pc.replace_substring_regex(digits, r"[\s\-()\[\]./·]", "")
+        mobile = phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
+        nsn = pc.struct_field(pc.extract_regex(digits, rf"^(?:\+86|0086|86)?(?P<nsn>{mobile})$"), [0])
+        hit = (pc.is_valid(nsn).to_numpy(zero_copy_only=False)
+               & pc.string_is_ascii(arr).to_numpy(zero_copy_only=False))
+        e164 = pc.binary_join_element_wise("+86", nsn, "").to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(hit):
+            out[i] = e164[i]
+        todo = np.flatnonzero(~hit).tolist()
+    for i in todo:
+        out[i], codes[i] = normalize_phone(values[i], region)
     return out, codes
