@@ -372,7 +372,7 @@ def summarize_segments(table: pd.DataFrame, labels: Sequence[str] | None = None)
 
 
 def describe_edges(result: RfmResult) -> list[str]:
-    """Human lines for the edges used, e.g. ``R (recency_days, quantiles): 5 ≤ 12 < 4 ≤ 45 < … < 1``."""
+    """Human lines for the edges used, e.g. ``R (recency_days, quantiles): 5 if ≤ 12, 4 if ≤ 45, …, else 1``."""
     lines = []
     for dim, col in DIMENSIONS.items():
         e = result.edges[dim]
@@ -380,10 +380,10 @@ def describe_edges(result: RfmResult) -> list[str]:
         parts = []
         for k in range(result.bins):
             score = result.bins - k if reverse else k + 1
-            parts.append(f"{score} ≤ {_num(e[k])}" if k < len(e) else f"{score}")
+            parts.append(f"{score} if ≤ {_num(e[k])}" if k < len(e) else f"else {score}")
         empty = _empty_scores(e, result.bins, reverse)
-        tail = f"  (no customer can score {', '.join(map(str, empty))}: tied values)" if empty else ""
-        lines.append(f"{dim.upper()} ({col}, {result.edge_source[dim]}): " + " < ".join(parts) + tail)
+        tail = f"  (no customer scores {', '.join(map(str, empty))}: tied values)" if empty else ""
+        lines.append(f"{dim.upper()} ({col}, {result.edge_source[dim]}): " + ", ".join(parts) + tail)
     return lines
 
 
@@ -398,3 +398,22 @@ def _empty_scores(edges: Sequence[float], bins: int, reverse: bool) -> list[int]
 def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
 
+
+
+def parse_tiers(spec: str | Sequence[float] | None) -> tuple[tuple[str, float], ...]:
+    """Tier shares from ``"20,30"`` / ``"20,30,50"`` (percent of customers for high, mid[, low]),
+    or a sequence of fractions; None = the default 20 / 30 / 50."""
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return DEFAULT_TIERS
+    try:
+        parts = [float(v) for v in (spec.split(",") if isinstance(spec, str) else spec)]
+    except (TypeError, ValueError):
+        raise UsageError(f"--tiers {spec!r} is not HIGH,MID[,LOW] percentages", hint="e.g. --tiers 20,30") from None
+    if parts and max(parts) > 1:  # percentages
+        parts = [v / 100 for v in parts]
+    if len(parts) == 2:
+        parts.append(1 - sum(parts))
+    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
+        raise UsageError(f"--tiers {spec!r}: high, mid and low must be non-negative and add up to 100%",
+                         hint="e.g. --tiers 20,30 (low = the remaining 50)")
+    return tuple(zip(("high", "mid", "low"), parts))

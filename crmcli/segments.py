@@ -172,7 +172,7 @@ def _format_levels(levels: tuple[Any, ...], every: tuple[Any, ...]) -> str:
 #: DESIGN.md "RFM and metrics definitions": the ordered 10-rule table on 1..5 scores.
 RFM_RULES = RuleTable(
     name="rfm",
-    description="ordered R/F/M score rules on a 1..5 scale, first match wins, unmatched -> Others",
+    description="ordered R/F/M score rules on a 1..5 scale; first match wins; unmatched -> Others",
     rules=(
         rule("Champions", "5", "5", "5", label_zh="冠军客户"),
         rule("Potential Loyalist", "3-5", "3-5", "2-5", label_zh="潜在忠诚客户"),
@@ -197,7 +197,8 @@ CN8_RULES = RuleTable(
     name="cn8",
     basis="mean",
     lang="zh",
-    description="R, F, M each high/low against the customers' mean (R high = recency_days below the mean)",
+    description="R, F, M each high/low against the customers' mean (R high = recency_days below the mean); "
+                "first match wins",
     rules=(
         _mean_rule("重要价值客户", "Important value", "high", "high", "high"),
         _mean_rule("重要保持客户", "Important retention", "low", "high", "high"),
