@@ -19,10 +19,13 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .clean import clean_table, write_cleaned
 from .describe import inspect_table
 from .errors import CrmError, ExitCode
 from .io import source_info  # noqa: F401  (re-exported for commands added later)
-from .schema import parse_map_options
+from .io import default_output, read_table, write_table
+from .schema import map_columns, parse_map_options
+from .validate import find_issues, summarize_issues
 
 app = typer.Typer(
     name="crm",
@@ -170,6 +173,143 @@ def _render_problems(console: Console, problems: list[dict[str, Any]], limit: in
         console.print(f"warning: {where}{p['message']}")
     if len(problems) > limit:
         console.print(f"warning: +{len(problems) - limit} more")
+
+# ----------------------------------------------------------------- validate and clean
+
+RegionOpt = Annotated[str, typer.Option("--region", metavar="CC", help="Default phone region, ISO 3166 (e.g. CN, US).")]
+DayfirstOpt = Annotated[Optional[bool], typer.Option(
+    "--dayfirst/--monthfirst", show_default=False,
+    help="Force dd/mm/yyyy or mm/dd/yyyy (default: decided per column by its values).")]
+IssuesOpt = Annotated[Optional[str], typer.Option("--issues", metavar="PATH",
+                                                  help="Write the issue list here (csv/tsv/xlsx/json/jsonl).")]
+FAIL_ON = ("error", "warning", "never")
+
+
+def _fail_on(value: str) -> str:
+    if value not in FAIL_ON:
+        raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+    return value
+
+
+def _exit_for(issues: Any, fail_on: str) -> int:
+    if fail_on == "never" or issues.empty:
+        return 0
+    if fail_on == "warning":
+        return int(ExitCode.INVALID_DATA)
+    return int(ExitCode.INVALID_DATA) if (issues["severity"] == "error").any() else 0
+
+
+def _render_issues(console: Console, issues: Any, rows: int, limit: int = 20) -> None:
+    errors = int((issues["severity"] == "error").sum())
+    warnings = int((issues["severity"] == "warning").sum())
+    console.print(f"{rows} rows checked: {errors} errors, {warnings} warnings")
+    if issues.empty:
+        return
+    counts = Table(show_edge=False, header_style="bold")
+    for head in ("field", "code", "severity", "count"):
+        counts.add_column(head, justify="right" if head == "count" else "left")
+    for rec in summarize_issues(issues).itertuples(index=False):
+        counts.add_row(rec.field or "-", rec.code, rec.severity, str(rec.count))
+    console.print(counts)
+    first = Table(show_edge=False, header_style="bold")
+    for head in ("row", "column", "value", "code", "message"):
+        first.add_column(head, overflow="fold")
+    for rec in issues.head(limit).itertuples(index=False):
+        first.add_row(str(rec.row), rec.column or "-", rec.value, rec.code, rec.message)
+    console.print(first)
+    if len(issues) > limit:
+        console.print(f"+{len(issues) - limit} more")
+
+
+@app.command()
+def validate(
+    file: FileArg,
+    issues_path: IssuesOpt = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH",
+                                                  help="Write the issue list here; - = stdout.")] = None,
+    format: FormatOpt = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", metavar="error|warning|never", callback=_fail_on,
+                                         help="Exit 1 when there are issues this severe.")] = "error",
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check every field; a summary on stderr, the issue list to --issues or -o; exit 1 on errors."""
+    with handle_errors(debug):
+        overrides = parse_map_options(map_)
+        df = read_table(file, sheet=_sheet_arg(sheet), encoding=encoding, header_row=header_row,
+                        delimiter=delimiter)
+        issues = find_issues(df, map_columns(df.columns, overrides), region=region, dayfirst=dayfirst)
+        for dest in dict.fromkeys(d for d in (issues_path, output) if d):
+            write_table(issues, dest, format=format if dest == output else None, inputs=[file])
+        _render_issues(_console(quiet), issues, len(df))
+        raise typer.Exit(_exit_for(issues, fail_on))
+
+
+@app.command()
+def clean(
+    file: FileArg,
+    output: OutputOpt = None,
+    format: FormatOpt = None,
+    issues_path: IssuesOpt = None,
+    drop_invalid: Annotated[bool, typer.Option("--drop-invalid",
+                                               help="Move rows with errors to a 'rejected' sheet/file.")] = False,
+    rejected: Annotated[Optional[str], typer.Option("--rejected", metavar="PATH",
+                                                    help="Where --drop-invalid puts rejected rows for CSV output "
+                                                         "(default: <input stem>.rejected.csv).")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", metavar="error|warning|never", callback=_fail_on,
+                                         help="Exit 1 when there are issues this severe.")] = "never",
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Normalize every field, keep every row; xlsx gets cleaned/issues/summary sheets."""
+    with handle_errors(debug):
+        overrides = parse_map_options(map_)
+        dest = output or default_output(file, "cleaned")
+        console = _console(quiet)
+        df = read_table(file, sheet=_sheet_arg(sheet), encoding=encoding, header_row=header_row,
+                        delimiter=delimiter)
+        with _progress(console, enabled=not quiet and len(df) >= 50_000) as progress:
+            result = clean_table(df, overrides=overrides, region=region, dayfirst=dayfirst,
+                                 drop_invalid=drop_invalid, progress=progress)
+        written = write_cleaned(result, dest, format=format, issues_path=issues_path, rejected_path=rejected,
+                                source=file, inputs=[file])
+        kept = f"{len(result.cleaned)} rows" + (f" kept, {len(result.rejected)} rejected" if drop_invalid else "")
+        console.print(f"cleaned {kept}: {result.errors} errors, {result.warnings} warnings")
+        for path in written:
+            if path != "-":
+                console.print(f"wrote {path}")
+        raise typer.Exit(_exit_for(result.issues, fail_on))
+
+
+@contextmanager
+def _progress(console: Console, enabled: bool) -> Iterator[Any]:
+    """A progress bar over the columns, on stderr, only when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("cleaning", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"cleaning {label}")
+
+        yield update
 
 
 # ----------------------------------------------------------------- rfm
