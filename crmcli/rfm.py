@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import UsageError
+from .errors import DataError, UsageError
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
@@ -244,7 +244,7 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
     days = dates - dates % _DAY  # floor to the day (dates are after 1970 or fine either way for ordering)
     if as_of_day is None:
         if len(dates) == 0:
-            raise UsageError("no orders with a valid date and amount to score",
+            raise DataError("no orders with a valid date, amount and customer to score" + _left_out(dropped),
                              hint="check the date/amount columns (crm inspect), or --map them")
         as_of_day = pd.Timestamp(int(days.max()))
     as_of_ns = as_of_day.as_unit("ns").value
@@ -254,7 +254,8 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
         keep = ~later
         frame, dates, days = frame[keep], dates[keep], days[keep]
     if len(frame) == 0:
-        raise UsageError(f"no orders on or before {as_of_day.date()} to score")
+        raise DataError(f"no orders on or before {as_of_day.date()} to score" + _left_out(dropped),
+                        hint="check --as-of")
 
     cust_codes, cust_uniques = pd.factorize(frame["customer_id"].astype("str"), sort=True)
     ncust = len(cust_uniques)
@@ -317,13 +318,19 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
                      dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
 
 
+def _left_out(dropped: Mapping[str, int]) -> str:
+    return f" ({', '.join(f'{n} {k}' for k, n in dropped.items())})" if dropped else ""
+
+
 def _collapse_orders(order_id: pd.Series, cust_codes: np.ndarray, amount: np.ndarray,
                      dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows sharing (customer, order_id) become one order: amount summed, date = earliest row."""
     oid = order_id.astype("str")
     ocodes, ouniq = pd.factorize(oid)
-    empty = (oid == "").to_numpy()
     base = len(ouniq)
+    if base == len(oid):
+        return cust_codes, amount, dates  # every order id distinct: each row is an order
+    empty = (oid == "").to_numpy()
     if empty.any():  # a row without an order id is an order of its own
         ocodes = ocodes.copy()
         ocodes[empty] = base + np.arange(int(empty.sum()))
@@ -342,9 +349,11 @@ def _collapse_orders(order_id: pd.Series, cust_codes: np.ndarray, amount: np.nda
 
 def _rfm_code(scores: Mapping[str, np.ndarray], bins: int) -> pd.Series:
     """``"545"``: the three scores side by side (joined by ``-`` when bins > 9)."""
+    if bins <= 9:
+        code = scores["r"] * 100 + scores["f"] * 10 + scores["m"]
+        return pd.Series(code.astype(str), dtype="str")
     r, f, m = (pd.Series(scores[d]).astype("str") for d in "rfm")
-    sep = "" if bins <= 9 else "-"
-    return (r + sep + f + sep + m).astype("str")
+    return (r + "-" + f + "-" + m).astype("str")
 
 
 def summarize_segments(table: pd.DataFrame, labels: Sequence[str] | None = None) -> pd.DataFrame:

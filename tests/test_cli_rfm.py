@@ -102,3 +102,9 @@ def test_pipe_from_clean(examples):
     assert list(out["customer_id"]) == list(direct["customer_id"])
     assert (out["frequency"].to_numpy() == direct["frequency"].to_numpy()).all()
     assert (out["monetary"].round(2).to_numpy() == direct["monetary"].round(2).to_numpy()).all()
+
+
+def test_no_usable_orders_is_a_data_error(run):
+    res = run(["rfm", "-"], input=b"customer_id,order_date,amount\nA,bad,5\nB,2024-01-01,x\n")
+    assert res.exit_code == 1
+    assert "no orders with a valid date" in res.stderr and "1 invalid-date, 1 invalid-amount" in res.stderr
