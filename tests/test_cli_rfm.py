@@ -108,3 +108,17 @@ def test_no_usable_orders_is_a_data_error(run):
     res = run(["rfm", "-"], input=b"customer_id,order_date,amount\nA,bad,5\nB,2024-01-01,x\n")
     assert res.exit_code == 1
     assert "no orders with a valid date" in res.stderr and "1 invalid-date, 1 invalid-amount" in res.stderr
+
+
+def test_help_and_readme_name_the_definitions_and_options(run):
+    from .conftest import ROOT
+
+    res = run(["rfm", "--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    for words in ("recency_days = as-of − last order date", "equal values always get the same score", "cn8"):
+        assert words in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for opt in ("--as-of", "--bins", "--breaks", "--scheme", "--lang", "--customer", "--tiers", "--rules",
+                "--region", "--dayfirst"):
+        assert opt in readme and opt in res.stdout
