@@ -450,7 +450,7 @@ def _render_rules(report: Any) -> None:
         out.print(f"warning: {w}")
     line = f"unmatched: {report.unmatched_cells} of {report.cells} cells"
     if report.unmatched_share is not None:
-        line += f", {report.unmatched_share:.1%} of customers -> {t.default_label()}"
+        line += f", {report.unmatched_share:.1%} of customers -> {t.default_label(report.lang)}"
     out.print(line)
 
 

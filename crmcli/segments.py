@@ -307,6 +307,7 @@ class RulesReport:
     unmatched_cells: int
     unmatched_share: float | None = None   # share of customers unmatched (when data was given)
     warnings: list[str] = field(default_factory=list)
+    lang: str = "en"
 
 
 def describe_rules(table: RuleTable, segments: Iterable[str] | None = None, *, lang: str | None = None) -> RulesReport:
@@ -344,4 +345,4 @@ def describe_rules(table: RuleTable, segments: Iterable[str] | None = None, *, l
         share = int(counts.get(table.default_label(lang or table.lang), 0)) / total
     if unmatched:
         warnings.append(f"{unmatched} of {n ** 3} cells match no rule -> {table.default_label(lang or table.lang)!r}")
-    return RulesReport(table, frame, n ** 3, unmatched, share, warnings)
+    return RulesReport(table, frame, n ** 3, unmatched, share, warnings, lang or table.lang)
