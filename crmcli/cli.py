@@ -351,9 +351,8 @@ def rfm(
     show_rules: Annotated[bool, typer.Option("--rules", help="Print the active rule table on stdout: cells each rule owns, "
                                                              "overlapping and never-matching rules, unmatched share "
                                                              "(with FILE: customers per rule).")] = False,
-    region: Annotated[str, typer.Option("--region", metavar="CC", help="Default phone region (ISO 3166).")] = "CN",
-    dayfirst: Annotated[Optional[bool], typer.Option("--dayfirst/--monthfirst",
-                                                     help="Force dd/mm or mm/dd for a/b/yyyy dates.")] = None,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
     sheet: SheetOpt = None,
     encoding: EncodingOpt = None,
     header_row: HeaderRowOpt = None,
