@@ -356,8 +356,8 @@ EXAMPLE_CONFIG = """\
 [inputs]
 {orders_line}# CRM_ORDERS; the only input that is required
 {customers_line}# optional, CRM_CUSTOMERS
-# leads = "leads.csv"               # optional: a Funnel sheet (CRM_LEADS)
-# campaigns = "campaigns.csv"       # optional: a Campaigns sheet (CRM_CAMPAIGNS)
+{leads_line}# optional: the Funnel sheet (CRM_LEADS)
+{campaigns_line}# optional: the Campaigns sheet (CRM_CAMPAIGNS)
 
 # Column mapping overrides per input, field = "header as written" (when the automatic mapping is wrong).
 [columns.orders]
@@ -390,13 +390,18 @@ attribution_days = 30   # a contacted customer's orders within this many days co
 """
 
 
-def render_example_config(*, orders: str = "orders.xlsx", customers: str = "customers_en.csv",
+def render_example_config(*, orders: str = "orders.xlsx", customers: str | None = "customers_en.csv",
+                          leads: str | None = "leads.csv", campaigns: str | None = "campaigns.csv",
                           output: str = "reports/report-{date}.xlsx") -> str:
-    """The commented crm.toml that ``crm init`` writes."""
-    def line(key: str, value: str) -> str:
-        return f"{key} = {_toml_string(value)}".ljust(35) + " "
+    """The commented crm.toml that ``crm init`` writes (an input given as None is a commented example)."""
+    def line(key: str, value: str | None, example: str = "") -> str:
+        text = f"{key} = {_toml_string(value if value is not None else example)}"
+        return (text if value is not None else "# " + text).ljust(35) + " "
 
-    return EXAMPLE_CONFIG.format(orders_line=line("orders", orders), customers_line=line("customers", customers),
+    return EXAMPLE_CONFIG.format(orders_line=line("orders", orders),
+                                 customers_line=line("customers", customers, "customers.csv"),
+                                 leads_line=line("leads", leads, "leads.csv"),
+                                 campaigns_line=line("campaigns", campaigns, "campaigns.csv"),
                                  output_line=line("output", output))
 
 
@@ -427,20 +432,25 @@ def init_config(path: str | os.PathLike | None = None, *, cwd: str | os.PathLike
         raise OutputError(f"{target} already exists", hint="use --force to replace it")
     folder = target.parent
 
-    def pick(given: str | None, example: str) -> str:
+    def pick(given: str | None, example: str, required: bool = False) -> str | None:
         if given:
             p = Path(os.path.expanduser(given))
             p = p if p.is_absolute() else cwd / p
         else:
             candidates = [folder / example, cwd / "examples" / example]
-            p = next((c for c in candidates if c.is_file()), folder / example)
+            found = next((c for c in candidates if c.is_file()), None)
+            if found is None and not required:
+                return None
+            p = found or folder / example
         try:
             rel = os.path.relpath(p, folder)
         except ValueError:  # another drive on Windows
             rel = str(p)
         return Path(rel).as_posix()
 
-    text = render_example_config(orders=pick(orders, "orders.xlsx"), customers=pick(customers, "customers_en.csv"))
+    text = render_example_config(orders=pick(orders, "orders.xlsx", required=True),
+                                 customers=pick(customers, "customers_en.csv"), leads=pick(None, "leads.csv"),
+                                 campaigns=pick(None, "campaigns.csv"))
     tomllib.loads(text)  # what we write must parse
     atomic_write(target, lambda fh: fh.write(text.encode("utf-8")))
     return str(target)

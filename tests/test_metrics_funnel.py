@@ -40,10 +40,14 @@ def test_funnel_counts_rates_and_sales_cycle():
     f = compute_funnel(leads_frame(), LINES, ORDERS)
     t = f.table.set_index("stage")
     assert list(f.table["stage"]) == ["新线索", "已联系", "报价", "成交", "customer", "丢单"]
-    assert list(t["leads"]) == [1, 1, 1, 2, 2, 1]
-    assert list(t["reached"][:5]) == [6, 4, 3, 2, 2]
-    assert t.loc["已联系", "next_stage_rate"] == pytest.approx(3 / 4)
+    assert list(t["leads"][:4]) == [1, 1, 1, 2] and t.loc["丢单", "leads"] == 1
+    assert math.isnan(t.loc["customer", "leads"])
+    # L2 (stage 报价) bought: it counts as reaching every stage
+    assert list(t["reached"][:5]) == [6, 4, 3, 3, 2]
     assert t.loc["新线索", "next_stage_rate"] == pytest.approx(4 / 6)
+    assert t.loc["已联系", "next_stage_rate"] == pytest.approx(3 / 4)
+    assert t.loc["报价", "next_stage_rate"] == pytest.approx(1.0)
+    assert t.loc["成交", "next_stage_rate"] == pytest.approx(2 / 3)
     # L1 (C1 by id, first order 01-11: 10 days) and L2 (C2 by phone, 01-31: 10 days) converted;
     # L6 is C3, whose only order precedes the lead: not converted; L3, L4, L5 never bought.
     assert f.leads == 6 and f.converted == 2
@@ -52,6 +56,7 @@ def test_funnel_counts_rates_and_sales_cycle():
     assert f.avg_sales_cycle_days == pytest.approx(10.0)
     assert math.isnan(t.loc["丢单", "reached"])
     assert any("precede the lead date" in n for n in f.notes)
+    assert any("1 converted lead(s) show an earlier stage" in n for n in f.notes)
 
 
 def test_funnel_matches_by_email_and_configured_stages():
@@ -59,7 +64,7 @@ def test_funnel_matches_by_email_and_configured_stages():
                           "lead_date": pd.to_datetime(["2024-01-30", None, None, None])})
     f = compute_funnel(leads, LINES, ORDERS, stages=["a", "b", "c"])
     assert list(f.table["stage"]) == ["a", "b", "c", "customer"]
-    assert list(f.table["reached"]) == [4, 3, 1, 1]
+    assert list(f.table["reached"]) == [4, 4, 2, 1]  # the converted "a" lead reached every stage
     assert f.converted == 1 and f.avg_sales_cycle_days == pytest.approx(1.0)
 
 

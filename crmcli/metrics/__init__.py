@@ -201,8 +201,8 @@ def _text(raw: pd.DataFrame, header: str | None, kind: str, region: str, dayfirs
 
     if header is None:
         return pd.Series("", index=raw.index, dtype="str")
-    res = normalize_field(raw[header], kind, region=region, dayfirst=dayfirst)
-    return res.values.where(res.codes == "", "").astype("str") if kind in ("phone", "email") else res.values
+    # invalid phones/emails stay verbatim: the row still names someone, it just matches no customer
+    return normalize_field(raw[header], kind, region=region, dayfirst=dayfirst).values.astype("str")
 
 
 def _dates(raw: pd.DataFrame, header: str | None, region: str, dayfirst: bool | None) -> pd.Series:

@@ -3,7 +3,7 @@
 ``leads`` is a typed frame: ``stage`` (text), optionally ``lead_id``, ``lead_date``
 (datetime64), ``customer_id``, ``phone``, ``email`` (normalized text, "" when empty).
 A lead's stage is the furthest stage it has reached; counts are cumulative (a lead at
-"proposal" also reached "contacted"). Lost/closed stages sit outside the ladder: such a
+"proposal" also reached "contacted"), and a lead that became a customer reached every stage. Lost/closed stages sit outside the ladder: such a
 lead counts as a lead (it reached the first stage) and no further.
 """
 
@@ -37,7 +37,8 @@ CUSTOMER_ROW = "customer"
 
 FUNNEL_DEFINITIONS = {
     "leads": "leads whose stage is this stage now",
-    "reached": "leads at this stage or a later one (lost leads count in the first stage only)",
+    "reached": "leads at this stage or a later one (lost leads count in the first stage only; a lead that "
+               "became a customer counts as reaching every stage)",
     "reached_rate": "reached ÷ all leads",
     "next_stage_rate": "stage k→k+1 conversion = reached at the next stage ÷ reached at this one",
     CUSTOMER_ROW: "leads matched to a customer (by customer id, else phone, else email) "
@@ -101,11 +102,6 @@ def compute_funnel(leads: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFram
     total = len(leads)
     if (pos == -2).any():
         notes.append(f"{int((pos == -2).sum())} lead(s) have no stage; counted as leads at the first stage")
-    counts = [int((pos == i).sum()) for i in range(len(labels))]
-    reached = [int((pos >= i).sum()) for i in range(len(labels))]
-    if reached:
-        reached[0] = total  # every lead reached the first stage, lost or not
-
     matched = match_customers(leads, lines)
     lead_date = leads["lead_date"] if "lead_date" in leads.columns else pd.Series(pd.NaT, index=leads.index)
     lead_day = pd.to_datetime(lead_date).dt.normalize()
@@ -124,16 +120,27 @@ def compute_funnel(leads: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFram
     if converted and len(cycles) < converted:
         notes.append(f"{converted - len(cycles)} converted lead(s) have no lead date: left out of the sales cycle")
 
+    counts = [int((pos == i).sum()) for i in range(len(labels))]
+    # a lead that became a customer went through every stage, whatever the table still says
+    bought = pd.Series(leads.index.isin(first.index), index=leads.index)
+    behind = int((bought & (pos < len(labels) - 1)).sum())
+    if behind and labels:
+        notes.append(f"{behind} converted lead(s) show an earlier stage; counted as reaching every stage")
+    reach = pos.where(~bought, len(labels) - 1)
+    reached = [int((reach >= i).sum()) for i in range(len(labels))]
+    if reached:
+        reached[0] = total  # every lead reached the first stage, lost or not
+
     rows = []
     for i, label in enumerate(labels):
         nxt = reached[i + 1] if i + 1 < len(labels) else converted
         rows.append((label, counts[i], reached[i], _ratio(reached[i], total), _ratio(nxt, reached[i])))
-    rows.append((CUSTOMER_ROW, converted, converted, _ratio(converted, total), float("nan")))
+    rows.append((CUSTOMER_ROW, float("nan"), converted, _ratio(converted, total), float("nan")))
     for label in sorted(lost):
         n = int(stage.map(lambda v, lab=label: header_key(v) == header_key(lab)).sum())
         rows.append((label, n, float("nan"), float("nan"), float("nan")))
     table = pd.DataFrame(rows, columns=["stage", "leads", "reached", "reached_rate", "next_stage_rate"])
-    table["leads"] = table["leads"].astype("int64")
+    table["leads"] = table["leads"].astype("float64")
     table["reached"] = table["reached"].astype("float64")
     return Funnel(table, total, converted, _ratio(converted, total), cycle, notes)
 

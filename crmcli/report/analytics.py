@@ -101,10 +101,15 @@ def campaigns(table: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFrame, *,
     return compute_campaigns(typed, lines, orders, attribution_days=attribution_days)
 
 
-def find_issues(df: pd.DataFrame, *, overrides: Mapping[str, str] | None, region: str, dayfirst: bool | None,
-                required: Sequence[str] = ()) -> pd.DataFrame:
+#: Fields that must not repeat, per input (None = validate's default for the table).
+UNIQUE: dict[str, tuple[str, ...] | None] = {"orders": None, "customers": None, "leads": ("lead_id",),
+                                             "campaigns": ()}  # a contact list repeats customers
+
+
+def find_issues(df: pd.DataFrame, *, role: str, overrides: Mapping[str, str] | None, region: str,
+                dayfirst: bool | None, required: Sequence[str] = ()) -> pd.DataFrame:
     """``crmcli.validate.find_issues``: ``row, column, field, value, code, severity, message, suggestion``."""
     mapping = map_columns(df.columns, overrides)
     present = set(mapping.values())
-    return _find_issues(df, mapping, region=region, dayfirst=dayfirst,
+    return _find_issues(df, mapping, region=region, dayfirst=dayfirst, unique=UNIQUE.get(role),
                         required=[f for f in required if f in present])

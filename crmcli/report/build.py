@@ -24,6 +24,7 @@ from ..config import Settings
 from ..errors import InputError
 from ..fields import FIELD_KINDS, normalize_field
 from ..io import read_table
+from ..metrics.funnel import CUSTOMER_ROW
 from ..schema import column_for, map_columns
 from . import analytics
 from .charts import Chart
@@ -241,6 +242,7 @@ def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
     names = {"stage": t("stage"), "leads": t("leads"), "reached": t("reached"), "reached_rate": t("share_of_leads"),
              "next_stage_rate": t("next_rate")}
     df = table.rename(columns=names)
+    df[t("stage")] = df[t("stage")].replace({CUSTOMER_ROW: t("became_customer")})
     kinds = {t("stage"): "text", t("leads"): "int", t("reached"): "int", t("next_rate"): "percent",
              t("share_of_leads"): "percent"}
     return Sheet(t("funnel"), df, kinds=kinds)
@@ -353,12 +355,13 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
     else:
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
 
-    issues = {"orders": analytics.find_issues(orders, overrides=settings.columns.get("orders"),
+    issues = {"orders": analytics.find_issues(orders, role="orders", overrides=settings.columns.get("orders"),
                                               region=settings.region, dayfirst=settings.dayfirst,
                                               required=("order_date", "amount", "customer_id"))}
     for name, df in (("customers", customers), ("leads", leads), ("campaigns", campaigns)):
         if df is not None:
-            issues[name] = analytics.find_issues(df, overrides=settings.columns.get(name), region=settings.region,
+            issues[name] = analytics.find_issues(df, role=name, overrides=settings.columns.get(name),
+                                                 region=settings.region,
                                                  dayfirst=settings.dayfirst)
     quality, counts = _quality(t, issues)
     sheets.append(quality)

@@ -54,6 +54,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "cohort": ("首购月份", "Cohort (first order month)"),
     "cohort_size": ("客户数", "Customers"),
     "stage": ("阶段", "Stage"),
+    "became_customer": ("成为客户 (已下单)", "Became a customer (ordered)"),
     "leads": ("当前在此阶段", "Leads at stage"),
     "reached": ("到达此阶段", "Reached stage"),
     "next_rate": ("到下一阶段转化率", "Conversion to next stage"),
