@@ -5,6 +5,7 @@ Only this module imports typer and rich. Data goes to stdout; everything else to
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from rich.table import Table
 from . import __version__
 from .clean import clean_table, write_cleaned
 from .describe import inspect_table
-from .errors import CrmError, ExitCode, UsageError
+from .errors import CrmError, ExitCode, InputError, UsageError
 from .io import source_info  # noqa: F401  (re-exported for commands added later)
 from .io import default_output, read_table, write_table
 from .schema import map_columns, parse_map_options
@@ -663,6 +664,8 @@ def report(
     lang: Annotated[Optional[str], typer.Option("--lang", metavar="zh|en",
                                                 help="Labels (default: the language of the orders' headers).")] = None,
     region: Annotated[Optional[str], typer.Option("--region", metavar="CC", help="Default phone region (CN).")] = None,
+    dayfirst: DayfirstOpt = None,
+    map_: MapOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -672,9 +675,14 @@ def report(
 
     with handle_errors(debug):
         flags = {"orders": orders, "customers": customers, "leads": leads, "campaigns": campaigns,
-                 "output": output, "as_of": as_of, "lang": lang, "region": region}
+                 "output": output, "as_of": as_of, "lang": lang, "region": region, "dayfirst": dayfirst}
         settings = load_settings(config, flags=flags, env=os.environ, cwd=os.getcwd())
-        if settings.output == "-" and sys.stdout.isatty():
+        if map_:  # --map applies to the orders, over [columns.orders]
+            orders_map = {**settings.columns.get("orders", {}), **parse_map_options(map_)}
+            settings = dataclasses.replace(settings, columns={**settings.columns, "orders": orders_map})
+        if "-" in (settings.orders, settings.customers, settings.leads, settings.campaigns) and sys.stdin is None:
+            raise InputError("an input is - but stdin is closed", hint="name the file, or pipe it in")
+        if settings.output == "-" and sys.stdout is not None and sys.stdout.isatty():
             raise UsageError("refusing to write a workbook to the terminal", hint="redirect stdout or use -o FILE")
         result = make_report(settings)
         if not quiet:

@@ -174,3 +174,30 @@ def test_readme_documents_report_and_init_and_ci_runs_the_quickstart():
     assert quick[0].startswith("pip install . && crm report")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert quick[0] in ci and quick[1] in ci
+
+
+def test_map_option_and_no_usable_orders(run, tmp_path):
+    csv = tmp_path / "o.csv"
+    csv.write_text("when,total,who\n2024-01-02,10,a\n2024-01-03,20,b\n2024-02-01,5,a\n", encoding="utf-8")
+    assert run(["report", csv, "-o", tmp_path / "x.xlsx"]).exit_code == 2  # no date column it can see
+    res = run(["report", csv, "-o", tmp_path / "x.xlsx", "--map", "order_date=when", "--map", "amount=total",
+               "--map", "customer_id=who"])
+    assert res.exit_code == 0, res.stderr
+    assert "3 orders, 2 customers, revenue 35.00" in res.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("日期,金额,客户\n待定,面议,a\n", encoding="utf-8")
+    res = run(["report", bad, "-o", tmp_path / "y.xlsx"])
+    assert res.exit_code == 1 and "no order with a valid date" in res.stderr
+
+
+@pytest.mark.slow
+def test_stdin_input_closed_or_piped(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "crmcli", "report", "-", "-o"]
+    proc = subprocess.run(" ".join([*base, "out.xlsx", "0<&-"]), shell=True, cwd=tmp_path, env=env,
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 3 and b"stdin is closed" in proc.stderr
+    data = (EXAMPLES / "orders_gb18030.csv").read_bytes()
+    proc = subprocess.run([*base, "-"], input=data, cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout[:4] == b"PK\x03\x04" and b"wrote stdout" in proc.stderr

@@ -21,7 +21,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..config import Settings
-from ..errors import InputError
+from ..errors import DataError
 from ..fields import FIELD_KINDS, normalize_field
 from ..io import read_table
 from ..metrics.funnel import CUSTOMER_ROW
@@ -302,7 +302,7 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
     as_of = as_of or settings.as_of
     if as_of is None:
         if prepared.orders.empty:
-            raise InputError("the orders table has no order with a valid date, amount and customer",
+            raise DataError("the orders table has no order with a valid date, amount and customer",
                              hint="check the columns with: crm inspect FILE (map them with [columns.orders])")
         as_of = prepared.orders["order_date"].max().date()
     as_of_ts = pd.Timestamp(as_of)
