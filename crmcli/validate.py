@@ -176,12 +176,13 @@ def _duplicate_rows(clean: pd.DataFrame) -> pd.DataFrame | None:
     """Later copies of a row whose (normalized) values all repeat an earlier row."""
     if clean.shape[1] == 0 or len(clean) < 2:
         return None
-    # A 64-bit hash per row finds candidates fast; candidates are then compared exactly.
-    hashes = pd.util.hash_pandas_object(clean, index=False).to_numpy()
-    cand = pd.Series(hashes).duplicated(keep=False).to_numpy()
-    if not cand.any():
-        return None
-    sub = clean[cand]
+    # Narrow to candidates column by column (most distinct first, e.g. the order id: one
+    # factorize of one column), then compare the few candidate rows exactly.
+    sub = clean
+    for col in sorted(clean.columns, key=lambda c: -clean[c].iloc[:1000].nunique())[:2]:
+        sub = sub[sub[col].duplicated(keep=False).to_numpy()]
+        if sub.empty:
+            return None
     exact = sub.duplicated(keep="first").to_numpy()
     blank = np.ones(len(sub), dtype=bool)
     for col in sub.columns:

@@ -41,7 +41,7 @@ def _cn_fast_pattern() -> re.Pattern[str] | None:
     pattern = re.compile(rf"(?:\+86|0086|86)?({mobile})")
     # Confirm once: every 4-digit mobile prefix the pattern accepts is valid to phonenumbers.
     for prefix in range(1300, 2000):
-        for tail in ("0000000", "5555555", "9876543"):
+        for tail in ("5555555",):
             nsn = f"{prefix}{tail}"
             if pattern.fullmatch(nsn):
                 num = phonenumbers.parse(nsn, "CN")
