@@ -220,6 +220,8 @@ def _customers(t: Labeller, rfm: pd.DataFrame, customers: pd.DataFrame | None,
                 for i, f in enumerate(joined.columns):
                     table.insert(1 + i, f, joined[f].fillna("").to_numpy())
     table = table.sort_values(["monetary", "customer_id"], ascending=[False, True])
+    if t.lang == "zh" and "tier" in table.columns:
+        table["tier"] = table["tier"].replace({"high": "高", "mid": "中", "low": "低"})
     kinds = {"customer_id": "text", "name": "text", "phone": "text", "email": "text", "city": "text",
              "recency_days": "int", "frequency": "int", "monetary": "money", "first_order": "date",
              "last_order": "date", "avg_order_value": "money", "r_score": "int", "f_score": "int",
@@ -382,10 +384,8 @@ class ReportResult:
     path: str
 
 
-def _read(path: str | None, what: str) -> pd.DataFrame | None:
-    if not path:
-        return None
-    return read_table(path)
+def _read(path: str | None) -> pd.DataFrame | None:
+    return read_table(path) if path else None
 
 
 def make_report(settings: Settings, *, output: str | None = None) -> ReportResult:
@@ -400,7 +400,7 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
         raise UsageError("no orders file given",
                          hint="crm report ORDERS, or set [inputs] orders in crm.toml (crm init writes one)")
     orders = read_table(settings.orders)
-    extras = {name: _read(getattr(settings, name), name) for name in ("customers", "leads", "campaigns")}
+    extras = {name: _read(getattr(settings, name)) for name in ("customers", "leads", "campaigns")}
     report = build_report(orders, **extras, settings=settings, source=os.path.basename(settings.orders))
     dest = output or settings.output_path(report.as_of)
     if output is None and settings.origin.get("output") == "config":
