@@ -8,7 +8,10 @@ from .describe import inspect_table, profile_columns
 from .errors import CrmError, ExitCode
 from .io import read_table, source_info, write_table, write_workbook
 from .fields import FIELD_KINDS, Normalized, normalize_field
+from .orders import PreparedOrders, prepare_orders
+from .rfm import RfmResult, score_rfm
 from .schema import FIELDS, map_columns
+from .segments import RuleTable, SegmentRule, describe_rules, load_rules
 from .validate import find_issues
 
 __version__ = "0.1.0"
@@ -17,4 +20,6 @@ __all__ = [
     "FIELDS", "FIELD_KINDS", "CleanResult", "CrmError", "ExitCode", "Normalized", "clean_table", "find_issues",
     "inspect_table", "map_columns", "normalize_field", "profile_columns", "read_table", "source_info",
     "write_cleaned", "write_table", "write_workbook", "__version__",
+    "PreparedOrders", "prepare_orders", "RfmResult", "score_rfm", "RuleTable", "SegmentRule", "describe_rules",
+    "load_rules",
 ]

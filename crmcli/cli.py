@@ -5,6 +5,7 @@ Only this module imports typer and rich. Data goes to stdout; everything else to
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from rich.table import Table
 from . import __version__
 from .clean import clean_table, write_cleaned
 from .describe import inspect_table
-from .errors import CrmError, ExitCode
+from .errors import CrmError, ExitCode, InputError, UsageError
 from .io import default_output, read_table, write_table
 from .schema import map_columns, parse_map_options
 from .validate import find_issues, summarize_issues
@@ -311,6 +312,405 @@ def _progress(console: Console, enabled: bool) -> Iterator[Any]:
             bar.update(task, completed=done, total=total, description=f"cleaning {label}")
 
         yield update
+
+
+# ----------------------------------------------------------------- rfm
+
+RFM_DEFINITIONS = (
+    "recency_days = as-of − last order date, in days (as-of: --as-of, else the latest order date; inclusive); "
+    "frequency = number of orders (distinct order ids; without an order id column each row is one); "
+    "monetary = total amount, refunds netted; avg_order_value = monetary ÷ frequency"
+)
+
+
+@app.command(help=(
+    "RFM: one row per customer with recency_days, frequency, monetary, scores, segment and value tier.\n\n"
+    "Definitions: " + RFM_DEFINITIONS + ". Scores 1..N (--bins) by quantiles where equal values always get "
+    "the same score (recency reversed: recent = high); the cut points used are printed. Rows with an invalid "
+    "date or amount, and exact repeated rows of an order, are left out and counted. "
+    "Schemes: rfm = the ordered 10-rule score table (first match wins, else Others); cn8 = 8 classes by R/F/M "
+    "high/low against the mean (重要价值客户 …). Tier: high/mid/low = top 20% / next 30% / bottom 50% of customers "
+    "by monetary."))
+def rfm(
+    file: Annotated[Optional[str], typer.Argument(metavar="FILE", help="Orders file (CSV, TSV, XLSX, JSON), or - for stdin.")] = None,
+    output: OutputOpt = None,
+    format_: FormatOpt = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, inclusive (default: the latest order date).")] = None,
+    bins: Annotated[int, typer.Option("--bins", metavar="N", help="Number of scores per dimension (2..20).")] = 5,
+    breaks: Annotated[Optional[list[str]], typer.Option(
+        "--breaks", metavar="DIM=CUTS",
+        help="Explicit cut points instead of quantiles, N-1 per dimension, repeatable: --breaks r=30,90,180,365 "
+             "--breaks f=1,2,5,10 --breaks m=100,500,1000,5000 (value ≤ cut = lower bin).")] = None,
+    scheme: Annotated[str, typer.Option("--scheme", metavar="rfm|cn8", help="Segment rule table.")] = "rfm",
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="zh|en",
+                                                help="Segment label language (default: the scheme's: rfm en, cn8 zh).")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
+                                                    help="Column holding the customer id (default: the mapped customer_id; "
+                                                         "else normalized phone/email/name).")] = None,
+    tiers: Annotated[Optional[str], typer.Option("--tiers", metavar="HIGH,MID[,LOW]",
+                                                 help="Tier shares in percent of customers by monetary (default 20,30,50).")] = None,
+    show_rules: Annotated[bool, typer.Option("--rules", help="Print the active rule table on stdout: cells each rule owns, "
+                                                             "overlapping and never-matching rules, unmatched share "
+                                                             "(with FILE: customers per rule).")] = False,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from .errors import UsageError
+    from .io import default_output, output_format, read_table, write_table, write_workbook
+    from .rfm import parse_tiers, score_rfm
+    from .segments import describe_rules, get_scheme
+
+    with handle_errors(debug):
+        overrides = parse_map_options(map_)
+        tier_shares = parse_tiers(tiers)
+        console = _console(quiet)
+        if file is None:
+            if not show_rules:
+                raise UsageError("missing FILE", hint="crm rfm orders.csv (or - for stdin); crm rfm --rules")
+            _render_rules(describe_rules(get_scheme(scheme), lang=lang))
+            return
+        dest = output or default_output(file, "rfm")
+        fmt = output_format(dest, format_)
+        df = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
+        result = score_rfm(df, as_of=as_of, bins=bins, breaks=breaks, scheme=scheme, customer=customer, lang=lang,
+                           tiers=tier_shares, overrides=overrides, region=region, dayfirst=dayfirst)
+        if show_rules:
+            _render_rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
+            return
+        inputs = [file] if file != "-" else []
+        if fmt == "xlsx":
+            money = {"monetary": "0.00", "avg_order_value": "0.00"}
+            write_workbook({"rfm": result.table, "segments": result.segments}, dest, inputs=inputs,
+                           number_formats={"rfm": money, "segments": {"share": "0.0%", "revenue": "0.00",
+                                                                      "revenue_share": "0.0%", "aov": "0.00"}})
+        else:
+            write_table(result.table, dest, format=fmt, inputs=inputs)
+        _render_rfm(console, result, None if dest == "-" else dest)
+
+
+def _render_rfm(console: Console, result: Any, dest: str | None) -> None:
+    from .rfm import describe_edges
+
+    console.print(f"rfm: {len(result.table)} customers, {result.orders} orders, as of {result.as_of.date()}, "
+                  f"scheme {result.rules.name}", soft_wrap=True)
+    console.print(f"definitions: {RFM_DEFINITIONS}", soft_wrap=True)
+    if result.dropped:
+        left = ", ".join(f"{n} {reason}" for reason, n in result.dropped.items())
+        console.print(f"left out: {sum(result.dropped.values())} rows ({left})", soft_wrap=True)
+    for note in result.notes:
+        console.print(f"note: {note}", soft_wrap=True)
+    for line in describe_edges(result):
+        console.print(f"edges {line}", soft_wrap=True)
+    if result.rules.basis == "mean":
+        m = result.means
+        console.print(f"means: recency_days {m['recency_days']:.1f}, frequency {m['frequency']:.2f}, "
+                      f"monetary {m['monetary']:.2f} (R high = recency below the mean)", soft_wrap=True)
+    table = Table(show_edge=False, header_style="bold")
+    for head in ("segment", "customers", "share", "revenue share", "AOV"):
+        table.add_column(head, justify="left" if head == "segment" else "right")
+    for row in result.segments.itertuples(index=False):
+        if row.customers == 0:
+            continue
+        aov = "-" if row.aov != row.aov else f"{row.aov:,.2f}"
+        rshare = "-" if row.revenue_share != row.revenue_share else f"{row.revenue_share:.1%}"
+        table.add_row(str(row.segment), f"{row.customers:,}", f"{row.share:.1%}", rshare, aov)
+    console.print(table)
+    if dest:
+        console.print(f"wrote {dest}")
+
+
+def _render_rules(report: Any) -> None:
+    out = Console(file=sys.stdout, highlight=False, width=160,
+                  no_color=bool(os.environ.get("NO_COLOR")) or None)
+    t = report.table
+    out.print(f"scheme {t.name}: {t.description}", soft_wrap=True)
+    table = Table(show_edge=False, header_style="bold")
+    cols = ["#", "segment", "R", "F", "M", "cells", "owned", "overlaps (earlier rules)"]
+    has_customers = "customers" in report.rules.columns
+    if has_customers:
+        cols += ["customers", "share"]
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for row in report.rules.to_dict("records"):
+        flag = " (never matches)" if row["never_matches"] else ""
+        cells = [str(row["rule"]), row["label"] + flag, row["r"], row["f"], row["m"], str(row["cells"]),
+                 str(row["owned"]), row["overlaps"] or "-"]
+        if has_customers:
+            cells += [f"{row['customers']:,}", f"{row['share']:.1%}"]
+        table.add_row(*cells)
+    out.print(table)
+    for w in report.warnings:
+        out.print(f"warning: {w}")
+    line = f"unmatched: {report.unmatched_cells} of {report.cells} cells"
+    if report.unmatched_share is not None:
+        line += f", {report.unmatched_share:.1%} of customers -> {t.default_label(report.lang)}"
+    out.print(line)
+
+
+# ----------------------------------------------------------------- metrics and pivot
+
+ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", help="One row per period.")]
+
+_RATE_COLUMNS = {"retention", "churn", "repurchase_rate", "churn_rate", "reached_rate", "next_stage_rate",
+                 "response_rate", "roi"}
+_MONEY_COLUMNS = {"revenue", "aov", "revenue_per_customer", "refund_amount", "attributed_revenue", "cost"}
+
+
+def _metric_formats(tables: dict[str, Any]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, df in tables.items():
+        fmts = {}
+        for c in map(str, df.columns):
+            if c in _RATE_COLUMNS:
+                fmts[c] = "0.0%"
+            elif c in _MONEY_COLUMNS:
+                fmts[c] = "#,##0.00"
+            elif c == "roas" or c == "orders_per_customer":
+                fmts[c] = "0.00"
+        out[name] = fmts
+    return out
+
+
+def _write_tables(tables: dict[str, Any], dest: str, fmt: str | None, inputs: list[str],
+                  number_formats: dict[str, dict[str, str]], primary: str) -> str:
+    """xlsx: every table a sheet; other formats: the one table ``primary``."""
+    from .io import output_format, write_table, write_workbook
+
+    kind = output_format(dest, fmt)
+    if kind == "xlsx":
+        write_workbook(tables, dest, number_formats=number_formats, inputs=inputs)
+    else:
+        write_table(tables[primary], dest, format=kind, inputs=inputs)
+    return kind
+
+
+def _fmt_value(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "-"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) < 10 else f"{v:,.2f}"
+    return str(v)
+
+
+def _render_notes(console: Console, dropped: dict[str, int], notes: list[str]) -> None:
+    for reason, n in dropped.items():
+        console.print(f"note: {n} row(s) left out: {reason}")
+    for note in notes:
+        console.print(f"note: {note}")
+
+
+@app.command()
+def metrics(
+    file: FileArg,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, inclusive (default: the latest order).")] = None,
+    churn_days: Annotated[int, typer.Option("--churn-days", metavar="N",
+                                            help="Churned = no order in the last N days; also the window for "
+                                                 "new/returning customers.")] = 90,
+    by: ByOpt = None,
+    group: Annotated[Optional[str], typer.Option("--group", metavar="COLUMN",
+                                                 help="Break down by a field or column (channel, product, owner…).")] = None,
+    cohorts: Annotated[Optional[str], typer.Option("--cohorts", metavar="PATH",
+                                                   help="Write the monthly cohort retention matrix to PATH.")] = None,
+    leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE",
+                                                 help="A leads table with a stage/status column: the funnel.")] = None,
+    stages: Annotated[Optional[str], typer.Option("--stages", metavar="A,B,C",
+                                                  help="The lead stages in order (default: recognized names).")] = None,
+    campaigns: Annotated[Optional[str], typer.Option("--campaigns", metavar="FILE",
+                                                     help="A campaigns table: response, attribution, ROI, ROAS.")] = None,
+    attribution_days: Annotated[int, typer.Option("--attribution-days", metavar="N",
+                                                  help="Attribute a contacted customer's orders within N days.")] = 30,
+    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
+                                                    help="The column that identifies a customer.")] = None,
+    output: OutputOpt = None,
+    format: FormatOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """KPIs (AOV, 客单价, 复购率, churn…), per-period figures, cohorts, lead funnel, campaign ROI/ROAS."""
+    from .io import default_output, write_table
+    from .metrics import compute_metrics
+
+    with handle_errors(debug):
+        if "-" in [f for f in (leads, campaigns) if f] and file == "-":
+            raise CrmError("only one input can come from stdin", code=ExitCode.USAGE)
+        report = compute_metrics(
+            file, as_of=as_of, churn_days=churn_days, by=by, group=group, cohorts=cohorts is not None,
+            leads=leads, stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None,
+            campaigns=campaigns, attribution_days=attribution_days, overrides=parse_map_options(map_),
+            customer=customer, region=region, dayfirst=dayfirst,
+            read_options={"sheet": sheet, "encoding": encoding, "header_row": header_row,
+                          "delimiter": delimiter})
+        tables = report.tables()
+        inputs = [f for f in (file, leads, campaigns) if f]
+        dest = output or default_output(file, "metrics")
+        extra = [k for k in tables if k != "kpis"]
+        from .io import output_format
+
+        if output_format(dest, format) != "xlsx" and len(extra) > 1:
+            raise CrmError(f"{' and '.join(extra)} are separate tables: a {output_format(dest, format)} file holds one",
+                           hint="write them all with -o metrics.xlsx, or ask for one at a time",
+                           code=ExitCode.USAGE)
+        primary = extra[0] if extra else "kpis"
+        _write_tables(tables, dest, format, inputs, _metric_formats(tables), primary)
+        if report.cohorts is not None:
+            if cohorts.lower().endswith(".xlsx"):
+                from .io import write_workbook
+
+                fmts = {c: "0.0%" for c in report.cohorts.columns if c != "cohort"}
+                write_workbook({"cohorts": report.cohorts}, cohorts, number_formats={"cohorts": fmts}, inputs=inputs)
+            else:
+                write_table(report.cohorts, cohorts, inputs=inputs)
+        console = _console(quiet)
+        table = Table(show_edge=False, header_style="bold", title=f"as of {report.as_of.date()}")
+        for head in ("metric", "value", "指标"):
+            table.add_column(head, justify="right" if head == "value" else "left")
+        for row in report.kpis.itertuples(index=False):
+            table.add_row(row.metric, _fmt_value(row.value), row.label_zh)
+        console.print(table)
+        _render_notes(console, report.dropped, report.notes)
+        if dest != "-":
+            console.print(f"wrote {dest}" + (f" and {cohorts}" if cohorts and cohorts != "-" else ""))
+
+
+@app.command()
+def pivot(
+    file: FileArg,
+    rows: Annotated[str, typer.Option("--rows", metavar="F[,F]", help="Row fields (canonical name or header).")],
+    cols: Annotated[Optional[str], typer.Option("--cols", metavar="F", help="Column field.")] = None,
+    values: Annotated[Optional[str], typer.Option("--values", metavar="F",
+                                                  help="The field to aggregate (default: count rows).")] = None,
+    agg: Annotated[str, typer.Option("--agg", metavar="sum|count|mean|nunique|min|max",
+                                     help="Aggregation.")] = "sum",
+    by: ByOpt = None,
+    no_totals: Annotated[bool, typer.Option("--no-totals", help="No totals row and column.")] = False,
+    output: OutputOpt = None,
+    format: FormatOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """An Excel-style pivot: --rows × --cols of --agg(--values), with a totals row and column."""
+    from .io import default_output
+    from .pivot import pivot_table
+
+    with handle_errors(debug):
+        result = pivot_table(file, rows=[r.strip() for r in rows.split(",")], cols=cols, values=values,
+                             agg=agg, by=by,
+                             totals=not no_totals, overrides=parse_map_options(map_), region=region,
+                             dayfirst=dayfirst, read_options={"sheet": sheet, "encoding": encoding,
+                                                              "header_row": header_row, "delimiter": delimiter})
+        dest = output or default_output(file, "pivot")
+        fmts = {"pivot": {c: result.number_format for c in result.value_columns}}
+        _write_tables({"pivot": result.table}, dest, format, [file], fmts, "pivot")
+        console = _console(quiet)
+        _render_notes(console, {}, result.notes)
+        if dest != "-":
+            console.print(f"wrote {dest}: {len(result.table)} rows × {len(result.table.columns)} columns")
+
+
+# ----------------------------------------------------------------- report, init
+
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="PATH",
+                                                  help="A crm.toml (default: $CRM_CONFIG, else ./crm.toml when present).")]
+
+
+def _shown(path: str) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+@app.command()
+def report(
+    orders: Annotated[Optional[str], typer.Argument(metavar="[ORDERS]",
+                                                    help="Orders file (default: \\[inputs] orders in crm.toml).")] = None,
+    customers: Annotated[Optional[str], typer.Option("--customers", metavar="FILE",
+                                                     help="Customers file: names, phones, cities for the Customers sheet.")] = None,
+    leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE", help="Leads file: the Funnel sheet.")] = None,
+    campaigns: Annotated[Optional[str], typer.Option("--campaigns", metavar="FILE",
+                                                     help="Campaigns file: the Campaigns sheet.")] = None,
+    config: ConfigOpt = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH",
+                                                  help="The workbook to write; {date} = the as-of date "
+                                                       "(default: \\[report] output, else report-{date}.xlsx).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, YYYY-MM-DD (default: the latest order date).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="zh|en",
+                                                help="Labels (default: the language of the orders' headers).")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", metavar="CC", help="Default phone region (CN).")] = None,
+    dayfirst: DayfirstOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """The whole report workbook (KPIs, monthly sales, products, RFM, cohorts, funnel, campaigns, data quality)."""
+    from .config import load_settings
+    from .report import make_report
+
+    with handle_errors(debug):
+        flags = {"orders": orders, "customers": customers, "leads": leads, "campaigns": campaigns,
+                 "output": output, "as_of": as_of, "lang": lang, "region": region, "dayfirst": dayfirst}
+        settings = load_settings(config, flags=flags, env=os.environ, cwd=os.getcwd())
+        if map_:  # --map applies to the orders, over [columns.orders]
+            orders_map = {**settings.columns.get("orders", {}), **parse_map_options(map_)}
+            settings = dataclasses.replace(settings, columns={**settings.columns, "orders": orders_map})
+        if "-" in (settings.orders, settings.customers, settings.leads, settings.campaigns) and sys.stdin is None:
+            raise InputError("an input is - but stdin is closed", hint="name the file, or pipe it in")
+        if settings.output == "-" and sys.stdout is not None and sys.stdout.isatty():
+            raise UsageError("refusing to write a workbook to the terminal", hint="redirect stdout or use -o FILE")
+        result = make_report(settings)
+        if not quiet:
+            r = result.report
+            k = r.kpis
+            extra = f"; {r.rows_left_out} rows left out" if r.rows_left_out else ""
+            where = "stdout" if result.path == "-" else _shown(result.path)
+            print(f"crm: wrote {where}: {len(r.sheets)} sheets, as of {r.as_of}, "
+                  f"{k['orders']:,.0f} orders, {k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}"
+                  f"{extra}, {len(r.issues)} data issues", file=sys.stderr)
+
+
+@app.command()
+def init(
+    path: Annotated[Optional[str], typer.Argument(metavar="[PATH]",
+                                                  help="File or folder for the new crm.toml (default: ./crm.toml).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a commented crm.toml (pointing at examples/ when run from the repository)."""
+    from .config import init_config
+
+    with handle_errors(debug):
+        written = init_config(path, cwd=os.getcwd(), force=force)
+        if not quiet:
+            print(f"crm: wrote {_shown(written)}; run: crm report --config {_shown(written)}", file=sys.stderr)
 
 
 def main() -> None:

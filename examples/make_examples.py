@@ -7,6 +7,11 @@ Writes, beside this script:
 - orders_gb18030.csv     the same orders as a GB18030 CSV (as WPS/Excel on Chinese Windows save them)
 - customers_zh.csv       UTF-8-with-BOM customers, Chinese headers (记录号, 客户名称, 联系电话, 邮箱, 城市, 地址)
 - customers_en.csv       UTF-8 customers, English headers
+- leads.csv              UTF-8-with-BOM sales leads (线索编号, 线索日期, 阶段, 负责人…) for `crm metrics --leads`:
+                         some became the customers in the orders (matched by customer id or phone), some never did
+- campaigns.csv          UTF-8-with-BOM campaign contacts and costs for `crm metrics --campaigns`: one row per
+                         contacted customer plus one row per campaign carrying its cost (one campaign costs 0)
+- crm.toml               the settings `crm init` writes, pointing at these files (crm report --config examples/crm.toml)
 """
 
 from __future__ import annotations
@@ -127,7 +132,9 @@ def make_customers(rng: random.Random, n: int = 60) -> list[dict[str, str]]:
     return customers
 
 
-def make_orders(rng: random.Random, customers: list[dict[str, str]], n: int = 320) -> list[list[str]]:
+def make_orders(rng: random.Random, customers: list[dict[str, str]], n: int = 320,
+                dates: dict[str, dt.datetime] | None = None) -> list[list[str]]:
+    """The order rows; ``dates`` (if given) receives each order id's true date."""
     start = dt.datetime(2023, 1, 1)
     rows = []
     weights = [rng.paretovariate(1.2) for _ in customers]
@@ -139,6 +146,8 @@ def make_orders(rng: random.Random, customers: list[dict[str, str]], n: int = 32
         if rng.random() < 0.04:
             amount = -amount  # a refund
         when = start + dt.timedelta(days=rng.randint(0, 729), hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
+        if dates is not None:
+            dates[f"SO{20230001 + k}"] = when
         name = c["name"]
         if rng.random() < 0.1 and " " not in name:
             name = name + rng.choice(["先生", "女士"])
@@ -199,7 +208,8 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
 def main() -> None:
     rng = random.Random(20241231)
     customers = make_customers(rng)
-    orders = make_orders(rng, customers)
+    order_dates: dict[str, dt.datetime] = {}
+    orders = make_orders(rng, customers, dates=order_dates)
     write_orders_xlsx(orders, HERE / "orders.xlsx")
     write_csv(HERE / "orders_gb18030.csv", ORDER_HEADER, orders, "gb18030")
 
@@ -218,6 +228,78 @@ def main() -> None:
                         c["province"], c["created"].strftime(rng.choice(["%Y-%m-%d", "%d/%m/%Y", "%b %d, %Y"]))])
     write_csv(HERE / "customers_en.csv", ["Customer ID", "Name", "Mobile", "Email", "City", "Province", "Created"],
               en_rows, "utf-8")
+
+    # leads and campaigns: their own generator, so the files above stay byte-identical
+    rng2 = random.Random(20250107)
+    first_order: dict[str, dt.datetime] = {}
+    for r in orders:
+        when = order_dates[r[0]]
+        if r[1] not in first_order or when < first_order[r[1]]:
+            first_order[r[1]] = when
+    by_id = {c["id"]: c for c in customers}
+    write_csv(HERE / "leads.csv", LEAD_HEADER, make_leads(rng2, by_id, first_order), "utf-8-sig")
+    write_csv(HERE / "campaigns.csv", CAMPAIGN_HEADER, make_campaigns(rng2, by_id, first_order), "utf-8-sig")
+
+    write_config(HERE / "crm.toml")
+
+
+LEAD_HEADER = ["线索编号", "线索日期", "客户名称", "联系电话", "客户ID", "阶段", "负责人", "来源"]
+OWNERS = ["张伟", "李娜", "王磊", "陈静"]
+LEAD_SOURCES = ["官网表单", "展会", "朋友推荐", "抖音广告", "电话咨询"]
+
+
+def make_leads(rng: random.Random, by_id: dict[str, dict], first_order: dict[str, dt.datetime]) -> list[list[str]]:
+    """Leads: 24 that became ordering customers (lead 3..45 days before the first order), 26 that did not."""
+    rows = []
+    converted = rng.sample(sorted(first_order), 24)
+    for cid in converted:
+        c = by_id[cid]
+        lead_day = first_order[cid] - dt.timedelta(days=rng.randint(3, 45))
+        stage = "成交" if rng.random() < 0.85 else "报价"  # the CRM stage was not always updated
+        with_id = rng.random() < 0.5
+        rows.append([lead_day, c["name"], _messy_phone(rng, c["phone"]) if not with_id else c["phone"],
+                     cid if with_id else "", stage])
+    for _ in range(26):
+        lead_day = dt.datetime(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 700))
+        stage = rng.choice(["新线索", "新线索", "已联系", "已联系", "意向", "意向", "报价", "丢单", "丢单"])
+        rows.append([lead_day, rng.choice(SURNAMES) + rng.choice(GIVEN), _phone(rng), "", stage])
+    rng.shuffle(rows)
+    out = []
+    for i, (day, name, phone, cid, stage) in enumerate(sorted(rows, key=lambda r: r[0]), start=1):
+        out.append([f"L{2023000 + i}", day.strftime(rng.choice(["%Y-%m-%d", "%Y/%m/%d"])), name, phone, cid, stage,
+                    rng.choice(OWNERS), rng.choice(LEAD_SOURCES)])
+    return out
+
+
+CAMPAIGN_HEADER = ["活动", "客户ID", "联系电话", "触达日期", "是否响应", "触达人数", "响应人数", "费用"]
+
+
+def make_campaigns(rng: random.Random, by_id: dict[str, dict],
+                   first_order: dict[str, dt.datetime]) -> list[list[str]]:
+    """One row per campaign (its cost; an offline flyer with only counts) + one row per contacted customer."""
+    plan = [("双11大促", dt.datetime(2023, 11, 1), "8000", 30), ("春节老客回访", dt.datetime(2024, 1, 20), "1200", 20),
+            ("618年中", dt.datetime(2024, 6, 1), "5000", 25), ("会员日", dt.datetime(2024, 9, 15), "0", 20)]
+    rows = []
+    known = sorted(first_order)
+    for name, day, cost, n in plan:
+        rows.append([name, "", "", day.strftime("%Y-%m-%d"), "", "", "", cost])
+        for cid in rng.sample(known, n):
+            c = by_id[cid]
+            by_phone = name == "春节老客回访"  # a phone list: matched to customers by phone
+            touch = day + dt.timedelta(days=rng.randint(0, 3))
+            rows.append([name, "" if by_phone else cid, _messy_phone(rng, c["phone"]) if by_phone else "",
+                         touch.strftime("%Y-%m-%d"), rng.choice(["是", "否", "否", "否"]), "", "", ""])
+    rows.append(["线下传单", "", "", "2024-03-08", "", "500", "12", "¥600"])
+    return rows
+
+
+def write_config(path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(HERE.parent))
+    from crmcli.config import render_example_config
+
+    path.write_text(render_example_config(), encoding="utf-8")
 
 
 if __name__ == "__main__":

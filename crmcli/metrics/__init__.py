@@ -1,0 +1,264 @@
+"""``crm metrics``: KPIs, per-period figures, cohorts, the lead funnel and campaign ROI.
+
+:func:`compute_metrics` is the one call behind the command. The building blocks work on
+typed frames (``prepare_orders(...).orders`` / ``.lines``) and can be used alone:
+:func:`compute_kpis`, :func:`compute_periods`, :func:`compute_cohorts`,
+:func:`compute_funnel`, :func:`compute_campaigns`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import UsageError
+from ..schema import header_key, map_columns
+from .campaigns import CAMPAIGN_DEFINITIONS, CampaignReport, compute_campaigns
+from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
+from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, compute_cohorts, compute_kpis, compute_periods,
+                   resolve_as_of, window)
+
+__all__ = [
+    "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
+    "CampaignReport", "Funnel", "MetricsReport", "compute_campaigns", "compute_cohorts", "compute_funnel",
+    "compute_kpis", "compute_metrics", "compute_periods", "prepare_campaigns", "prepare_leads",
+]
+
+Source = "str | os.PathLike[str] | pd.DataFrame"
+
+FUNNEL_KPIS = {
+    "leads": ("线索数", "rows of the leads table"),
+    "converted_leads": ("转化线索数", FUNNEL_DEFINITIONS["customer"]),
+    "lead_conversion_rate": ("线索转化率", "overall lead→customer conversion = converted_leads ÷ leads"),
+    "avg_sales_cycle_days": ("平均销售周期（天）", "mean days from lead date to first order on or after it, "
+                                              "over converted leads with a lead date"),
+}
+
+GROUP_COLUMNS = ["customers", "orders", "revenue", "aov", "revenue_per_customer", "orders_per_customer",
+                 "repurchase_rate", "new_customers", "returning_customers", "churn_rate", "refund_amount"]
+
+
+@dataclass
+class MetricsReport:
+    """What ``crm metrics`` computes. ``tables()`` lists the tables in output order."""
+
+    as_of: pd.Timestamp
+    kpis: pd.DataFrame
+    periods: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None
+    funnel: Funnel | None = None
+    campaigns: CampaignReport | None = None
+    dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {"kpis": self.kpis}
+        if self.periods is not None:
+            out["periods"] = self.periods
+        if self.groups is not None:
+            out["groups"] = self.groups
+        if self.funnel is not None:
+            out["funnel"] = self.funnel.table
+        if self.campaigns is not None:
+            out["campaigns"] = self.campaigns.table
+        return out
+
+
+def _read(source, **kw) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source
+    from ..io import read_table
+
+    return read_table(source, **kw)
+
+
+def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: str | None = None,
+                    group: str | None = None, cohorts: bool = False, leads=None,
+                    stages: Sequence[str] | None = None, campaigns=None, attribution_days: int = 30,
+                    overrides: Mapping[str, str] | None = None, customer: str | None = None,
+                    region: str = "CN", dayfirst: bool | None = None,
+                    read_options: Mapping[str, object] | None = None) -> MetricsReport:
+    """Everything ``crm metrics`` reports, in one call.
+
+    ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
+    them) or paths/``"-"`` to read (``read_options`` — sheet, encoding, header_row,
+    delimiter — apply to the orders file). Orders are prepared by
+    ``crmcli.orders.prepare_orders`` (invalid rows left out and counted in ``dropped``).
+    """
+    from ..orders import prepare_orders
+
+    if by is not None and by not in PERIODS:
+        raise UsageError(f"--by {by!r} is not month, quarter or year")
+    raw = _read(orders, **dict(read_options or {}))
+    prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst)
+    notes = list(prepared.notes)
+    as_of_ts = resolve_as_of(prepared.orders, as_of)
+    o = window(prepared.orders, as_of_ts)
+    lines = window(prepared.lines, as_of_ts)
+    later = len(prepared.orders) - len(o)
+    if later:
+        notes.append(f"{later} order(s) dated after as_of {as_of_ts.date()} left out")
+    if o.empty:
+        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check --as-of and the date column")
+
+    kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
+    report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
+    if group:
+        labels = _group_labels(raw, lines, group, overrides)
+        if by:
+            parts = []
+            for g, sub in _group_orders(lines, labels):
+                p = compute_periods(sub, by=by, as_of=as_of_ts)
+                p.insert(0, "group", g)
+                parts.append(p)
+            report.periods = pd.concat(parts, ignore_index=True) if parts else None
+            if report.periods is not None:
+                report.periods = report.periods.rename(columns={"group": group})
+        else:
+            rows = []
+            for g, sub in _group_orders(lines, labels):
+                k = compute_kpis(sub, as_of=as_of_ts, churn_days=churn_days,
+                                 lines=lines[labels.reindex(lines.index) == g])
+                rows.append([g, *k.set_index("metric").loc[GROUP_COLUMNS, "value"].tolist()])
+            report.groups = pd.DataFrame(rows, columns=[group, *GROUP_COLUMNS])
+    elif by:
+        report.periods = compute_periods(o, by=by, as_of=as_of_ts)
+    if cohorts:
+        report.cohorts = compute_cohorts(o, as_of=as_of_ts)
+    if leads is not None:
+        typed = prepare_leads(_read(leads), region=region, dayfirst=dayfirst)
+        report.funnel = compute_funnel(typed, lines, o, stages=list(stages) if stages else None)
+        report.notes += [f"leads: {n}" for n in report.funnel.notes]
+        f = report.funnel
+        extra = {"leads": f.leads, "converted_leads": f.converted, "lead_conversion_rate": f.conversion_rate,
+                 "avg_sales_cycle_days": f.avg_sales_cycle_days}
+        add = pd.DataFrame([(m, float(v), *FUNNEL_KPIS[m]) for m, v in extra.items()], columns=kpis.columns)
+        report.kpis = pd.concat([report.kpis, add], ignore_index=True)
+    if campaigns is not None:
+        typed = prepare_campaigns(_read(campaigns), region=region, dayfirst=dayfirst)
+        report.campaigns = compute_campaigns(typed, lines, o, attribution_days=attribution_days)
+        report.notes += [f"campaigns: {n}" for n in report.campaigns.notes]
+    return report
+
+
+# ----------------------------------------------------------------- groups
+
+
+def _group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
+                  overrides: Mapping[str, str] | None) -> pd.Series:
+    """The group value of each order line: a canonical field of ``lines`` or a column of ``raw``."""
+    if group in lines.columns and group not in ("order_date", "amount"):
+        values = lines[group]
+    else:
+        mapping = map_columns(raw.columns, overrides)
+        headers = [h for h in raw.columns if h == group or header_key(h) == header_key(group)]
+        fields = [mapping.get(h) for h in headers]
+        if fields and fields[0] in lines.columns:
+            values = lines[fields[0]]
+        elif headers:
+            values = raw.loc[lines.index, headers[0]]
+        else:
+            raise UsageError(f"--group {group!r}: no such field or column",
+                             hint="columns: " + ", ".join(map(str, raw.columns[:20])))
+    values = values.astype("str").str.strip()
+    return values.where(values != "", "(blank)")
+
+
+def _group_orders(lines: pd.DataFrame, labels: pd.Series):
+    """(group value, that group's orders) pairs: each group's lines regrouped into orders."""
+    from ..orders import group_orders
+
+    has_ids = bool((lines["order_id"] != "").any())
+    for g in sorted(labels.unique()):
+        yield g, group_orders(lines[labels == g], has_order_id=has_ids)
+
+
+# ----------------------------------------------------------------- typing the leads and campaigns tables
+
+_DATE_HEADERS = ("date", "contact date", "contacted at", "contacted on", "send date", "sent at", "sent",
+                 "start date", "campaign date", "touch date", "触达日期", "触达时间", "发送日期", "发送时间",
+                 "联系日期", "联系时间", "活动日期", "开始日期", "活动开始", "推送日期", "推送时间")
+_RESPONDED_HEADERS = ("responded", "response", "replied", "clicked", "converted flag", "是否响应", "响应",
+                      "已响应", "是否回复", "回复", "是否点击", "是否参与", "参与")
+_CONTACTED_HEADERS = ("contacted", "contacts", "reach", "reached", "sent count", "audience", "触达人数",
+                      "触达", "发送人数", "发送量", "联系人数", "覆盖人数")
+_RESPONDERS_HEADERS = ("responders", "responses", "response count", "响应人数", "回复人数", "参与人数")
+_TRUE = {"1", "y", "yes", "true", "t", "是", "已响应", "响应", "有", "√", "✓", "x", "已回复", "已参与", "已点击"}
+_FALSE = {"0", "n", "no", "false", "f", "否", "未响应", "无", "未回复", "未参与", "未点击", "×"}
+
+
+def _find(columns, names) -> str | None:
+    keys = {header_key(n) for n in names}
+    return next((c for c in columns if header_key(c) in keys), None)
+
+
+def _text(raw: pd.DataFrame, header: str | None, kind: str, region: str, dayfirst: bool | None) -> pd.Series:
+    from ..fields import normalize_field
+
+    if header is None:
+        return pd.Series("", index=raw.index, dtype="str")
+    # invalid phones/emails stay verbatim: the row still names someone, it just matches no customer
+    return normalize_field(raw[header], kind, region=region, dayfirst=dayfirst).values.astype("str")
+
+
+def _dates(raw: pd.DataFrame, header: str | None, region: str, dayfirst: bool | None) -> pd.Series:
+    from ..fields import normalize_field
+
+    if header is None:
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    return normalize_field(raw[header], "date", region=region, dayfirst=dayfirst).parsed
+
+
+def prepare_leads(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+                  dayfirst: bool | None = None) -> pd.DataFrame:
+    """Type a leads table: ``lead_id, stage, lead_date, customer_id, phone, email``."""
+    mapping = map_columns(raw.columns, overrides)
+    by_field = {f: h for h, f in mapping.items()}
+    stage = by_field.get("stage") or by_field.get("status")
+    if stage is None:
+        raise UsageError("the leads table has no stage/status column", hint="name it 阶段, stage or status")
+    date_head = by_field.get("lead_date") or by_field.get("created_at") or by_field.get("order_date")
+    out = pd.DataFrame(index=raw.index)
+    out["lead_id"] = _text(raw, by_field.get("lead_id"), "id", region, dayfirst)
+    out["stage"] = _text(raw, stage, "text", region, dayfirst)
+    out["lead_date"] = _dates(raw, date_head, region, dayfirst)
+    out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
+    out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
+    out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
+    return out
+
+
+def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+                      dayfirst: bool | None = None) -> pd.DataFrame:
+    """Type a campaigns table: ``campaign, customer_id, phone, email, date, responded, cost,
+    contacted, responders`` (see :mod:`crmcli.metrics.campaigns` for the layout)."""
+    from ..fields import normalize_field
+
+    mapping = map_columns(raw.columns, overrides)
+    by_field = {f: h for h, f in mapping.items()}
+    camp = by_field.get("campaign")
+    if camp is None:
+        raise UsageError("the campaigns table has no campaign column", hint="name it 活动, campaign or promotion")
+    cols = list(raw.columns)
+    date_head = _find(cols, _DATE_HEADERS) or by_field.get("order_date") or by_field.get("lead_date") \
+        or by_field.get("created_at")
+    out = pd.DataFrame(index=raw.index)
+    out["campaign"] = _text(raw, camp, "text", region, dayfirst)
+    out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
+    out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
+    out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
+    out["date"] = _dates(raw, date_head, region, dayfirst)
+    resp = _find(cols, _RESPONDED_HEADERS)
+    if resp is not None:
+        flag = raw[resp].astype("str").str.strip().str.casefold()
+        out["responded"] = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in flag],
+                                    dtype="boolean")
+    for name, head in (("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
+                       ("responders", _find(cols, _RESPONDERS_HEADERS))):
+        if head is not None:
+            out[name] = normalize_field(raw[head], "amount", region=region, dayfirst=dayfirst).parsed
+    return out

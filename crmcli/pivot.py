@@ -1,0 +1,213 @@
+"""Excel-style pivot tables: rows × columns of one aggregated value, with totals.
+
+Fields are named by canonical field (``amount``) or by header (``金额``). Each used column
+is typed on purpose through the field layer: amounts/numbers parsed for sum/mean/min/max,
+dates bucketed into periods with ``by``, text normalized (so ``天猫`` and `` 天猫 `` are
+one row). Totals are computed from the underlying rows (a mean's total is the mean of all
+rows, a nunique's total counts distinct values overall), as Excel does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .errors import UsageError
+from .metrics.kpis import PERIODS
+from .schema import FIELDS, header_key, map_columns
+
+AGGS = ("sum", "count", "mean", "nunique", "min", "max")
+TOTAL = "Total"
+BLANK = "(blank)"
+
+
+@dataclass
+class Pivot:
+    table: pd.DataFrame
+    value_columns: list[str]          # the numeric columns (cells and totals)
+    number_format: str                # Excel number format for those columns
+    notes: list[str] = field(default_factory=list)
+
+
+def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
+    """(header, canonical field or None) for a field name or a header."""
+    name = name.strip()
+    by_field = {f: h for h, f in mapping.items()}
+    if name in by_field:
+        return by_field[name], name
+    if name in columns:
+        return name, mapping.get(name)
+    keyed = [c for c in columns if header_key(c) == header_key(name)]
+    if len(keyed) == 1:
+        return keyed[0], mapping.get(keyed[0])
+    if name in FIELDS:
+        raise UsageError(f"no column is mapped to the field {name!r}",
+                         hint=f"map one with --map {name}=COLUMN; columns: " + ", ".join(columns[:20]))
+    raise UsageError(f"no field or column named {name!r}", hint="columns: " + ", ".join(columns[:20]))
+
+
+def _kind(field_name: str | None) -> str:
+    from .fields import FIELD_KINDS
+
+    return FIELD_KINDS.get(field_name, "text") if field_name else "text"
+
+
+def _normalized(series: pd.Series, kind: str, region: str, dayfirst: bool | None):
+    from .fields import normalize_field
+
+    return normalize_field(series, kind, region=region, dayfirst=dayfirst)
+
+
+def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str | None, region: str,
+               dayfirst: bool | None, notes: list[str]) -> tuple[pd.Series, bool]:
+    """The labels of one row/column dimension, and whether it was a date bucketed by ``by``."""
+    kind = _kind(field_name)
+    if kind == "date":
+        res = _normalized(table[header], "date", region, dayfirst)
+        if by:
+            per = res.parsed.dt.to_period(PERIODS[by])
+            labels = per.astype("str").where(res.parsed.notna(), "")
+            bad = int(((res.parsed.isna()) & (table[header].astype("str").str.strip() != "")).sum())
+            if bad:
+                notes.append(f"{bad} row(s) with an invalid {header} date are under {BLANK}")
+            return labels.astype("str"), True
+        return res.values.astype("str"), False
+    if kind in ("phone", "email", "id", "text"):
+        return _normalized(table[header], kind, region, dayfirst).values.astype("str"), False
+    return table[header].astype("str").str.strip(), False
+
+
+def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | None = None, values: str | None = None,
+                agg: str = "sum", by: str | None = None, totals: bool = True,
+                overrides: Mapping[str, str] | None = None, region: str = "CN",
+                dayfirst: bool | None = None, read_options: Mapping[str, object] | None = None) -> Pivot:
+    """Pivot ``table`` (text as read by ``read_table``): one row per ``rows`` combination, one
+    column per ``cols`` value (or one value column), cells = ``agg`` of ``values``.
+
+    ``values`` defaults to counting rows (``agg`` sum or count). ``table`` may be a path or
+    ``"-"`` (read with ``read_options``). ``by`` (month/quarter/year) buckets the date fields
+    among ``rows``/``cols``; when none is a date, the order date (else the first date field)
+    becomes ``cols``. Returns a :class:`Pivot`; totals row and column unless ``totals=False``.
+    """
+    if not isinstance(table, pd.DataFrame):
+        from .io import read_table
+
+        table = read_table(table, **dict(read_options or {}))
+    agg = agg.lower()
+    if agg not in AGGS:
+        raise UsageError(f"--agg {agg!r} is not one of " + ", ".join(AGGS))
+    if by is not None and by not in PERIODS:
+        raise UsageError(f"--by {by!r} is not month, quarter or year")
+    rows = [r for r in (rows or []) if r.strip()]
+    if not rows:
+        raise UsageError("--rows needs at least one field", hint="e.g. --rows channel")
+    columns = [str(c) for c in table.columns]
+    mapping = map_columns(columns, overrides)
+    notes: list[str] = []
+    row_heads = [_resolve(r, columns, mapping) for r in rows]
+    col_head = _resolve(cols, columns, mapping) if cols else None
+    if by:
+        dims = row_heads + ([col_head] if col_head else [])
+        if not any(_kind(f) == "date" for _, f in dims):
+            if col_head:
+                raise UsageError(f"--by {by} needs a date field among --rows/--cols",
+                                 hint="e.g. --cols order_date --by month")
+            date_heads = [h for h, f in mapping.items() if f == "order_date"] or [
+                h for h, f in mapping.items() if _kind(f) == "date"]
+            if not date_heads:
+                raise UsageError(f"--by {by}: the table has no date column",
+                                 hint="map one with --map order_date=COLUMN")
+            col_head = (date_heads[0], mapping[date_heads[0]])
+
+    frame = pd.DataFrame(index=table.index)
+    dim_names: list[str] = []
+    for header, fname in row_heads + ([col_head] if col_head else []):
+        labels, _ = _dimension(table, header, fname, by, region, dayfirst, notes)
+        frame[header] = labels.where(labels != "", BLANK)
+        dim_names.append(header)
+    row_names = dim_names[: len(row_heads)]
+    col_name = dim_names[len(row_heads)] if col_head else None
+    if col_name in row_names:
+        raise UsageError(f"{col_name!r} is both in --rows and --cols")
+
+    value_label, number_format = "rows", "0"
+    if values:
+        vhead, vfield = _resolve(values, columns, mapping)
+        raw = table[vhead].astype("str").str.strip()
+        if agg in ("count", "nunique"):
+            kind = _kind(vfield)
+            text = _normalized(table[vhead], kind, region, dayfirst).values if kind != "amount" else raw
+            frame["_v"] = text.where(text != "", None)
+        else:
+            kind = _kind(vfield)
+            res = _normalized(table[vhead], "number" if kind == "number" else "amount", region, dayfirst)
+            frame["_v"] = res.parsed.astype("float64")
+            bad = int((frame["_v"].isna() & (raw != "")).sum())
+            if bad:
+                notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
+            number_format = "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
+        value_label = vhead
+    else:
+        if agg not in ("count", "sum"):
+            raise UsageError(f"--agg {agg} needs --values", hint="e.g. --values amount")
+        agg = "count"  # without --values: count rows
+        frame["_v"] = 1.0
+    label = f"{agg} of {value_label}"
+
+    def aggregate(keys: list[str]) -> pd.Series | float:
+        if not keys:
+            s = frame["_v"]
+            return float(_apply(s, agg))
+        return frame.groupby(keys, sort=True, dropna=False)["_v"].agg(_agg_arg(agg)).astype("float64")
+
+    if col_name is None:
+        body = aggregate(row_names).rename(label).reset_index()
+        value_cols = [label]
+        if totals:
+            total = {n: "" for n in row_names}
+            total[row_names[0]] = TOTAL
+            total[label] = aggregate([])
+            body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
+    else:
+        cells = aggregate(row_names + [col_name]).unstack(col_name)
+        cells.columns = [str(c) for c in cells.columns]
+        cells = cells[[c for c in cells.columns if c != BLANK] + [c for c in cells.columns if c == BLANK]]
+        value_cols = list(cells.columns)
+        if totals:
+            cells[TOTAL] = aggregate(row_names)
+            value_cols.append(TOTAL)
+        body = cells.reset_index()
+        if totals:
+            col_tot = aggregate([col_name])
+            total = {n: "" for n in row_names}
+            total[row_names[0]] = TOTAL
+            for c, v in col_tot.items():
+                total[str(c)] = v
+            total[TOTAL] = aggregate([])
+            body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
+    for c in value_cols:
+        body[c] = body[c].astype("float64")
+    body = _blank_rows_last(body, row_names, totals)
+    for n in row_names:
+        body[n] = body[n].astype("str")
+    if agg in ("count", "nunique"):
+        number_format = "0"
+    return Pivot(body, value_cols, number_format, notes)
+
+
+def _blank_rows_last(body: pd.DataFrame, row_names: list[str], totals: bool) -> pd.DataFrame:
+    """Rows labelled (blank) go after the others (before the totals row), as in Excel."""
+    n = len(body) - (1 if totals else 0)
+    head, tail = body.iloc[:n], body.iloc[n:]
+    blank = head[row_names].eq(BLANK).any(axis=1)
+    return pd.concat([head[~blank], head[blank], tail], ignore_index=True)
+
+
+def _agg_arg(agg: str):
+    return {"count": "count", "nunique": "nunique"}.get(agg, agg)
+
+
+def _apply(s: pd.Series, agg: str) -> float:
+    return getattr(s, _agg_arg(agg))()

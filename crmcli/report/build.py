@@ -1,0 +1,411 @@
+"""``build_report``: the whole report workbook from an orders table (and optional extras).
+
+Sheets, in order: Summary (KPI cards, this period vs the previous one), Sales by month
+(month × channel with totals), Products (ranking by revenue and units), RFM segments,
+Customers (the RFM table), Cohorts (retention matrix, colour scale), Funnel, Campaigns
+(a one-line sheet when the input was not given) and Data quality (issue counts by field and
+code). Native charts: monthly revenue (line), customers per segment (column), revenue by
+product (column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..config import Settings
+from ..errors import DataError
+from ..fields import FIELD_KINDS, normalize_field
+from ..io import read_table
+from ..metrics.funnel import CUSTOMER_ROW
+from ..schema import column_for, map_columns
+from . import analytics
+from .charts import Chart
+from .labels import Labeller, detect_lang
+from .workbook import Sheet, write_report_workbook
+
+#: Summary metrics in display order (the metric names of ``crmcli.metrics.compute_kpis``), with their kind.
+SUMMARY_METRICS = (
+    ("revenue", "money"), ("orders", "int"), ("customers", "int"), ("aov", "money"),
+    ("revenue_per_customer", "money"), ("repurchase_rate", "percent"), ("churn_rate", "percent"),
+    ("new_customers", "int"), ("returning_customers", "int"), ("orders_per_customer", "number"),
+    ("refund_amount", "money"),
+)
+RATE_METRICS = {"repurchase_rate", "churn_rate"}
+
+
+@dataclass
+class Report:
+    """A built report: the sheets to write plus the numbers behind them."""
+
+    sheets: list[Sheet]
+    as_of: dt.date
+    lang: str
+    kpis: dict[str, float]
+    rows_read: int
+    rows_left_out: int
+    issues: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def write(self, dest: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> str:
+        """Write the workbook atomically; a failure leaves any previous file untouched."""
+        return write_report_workbook(self.sheets, dest, inputs=inputs)
+
+
+def _anchor(ncols: int) -> str:
+    return xl_rowcol_to_cell(1, ncols + 1)
+
+
+def periods(as_of: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """This period = the as-of month up to as-of; previous = the month before, up to the same day."""
+    cur = (as_of.replace(day=1), as_of)
+    prev_end_month = cur[0] - dt.timedelta(days=1)
+    prev_start = prev_end_month.replace(day=1)
+    prev_end = min(prev_start + dt.timedelta(days=as_of.day - 1), prev_end_month)
+    return cur, (prev_start, prev_end)
+
+
+def _ts(d: dt.date, end: bool = False) -> pd.Timestamp:
+    t = pd.Timestamp(d)
+    return t + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if end else t
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+def _summary(t: Labeller, orders: pd.DataFrame, lines: pd.DataFrame, as_of: dt.date, settings: Settings,
+             rows_read: int, left_out: int, source: str | None,
+             funnel_figures: dict[str, float] | None) -> tuple[Sheet, dict[str, float]]:
+    (c0, c1), (p0, p1) = periods(as_of)
+    table = analytics.kpi_table(orders, lines, as_of=pd.Timestamp(as_of), churn_days=settings.churn_days)
+    everything = dict(zip(table["metric"], table["value"]))
+    defs = dict(zip(table["metric"], table["definition"]))
+    kw = {"start": pd.Timestamp(as_of) - pd.Timedelta(days=settings.churn_days - 1), "end": pd.Timestamp(as_of),
+          "churn_days": settings.churn_days}
+    cur = analytics.period_kpis(orders, lines, start=_ts(c0), end=_ts(c1), churn_days=settings.churn_days)
+    prev = analytics.period_kpis(orders, lines, start=_ts(p0), end=_ts(p1), churn_days=settings.churn_days)
+    cols = [t("metric"), t("all"), f"{t('current')} {c0:%Y-%m-%d}~{c1:%m-%d}",
+            f"{t('previous')} {p0:%Y-%m-%d}~{p1:%m-%d}", t("change"), t("definition")]
+    rows, kinds = [], []
+    for key, kind in SUMMARY_METRICS:
+        a, b = cur.get(key, np.nan), prev.get(key, np.nan)
+        if key in RATE_METRICS:
+            change = a - b  # percentage points
+        else:
+            change = (a / b - 1) if (b and not pd.isna(b) and not pd.isna(a) and b > 0) else np.nan
+        definition = t.definition(key, default=defs.get(key, ""), days=settings.churn_days,
+                                  start=f"{kw['start']:%Y-%m-%d}", end=f"{kw['end']:%Y-%m-%d}")
+        rows.append([t.metric(key), everything.get(key, np.nan), a, b, change, definition])
+        kinds.append(kind)
+    for key, kind in (("leads", "int"), ("converted_leads", "int"), ("lead_conversion_rate", "percent"),
+                      ("avg_sales_cycle_days", "days")):
+        if funnel_figures is not None:
+            rows.append([t.metric(key), funnel_figures.get(key, np.nan), None, None, None,
+                         t.definition(key, default="")])
+            kinds.append(kind)
+    rows.append([t("as_of"), as_of, None, None, None, t("as_of_def")])
+    kinds.append("date")
+    rows.append([t("rows_read"), rows_read, None, None, None, source or ""])
+    kinds.append("int")
+    rows.append([t("rows_left_out"), left_out, None, None, None, t("rows_left_out_def")])
+    kinds.append("int")
+    rows.append([t("period_note"), None, None, None, None, t("period_note_def")])
+    kinds.append("text")
+    df = pd.DataFrame(rows, columns=cols)
+    sheet = Sheet(t("summary"), df, kinds={cols[4]: "percent", cols[5]: "text", cols[0]: "text"},
+                  row_kinds=kinds, row_kind_columns=cols[1:4])
+    return sheet, everything
+
+
+def _text_col(lines: pd.DataFrame, name: str) -> pd.Series:
+    if name not in lines.columns:
+        return pd.Series("", index=lines.index, dtype="str")
+    return lines[name].astype("str").str.strip()
+
+
+def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
+    """Revenue by calendar month (rows, every month from the first to the last) × channel, with totals."""
+    month = lines["order_date"].dt.strftime("%Y-%m")
+    raw_channel = _text_col(lines, "channel")
+    channel = raw_channel.where(raw_channel != "", "—")
+    if lines.empty:
+        df = pd.DataFrame({t("month"): [], t("total"): []})
+    elif (raw_channel == "").all():
+        months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
+        df = (lines.groupby(month)["amount"].sum().reindex(months, fill_value=0.0).rename(t("total"))
+              .rename_axis(t("month")).reset_index())
+        df.loc[len(df)] = [t("total"), df[t("total")].sum()]
+    else:
+        pv = pd.pivot_table(lines.assign(month=month, channel=channel), index="month", columns="channel",
+                            values="amount", aggfunc="sum", fill_value=0.0, margins=True, margins_name="__total__")
+        order = lines.assign(channel=channel).groupby("channel")["amount"].sum().sort_values(ascending=False).index
+        pv = pv[[*order, "__total__"]]
+        months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
+        pv = pv.reindex([*months, "__total__"], fill_value=0.0)
+        pv = pv.rename(columns={"__total__": t("total")}, index={"__total__": t("total")})
+        pv.columns.name = None
+        df = pv.rename_axis(t("month")).reset_index()
+    kinds = {c: "money" for c in df.columns[1:]}
+    kinds[t("month")] = "text"
+    chart = Chart("line", t("chart_monthly"), t("sales"), t("month"), [t("total")], anchor=_anchor(len(df.columns)),
+                  exclude_last=True, number_format="#,##0", size=(720, 340))
+    return Sheet(t("sales"), df, kinds=kinds, total_row=not lines.empty, charts=[chart])
+
+
+def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
+    """Per product: revenue, units (quantity; 1 a line without one), orders, customers, share, ranks."""
+    product = _text_col(lines, "product")
+    key = product.where(product != "", "—")
+    qty = lines["quantity"].fillna(1.0) if "quantity" in lines.columns else pd.Series(1.0, index=lines.index)
+    lines = lines.assign(quantity=qty)
+    g = lines.groupby(key)
+    df = pd.DataFrame({t("revenue"): g["amount"].sum(), t("units"): g["quantity"].sum(),
+                       t("orders"): g["order_id"].nunique(), t("customers_n"): g["customer_id"].nunique()})
+    total = df[t("revenue")].sum()
+    df[t("revenue_share")] = df[t("revenue")] / total if total else np.nan
+    df[t("rank_revenue")] = df[t("revenue")].rank(method="min", ascending=False)
+    df[t("rank_units")] = df[t("units")].rank(method="min", ascending=False)
+    df = df.sort_values([t("revenue"), t("units")], ascending=False).rename_axis(t("product")).reset_index()
+    kinds = {t("product"): "text", t("revenue"): "money", t("units"): "number", t("orders"): "int",
+             t("customers_n"): "int", t("revenue_share"): "percent", t("rank_revenue"): "int",
+             t("rank_units"): "int"}
+    if (lines["quantity"] == lines["quantity"].round()).all():
+        kinds[t("units")] = "int"
+    chart = Chart("column", t("chart_products"), t("products"), t("product"), [t("revenue")],
+                  anchor=_anchor(len(df.columns)), number_format="#,##0")
+    return Sheet(t("products"), df, kinds=kinds, charts=[chart])
+
+
+def _segments(t: Labeller, summary: pd.DataFrame) -> Sheet:
+    df = summary.rename(columns={"segment": t("segment"), "customers": t("customers_n"), "share": t("share"),
+                                 "revenue": t("revenue"), "revenue_share": t("revenue_share"),
+                                 "orders": t("orders"), "aov": t("aov")})
+    kinds = {t("segment"): "text", t("customers_n"): "int", t("share"): "percent", t("revenue"): "money",
+             t("revenue_share"): "percent", t("orders"): "int", t("aov"): "money"}
+    chart = Chart("column", t("chart_segments"), t("segments"), t("segment"), [t("customers_n")],
+                  anchor=_anchor(len(df.columns)))
+    return Sheet(t("segments"), df, kinds=kinds, charts=[chart])
+
+
+def _customers(t: Labeller, rfm: pd.DataFrame, customers: pd.DataFrame | None,
+               settings: Settings) -> Sheet:
+    table = rfm.copy()
+    if customers is not None and not customers.empty:
+        cmap = map_columns(customers.columns, settings.columns.get("customers"))
+        idc = column_for(cmap, "customer_id")
+        if idc:
+            extra = {}
+            for f in ("name", "phone", "email", "city"):
+                col = column_for(cmap, f)
+                if col:
+                    extra[f] = normalize_field(customers[col].astype("str"), FIELD_KINDS.get(f, "text"),
+                                               region=settings.region, dayfirst=settings.dayfirst).values
+            if extra:
+                ids = normalize_field(customers[idc].astype("str"), "id").values
+                info = pd.DataFrame(extra).set_axis(ids.to_numpy())
+                info = info[~info.index.duplicated()]
+                joined = info.reindex(table["customer_id"]).reset_index(drop=True)
+                for i, f in enumerate(joined.columns):
+                    table.insert(1 + i, f, joined[f].fillna("").to_numpy())
+    table = table.sort_values(["monetary", "customer_id"], ascending=[False, True])
+    if t.lang == "zh" and "tier" in table.columns:
+        table["tier"] = table["tier"].replace({"high": "高", "mid": "中", "low": "低"})
+    kinds = {"customer_id": "text", "name": "text", "phone": "text", "email": "text", "city": "text",
+             "recency_days": "int", "frequency": "int", "monetary": "money", "first_order": "date",
+             "last_order": "date", "avg_order_value": "money", "r_score": "int", "f_score": "int",
+             "m_score": "int", "rfm_score": "text", "segment": "text", "tier": "text"}
+    labelled = {c: t.col(c) for c in table.columns}
+    return Sheet(t("customers"), table.rename(columns=labelled),
+                 kinds={labelled[c]: k for c, k in kinds.items() if c in labelled})
+
+
+def _cohorts(t: Labeller, matrix: pd.DataFrame) -> Sheet:
+    """The cohort matrix; ages as ``+0 +1 …`` months after the first order."""
+    df = matrix.rename(columns={"cohort": t("cohort"), "customers": t("cohort_size")})
+    df = df.rename(columns={c: f"+{c}" for c in df.columns if str(c).isdigit()})
+    ages = [c for c in df.columns if c not in (t("cohort"), t("cohort_size"))]
+    kinds = {t("cohort"): "text", t("cohort_size"): "int", **{c: "percent" for c in ages}}
+    return Sheet(t("cohorts"), df, kinds=kinds, color_scale=ages[1:] if len(ages) > 1 else ages)
+
+
+def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
+    names = {"stage": t("stage"), "leads": t("leads"), "reached": t("reached"), "reached_rate": t("share_of_leads"),
+             "next_stage_rate": t("next_rate")}
+    df = table.rename(columns=names)
+    df[t("stage")] = df[t("stage")].replace({CUSTOMER_ROW: t("became_customer")})
+    kinds = {t("stage"): "text", t("leads"): "int", t("reached"): "int", t("next_rate"): "percent",
+             t("share_of_leads"): "percent"}
+    return Sheet(t("funnel"), df, kinds=kinds)
+
+
+def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
+    names = {"campaign": t("campaign"), "contacted": t("contacted"), "responders": t("responders"),
+             "response_rate": t("response_rate"), "attributed_orders": t("orders"),
+             "attributed_revenue": t("revenue"), "cost": t("cost"), "roi": t("roi"), "roas": t("roas")}
+    df = table.rename(columns=names)
+    kinds = {t("campaign"): "text", t("contacted"): "int", t("responders"): "int", t("response_rate"): "percent",
+             t("cost"): "money", t("orders"): "int", t("revenue"): "money", t("roi"): "percent", t("roas"): "number"}
+    return Sheet(t("campaigns"), df, kinds=kinds)
+
+
+def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.DataFrame]:
+    parts = []
+    for name, iss in issues.items():
+        if iss is None or iss.empty:
+            continue
+        g = iss.assign(field=iss["field"].fillna("").astype(str), column=iss["column"].fillna("").astype(str))
+        for (fld, col, code, sev), grp in g.groupby(["field", "column", "code", "severity"], sort=False):
+            parts.append({"input": t(f"in_{name}"), "field": fld, "column": col, "code": code, "severity": sev,
+                          "count": len(grp), "rows": ", ".join(str(int(r)) for r in grp["row"].head(10)),
+                          "example": str(grp["value"].iloc[0]) if "value" in grp else ""})
+    cols = ["input", "field", "column", "code", "severity", "count", "rows", "example"]
+    df = pd.DataFrame(parts, columns=cols)
+    if df.empty:
+        df = pd.DataFrame([{c: "" for c in cols} | {"input": t("no_issues"), "count": 0}], columns=cols)
+    else:
+        df = df.sort_values(["input", "count"], ascending=[True, False], kind="stable")
+    labelled = df.rename(columns={c: t(c) for c in cols})
+    kinds = {t(c): "text" for c in cols}
+    kinds[t("count")] = "int"
+    return Sheet(t("quality"), labelled, kinds=kinds), df
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
+                 leads: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None,
+                 settings: Settings | None = None, as_of: dt.date | None = None, lang: str | None = None,
+                 source: str | None = None) -> Report:
+    """Build every sheet of the report from tables as ``read_table`` gives them (text).
+
+    ``as_of`` (else ``settings.as_of``, else the latest order date) ends the observation
+    window, inclusive; later orders are left out. ``lang`` (else ``settings.lang``, else the
+    language of the orders' headers) picks the labels.
+    """
+    settings = settings or Settings()
+    lang = lang or settings.lang or detect_lang(orders.columns)
+    t = Labeller(lang)
+    prepared = analytics.prepare(orders, overrides=settings.columns.get("orders"), region=settings.region,
+                                 dayfirst=settings.dayfirst)
+    notes = list(prepared.notes)
+    as_of = as_of or settings.as_of
+    if as_of is None:
+        if prepared.orders.empty:
+            raise DataError("the orders table has no order with a valid date, amount and customer",
+                             hint="check the columns with: crm inspect FILE (map them with [columns.orders])")
+        as_of = prepared.orders["order_date"].max().date()
+    as_of_ts = pd.Timestamp(as_of)
+    lines = analytics.window(prepared.lines, as_of_ts)
+    order_table = analytics.window(prepared.orders, as_of_ts)
+    later = len(prepared.lines) - len(lines)
+    if later:
+        notes.append(f"{later} rows dated after {as_of} left out")
+    left_out = prepared.rows_left_out + later
+
+    tables: dict[str, pd.DataFrame] = {"lines": lines, "orders": order_table}
+    funnel_result = None
+    if leads is not None:
+        funnel_result = analytics.funnel(leads, lines, order_table, stages=settings.funnel_stages,
+                                         overrides=settings.columns.get("leads"), region=settings.region,
+                                         dayfirst=settings.dayfirst)
+        notes += [f"leads: {n}" for n in funnel_result.notes]
+        tables["funnel"] = funnel_result.table
+    figures = None if funnel_result is None else {
+        "leads": funnel_result.leads, "converted_leads": funnel_result.converted,
+        "lead_conversion_rate": funnel_result.conversion_rate,
+        "avg_sales_cycle_days": funnel_result.avg_sales_cycle_days}
+
+    summary, kpis = _summary(t, order_table, lines, as_of, settings, len(orders), left_out, source, figures)
+    sheets = [summary, _sales_by_month(t, lines), _products(t, lines)]
+    if order_table.empty:
+        rfm = pd.DataFrame(columns=["customer_id", "recency_days", "frequency", "monetary", "first_order",
+                                    "last_order", "avg_order_value", "r_score", "f_score", "m_score", "rfm_score",
+                                    "segment", "tier"])
+        seg = pd.DataFrame(columns=["segment", "customers", "share", "revenue", "revenue_share", "orders", "aov"])
+    else:
+        result = analytics.rfm(prepared, as_of=as_of_ts, bins=settings.rfm_bins, breaks=settings.rfm_breaks,
+                               scheme=settings.rfm_scheme, rules=settings.rfm_rules, lang=lang)
+        rfm, seg = result.table, result.segments
+    tables.update(rfm=rfm, segments=seg)
+    sheets.append(_segments(t, seg))
+    sheets.append(_customers(t, rfm, customers, settings))
+    cohorts = analytics.cohort_matrix(order_table, as_of_ts)
+    tables["cohorts"] = cohorts
+    sheets.append(_cohorts(t, cohorts))
+    sheets.append(_funnel(t, funnel_result.table) if funnel_result is not None
+                  else Sheet(t("funnel"), message=t("missing_leads")))
+    if campaigns is not None:
+        camp = analytics.campaigns(campaigns, lines, order_table, overrides=settings.columns.get("campaigns"),
+                                   attribution_days=settings.attribution_days, region=settings.region,
+                                   dayfirst=settings.dayfirst)
+        notes += [f"campaigns: {n}" for n in camp.notes]
+        tables["campaigns"] = camp.table
+        sheets.append(_campaigns(t, camp.table))
+    else:
+        sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
+
+    issues = {"orders": analytics.find_issues(orders, role="orders", overrides=settings.columns.get("orders"),
+                                              region=settings.region, dayfirst=settings.dayfirst,
+                                              required=("order_date", "amount", "customer_id"))}
+    for name, df in (("customers", customers), ("leads", leads), ("campaigns", campaigns)):
+        if df is not None:
+            issues[name] = analytics.find_issues(df, role=name, overrides=settings.columns.get(name),
+                                                 region=settings.region,
+                                                 dayfirst=settings.dayfirst)
+    quality, counts = _quality(t, issues)
+    sheets.append(quality)
+    tables["quality"] = counts
+    frames = [i.assign(input=n) for n, i in issues.items() if i is not None and not i.empty]
+    all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["row", "column", "field", "value", "code", "severity", "message", "suggestion", "input"])
+    return Report(sheets=sheets, as_of=as_of, lang=lang, kpis=kpis, rows_read=len(orders), rows_left_out=left_out,
+                  issues=all_issues, notes=notes, tables=tables)
+
+
+# --------------------------------------------------------------------------- from settings, in one call
+
+
+@dataclass
+class ReportResult:
+    report: Report
+    path: str
+
+
+def _read(path: str | None) -> pd.DataFrame | None:
+    return read_table(path) if path else None
+
+
+def make_report(settings: Settings, *, output: str | None = None) -> ReportResult:
+    """Read the inputs named in ``settings``, build the report and write it atomically.
+
+    The output is ``output``, else ``settings.output`` (``{date}`` = the as-of date), else
+    ``report-{date}.xlsx``. A folder in a configured output template is created.
+    """
+    from ..errors import UsageError
+
+    if not settings.orders:
+        raise UsageError("no orders file given",
+                         hint="crm report ORDERS, or set [inputs] orders in crm.toml (crm init writes one)")
+    orders = read_table(settings.orders)
+    extras = {name: _read(getattr(settings, name)) for name in ("customers", "leads", "campaigns")}
+    report = build_report(orders, **extras, settings=settings, source=os.path.basename(settings.orders))
+    dest = output or settings.output_path(report.as_of)
+    if output is None and settings.origin.get("output") == "config":
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+    inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
+              if p and p != "-"]
+    report.write(dest, inputs=inputs)
+    return ReportResult(report, os.fspath(dest))

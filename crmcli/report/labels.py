@@ -1,0 +1,206 @@
+"""Chinese and English labels for the report's sheets, columns and metrics."""
+
+from __future__ import annotations
+
+import re
+
+from ..config import LANGS
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+#: key -> (zh, en)
+LABELS: dict[str, tuple[str, str]] = {
+    # sheets
+    "summary": ("概览", "Summary"),
+    "sales": ("月度销售", "Sales by month"),
+    "products": ("产品排行", "Products"),
+    "segments": ("RFM分群", "RFM segments"),
+    "customers": ("客户", "Customers"),
+    "cohorts": ("同期群留存", "Cohorts"),
+    "funnel": ("转化漏斗", "Funnel"),
+    "campaigns": ("营销活动", "Campaigns"),
+    "quality": ("数据质量", "Data quality"),
+    # summary columns
+    "metric": ("指标", "Metric"),
+    "all": ("全部", "All"),
+    "current": ("本期", "This period"),
+    "previous": ("上期", "Previous period"),
+    "change": ("变化", "Change"),
+    "definition": ("定义", "Definition"),
+    # metrics
+    "revenue": ("销售额", "Revenue"),
+    "orders": ("订单数", "Orders"),
+    "customers_n": ("客户数", "Customers"),
+    "aov": ("平均订单金额 (AOV)", "Average order value (AOV)"),
+    "revenue_per_customer": ("客单价", "Revenue per customer (客单价)"),
+    "repurchase_rate": ("复购率", "Repurchase rate"),
+    "new_customers": ("新客户数", "New customers"),
+    "churn_rate": ("流失率", "Churn rate"),
+    "refund_amount": ("退款金额", "Refunds"),
+    "as_of": ("观察截止日", "Observation end (as of)"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_left_out": ("未计入行数", "Rows left out"),
+    "source": ("订单文件", "Orders file"),
+    # common columns
+    "month": ("月份", "Month"),
+    "total": ("合计", "Total"),
+    "product": ("产品", "Product"),
+    "units": ("销量", "Units"),
+    "revenue_share": ("销售额占比", "Revenue share"),
+    "rank_revenue": ("销售额排名", "Rank by revenue"),
+    "rank_units": ("销量排名", "Rank by units"),
+    "segment": ("分群", "Segment"),
+    "share": ("客户占比", "Share of customers"),
+    "cohort": ("首购月份", "Cohort (first order month)"),
+    "cohort_size": ("客户数", "Customers"),
+    "stage": ("阶段", "Stage"),
+    "became_customer": ("成为客户 (已下单)", "Became a customer (ordered)"),
+    "leads": ("当前在此阶段", "Leads at stage"),
+    "reached": ("到达此阶段", "Reached stage"),
+    "next_rate": ("到下一阶段转化率", "Conversion to next stage"),
+    "share_of_leads": ("占全部线索", "Share of all leads"),
+    "campaign": ("活动", "Campaign"),
+    "cost": ("费用", "Cost"),
+    "contacted": ("触达人数", "Contacted"),
+    "responders": ("响应人数", "Responders"),
+    "response_rate": ("响应率", "Response rate"),
+    "roi": ("ROI (收益率)", "ROI"),
+    "roas": ("投入产出比 (ROAS)", "ROAS (投入产出比)"),
+    "input": ("文件", "Input"),
+    "in_orders": ("订单", "orders"),
+    "in_customers": ("客户", "customers"),
+    "in_leads": ("线索", "leads"),
+    "in_campaigns": ("营销活动", "campaigns"),
+    "field": ("字段", "Field"),
+    "column": ("列", "Column"),
+    "code": ("问题代码", "Code"),
+    "severity": ("级别", "Severity"),
+    "count": ("数量", "Count"),
+    "rows": ("行号 (前10个)", "Rows (first 10)"),
+    "example": ("示例值", "Example value"),
+    "no_issues": ("未发现问题", "No issues found"),
+    "missing_leads": ("未提供线索文件 (--leads 或 crm.toml [inputs] leads)，本表为空。",
+                      "No leads file given (--leads or [inputs] leads in crm.toml): nothing to show."),
+    "missing_campaigns": ("未提供营销活动文件 (--campaigns 或 crm.toml [inputs] campaigns)，本表为空。",
+                          "No campaigns file given (--campaigns or [inputs] campaigns in crm.toml): nothing to show."),
+    "no_orders": ("没有可计算的订单。", "No usable orders."),
+    # chart titles
+    "chart_monthly": ("月度销售额", "Monthly revenue"),
+    "chart_segments": ("各分群客户数", "Customers per segment"),
+    "chart_products": ("产品销售额", "Revenue by product"),
+}
+
+#: RFM table columns (the library's names) -> labels.
+RFM_COLUMNS: dict[str, tuple[str, str]] = {
+    "customer_id": ("客户ID", "Customer ID"),
+    "name": ("客户名称", "Name"),
+    "phone": ("电话", "Phone"),
+    "email": ("邮箱", "Email"),
+    "city": ("城市", "City"),
+    "recency_days": ("最近购买距今天数", "Recency (days)"),
+    "frequency": ("订单数", "Frequency (orders)"),
+    "monetary": ("消费总额", "Monetary"),
+    "first_order": ("首次购买", "First order"),
+    "last_order": ("最近购买", "Last order"),
+    "avg_order_value": ("平均订单金额", "Average order value"),
+    "r_score": ("R分", "R score"),
+    "f_score": ("F分", "F score"),
+    "m_score": ("M分", "M score"),
+    "rfm_score": ("RFM分", "RFM score"),
+    "segment": ("分群", "Segment"),
+    "tier": ("价值层级", "Tier"),
+}
+
+#: KPI metric (``crmcli.metrics`` names) -> (zh label, en label)
+METRICS: dict[str, tuple[str, str]] = {
+    "customers": ("客户数", "Customers"),
+    "orders": ("订单数", "Orders"),
+    "revenue": ("销售额", "Revenue"),
+    "aov": ("平均订单金额 (AOV)", "Average order value (AOV)"),
+    "revenue_per_customer": ("客单价", "Revenue per customer (客单价)"),
+    "orders_per_customer": ("人均订单数", "Orders per customer"),
+    "repurchase_rate": ("复购率", "Repurchase rate"),
+    "new_customers": ("新客户数", "New customers"),
+    "returning_customers": ("回头客数", "Returning customers"),
+    "churn_rate": ("流失率", "Churn rate"),
+    "refund_amount": ("退款金额", "Refunds"),
+    "leads": ("线索数", "Leads"),
+    "converted_leads": ("转化线索数", "Converted leads"),
+    "lead_conversion_rate": ("线索转化率", "Lead conversion rate"),
+    "avg_sales_cycle_days": ("平均销售周期（天）", "Average sales cycle (days)"),
+}
+
+#: metric -> zh definition (the English ones come from ``crmcli.metrics``, with the same meaning).
+DEFINITIONS_ZH: dict[str, str] = {
+    "customers": "截至观察截止日有订单的客户数 (付款客户)",
+    "orders": "不同订单号的个数 (无订单号的行每行算一单)",
+    "revenue": "订单金额合计，退款 (负金额) 已冲减",
+    "aov": "销售额 ÷ 订单数",
+    "revenue_per_customer": "销售额 ÷ 付款客户数",
+    "orders_per_customer": "订单数 ÷ 客户数",
+    "repurchase_rate": "订单数 ≥ 2 的客户 ÷ 订单数 ≥ 1 的客户",
+    "new_customers": "首单在最近 {days} 天内 ({start} .. {end}) 的客户；本期/上期列：首单在该期间内的客户",
+    "returning_customers": "最近 {days} 天内 ({start} .. {end}) 下过单且之前也下过单的客户；本期/上期列：该期间内的老客户",
+    "churn_rate": "最近 {days} 天内 ({start} .. {end}) 无订单的客户 ÷ 全部客户；本期/上期列：该期末的流失率；变化为百分点",
+    "refund_amount": "负金额 (退款) 合计，记为正数；已从销售额中冲减",
+    "leads": "线索表的行数",
+    "converted_leads": "匹配到客户 (按客户ID，否则电话，否则邮箱) 且在线索日期当天或之后下单的线索",
+    "lead_conversion_rate": "转化线索数 ÷ 线索数",
+    "avg_sales_cycle_days": "从线索日期到首单的平均天数 (有线索日期的转化线索)",
+}
+DEFINITIONS_EN_EXTRA: dict[str, str] = {
+    "new_customers": "; in the period columns: customers whose first order is in the period",
+    "returning_customers": "; in the period columns: the period's other customers",
+    "churn_rate": "; in the period columns: the churn rate at the period's end; change in percentage points",
+    "repurchase_rate": "; change in percentage points",
+    "leads": "rows of the leads table",
+    "converted_leads": "leads matched to a customer (by customer id, else phone, else email) who ordered on or after "
+                       "the lead date",
+    "lead_conversion_rate": "converted leads ÷ leads",
+    "avg_sales_cycle_days": "mean days from lead date to first order, over converted leads with a lead date",
+}
+LABELS.update({
+    "as_of_def": ("含当天；默认为数据中最近的订单日期", "inclusive; default: the latest order date in the data"),
+    "rows_left_out_def": ("重复导出行、日期或金额无效、无客户的行 (见数据质量)",
+                          "rows exported twice, with an invalid date or amount, or no customer (see Data quality)"),
+    "period_note": ("本期 / 上期", "This / previous period"),
+    "period_note_def": ("本期 = 截止日所在月的1日至截止日；上期 = 上个月的同一段日期；变化 = 本期 ÷ 上期 − 1",
+                        "this period = the as-of month up to the as-of day; previous = the month before over the "
+                        "same days; change = this ÷ previous − 1"),
+})
+
+
+def detect_lang(headers) -> str:
+    """``zh`` when any header holds Chinese characters, else ``en``."""
+    return "zh" if any(_CJK.search(str(h)) for h in headers) else "en"
+
+
+class Labeller:
+    """``t(key)`` -> the label in the chosen language."""
+
+    def __init__(self, lang: str):
+        if lang not in LANGS:
+            raise ValueError(lang)
+        self.lang = lang
+        self._i = LANGS.index(lang)
+
+    def __call__(self, key: str) -> str:
+        pair = LABELS.get(key) or RFM_COLUMNS.get(key)
+        return pair[self._i] if pair else key
+
+    def col(self, key: str) -> str:
+        pair = RFM_COLUMNS.get(key) or LABELS.get(key)
+        return pair[self._i] if pair else key
+
+    def metric(self, key: str) -> str:
+        pair = METRICS.get(key)
+        return pair[self._i] if pair else key
+
+    def definition(self, key: str, default: str = "", **kw) -> str:
+        """The metric's definition: zh from DEFINITIONS_ZH, en = ``default`` (the library's) + notes."""
+        if self.lang == "zh" and key in DEFINITIONS_ZH:
+            return DEFINITIONS_ZH[key].format(**kw)
+        extra = DEFINITIONS_EN_EXTRA.get(key, "")
+        if not default:
+            return extra
+        return default + extra
