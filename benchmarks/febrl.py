@@ -25,7 +25,7 @@ from metrics import pairwise_scores  # noqa: E402
 from crmcli.dedupe import find_duplicates  # noqa: E402
 
 ON = ["given_name:name", "surname:name", "street_number:exact", "address_1:address", "address_2:address",
-      "suburb:text", "postcode:exact", "state:exact", "date_of_birth:date", "soc_sec_id:exact"]
+      "suburb:text", "postcode:exact", "state:exact", "date_of_birth:date", "soc_sec_id:text"]
 
 
 def load(data: Path, which: str) -> pd.DataFrame:

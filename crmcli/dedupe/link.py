@@ -143,7 +143,8 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
     order_by = _name_rank(names, n) if names else None
     single = {c.column: p.codes for c, p in zip(comps, prepared)}
-    keys = [BlockKey(c.column, p.codes, window, order_by) for c, p in zip(comps, prepared)]
+    keys = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
+            for c, p in zip(comps, prepared)]
     keys += compound_keys(single, window, order_by)
     if order_by is not None:
         keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), 4, order_by))
