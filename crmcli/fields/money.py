@@ -1,0 +1,75 @@
+"""Amounts and quantities: plain decimal text out (``1234.5``), a float64 parsed value.
+
+Accepted: currency marks anywhere at the ends (``¥ ￥ $ € £ RMB CNY USD 元 人民币``),
+thousands separators in proper groups (``1,234.50``), full-width digits (``１２３４．５``),
+surrounding spaces, a sign (refunds are negative), accounting brackets ``(12.50)``.
+A comma that is not a thousands separator (``12,5``) is not guessed at: it is invalid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+
+_CURRENCY = re.compile(r"(?i)(?:rmb|cny|usd|eur|hkd|us\$|hk\$|人民币|[¥$€£])")
+_UNIT_SUFFIX = re.compile(r"(?:元整|元|块钱|块)$")
+_QTY_SUFFIX = re.compile(r"(?i)(?:件|个|pcs|pc|箱|份|只|台|瓶|盒|套|张|本|条|包|袋|双)$")
+_SPACES = re.compile(r"\s+")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d+)?(?:\.(\d*))?$")
+_PLAIN = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$")
+
+
+def parse_amount(text: str, *, units: re.Pattern[str] = _UNIT_SUFFIX) -> str | None:
+    """The canonical decimal text of ``text`` ("" for empty), or None when it is not a number."""
+    if _PLAIN.match(text):
+        return text if text != "-0" else "0"
+    s = text if text.isascii() else unicodedata.normalize("NFKC", text).replace("\u2212", "-")
+    s = _SPACES.sub("", s)
+    if not s:
+        return ""
+    s = units.sub("", s)
+    s = _CURRENCY.sub("", s)
+    neg = False
+    if s.startswith("(") and s.endswith(")"):
+        neg, s = True, s[1:-1]
+    if "," in s:
+        if not _GROUPED.match(s):
+            return None
+        s = s.replace(",", "")
+    m = _NUMBER.match(s)
+    if not m or not (m.group(2) or m.group(3)):
+        return None
+    sign, whole, frac = m.group(1), (m.group(2) or "0").lstrip("0") or "0", (m.group(3) or "").rstrip("0")
+    if neg:
+        sign = "" if sign == "-" else "-"
+    out = whole + ("." + frac if frac else "")
+    return ("-" + out) if sign == "-" and out != "0" else out
+
+
+def normalize_amounts(values: Sequence[str], *, code: str = "invalid-amount",
+                      units: re.Pattern[str] = _UNIT_SUFFIX) -> tuple[list[str], list[str], np.ndarray]:
+    """Distinct values -> (normalized text, codes, float64)."""
+    out: list[str] = []
+    codes: list[str] = []
+    nums = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        t = v.strip()
+        p = parse_amount(t, units=units)
+        if p is None:
+            out.append(t)
+            codes.append(code)
+        else:
+            out.append(p)
+            codes.append("")
+            if p:
+                nums[i] = float(p)
+    return out, codes, nums
+
+
+def normalize_numbers(values: Sequence[str]) -> tuple[list[str], list[str], np.ndarray]:
+    """Quantities: like amounts, with unit words (``3件``, ``2 pcs``) instead of currency."""
+    return normalize_amounts(values, code="invalid-number", units=_QTY_SUFFIX)

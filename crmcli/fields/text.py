@@ -1,0 +1,40 @@
+"""Text fields (names, addresses, products…): trimmed, whitespace collapsed, full-width folded.
+
+Names keep their script: only full-width ASCII (``ＡＢＣ１２３``) is folded to half-width, and
+an ideographic space (U+3000) between two CJK characters is dropped (``张　三`` → ``张三``);
+elsewhere it counts as an ordinary space.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+#: Full-width ASCII (U+FF01..U+FF5E) -> ASCII, and the ideographic space -> a plain space.
+FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+FULLWIDTH_SPACE = {**FULLWIDTH, 0x3000: 0x20}
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_IDEO_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\u3000+(?=[{_CJK}])")
+_SPACES = re.compile(r"\s+")
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII to half-width and the ideographic space to a space (nothing else)."""
+    return text if text.isascii() else text.translate(FULLWIDTH_SPACE)
+
+
+def normalize_text(text: str) -> str:
+    """Trim, collapse inner whitespace, fold full-width ASCII, drop ideographic spaces in CJK text."""
+    if not text.isascii():
+        text = _IDEO_BETWEEN_CJK.sub("", text).translate(FULLWIDTH_SPACE)
+    text = text.strip()
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text or not text.isascii():
+        text = _SPACES.sub(" ", text)
+    return text
+
+
+def normalize_texts(values: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Normalize distinct values; text never fails, so every code is ``""``."""
+    out = [normalize_text(v) for v in values]
+    return out, [""] * len(out)

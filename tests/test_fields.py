@@ -1,0 +1,240 @@
+"""The field layer: every accepted form, every problem code, the normalize_field contract."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcli.fields import FIELD_KINDS, KINDS, Normalized, normalize_field
+from crmcli.fields.email import normalize_email
+from crmcli.fields.phone import _cn_fast_pattern, normalize_phone
+from crmcli.schema import FIELDS
+
+
+def norm(values, kind, **kw):
+    res = normalize_field(pd.Series(values, dtype="str"), kind, **kw)
+    return list(res.values), list(res.codes)
+
+
+# ---------------------------------------------------------------- phones
+
+@pytest.mark.parametrize("raw", [
+    "13812345678", " 138 1234 5678 ", "138-1234-5678", "+86 138-1234-5678", "008613812345678",
+    "0086 138 1234 5678", "8613812345678", "86-13812345678", "(+86)13812345678", "１３８１２３４５６７８",
+    "13812345678.0", "1.3812345678E+10", "138.1234.5678", "+8613812345678",
+])
+def test_phone_cn_mobile_forms(raw):
+    assert norm([raw], "phone") == (["+8613812345678"], [""])
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("021-62345678", "+862162345678"), ("(0571)87654321", "+8657187654321"), ("（0571）8765-4321", "+8657187654321"),
+    ("0086 21 6234 5678", "+862162345678"), ("86 21 62345678", "+862162345678"),
+    ("010-8888 6666 转 123", "+861088886666 ext. 123"), ("+1 415 555 2671", "+14155552671"),
+    ("+44 20 7946 0958", "+442079460958"),
+])
+def test_phone_landlines_and_foreign(raw, expected):
+    assert norm([raw], "phone") == ([expected], [""])
+
+
+@pytest.mark.parametrize("raw,code", [
+    ("1.38123E+10", "lossy-phone"), ("1.38123e10", "lossy-phone"), ("12345", "invalid-phone"),
+    ("abc", "invalid-phone"), ("1381234567", "invalid-phone"), ("138123456789", "invalid-phone"),
+    ("10012345678", "invalid-phone"), ("13812345678/13912345678", "invalid-phone"),
+])
+def test_phone_problems_keep_the_value(raw, code):
+    assert norm([f" {raw} "], "phone") == ([raw], [code])
+
+
+def test_phone_region_option():
+    assert norm(["(415) 555-2671"], "phone", region="US") == (["+14155552671"], [""])
+    assert norm(["(212) 555-2671"], "phone", region="CN") == (["+862125552671"], [""])  # a Shanghai number
+    assert norm(["13812345678"], "phone", region="US")[1] == ["invalid-phone"]
+
+
+def test_phone_fast_path_agrees_with_phonenumbers():
+    pattern = _cn_fast_pattern()
+    assert pattern is not None
+    rng = random.Random(7)
+    for _ in range(3000):
+        nsn = "1" + "".join(rng.choice("0123456789") for _ in range(10))
+        fast = pattern.fullmatch(nsn) is not None
+        try:
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(nsn, "CN"))
+        except phonenumbers.NumberParseException:
+            valid = False
+        if fast:
+            assert valid, nsn
+        value, code = normalize_phone(nsn)
+        assert (code == "") == valid, nsn
+        if valid:
+            assert value == "+86" + nsn
+
+
+# ---------------------------------------------------------------- emails
+
+@pytest.mark.parametrize("raw,expected", [
+    (" John.Doe@Example.COM ", "John.Doe@example.com"), ("li.na＠QQ.com", "li.na@qq.com"),
+    ("ｗａｎｇ＠１６３．ｃｏｍ", "wang@163.com"), ("a+tag@sub.example.co.uk", "a+tag@sub.example.co.uk"),
+])
+def test_email_forms(raw, expected):
+    assert norm([raw], "email") == ([expected], [""])
+
+
+@pytest.mark.parametrize("raw", ["bad@", "x@y", "no-at-sign", "a@@b.com", "a..b@c.com", "a@b..com", "a@localhost"])
+def test_email_invalid(raw):
+    assert norm([raw], "email") == ([raw], ["invalid-email"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A[a-zA-Z0-9._+-]{1,12}@[a-zA-Z0-9.-]{1,12}\.[a-zA-Z]{1,4}\Z"))
+def test_email_fast_path_agrees_with_email_validator(addr):
+    try:
+        validate_email(addr, check_deliverability=False)
+        ok = True
+    except EmailNotValidError:
+        ok = False
+    assert (normalize_email(addr)[1] == "") == ok
+
+
+# ---------------------------------------------------------------- dates
+
+@pytest.mark.parametrize("raw", [
+    "2024-03-05", "2024/3/5", "2024/03/05", "2024.03.05", "2024年3月5日", "2024年03月05日", "20240305",
+    "45356", "45356.0", "5 Mar 2024", "05-Mar-2024", "Mar 5, 2024", "March 5th, 2024", "２０２４－０３－０５", " 2024-3-5 ",
+])
+def test_date_forms(raw):
+    assert norm([raw], "date") == (["2024-03-05"], [""])
+
+
+def test_date_time_kept_when_the_column_has_times():
+    values, codes = norm(["2024-03-05 14:23:05", "2024/3/6", "45356.5", "2024-03-07T08:00"], "date")
+    assert values == ["2024-03-05 14:23:05", "2024-03-06 00:00:00", "2024-03-05 12:00:00", "2024-03-07 08:00:00"]
+    assert codes == ["", "", "", ""]
+    assert norm(["2024-03-05 00:00:00", "2024-03-06"], "date")[0] == ["2024-03-05", "2024-03-06"]
+
+
+def test_date_parsed_is_datetime64():
+    res = normalize_field(pd.Series(["2024-03-05", "", "待定"]), "date")
+    assert str(res.parsed.dtype) == "datetime64[ns]"
+    assert res.parsed.iloc[0] == pd.Timestamp("2024-03-05")
+    assert res.parsed.iloc[1:].isna().all()
+
+
+def test_day_first_decided_by_column_evidence():
+    assert norm(["03/05/2024", "25/12/2023"], "date") == (["2024-05-03", "2023-12-25"], ["", ""])
+    assert norm(["03/05/2024", "12/25/2023"], "date") == (["2024-03-05", "2023-12-25"], ["", ""])
+
+
+def test_undecidable_order_is_ambiguous_and_kept():
+    assert norm(["03/05/2024", "05/05/2024", "2024-01-01"], "date") == (
+        ["03/05/2024", "2024-05-05", "2024-01-01"], ["ambiguous-date", "", ""])
+
+
+def test_dayfirst_option_forces_order():
+    assert norm(["03/05/2024"], "date", dayfirst=True) == (["2024-05-03"], [""])
+    assert norm(["03/05/2024"], "date", dayfirst=False) == (["2024-03-05"], [""])
+    assert norm(["13/05/2024"], "date", dayfirst=False) == (["13/05/2024"], ["invalid-date"])
+
+
+@pytest.mark.parametrize("raw", ["2024-02-30", "2023-02-29", "2024-13-01", "待定", "N/A", "12345", "99999", "2024", "1800-01-01",
+                                 "2024-03-05 25:00:00"])
+def test_date_invalid(raw):
+    assert norm([raw], "date") == ([raw], ["invalid-date"])
+
+
+# ---------------------------------------------------------------- amounts and numbers
+
+@pytest.mark.parametrize("raw,expected", [
+    ("¥1,234.50", "1234.5"), ("￥1234.5", "1234.5"), ("1234.5元", "1234.5"), ("RMB 1234.50", "1234.5"),
+    ("１２３４．５", "1234.5"), ("1234.5  ", "1234.5"), ("-20", "-20"), ("-¥20.00", "-20"), ("(12.50)", "-12.5"),
+    ("$1,000", "1000"), ("1,234,567.00", "1234567"), ("0.50", "0.5"), ("1234", "1234"), ("人民币 88 元", "88"),
+])
+def test_amount_forms(raw, expected):
+    assert norm([raw], "amount") == ([expected], [""])
+
+
+@pytest.mark.parametrize("raw", ["abc", "十元", "12,5", "1.2.3", "--5", "免费"])
+def test_amount_invalid(raw):
+    assert norm([raw], "amount") == ([raw], ["invalid-amount"])
+
+
+def test_amount_parsed_float():
+    res = normalize_field(pd.Series(["¥1,234.50", "", "abc", "-3"]), "amount")
+    assert res.parsed.dtype == np.float64
+    assert res.parsed.iloc[0] == 1234.5 and res.parsed.iloc[3] == -3.0
+    assert res.parsed.iloc[1:3].isna().all()
+
+
+def test_numbers():
+    assert norm(["3", "3件", "2 pcs", "x"], "number") == (["3", "3", "2", "x"], ["", "", "", "invalid-number"])
+
+
+# ---------------------------------------------------------------- text and ids
+
+def test_text():
+    values, codes = norm(["  John   Smith ", "张　三", "ＡＢＣ　Ltd", "王\t五", "Café  Ünïcode"], "text")
+    assert values == ["John Smith", "张三", "ABC Ltd", "王 五", "Café Ünïcode"]
+    assert codes == [""] * 5
+
+
+def test_ids():
+    assert norm(["10023.0", "00077", " C１００ ", "SO-1"], "id")[0] == ["10023", "00077", "C100", "SO-1"]
+
+
+# ---------------------------------------------------------------- the contract
+
+def test_field_kinds_cover_every_field():
+    assert set(FIELD_KINDS) == set(FIELDS)
+    assert set(FIELD_KINDS.values()) <= set(KINDS)
+    assert FIELD_KINDS["phone"] == "phone" and FIELD_KINDS["order_date"] == "date"
+    assert FIELD_KINDS["amount"] == "amount" and FIELD_KINDS["quantity"] == "number"
+    assert FIELD_KINDS["order_id"] == "id" and FIELD_KINDS["name"] == "text"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_contract_same_index_and_input_untouched(kind):
+    s = pd.Series(["a", " 1 ", "", "a"], index=pd.Index([5, 7, 9, 11], name="row"), dtype="str", name="col")
+    before = s.copy()
+    res = normalize_field(s, kind)
+    assert isinstance(res, Normalized)
+    for part in (res.values, res.codes, res.parsed):
+        assert part.index.equals(s.index)
+    assert res.values.dtype == "str" and res.codes.dtype == "str"
+    assert res.values.iloc[2] == "" and res.codes.iloc[2] == ""
+    pd.testing.assert_series_equal(s, before)
+
+
+def test_contract_empty_and_object_input():
+    res = normalize_field(pd.Series([], dtype="str"), "date")
+    assert len(res.values) == 0 and len(res.parsed) == 0
+    res = normalize_field(pd.Series(["13812345678", None], dtype=object), "phone")
+    assert list(res.values) == ["+8613812345678", ""]
+
+
+def test_unknown_kind():
+    with pytest.raises(ValueError):
+        normalize_field(pd.Series(["x"]), "colour")
+
+
+_MESSY = st.sampled_from([
+    "13812345678", "+86 138 1234 5678", "1.38123E+10", "021-62345678", "2024/3/5", "05/03/2024", "13/03/2024",
+    "2024年3月5日", "45356", "2024-02-30", "待定", "¥1,234.50", "１２３４．５", "RMB 12", "abc", "", " ", "10023.0",
+    "a＠b.cn", "Mar 5, 2024", "张　三", "  x  y ", "(12.50)", "2024-03-05 14:23:05",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_MESSY | st.text(max_size=12), max_size=12), st.sampled_from(KINDS))
+def test_normalizing_twice_equals_once(values, kind):
+    once = normalize_field(pd.Series(values, dtype="str"), kind)
+    twice = normalize_field(once.values, kind)
+    assert list(twice.values) == list(once.values)
+    assert list(twice.codes) == list(once.codes) or kind == "date"
