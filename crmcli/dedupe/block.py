@@ -73,13 +73,16 @@ def pair_budget(codes: np.ndarray, window: int) -> int:
     return int(np.where(sizes <= window + 1, full, capped).sum())
 
 
-def candidate_pairs(keys: list[BlockKey], n: int, *, max_pairs_per_record: float = 12.0) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """Union of the pairs of every key: ``(left, right, report)`` with left < right, sorted.
+def candidate_pairs(keys: list[BlockKey], n: int, *, max_pairs_per_record: float = 12.0
+                    ) -> tuple[np.ndarray, np.ndarray, list[dict], dict[str, np.ndarray]]:
+    """Union of the pairs of every key: ``(left, right, report, per_key)`` with left < right, sorted.
+
+    ``per_key`` holds each used key's own pairs (encoded ``i * n + j``), for EM training sessions.
 
     A key that would give more than ``max_pairs_per_record * n`` pairs on its own (state + gender)
     is too coarse to be worth it and is skipped (reported), unless it is the only key.
     """
-    chunks, report = [], []
+    chunks, report, per_key = [], [], {}
     budget = max(int(max_pairs_per_record * n), 1000)
     for key in keys:
         expected = pair_budget(key.codes, key.window)
@@ -87,11 +90,12 @@ def candidate_pairs(keys: list[BlockKey], n: int, *, max_pairs_per_record: float
         report.append({"key": key.name, "pairs": expected if used else 0, "skipped": not used})
         if used:
             chunks.append(block_pairs(key))
+            per_key[key.name] = chunks[-1]
     if not chunks:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, report
+        return empty, empty, report, per_key
     flat = np.unique(np.concatenate(chunks))
-    return flat // n, flat % n, report
+    return flat // n, flat % n, report, per_key
 
 
 def compound_keys(single: dict[str, np.ndarray], window: int = 25,

@@ -29,8 +29,7 @@ KINDS = ("name", "phone", "email", "address", "date", "text", "exact", "number")
 FIELD_COMPARATORS: dict[str, str] = {
     "name": "name", "first_name": "name", "last_name": "name", "company": "name",
     "phone": "phone", "email": "email", "address": "address", "birth_date": "date",
-    "postcode": "exact", "national_id": "exact", "city": "exact", "province": "exact",
-    "state": "exact", "country": "exact", "gender": "exact",
+    "postcode": "exact", "national_id": "exact", "city": "exact", "gender": "exact",
 }
 
 _EN_HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau dame lady lord".split())

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, UsageError
+from ..fields import normalize_field
 from ..schema import map_columns
 from .block import BlockKey, candidate_pairs, compound_keys
 from .cluster import best_scores, connected_components, guard_components
@@ -121,10 +122,6 @@ def _normalized(series: pd.Series, kind: str, region: str) -> pd.Series | None:
     fkind = _FIELD_KIND.get(kind)
     if fkind is None:
         return None
-    try:
-        from ..fields import normalize_field
-    except ImportError:   # the field layer is not there yet: compare the raw text
-        return None
     return normalize_field(series, fkind, region=region).values
 
 
@@ -148,10 +145,16 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     keys += compound_keys(single, window, order_by)
     if order_by is not None:
         keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), 4, order_by))
-    left, right, key_report = candidate_pairs(keys, n)
+    left, right, key_report, per_key = candidate_pairs(keys, n)
 
     lv, _ = model.levels(left, right)
-    model.fit(lv, n, seed=seed)
+    sessions = []
+    for k, c in enumerate(comps):   # EM training sessions: the pairs blocked on one column each
+        flat = per_key.get(c.column)
+        if flat is not None and len(flat):
+            flat = np.unique(flat)
+            sessions.append((k, model.levels(flat // n, flat % n)[0]))
+    model.fit(sessions, n, len(left), lv, seed=seed)
     _, weight = model.score(lv, left)
     prob = probability(weight)
 
@@ -186,3 +189,22 @@ def _name_rank(names: list, n: int) -> np.ndarray:
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     return rank
+
+
+def record_position(table: pd.DataFrame, key: str, id_column: str | None = None) -> int:
+    """Position of the record whose ``id_column`` is ``key`` (or whose Excel row number is ``key``)."""
+    if id_column:
+        if id_column not in table.columns:
+            raise UsageError(f"--id {id_column}: no column named {id_column!r}",
+                             hint="columns: " + ", ".join(map(str, table.columns[:30])))
+        hits = np.flatnonzero(table[id_column].astype(str).str.strip().to_numpy() == str(key).strip())
+        what = f"{id_column} = {key!r}"
+    else:
+        hits = np.flatnonzero(table.index.astype(str).to_numpy() == str(key).strip())
+        what = f"row {key}"
+    if len(hits) == 0:
+        raise UsageError(f"--explain: no record with {what}",
+                         hint="give two ids of the --id column, or two row numbers as Excel shows them")
+    if len(hits) > 1:
+        raise UsageError(f"--explain: {len(hits)} records have {what}", hint="choose a unique --id column")
+    return int(hits[0])

@@ -72,39 +72,41 @@ class Model:
 
     # ------------------------------------------------------------- fitting
 
-    def fit(self, lv: np.ndarray, n_records: int, *, seed: int = 0, max_iter: int = 40, tol: float = 1e-6) -> Model:
-        """Estimate ``m``, ``u`` and ``lam`` by EM on the candidate pairs' levels ``lv``."""
+    def fit(self, sessions: list[tuple[int | None, np.ndarray]], n_records: int, n_candidates: int,
+            candidate_levels: np.ndarray, *, seed: int = 0, max_iter: int = 40, tol: float = 1e-5) -> Model:
+        """Estimate ``u`` on random pairs, ``m`` by EM training sessions, and the prior.
+
+        Each session is ``(blocked_field, levels)``: the levels of the pairs one blocking key produced.
+        As in Splink, ``u`` is fixed (random pairs) and a session does not learn ``m`` of the field it
+        was blocked on (every pair agrees there by construction); each field's ``m`` is the mean over
+        the sessions that learned it. The prior ``lam`` is the share of matches among *all* record
+        pairs: EM on the candidate pairs gives their expected number of matches.
+        """
         rng = np.random.default_rng(seed)
+        self.u = self._random_u(n_records, rng)
+        n_f = len(self.comparators)
+        learned: list[list[np.ndarray]] = [[] for _ in range(n_f)]
+        for blocked, lv in sessions:
+            if len(lv) > EM_SAMPLE:
+                lv = lv[rng.choice(len(lv), EM_SAMPLE, replace=False)]
+            if len(lv) < 10:
+                continue
+            fields = [k for k in range(n_f) if k != blocked]
+            m, _, it = _em(lv, fields, [self.u[k] for k in range(n_f)],
+                           [_start_m(c.top + 1) for c in self.comparators], 0.1, max_iter, tol, fit_lam=True)
+            self.iterations += it
+            for k in fields:
+                learned[k].append(m[k])
+        self.m = [np.mean(ms, axis=0) if ms else _start_m(c.top + 1) for ms, c in zip(learned, self.comparators)]
+        self.m = [_monotone(m, u) for m, u in zip(self.m, self.u)]
+        # prior: expected matches among the candidates, over all pairs
+        lv = candidate_levels
         if len(lv) > EM_SAMPLE:
             lv = lv[rng.choice(len(lv), EM_SAMPLE, replace=False)]
-        self.u = self._random_u(n_records, rng)
-        self.m = [_start_m(c.top + 1) for c in self.comparators]
-        lam = 0.3
-        n_lv = [c.top + 1 for c in self.comparators]
-        for it in range(max_iter):
-            log_m = np.full(len(lv), np.log(lam))
-            log_u = np.full(len(lv), np.log(1 - lam))
-            for k in range(len(n_lv)):
-                col = lv[:, k]
-                ok = col >= 0
-                log_m[ok] += np.log(self.m[k])[col[ok]]
-                log_u[ok] += np.log(self.u[k])[col[ok]]
-            post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
-            new_lam = float(post.mean()) if len(post) else lam
-            m_new, u_new = [], []
-            for k, nl in enumerate(n_lv):
-                col = lv[:, k]
-                ok = col >= 0
-                mk = np.bincount(col[ok], weights=post[ok], minlength=nl) + 1e-3
-                uk = np.bincount(col[ok], weights=1 - post[ok], minlength=nl) + 1e-3
-                m_new.append(np.maximum(mk / mk.sum(), FLOOR))
-                u_new.append(np.maximum(uk / uk.sum(), FLOOR))
-            delta = max(max(float(np.abs(a - b).max()) for a, b in zip(m_new, self.m)), abs(new_lam - lam))
-            self.m, self.u, lam = m_new, u_new, min(max(new_lam, FLOOR), 1 - FLOOR)
-            self.iterations = it + 1
-            if delta < tol:
-                break
-        self.lam = lam
+        _, lam_c, it = _em(lv, [], self.u, self.m, 0.1, max_iter, tol, fit_lam=True)
+        self.iterations += it
+        total_pairs = max(n_records * (n_records - 1) / 2, 1.0)
+        self.lam = min(max(lam_c * n_candidates / total_pairs, FLOOR * FLOOR), 0.5)
         return self
 
     def _random_u(self, n: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -121,6 +123,51 @@ class Model:
             u[comp.top] = max(self.prepared[j].u_exact, FLOOR)   # exact: known without sampling
             out.append(u / u.sum())
         return out
+
+
+def _em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarray], lam: float,
+        max_iter: int, tol: float, fit_lam: bool) -> tuple[list[np.ndarray], float, int]:
+    """EM with ``u`` fixed: re-estimate ``m`` of ``fields`` (and ``lam``) from the pairs' levels."""
+    m = [x.copy() for x in m]
+    log_u0 = np.zeros(len(lv))
+    for k in range(len(u)):
+        col = lv[:, k]
+        ok = col >= 0
+        log_u0[ok] += np.log(u[k])[col[ok]]
+    it = 0
+    for it in range(1, max_iter + 1):
+        log_m = np.zeros(len(lv))
+        for k in range(len(m)):
+            col = lv[:, k]
+            ok = col >= 0
+            log_m[ok] += np.log(m[k])[col[ok]]
+        odds = np.clip(np.log(lam) - np.log(1 - lam) + log_m - log_u0, -700, 700)
+        post = 1.0 / (1.0 + np.exp(-odds))
+        delta = 0.0
+        if fit_lam:
+            new_lam = min(max(float(post.mean()), 1e-9), 1 - 1e-9)
+            delta = abs(new_lam - lam)
+            lam = new_lam
+        for k in fields:
+            col = lv[:, k]
+            ok = col >= 0
+            mk = np.bincount(col[ok], weights=post[ok], minlength=len(m[k])) + 1e-3
+            mk = np.maximum(mk / mk.sum(), FLOOR)
+            delta = max(delta, float(np.abs(mk - m[k]).max()))
+            m[k] = mk
+        if delta < tol:
+            break
+    return m, lam, it
+
+
+def _monotone(m: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Agreement is never evidence against a match, nor "differ" evidence for one."""
+    m = m.copy()
+    if m[-1] < u[-1]:
+        m[-1] = u[-1]
+    if m[0] > u[0]:
+        m[0] = u[0]
+    return m / m.sum()
 
 
 def _start_m(n_levels: int) -> np.ndarray:
