@@ -234,7 +234,7 @@ def dedupe(
             sys.stdout.flush()
             return
         inputs = [file] + ([previous] if previous else [])
-        for path, frame in ((clusters, lambda: result.clusters), (pairs, lambda: result.pairs),
+        for path, frame in ((clusters, lambda: result.clusters.reset_index(drop=True)), (pairs, lambda: result.pairs),
                             (review, lambda: result.review)):
             if path:
                 write_table(frame(), path, inputs=inputs)
