@@ -4,6 +4,7 @@ The public API: every CLI command is one call to one of these.
 """
 
 from .clean import CleanResult, clean_table, write_cleaned
+from .dedupe import dedupe_table, explain_pair, find_duplicates, merge_duplicates
 from .describe import inspect_table, profile_columns
 from .errors import CrmError, ExitCode
 from .io import read_table, source_info, write_table, write_workbook
@@ -22,4 +23,5 @@ __all__ = [
     "write_cleaned", "write_table", "write_workbook", "__version__",
     "PreparedOrders", "prepare_orders", "RfmResult", "score_rfm", "RuleTable", "SegmentRule", "describe_rules",
     "load_rules",
+    "dedupe_table", "explain_pair", "find_duplicates", "merge_duplicates",
 ]

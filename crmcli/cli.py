@@ -713,6 +713,82 @@ def init(
             print(f"crm: wrote {_shown(written)}; run: crm report --config {_shown(written)}", file=sys.stderr)
 
 
+# ----------------------------------------------------------------- dedupe
+
+
+@app.command()
+def dedupe(
+    file: FileArg,
+    output: OutputOpt = None,
+    format_: FormatOpt = None,
+    on: Annotated[Optional[list[str]], typer.Option(
+        "--on", metavar="COLUMN[:KIND]",
+        help="Compare on this column (repeatable or comma-separated); KIND: name phone email address date "
+             "text exact number. Default: the mapped name/phone/email/address/... columns.")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability at which two records are "
+                                             "the same (0..1).")] = 0.9,
+    keep: Annotated[Optional[list[str]], typer.Option(
+        "--keep", metavar="RULE|COLUMN=RULE",
+        help="Survivorship: complete (default), frequent or recent; per column as COLUMN=RULE.")] = None,
+    clusters: Annotated[Optional[str], typer.Option("--clusters", metavar="PATH",
+                                                    help="Write every input row + cluster_id, cluster_size, "
+                                                         "match_score.")] = None,
+    pairs: Annotated[Optional[str], typer.Option("--pairs", metavar="PATH",
+                                                 help="Write the compared pairs with per-field scores.")] = None,
+    review: Annotated[Optional[str], typer.Option("--review", metavar="PATH",
+                                                  help="Write the pairs near the threshold for a person to check.")] = None,
+    previous: Annotated[Optional[str], typer.Option("--previous", metavar="CLUSTERS",
+                                                    help="A --clusters file of an earlier run: keep its cluster ids.")] = None,
+    explain: Annotated[Optional[tuple[str, str]], typer.Option(
+        "--explain", metavar="ID1 ID2", help="Explain, field by field, why two records match or not.")] = None,
+    id_column: Annotated[Optional[str], typer.Option("--id", metavar="COLUMN",
+                                                     help="Column identifying records for --explain and "
+                                                          "--previous (default: Excel row numbers / content).")] = None,
+    region: Annotated[str, typer.Option("--region", metavar="CC", help="Default phone region.")] = "CN",
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Find records of the same customer and merge them into one row each."""
+    from .dedupe import dedupe_table, explain_pair
+    from .io import default_output, read_table, write_table
+    from .schema import map_columns
+
+    with handle_errors(debug):
+        keep_rules: dict[str, str] = {}
+        for item in keep or ():
+            col, sep, rule = item.rpartition("=")
+            keep_rules[col.strip() if sep else "*"] = rule.strip()
+        table = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row,
+                           delimiter=delimiter)
+        mapping = map_columns(table.columns, parse_map_options(map_))
+        prev = read_table(previous) if previous else None
+        result = dedupe_table(table, on=on, mapping=mapping, threshold=threshold, region=region,
+                              keep=keep_rules or "complete", previous=prev, id_column=id_column)
+        console = _console(quiet)
+        if explain:
+            frame = explain_pair(result, explain[0], explain[1], id_column)
+            sys.stdout.write(frame.to_string(index=False) + "\n")
+            sys.stdout.flush()
+            return
+        inputs = [file] + ([previous] if previous else [])
+        for path, frame in ((clusters, lambda: result.clusters.reset_index(drop=True)), (pairs, lambda: result.pairs),
+                            (review, lambda: result.review)):
+            if path:
+                write_table(frame(), path, inputs=inputs)
+        dest = output or default_output(file, "deduped")
+        write_table(result.merged, dest, format=format_, inputs=inputs)
+        st = result.stats
+        console.print(f"dedupe: {st['records']} records, {st['comparisons']} pairs compared, "
+                      f"{st['matched_pairs']} matched; {st['duplicate_clusters']} clusters of duplicates "
+                      f"({st['records_in_duplicate_clusters']} records) -> {st['merged_rows']} rows")
+        console.print("compared on: " + ", ".join(st["compared_on"]))
+
+
 def main() -> None:
     """Console-script entry point."""
     if hasattr(signal, "SIGPIPE"):

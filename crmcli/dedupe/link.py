@@ -1,0 +1,210 @@
+"""find_duplicates: choose comparators, block, compare, score (EM), cluster.
+
+The stages live in their own modules (block, compare, score, cluster); this one wires them
+together and keeps what a caller needs afterwards (pairs, review band, explanations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, UsageError
+from ..fields import normalize_field
+from ..schema import map_columns
+from .block import BlockKey, candidate_pairs, compound_keys
+from .cluster import best_scores, connected_components, guard_components
+from .compare import FIELD_COMPARATORS, Comparator, parse_on
+from .score import Model, probability, weight_of
+
+DEFAULT_THRESHOLD = 0.9
+DEFAULT_SPLIT_PROBABILITY = 0.001
+DEFAULT_WINDOW = 25
+#: field-layer kind used to normalize a comparator kind's column before comparing
+_FIELD_KIND = {"phone": "phone", "email": "email", "date": "date"}
+
+
+@dataclass
+class Duplicates:
+    """What ``find_duplicates`` found: a cluster label per record and the scored candidate pairs."""
+
+    table: pd.DataFrame
+    model: Model
+    left: np.ndarray            #: candidate pairs as record positions (left < right)
+    right: np.ndarray
+    weight: np.ndarray          #: total match weight per pair (log2 odds, prior included)
+    prob: np.ndarray            #: match probability per pair
+    label: np.ndarray           #: cluster label per record (smallest member position)
+    match_score: np.ndarray     #: per record: best probability to another member of its cluster
+    threshold: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.column for c in self.model.comparators]
+
+    def pairs_frame(self, mask: np.ndarray | None = None) -> pd.DataFrame:
+        """Pairs with per-field similarity and weight (``row_l``, ``row_r`` = the rows as numbered in Excel)."""
+        left, right = (self.left, self.right) if mask is None else (self.left[mask], self.right[mask])
+        lv, sim = self.model.levels(left, right)
+        w, total = self.model.score(lv, left)
+        rows = self.table.index.to_numpy()
+        out: dict[str, Any] = {"row_l": rows[left], "row_r": rows[right]}
+        for k, comp in enumerate(self.model.comparators):
+            labels = np.asarray(("missing", *comp.levels), dtype=object)
+            out[f"{comp.column}_sim"] = np.round(sim[:, k].astype(np.float64), 3)
+            out[f"{comp.column}_level"] = labels[lv[:, k].astype(np.int64) + 1]
+            out[f"{comp.column}_weight"] = np.round(w[:, k].astype(np.float64), 2)
+        out["match_weight"] = np.round(total.astype(np.float64), 2)
+        out["match_probability"] = np.round(probability(total).astype(np.float64), 4)
+        out["same_cluster"] = self.label[left] == self.label[right]
+        return pd.DataFrame(out)
+
+    def review_frame(self, low: float = 0.5, high: float = 0.99) -> pd.DataFrame:
+        """Pairs near the threshold: probability in [min(low, threshold) .. max(high, threshold)]."""
+        lo, hi = min(low, self.threshold), max(high, self.threshold)
+        mask = (self.prob >= lo) & (self.prob <= hi)
+        frame = self.pairs_frame(mask)
+        return frame.sort_values("match_probability", kind="stable").reset_index(drop=True)
+
+    def explain(self, a: int, b: int) -> pd.DataFrame:
+        """Per-field breakdown for records at positions ``a`` and ``b``: values, level, similarity, weight."""
+        left, right = np.array([a]), np.array([b])
+        lv, sim = self.model.levels(left, right)
+        w, total = self.model.score(lv, left)
+        rows = []
+        for k, (comp, prep) in enumerate(zip(self.model.comparators, self.model.prepared)):
+            level = int(lv[0, k])
+            tf = ""
+            if comp.tf and level == comp.top:
+                p_v = prep.freq[prep.codes[a]]
+                tf = f"{np.log2(prep.u_exact / max(p_v, 1e-6)):+.2f}"
+            rows.append({"field": comp.column, "kind": comp.kind,
+                         "left": str(self.table.iat[a, self.table.columns.get_loc(comp.column)]),
+                         "right": str(self.table.iat[b, self.table.columns.get_loc(comp.column)]),
+                         "level": "missing" if level < 0 else comp.levels[level],
+                         "similarity": "" if level < 0 else f"{sim[0, k]:.3f}",
+                         "m": "" if level < 0 else f"{self.model.m[k][level]:.4g}",
+                         "u": "" if level < 0 else f"{self.model.u[k][level]:.4g}",
+                         "tf_adjustment": tf, "weight": f"{w[0, k]:+.2f}"})
+        rows.append({"field": "(prior)", "kind": "", "left": "", "right": "", "level": "", "similarity": "",
+                     "m": "", "u": "", "tf_adjustment": "", "weight": f"{self.model.prior:+.2f}"})
+        p = float(probability(total)[0])
+        rows.append({"field": "(total)", "kind": "", "left": "", "right": "",
+                     "level": "match" if p >= self.threshold else "no match", "similarity": "", "m": "", "u": "",
+                     "tf_adjustment": "", "weight": f"{total[0]:+.2f}", "probability": f"{p:.4f}"})
+        return pd.DataFrame(rows).fillna("")
+
+
+def choose_comparators(table: pd.DataFrame, on: list[str] | None = None,
+                       mapping: dict[str, str] | None = None) -> list[Comparator]:
+    """Comparators from ``--on COLUMN[:KIND]`` items, else from the column mapping (zero-config)."""
+    columns = [str(c) for c in table.columns]
+    mapping = mapping if mapping is not None else map_columns(columns)
+    if on:
+        out = []
+        for col, kind in parse_on(on, columns):
+            if kind is None:
+                kind = FIELD_COMPARATORS.get(mapping.get(col, ""), "text")
+            out.append(Comparator(col, kind))
+        return out
+    comps = [Comparator(col, FIELD_COMPARATORS[f]) for col, f in mapping.items() if f in FIELD_COMPARATORS]
+    if not comps:
+        raise DataError("no column to compare records on",
+                        hint="name the columns with --on COLUMN[:KIND], e.g. --on 姓名:name --on 电话:phone")
+    return comps
+
+
+def _normalized(series: pd.Series, kind: str, region: str) -> pd.Series | None:
+    fkind = _FIELD_KIND.get(kind)
+    if fkind is None:
+        return None
+    return normalize_field(series, fkind, region=region).values
+
+
+def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping: dict[str, str] | None = None,
+                    threshold: float = DEFAULT_THRESHOLD, region: str = "CN", window: int = DEFAULT_WINDOW,
+                    split_probability: float = DEFAULT_SPLIT_PROBABILITY, seed: int = 0) -> Duplicates:
+    """Find records of the same person: block → compare → score (EM, no labels) → cluster."""
+    if not 0 < threshold < 1:
+        raise UsageError(f"--threshold {threshold} is not a probability between 0 and 1", hint="e.g. --threshold 0.9")
+    comps = choose_comparators(table, on, mapping)
+    n = len(table)
+    prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region)) for c in comps]
+    model = Model(comps, prepared)
+
+    # blocking keys: each compared column alone, every pair of them, and a sorted neighbourhood on names
+    names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
+    order_by = _name_rank(names, n) if names else None
+    single = {c.column: p.codes for c, p in zip(comps, prepared)}
+    keys = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
+            for c, p in zip(comps, prepared)]
+    keys += compound_keys(single, window, order_by)
+    if order_by is not None:
+        keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), 4, order_by))
+    left, right, key_report, per_key = candidate_pairs(keys, n)
+
+    lv, _ = model.levels(left, right)
+    sessions = []
+    for k, c in enumerate(comps):   # EM training sessions: the pairs blocked on one column each
+        flat = per_key.get(c.column)
+        if flat is not None and len(flat):
+            flat = np.unique(flat)
+            sessions.append((k, model.levels(flat // n, flat % n)[0]))
+    model.fit(sessions, n, len(left), lv, seed=seed)
+    _, weight = model.score(lv, left)
+    prob = probability(weight)
+
+    hit = prob >= threshold
+    label = connected_components(n, left[hit], right[hit])
+
+    def score_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        lv_ab, _ = model.levels(a, b)
+        return model.score(lv_ab, a)[1]
+
+    label, guard = guard_components(label, left[hit], right[hit], weight[hit], score_pairs,
+                                    weight_of(split_probability))
+    match_score = best_scores(n, label, left[hit], right[hit], prob[hit])
+    sizes = np.bincount(label, minlength=n)
+    stats = {
+        "records": n, "comparisons": int(len(left)), "matched_pairs": int(hit.sum()),
+        "clusters": int((sizes > 0).sum()), "duplicate_clusters": int((sizes > 1).sum()),
+        "records_in_duplicate_clusters": int(sizes[label].__gt__(1).sum()),
+        "em_iterations": model.iterations, "match_share_of_candidates": round(model.lam, 5),
+        "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
+    }
+    return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
+
+
+def _name_rank(names: list, n: int) -> np.ndarray:
+    """Rank of each record's concatenated name keys (for sorted-neighbourhood order)."""
+    joined = np.full(n, "", dtype=object)
+    for p in names:
+        vals = np.where(p.codes >= 0, p.uniques[np.maximum(p.codes, 0)], "")
+        joined = joined + " " + vals
+    order = np.argsort(joined.astype(str), kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    return rank
+
+
+def record_position(table: pd.DataFrame, key: str, id_column: str | None = None) -> int:
+    """Position of the record whose ``id_column`` is ``key`` (or whose Excel row number is ``key``)."""
+    if id_column:
+        if id_column not in table.columns:
+            raise UsageError(f"--id {id_column}: no column named {id_column!r}",
+                             hint="columns: " + ", ".join(map(str, table.columns[:30])))
+        hits = np.flatnonzero(table[id_column].astype(str).str.strip().to_numpy() == str(key).strip())
+        what = f"{id_column} = {key!r}"
+    else:
+        hits = np.flatnonzero(table.index.astype(str).to_numpy() == str(key).strip())
+        what = f"row {key}"
+    if len(hits) == 0:
+        raise UsageError(f"--explain: no record with {what}",
+                         hint="give two ids of the --id column, or two row numbers as Excel shows them")
+    if len(hits) > 1:
+        raise UsageError(f"--explain: {len(hits)} records have {what}", hint="choose a unique --id column")
+    return int(hits[0])
