@@ -280,7 +280,7 @@ def metrics(
                           "delimiter": delimiter})
         tables = report.tables()
         inputs = [f for f in (file, leads, campaigns) if f]
-        dest = output or default_output(file, "metrics")
+        dest = output or default_output(file, "metrics", f".{format.lower()}" if format else None)
         extra = [k for k in tables if k != "kpis"]
         from .io import output_format
 
@@ -343,7 +343,7 @@ def pivot(
                              totals=not no_totals, overrides=parse_map_options(map_), region=region,
                              dayfirst=dayfirst, read_options={"sheet": _sheet_arg(sheet), "encoding": encoding,
                                                               "header_row": header_row, "delimiter": delimiter})
-        dest = output or default_output(file, "pivot")
+        dest = output or default_output(file, "pivot", f".{format.lower()}" if format else None)
         fmts = {"pivot": {c: result.number_format for c in result.value_columns}}
         _write_tables({"pivot": result.table}, dest, format, [file], fmts, "pivot")
         console = _console(quiet)
