@@ -6,6 +6,8 @@ The public API: every CLI command is one call to one of these.
 from .describe import inspect_table, profile_columns
 from .errors import CrmError, ExitCode
 from .io import read_table, source_info, write_table, write_workbook
+from .metrics import compute_metrics
+from .pivot import pivot_table
 from .schema import FIELDS, map_columns
 
 __version__ = "0.1.0"
@@ -13,4 +15,5 @@ __version__ = "0.1.0"
 __all__ = [
     "FIELDS", "CrmError", "ExitCode", "inspect_table", "map_columns", "profile_columns",
     "read_table", "source_info", "write_table", "write_workbook", "__version__",
+    "compute_metrics", "pivot_table",
 ]

@@ -145,3 +145,15 @@ def test_default_output_follows_format(run, tmp_path):
     res = run(["metrics", src, "--format", "json", "-q"])
     assert res.exit_code == 0, res.stderr
     assert json.loads((tmp_path / "orders.metrics.json").read_text())[0]["metric"] == "customers"
+
+
+@pytest.mark.parametrize("command", ["metrics", "pivot"])
+def test_every_option_is_in_the_readme(run, command):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"### `crm {command}`" in readme
+    help_text = run([command, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}).stdout
+    for opt in set(re.findall(r"--[a-z][a-z-]+", help_text)) - {"--help"}:
+        assert opt in readme, opt
