@@ -233,13 +233,13 @@ def _render_notes(console: Console, dropped: dict[str, int], notes: list[str]) -
 def metrics(
     file: FileArg,
     as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
-                                                 help="Observation end, inclusive (default: the latest order).")] = None,
+                                                 help="Observation end, inclusive (default: latest order).")] = None,
     churn_days: Annotated[int, typer.Option("--churn-days", metavar="N",
                                             help="Churned = no order in the last N days; also the window for "
                                                  "new/returning customers.")] = 90,
     by: ByOpt = None,
     group: Annotated[Optional[str], typer.Option("--group", metavar="COLUMN",
-                                                 help="Break down by a field or column (channel, product, owner…).")] = None,
+                                                 help="Break down by a field or column (channel, product…).")] = None,
     cohorts: Annotated[Optional[str], typer.Option("--cohorts", metavar="PATH",
                                                    help="Write the monthly cohort retention matrix to PATH.")] = None,
     leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE",
@@ -247,7 +247,7 @@ def metrics(
     stages: Annotated[Optional[str], typer.Option("--stages", metavar="A,B,C",
                                                   help="The lead stages in order (default: recognized names).")] = None,
     campaigns: Annotated[Optional[str], typer.Option("--campaigns", metavar="FILE",
-                                                     help="A campaigns table: response, attribution, ROI, ROAS.")] = None,
+                                                     help="A campaigns table: response, ROI, ROAS.")] = None,
     attribution_days: Annotated[int, typer.Option("--attribution-days", metavar="N",
                                                   help="Attribute a contacted customer's orders within N days.")] = 30,
     customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
@@ -269,8 +269,11 @@ def metrics(
     from .metrics import compute_metrics
 
     with handle_errors(debug):
-        if "-" in [f for f in (leads, campaigns) if f] and file == "-":
+        if [file, leads, campaigns].count("-") > 1:
             raise CrmError("only one input can come from stdin", code=ExitCode.USAGE)
+        if cohorts == "-" and (output or default_output(file, "metrics")) == "-":
+            raise CrmError("--cohorts - and the main table cannot both go to stdout",
+                           hint="give --cohorts a file name or -o a file", code=ExitCode.USAGE)
         report = compute_metrics(
             file, as_of=as_of, churn_days=churn_days, by=by, group=group, cohorts=cohorts is not None,
             leads=leads, stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None,
