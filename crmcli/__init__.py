@@ -8,7 +8,10 @@ from .errors import CrmError, ExitCode
 from .io import read_table, source_info, write_table, write_workbook
 from .metrics import compute_metrics
 from .pivot import pivot_table
+from .orders import PreparedOrders, prepare_orders
+from .rfm import RfmResult, score_rfm
 from .schema import FIELDS, map_columns
+from .segments import RuleTable, SegmentRule, describe_rules, load_rules
 
 __version__ = "0.1.0"
 
@@ -16,4 +19,6 @@ __all__ = [
     "FIELDS", "CrmError", "ExitCode", "inspect_table", "map_columns", "profile_columns",
     "read_table", "source_info", "write_table", "write_workbook", "__version__",
     "compute_metrics", "pivot_table",
+    "PreparedOrders", "prepare_orders", "RfmResult", "score_rfm", "RuleTable", "SegmentRule", "describe_rules",
+    "load_rules",
 ]

@@ -19,10 +19,13 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .clean import clean_table, write_cleaned
 from .describe import inspect_table
 from .errors import CrmError, ExitCode
 from .io import source_info  # noqa: F401  (re-exported for commands added later)
-from .schema import parse_map_options
+from .io import default_output, read_table, write_table
+from .schema import map_columns, parse_map_options
+from .validate import find_issues, summarize_issues
 
 app = typer.Typer(
     name="crm",
@@ -171,12 +174,287 @@ def _render_problems(console: Console, problems: list[dict[str, Any]], limit: in
     if len(problems) > limit:
         console.print(f"warning: +{len(problems) - limit} more")
 
+# ----------------------------------------------------------------- validate and clean
+
+RegionOpt = Annotated[str, typer.Option("--region", metavar="CC", help="Default phone region, ISO 3166 (e.g. CN, US).")]
+DayfirstOpt = Annotated[Optional[bool], typer.Option(
+    "--dayfirst/--monthfirst", show_default=False,
+    help="Force dd/mm/yyyy or mm/dd/yyyy (default: decided per column by its values).")]
+IssuesOpt = Annotated[Optional[str], typer.Option("--issues", metavar="PATH",
+                                                  help="Write the issue list here (csv/tsv/xlsx/json/jsonl).")]
+FAIL_ON = ("error", "warning", "never")
+
+
+def _fail_on(value: str) -> str:
+    if value not in FAIL_ON:
+        raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+    return value
+
+
+def _exit_for(issues: Any, fail_on: str) -> int:
+    if fail_on == "never" or issues.empty:
+        return 0
+    if fail_on == "warning":
+        return int(ExitCode.INVALID_DATA)
+    return int(ExitCode.INVALID_DATA) if (issues["severity"] == "error").any() else 0
+
+
+def _render_issues(console: Console, issues: Any, rows: int, limit: int = 20) -> None:
+    errors = int((issues["severity"] == "error").sum())
+    warnings = int((issues["severity"] == "warning").sum())
+    console.print(f"{rows} rows checked: {errors} errors, {warnings} warnings")
+    if issues.empty:
+        return
+    counts = Table(show_edge=False, header_style="bold")
+    for head in ("field", "code", "severity", "count"):
+        counts.add_column(head, justify="right" if head == "count" else "left")
+    for rec in summarize_issues(issues).itertuples(index=False):
+        counts.add_row(rec.field or "-", rec.code, rec.severity, str(rec.count))
+    console.print(counts)
+    first = Table(show_edge=False, header_style="bold")
+    for head in ("row", "column", "value", "code", "message"):
+        first.add_column(head, overflow="fold")
+    for rec in issues.head(limit).itertuples(index=False):
+        first.add_row(str(rec.row), rec.column or "-", rec.value, rec.code, rec.message)
+    console.print(first)
+    if len(issues) > limit:
+        console.print(f"+{len(issues) - limit} more")
+
+
+@app.command()
+def validate(
+    file: FileArg,
+    issues_path: IssuesOpt = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH",
+                                                  help="Write the issue list here; - = stdout.")] = None,
+    format: FormatOpt = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", metavar="error|warning|never", callback=_fail_on,
+                                         help="Exit 1 when there are issues this severe.")] = "error",
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check every field; a summary on stderr, the issue list to --issues or -o; exit 1 on errors."""
+    with handle_errors(debug):
+        overrides = parse_map_options(map_)
+        df = read_table(file, sheet=_sheet_arg(sheet), encoding=encoding, header_row=header_row,
+                        delimiter=delimiter)
+        issues = find_issues(df, map_columns(df.columns, overrides), region=region, dayfirst=dayfirst)
+        for dest in dict.fromkeys(d for d in (issues_path, output) if d):
+            write_table(issues, dest, format=format if dest == output else None, inputs=[file])
+        _render_issues(_console(quiet), issues, len(df))
+        raise typer.Exit(_exit_for(issues, fail_on))
+
+
+@app.command()
+def clean(
+    file: FileArg,
+    output: OutputOpt = None,
+    format: FormatOpt = None,
+    issues_path: IssuesOpt = None,
+    drop_invalid: Annotated[bool, typer.Option("--drop-invalid",
+                                               help="Move rows with errors to a 'rejected' sheet/file.")] = False,
+    rejected: Annotated[Optional[str], typer.Option("--rejected", metavar="PATH",
+                                                    help="Where --drop-invalid puts rejected rows for CSV output "
+                                                         "(default: <input stem>.rejected.csv).")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", metavar="error|warning|never", callback=_fail_on,
+                                         help="Exit 1 when there are issues this severe.")] = "never",
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Normalize every field, keep every row; xlsx gets cleaned/issues/summary sheets."""
+    with handle_errors(debug):
+        overrides = parse_map_options(map_)
+        dest = output or default_output(file, "cleaned")
+        console = _console(quiet)
+        df = read_table(file, sheet=_sheet_arg(sheet), encoding=encoding, header_row=header_row,
+                        delimiter=delimiter)
+        with _progress(console, enabled=not quiet and len(df) >= 50_000) as progress:
+            result = clean_table(df, overrides=overrides, region=region, dayfirst=dayfirst,
+                                 drop_invalid=drop_invalid, progress=progress)
+        written = write_cleaned(result, dest, format=format, issues_path=issues_path, rejected_path=rejected,
+                                source=file, inputs=[file])
+        kept = f"{len(result.cleaned)} rows" + (f" kept, {len(result.rejected)} rejected" if drop_invalid else "")
+        console.print(f"cleaned {kept}: {result.errors} errors, {result.warnings} warnings")
+        for path in written:
+            if path != "-":
+                console.print(f"wrote {path}")
+        raise typer.Exit(_exit_for(result.issues, fail_on))
+
+
+@contextmanager
+def _progress(console: Console, enabled: bool) -> Iterator[Any]:
+    """A progress bar over the columns, on stderr, only when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("cleaning", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"cleaning {label}")
+
+        yield update
+
+
+# ----------------------------------------------------------------- rfm
+
+RFM_DEFINITIONS = (
+    "recency_days = as-of − last order date, in days (as-of: --as-of, else the latest order date; inclusive); "
+    "frequency = number of orders (distinct order ids; without an order id column each row is one); "
+    "monetary = total amount, refunds netted; avg_order_value = monetary ÷ frequency"
+)
+
+
+@app.command(help=(
+    "RFM: one row per customer with recency_days, frequency, monetary, scores, segment and value tier.\n\n"
+    "Definitions: " + RFM_DEFINITIONS + ". Scores 1..N (--bins) by quantiles where equal values always get "
+    "the same score (recency reversed: recent = high); the cut points used are printed. Rows with an invalid "
+    "date or amount, and exact repeated rows of an order, are left out and counted. "
+    "Schemes: rfm = the ordered 10-rule score table (first match wins, else Others); cn8 = 8 classes by R/F/M "
+    "high/low against the mean (重要价值客户 …). Tier: high/mid/low = top 20% / next 30% / bottom 50% of customers "
+    "by monetary."))
+def rfm(
+    file: Annotated[Optional[str], typer.Argument(metavar="FILE", help="Orders file (CSV, TSV, XLSX, JSON), or - for stdin.")] = None,
+    output: OutputOpt = None,
+    format_: FormatOpt = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, inclusive (default: the latest order date).")] = None,
+    bins: Annotated[int, typer.Option("--bins", metavar="N", help="Number of scores per dimension (2..20).")] = 5,
+    breaks: Annotated[Optional[list[str]], typer.Option(
+        "--breaks", metavar="DIM=CUTS",
+        help="Explicit cut points instead of quantiles, N-1 per dimension, repeatable: --breaks r=30,90,180,365 "
+             "--breaks f=1,2,5,10 --breaks m=100,500,1000,5000 (value ≤ cut = lower bin).")] = None,
+    scheme: Annotated[str, typer.Option("--scheme", metavar="rfm|cn8", help="Segment rule table.")] = "rfm",
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="zh|en",
+                                                help="Segment label language (default: the scheme's: rfm en, cn8 zh).")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
+                                                    help="Column holding the customer id (default: the mapped customer_id; "
+                                                         "else normalized phone/email/name).")] = None,
+    tiers: Annotated[Optional[str], typer.Option("--tiers", metavar="HIGH,MID[,LOW]",
+                                                 help="Tier shares in percent of customers by monetary (default 20,30,50).")] = None,
+    show_rules: Annotated[bool, typer.Option("--rules", help="Print the active rule table on stdout: cells each rule owns, "
+                                                             "overlapping and never-matching rules, unmatched share "
+                                                             "(with FILE: customers per rule).")] = False,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from .errors import UsageError
+    from .io import default_output, output_format, read_table, write_table, write_workbook
+    from .rfm import parse_tiers, score_rfm
+    from .segments import describe_rules, get_scheme
+
+    with handle_errors(debug):
+        overrides = parse_map_options(map_)
+        tier_shares = parse_tiers(tiers)
+        console = _console(quiet)
+        if file is None:
+            if not show_rules:
+                raise UsageError("missing FILE", hint="crm rfm orders.csv (or - for stdin); crm rfm --rules")
+            _render_rules(describe_rules(get_scheme(scheme), lang=lang))
+            return
+        dest = output or default_output(file, "rfm")
+        fmt = output_format(dest, format_)
+        df = read_table(file, sheet=_sheet_arg(sheet), encoding=encoding, header_row=header_row, delimiter=delimiter)
+        result = score_rfm(df, as_of=as_of, bins=bins, breaks=breaks, scheme=scheme, customer=customer, lang=lang,
+                           tiers=tier_shares, overrides=overrides, region=region, dayfirst=dayfirst)
+        if show_rules:
+            _render_rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
+            return
+        inputs = [file] if file != "-" else []
+        if fmt == "xlsx":
+            money = {"monetary": "0.00", "avg_order_value": "0.00"}
+            write_workbook({"rfm": result.table, "segments": result.segments}, dest, inputs=inputs,
+                           number_formats={"rfm": money, "segments": {"share": "0.0%", "revenue": "0.00",
+                                                                      "revenue_share": "0.0%", "aov": "0.00"}})
+        else:
+            write_table(result.table, dest, format=fmt, inputs=inputs)
+        _render_rfm(console, result, None if dest == "-" else dest)
+
+
+def _render_rfm(console: Console, result: Any, dest: str | None) -> None:
+    from .rfm import describe_edges
+
+    console.print(f"rfm: {len(result.table)} customers, {result.orders} orders, as of {result.as_of.date()}, "
+                  f"scheme {result.rules.name}", soft_wrap=True)
+    console.print(f"definitions: {RFM_DEFINITIONS}", soft_wrap=True)
+    if result.dropped:
+        left = ", ".join(f"{n} {reason}" for reason, n in result.dropped.items())
+        console.print(f"left out: {sum(result.dropped.values())} rows ({left})", soft_wrap=True)
+    for note in result.notes:
+        console.print(f"note: {note}", soft_wrap=True)
+    for line in describe_edges(result):
+        console.print(f"edges {line}", soft_wrap=True)
+    if result.rules.basis == "mean":
+        m = result.means
+        console.print(f"means: recency_days {m['recency_days']:.1f}, frequency {m['frequency']:.2f}, "
+                      f"monetary {m['monetary']:.2f} (R high = recency below the mean)", soft_wrap=True)
+    table = Table(show_edge=False, header_style="bold")
+    for head in ("segment", "customers", "share", "revenue share", "AOV"):
+        table.add_column(head, justify="left" if head == "segment" else "right")
+    for row in result.segments.itertuples(index=False):
+        if row.customers == 0:
+            continue
+        aov = "-" if row.aov != row.aov else f"{row.aov:,.2f}"
+        rshare = "-" if row.revenue_share != row.revenue_share else f"{row.revenue_share:.1%}"
+        table.add_row(str(row.segment), f"{row.customers:,}", f"{row.share:.1%}", rshare, aov)
+    console.print(table)
+    if dest:
+        console.print(f"wrote {dest}")
+
+
+def _render_rules(report: Any) -> None:
+    out = Console(file=sys.stdout, highlight=False, width=160,
+                  no_color=bool(os.environ.get("NO_COLOR")) or None)
+    t = report.table
+    out.print(f"scheme {t.name}: {t.description}", soft_wrap=True)
+    table = Table(show_edge=False, header_style="bold")
+    cols = ["#", "segment", "R", "F", "M", "cells", "owned", "overlaps (earlier rules)"]
+    has_customers = "customers" in report.rules.columns
+    if has_customers:
+        cols += ["customers", "share"]
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for row in report.rules.to_dict("records"):
+        flag = " (never matches)" if row["never_matches"] else ""
+        cells = [str(row["rule"]), row["label"] + flag, row["r"], row["f"], row["m"], str(row["cells"]),
+                 str(row["owned"]), row["overlaps"] or "-"]
+        if has_customers:
+            cells += [f"{row['customers']:,}", f"{row['share']:.1%}"]
+        table.add_row(*cells)
+    out.print(table)
+    for w in report.warnings:
+        out.print(f"warning: {w}")
+    line = f"unmatched: {report.unmatched_cells} of {report.cells} cells"
+    if report.unmatched_share is not None:
+        line += f", {report.unmatched_share:.1%} of customers -> {t.default_label(report.lang)}"
+    out.print(line)
+
 
 # ----------------------------------------------------------------- metrics and pivot
 
-RegionOpt = Annotated[str, typer.Option("--region", metavar="CC", help="Default phone region (ISO 3166).")]
-DayfirstOpt = Annotated[Optional[bool], typer.Option("--dayfirst/--monthfirst",
-                                                     help="Force dd/mm vs mm/dd dates (default: decided per column).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", help="One row per period.")]
 
 _RATE_COLUMNS = {"retention", "churn", "repurchase_rate", "churn_rate", "reached_rate", "next_stage_rate",

@@ -774,7 +774,8 @@ def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> No
         if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
         safe[str(col)] = escape_formulas(s)
-    frame = pd.DataFrame(safe, index=pd.RangeIndex(len(df)))
+    # align on the frame's own index (read_table frames are indexed by Excel row), then number 0..n-1
+    frame = pd.DataFrame(safe).reset_index(drop=True)
     if frame.shape[1] == 0:
         return
     header = io.StringIO()
@@ -840,6 +841,9 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
     columns sized to their content. ``number_formats[sheet][column]`` sets an Excel number
     format; ``highlights[sheet]`` lists ``(row_position, column_position)`` cells to fill.
     """
+    import datetime as dt
+
+    import numpy as np
     import xlsxwriter
 
     number_formats = number_formats or {}
@@ -850,8 +854,6 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
                                       "strings_to_urls": False, "strings_to_numbers": False,
                                       "nan_inf_to_errors": False})
         bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-        dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         formats: dict[tuple[str, bool], Any] = {}
 
         def fmt_for(num: str | None, hl: bool) -> Any:
@@ -905,11 +907,20 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
                     elif kind == "date":
                         ts = pd.Timestamp(v).to_pydatetime()
                         has_time = ts.hour or ts.minute or ts.second
-                        f = cell_fmt or (dt_fmt if has_time else date_fmt)
+                        f = fmt_for(nf.get(cols[j]) or ("yyyy-mm-dd hh:mm:ss" if has_time else "yyyy-mm-dd"), j in hl)
                         ws.write_datetime(i + 1, j, ts.replace(tzinfo=None), f)
                         widths[j] = max(widths[j], 19 if has_time else 11)
                     elif kind == "bool" or isinstance(v, bool):
                         ws.write_boolean(i + 1, j, bool(v), cell_fmt)
+                    elif isinstance(v, (dt.datetime, np.datetime64)):
+                        # a typed cell in a mixed (object) column, e.g. a date column holding invalid text too
+                        ts = pd.Timestamp(v).to_pydatetime()
+                        has_time = ts.hour or ts.minute or ts.second
+                        f = fmt_for(nf.get(cols[j]) or ("yyyy-mm-dd hh:mm:ss" if has_time else "yyyy-mm-dd"), j in hl)
+                        ws.write_datetime(i + 1, j, ts.replace(tzinfo=None), f)
+                        widths[j] = max(widths[j], 19 if has_time else 11)
+                    elif isinstance(v, (int, float, np.integer, np.floating)):
+                        ws.write_number(i + 1, j, float(v), cell_fmt)  # a number in a mixed column
                     else:
                         text = str(v)
                         if len(text) > 32767:

@@ -131,8 +131,8 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
     keep = np.ones(n, dtype=bool)
     # exact repeated export rows: every column, normalized where mapped, raw otherwise
     if n:
-        compare = pd.DataFrame({str(c): (lines[mapping[c]].astype("str") if c in mapping else df[c].astype("str"))
-                                for c in df.columns}, index=index)
+        compare = pd.DataFrame({str(c): (lines[mapping[c]] if c in mapping else df[c]) for c in df.columns},
+                               index=index)
         dup = compare.duplicated(keep="first").to_numpy()
         if dup.any():
             if order_id is not None:
@@ -175,11 +175,17 @@ def group_orders(lines: pd.DataFrame, *, has_order_id: bool = True) -> pd.DataFr
     cols = ["order_id", "customer_id", "order_date", "amount", *extra]
     if not has_order_id or len(lines) == 0:
         return lines[cols].reset_index(drop=True)
-    oid = lines["order_id"]
-    empty = (oid == "").to_numpy()
-    key = pd.Series(np.where(empty, np.arange(len(lines)).astype(str), ""), index=lines.index, dtype="str")
-    key = key.where(empty, "o" + oid) if empty.any() else oid
-    g = lines.groupby([lines["customer_id"], key], sort=False)
+    ccodes, _ = pd.factorize(lines["customer_id"])
+    ocodes, ouniq = pd.factorize(lines["order_id"])
+    if len(ouniq) == len(lines):  # every order id distinct: each line is an order
+        return lines[cols].reset_index(drop=True)
+    empty = (lines["order_id"] == "").to_numpy()
+    base = len(ouniq) + int(empty.sum())
+    if empty.any():  # a line without an order id is an order of its own
+        ocodes = ocodes.copy()
+        ocodes[empty] = len(ouniq) + np.arange(int(empty.sum()))
+    pair, _ = pd.factorize(ccodes.astype(np.int64) * base + ocodes)
+    g = lines.groupby(pair, sort=False)
     agg = {"order_id": ("order_id", "first"), "customer_id": ("customer_id", "first"),
            "order_date": ("order_date", "min"), "amount": ("amount", "sum")}
     for f in extra:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import UsageError
+from .errors import DataError, UsageError
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
@@ -244,7 +244,7 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
     days = dates - dates % _DAY  # floor to the day (dates are after 1970 or fine either way for ordering)
     if as_of_day is None:
         if len(dates) == 0:
-            raise UsageError("no orders with a valid date and amount to score",
+            raise DataError("no orders with a valid date, amount and customer to score" + _left_out(dropped),
                              hint="check the date/amount columns (crm inspect), or --map them")
         as_of_day = pd.Timestamp(int(days.max()))
     as_of_ns = as_of_day.as_unit("ns").value
@@ -254,7 +254,8 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
         keep = ~later
         frame, dates, days = frame[keep], dates[keep], days[keep]
     if len(frame) == 0:
-        raise UsageError(f"no orders on or before {as_of_day.date()} to score")
+        raise DataError(f"no orders on or before {as_of_day.date()} to score" + _left_out(dropped),
+                        hint="check --as-of")
 
     cust_codes, cust_uniques = pd.factorize(frame["customer_id"].astype("str"), sort=True)
     ncust = len(cust_uniques)
@@ -317,13 +318,19 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
                      dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
 
 
+def _left_out(dropped: Mapping[str, int]) -> str:
+    return f" ({', '.join(f'{n} {k}' for k, n in dropped.items())})" if dropped else ""
+
+
 def _collapse_orders(order_id: pd.Series, cust_codes: np.ndarray, amount: np.ndarray,
                      dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows sharing (customer, order_id) become one order: amount summed, date = earliest row."""
     oid = order_id.astype("str")
     ocodes, ouniq = pd.factorize(oid)
-    empty = (oid == "").to_numpy()
     base = len(ouniq)
+    if base == len(oid):
+        return cust_codes, amount, dates  # every order id distinct: each row is an order
+    empty = (oid == "").to_numpy()
     if empty.any():  # a row without an order id is an order of its own
         ocodes = ocodes.copy()
         ocodes[empty] = base + np.arange(int(empty.sum()))
@@ -342,9 +349,11 @@ def _collapse_orders(order_id: pd.Series, cust_codes: np.ndarray, amount: np.nda
 
 def _rfm_code(scores: Mapping[str, np.ndarray], bins: int) -> pd.Series:
     """``"545"``: the three scores side by side (joined by ``-`` when bins > 9)."""
+    if bins <= 9:
+        code = scores["r"] * 100 + scores["f"] * 10 + scores["m"]
+        return pd.Series(code.astype(str), dtype="str")
     r, f, m = (pd.Series(scores[d]).astype("str") for d in "rfm")
-    sep = "" if bins <= 9 else "-"
-    return (r + sep + f + sep + m).astype("str")
+    return (r + "-" + f + "-" + m).astype("str")
 
 
 def summarize_segments(table: pd.DataFrame, labels: Sequence[str] | None = None) -> pd.DataFrame:
@@ -372,7 +381,7 @@ def summarize_segments(table: pd.DataFrame, labels: Sequence[str] | None = None)
 
 
 def describe_edges(result: RfmResult) -> list[str]:
-    """Human lines for the edges used, e.g. ``R (recency_days, quantiles): 5 ≤ 12 < 4 ≤ 45 < … < 1``."""
+    """Human lines for the edges used, e.g. ``R (recency_days, quantiles): 5 if ≤ 12, 4 if ≤ 45, …, else 1``."""
     lines = []
     for dim, col in DIMENSIONS.items():
         e = result.edges[dim]
@@ -380,10 +389,10 @@ def describe_edges(result: RfmResult) -> list[str]:
         parts = []
         for k in range(result.bins):
             score = result.bins - k if reverse else k + 1
-            parts.append(f"{score} ≤ {_num(e[k])}" if k < len(e) else f"{score}")
+            parts.append(f"{score} if ≤ {_num(e[k])}" if k < len(e) else f"else {score}")
         empty = _empty_scores(e, result.bins, reverse)
-        tail = f"  (no customer can score {', '.join(map(str, empty))}: tied values)" if empty else ""
-        lines.append(f"{dim.upper()} ({col}, {result.edge_source[dim]}): " + " < ".join(parts) + tail)
+        tail = f"  (no customer scores {', '.join(map(str, empty))}: tied values)" if empty else ""
+        lines.append(f"{dim.upper()} ({col}, {result.edge_source[dim]}): " + ", ".join(parts) + tail)
     return lines
 
 
@@ -398,3 +407,22 @@ def _empty_scores(edges: Sequence[float], bins: int, reverse: bool) -> list[int]
 def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
 
+
+
+def parse_tiers(spec: str | Sequence[float] | None) -> tuple[tuple[str, float], ...]:
+    """Tier shares from ``"20,30"`` / ``"20,30,50"`` (percent of customers for high, mid[, low]),
+    or a sequence of fractions; None = the default 20 / 30 / 50."""
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return DEFAULT_TIERS
+    try:
+        parts = [float(v) for v in (spec.split(",") if isinstance(spec, str) else spec)]
+    except (TypeError, ValueError):
+        raise UsageError(f"--tiers {spec!r} is not HIGH,MID[,LOW] percentages", hint="e.g. --tiers 20,30") from None
+    if parts and max(parts) > 1:  # percentages
+        parts = [v / 100 for v in parts]
+    if len(parts) == 2:
+        parts.append(1 - sum(parts))
+    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
+        raise UsageError(f"--tiers {spec!r}: high, mid and low must be non-negative and add up to 100%",
+                         hint="e.g. --tiers 20,30 (low = the remaining 50)")
+    return tuple(zip(("high", "mid", "low"), parts))

@@ -172,7 +172,7 @@ def _format_levels(levels: tuple[Any, ...], every: tuple[Any, ...]) -> str:
 #: DESIGN.md "RFM and metrics definitions": the ordered 10-rule table on 1..5 scores.
 RFM_RULES = RuleTable(
     name="rfm",
-    description="ordered R/F/M score rules on a 1..5 scale, first match wins, unmatched -> Others",
+    description="ordered R/F/M score rules on a 1..5 scale; first match wins; unmatched -> Others",
     rules=(
         rule("Champions", "5", "5", "5", label_zh="冠军客户"),
         rule("Potential Loyalist", "3-5", "3-5", "2-5", label_zh="潜在忠诚客户"),
@@ -197,7 +197,8 @@ CN8_RULES = RuleTable(
     name="cn8",
     basis="mean",
     lang="zh",
-    description="R, F, M each high/low against the customers' mean (R high = recency_days below the mean)",
+    description="R, F, M each high/low against the customers' mean (R high = recency_days below the mean); "
+                "first match wins",
     rules=(
         _mean_rule("重要价值客户", "Important value", "high", "high", "high"),
         _mean_rule("重要保持客户", "Important retention", "low", "high", "high"),
@@ -306,6 +307,7 @@ class RulesReport:
     unmatched_cells: int
     unmatched_share: float | None = None   # share of customers unmatched (when data was given)
     warnings: list[str] = field(default_factory=list)
+    lang: str = "en"
 
 
 def describe_rules(table: RuleTable, segments: Iterable[str] | None = None, *, lang: str | None = None) -> RulesReport:
@@ -343,4 +345,4 @@ def describe_rules(table: RuleTable, segments: Iterable[str] | None = None, *, l
         share = int(counts.get(table.default_label(lang or table.lang), 0)) / total
     if unmatched:
         warnings.append(f"{unmatched} of {n ** 3} cells match no rule -> {table.default_label(lang or table.lang)!r}")
-    return RulesReport(table, frame, n ** 3, unmatched, share, warnings)
+    return RulesReport(table, frame, n ** 3, unmatched, share, warnings, lang or table.lang)

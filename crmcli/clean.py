@@ -1,0 +1,193 @@
+"""``clean_table``: normalize every mapped field, keep every row, list every problem.
+
+Every input row is kept, in order, under its original header; mapped columns get their
+normalized values (:mod:`crmcli.fields`), unmapped columns pass through untouched, and a
+value that cannot be normalized is kept exactly as written (trimmed) and listed in the
+issues. ``drop_invalid=True`` moves rows with an error to ``rejected`` instead.
+Cleaning a cleaned table changes nothing.
+
+``write_cleaned`` writes a result: xlsx gets sheets ``cleaned``, ``issues``, ``summary`` (and
+``rejected``) with invalid cells highlighted, phones and ids as text cells, dates as date
+cells and money with a number format; CSV/TSV/JSON get the data only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import UsageError
+from .fields import Normalized, kind_of, normalize_field
+from .io import default_output, output_format, write_table, write_workbook
+from .schema import map_columns
+from .validate import collect_issues
+
+MONEY_FORMAT = "#,##0.00"
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class CleanResult:
+    """What :func:`clean_table` returns."""
+
+    cleaned: pd.DataFrame                 # every kept row, original headers, normalized values (text)
+    issues: pd.DataFrame                  # see crmcli.validate.ISSUE_COLUMNS
+    summary: pd.DataFrame                 # one row per column: column, field, kind, filled, changed, errors, warnings
+    rejected: pd.DataFrame                # rows moved out by drop_invalid (empty otherwise)
+    mapping: dict[str, str] = field(default_factory=dict)
+    normalized: dict[str, Normalized] = field(default_factory=dict, repr=False)
+
+    @property
+    def errors(self) -> int:
+        return int((self.issues["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.issues["severity"] == "warning").sum())
+
+
+def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+                dayfirst: bool | None = None, drop_invalid: bool = False,
+                mapping: Mapping[str, str] | None = None, unique: Iterable[str] | None = None,
+                progress: Progress | None = None) -> CleanResult:
+    """Clean a ``read_table`` frame; ``df`` itself is not modified.
+
+    ``overrides`` is ``{field: header}`` (``--map``); ``mapping`` ``{header: field}`` skips the
+    automatic mapping. ``progress(done, total, label)`` is called as columns are normalized.
+    To chain a later stage (e.g. dedupe), pass ``result.cleaned`` on: it is a text frame
+    indexed by Excel row like any ``read_table`` frame.
+    """
+    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
+    cols = [c for c in mapping if c in df.columns]
+    normalized: dict[str, Normalized] = {}
+    for i, col in enumerate(cols):
+        if progress:
+            progress(i, len(cols), str(col))
+        normalized[col] = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+    if progress:
+        progress(len(cols), len(cols), "checking duplicates")
+    issues = collect_issues(df, mapping, normalized, region=region, unique=unique)
+    cleaned = df.copy(deep=False)
+    for col, res in normalized.items():
+        cleaned[col] = res.values
+    cleaned.attrs = dict(df.attrs)
+    summary = summarize_columns(df, mapping, normalized, issues)
+    rejected = cleaned.iloc[:0]
+    if drop_invalid:
+        bad = cleaned.index.isin(issues.loc[issues["severity"] == "error", "row"].unique())
+        rejected, cleaned = cleaned[bad], cleaned[~bad]
+    return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
+                       mapping=mapping, normalized=normalized)
+
+
+def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
+                      issues: pd.DataFrame) -> pd.DataFrame:
+    """One row per column: ``column, field, kind, filled, changed, errors, warnings``."""
+    per = issues[issues["column"] != ""].groupby(["column", "severity"]).size()
+    rows = []
+    for col in df.columns:
+        raw = df[col]
+        filled = int((raw != "").sum()) if len(raw) else 0
+        res = normalized.get(col)
+        changed = int((res.values != raw).sum()) if res is not None else 0
+        rows.append({"column": str(col), "field": mapping.get(col, ""),
+                     "kind": kind_of(mapping[col]) if col in mapping else "",
+                     "filled": filled, "changed": changed,
+                     "errors": int(per.get((col, "error"), 0)), "warnings": int(per.get((col, "warning"), 0))})
+    table_level = issues[issues["column"] == ""]
+    for code, n in table_level["code"].value_counts().items():
+        sev = table_level.loc[table_level["code"] == code, "severity"].iloc[0]
+        rows.append({"column": f"({code})", "field": "", "kind": "", "filled": 0, "changed": 0,
+                     "errors": int(n) if sev == "error" else 0, "warnings": int(n) if sev == "warning" else 0})
+    return pd.DataFrame(rows, columns=["column", "field", "kind", "filled", "changed", "errors", "warnings"])
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _typed(frame: pd.DataFrame, result: CleanResult) -> pd.DataFrame:
+    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text."""
+    out = frame.copy(deep=False)
+    for col, res in result.normalized.items():
+        kind = kind_of(result.mapping.get(col))
+        if kind not in ("date", "amount", "number"):
+            continue
+        parsed = res.parsed.reindex(frame.index)
+        text = frame[col]
+        bad = (res.codes.reindex(frame.index) != "").to_numpy()
+        if not bad.any():
+            out[col] = parsed
+            continue
+        if kind == "date":
+            cells = np.where(bad, text.to_numpy(dtype=object), pd.Series(parsed).astype(object).to_numpy())
+        else:
+            cells = np.where(bad, text.to_numpy(dtype=object), parsed.to_numpy(dtype=object))
+        out[col] = pd.Series(cells, index=frame.index, dtype=object)
+    return out
+
+
+def _highlights(frame: pd.DataFrame, issues: pd.DataFrame) -> list[tuple[int, int]]:
+    if issues.empty or frame.empty:
+        return []
+    pos = pd.Series(np.arange(len(frame)), index=frame.index)
+    cols = {c: j for j, c in enumerate(frame.columns)}
+    marks: list[tuple[int, int]] = []
+    hit = issues[issues["row"].isin(frame.index)]
+    for row, col in zip(hit["row"].to_numpy(), hit["column"].to_numpy()):
+        r = int(pos[row])
+        if col in cols:
+            marks.append((r, cols[col]))
+        elif col == "":
+            marks.extend((r, j) for j in range(len(cols)))
+    return marks
+
+
+def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str | None = None,
+                  issues_path: str | os.PathLike | None = None, rejected_path: str | os.PathLike | None = None,
+                  source: str | os.PathLike | None = None, inputs: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """Write a :class:`CleanResult`; returns the paths written (``-`` for stdout).
+
+    xlsx: sheets ``cleaned``, ``issues``, ``summary`` (+ ``rejected`` when rows were dropped).
+    Other formats: the data only; the issues go to ``issues_path`` if given, rejected rows
+    to ``rejected_path`` (default ``<input stem>.rejected.csv`` beside the input).
+    """
+    inputs = list(inputs)
+    fmt = output_format(dest, format)
+    written: list[str] = []
+    dropped = not result.rejected.empty
+    if fmt == "xlsx":
+        sheets = {"cleaned": _typed(result.cleaned, result), "issues": result.issues, "summary": result.summary}
+        highlights = {"cleaned": _highlights(result.cleaned, result.issues)}
+        if dropped:
+            sheets["rejected"] = _typed(result.rejected, result)
+            highlights["rejected"] = _highlights(result.rejected, result.issues)
+        money = {col: MONEY_FORMAT for col, f in result.mapping.items() if kind_of(f) == "amount"}
+        write_workbook(sheets, dest, number_formats={"cleaned": money, "rejected": money},
+                       highlights=highlights, inputs=inputs)
+        written.append(os.fspath(dest))
+    else:
+        write_table(result.cleaned, dest, format=fmt, inputs=inputs)
+        written.append(os.fspath(dest))
+        if dropped:
+            target = rejected_path or _rejected_default(source, dest)
+            write_table(result.rejected, target, inputs=inputs)
+            written.append(os.fspath(target))
+    if issues_path is not None:
+        write_table(result.issues, issues_path, inputs=inputs)
+        written.append(os.fspath(issues_path))
+    return written
+
+
+def _rejected_default(source: str | os.PathLike | None, dest: str | os.PathLike) -> str:
+    if source is not None and os.fspath(source) != "-":
+        return default_output(source, "rejected", ".csv")
+    if os.fspath(dest) != "-":
+        p = Path(os.fspath(dest))
+        return str(p.with_name(f"{p.stem}.rejected.csv"))
+    raise UsageError("--drop-invalid from stdin to stdout needs a place for the rejected rows",
+                     hint="give --rejected PATH, or write an .xlsx with -o")
