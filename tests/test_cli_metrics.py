@@ -157,3 +157,20 @@ def test_every_option_is_in_the_readme(run, command):
     help_text = run([command, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}).stdout
     for opt in set(re.findall(r"--[a-z][a-z-]+", help_text)) - {"--help"}:
         assert opt in readme, opt
+
+
+def test_output_to_a_pipe_is_written_into_not_replaced(run, tmp_path):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    res = run(["metrics", "-", "-o", fifo, "-q"], input=ORDERS_CSV)
+    reader.join(timeout=10)
+    assert res.exit_code == 0, res.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a pipe, not a renamed regular file
+    assert got and got[0].startswith(b"metric,value")
