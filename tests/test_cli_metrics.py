@@ -174,3 +174,18 @@ def test_output_to_a_pipe_is_written_into_not_replaced(run, tmp_path):
     assert res.exit_code == 0, res.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a pipe, not a renamed regular file
     assert got and got[0].startswith(b"metric,value")
+
+
+def test_stages_option_and_unknown_stage(run, tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_bytes(ORDERS_CSV)
+    leads = "线索编号,线索日期,客户ID,联系电话,阶段\nL1,2024-01-01,C1,,demo\nL2,2024-01-02,,13800000000,call\n" \
+            "L3,2024-03-20,C4,,deal\n".encode()
+    res = run(["metrics", orders, "--leads", "-", "--stages", "call,demo,deal", "-o", "-", "-q"], input=leads)
+    assert res.exit_code == 0, res.stderr
+    f = read_csv(res.stdout).set_index("stage")
+    assert list(f.index) == ["call", "demo", "deal", "customer"]
+    assert f.loc["customer", "reached"] == 2  # L1 (C1, ordered 01-05) and L3 (C4, ordered 03-30)
+    assert f["reached"].tolist() == [3, 2, 2, 2]  # L1 bought: it reached "deal" too
+    res = run(["metrics", orders, "--leads", "-", "-o", "-", "-q"], input=leads)
+    assert res.exit_code == 2 and "unknown lead stage" in res.stderr and "--stages" in res.stderr
