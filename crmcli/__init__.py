@@ -9,6 +9,8 @@ from .describe import inspect_table, profile_columns
 from .errors import CrmError, ExitCode
 from .io import read_table, source_info, write_table, write_workbook
 from .fields import FIELD_KINDS, Normalized, normalize_field
+from .metrics import compute_metrics
+from .pivot import pivot_table
 from .orders import PreparedOrders, prepare_orders
 from .rfm import RfmResult, score_rfm
 from .schema import FIELDS, map_columns
@@ -21,6 +23,7 @@ __all__ = [
     "FIELDS", "FIELD_KINDS", "CleanResult", "CrmError", "ExitCode", "Normalized", "clean_table", "find_issues",
     "inspect_table", "map_columns", "normalize_field", "profile_columns", "read_table", "source_info",
     "write_cleaned", "write_table", "write_workbook", "__version__",
+    "compute_metrics", "pivot_table",
     "PreparedOrders", "prepare_orders", "RfmResult", "score_rfm", "RuleTable", "SegmentRule", "describe_rules",
     "load_rules",
     "dedupe_table", "explain_pair", "find_duplicates", "merge_duplicates",

@@ -513,13 +513,13 @@ def _render_notes(console: Console, dropped: dict[str, int], notes: list[str]) -
 def metrics(
     file: FileArg,
     as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
-                                                 help="Observation end, inclusive (default: the latest order).")] = None,
+                                                 help="Observation end, inclusive (default: latest order).")] = None,
     churn_days: Annotated[int, typer.Option("--churn-days", metavar="N",
                                             help="Churned = no order in the last N days; also the window for "
                                                  "new/returning customers.")] = 90,
     by: ByOpt = None,
     group: Annotated[Optional[str], typer.Option("--group", metavar="COLUMN",
-                                                 help="Break down by a field or column (channel, product, owner…).")] = None,
+                                                 help="Break down by a field or column (channel, product…).")] = None,
     cohorts: Annotated[Optional[str], typer.Option("--cohorts", metavar="PATH",
                                                    help="Write the monthly cohort retention matrix to PATH.")] = None,
     leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE",
@@ -527,7 +527,7 @@ def metrics(
     stages: Annotated[Optional[str], typer.Option("--stages", metavar="A,B,C",
                                                   help="The lead stages in order (default: recognized names).")] = None,
     campaigns: Annotated[Optional[str], typer.Option("--campaigns", metavar="FILE",
-                                                     help="A campaigns table: response, attribution, ROI, ROAS.")] = None,
+                                                     help="A campaigns table: response, ROI, ROAS.")] = None,
     attribution_days: Annotated[int, typer.Option("--attribution-days", metavar="N",
                                                   help="Attribute a contacted customer's orders within N days.")] = 30,
     customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
@@ -549,8 +549,11 @@ def metrics(
     from .metrics import compute_metrics
 
     with handle_errors(debug):
-        if "-" in [f for f in (leads, campaigns) if f] and file == "-":
+        if [file, leads, campaigns].count("-") > 1:
             raise CrmError("only one input can come from stdin", code=ExitCode.USAGE)
+        if cohorts == "-" and (output or default_output(file, "metrics")) == "-":
+            raise CrmError("--cohorts - and the main table cannot both go to stdout",
+                           hint="give --cohorts a file name or -o a file", code=ExitCode.USAGE)
         report = compute_metrics(
             file, as_of=as_of, churn_days=churn_days, by=by, group=group, cohorts=cohorts is not None,
             leads=leads, stages=[s.strip() for s in stages.split(",") if s.strip()] if stages else None,
@@ -560,7 +563,7 @@ def metrics(
                           "delimiter": delimiter})
         tables = report.tables()
         inputs = [f for f in (file, leads, campaigns) if f]
-        dest = output or default_output(file, "metrics")
+        dest = output or default_output(file, "metrics", f".{format.lower()}" if format else None)
         extra = [k for k in tables if k != "kpis"]
         from .io import output_format
 
@@ -623,7 +626,7 @@ def pivot(
                              totals=not no_totals, overrides=parse_map_options(map_), region=region,
                              dayfirst=dayfirst, read_options={"sheet": sheet, "encoding": encoding,
                                                               "header_row": header_row, "delimiter": delimiter})
-        dest = output or default_output(file, "pivot")
+        dest = output or default_output(file, "pivot", f".{format.lower()}" if format else None)
         fmts = {"pivot": {c: result.number_format for c in result.value_columns}}
         _write_tables({"pivot": result.table}, dest, format, [file], fmts, "pivot")
         console = _console(quiet)

@@ -1132,6 +1132,14 @@ def atomic_write(dest: str | os.PathLike, write: Any, *, inputs: Iterable[str | 
         return
     path = Path(os.fspath(dest))
     _check_dest(path, inputs)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # a device or pipe (-o /dev/null, a FIFO): write into it; renaming over it would replace it
+        try:
+            with open(path, "wb") as fh:
+                write(fh)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
+        return
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcli.errors import UsageError
 from crmcli.metrics.kpis import compute_cohorts, compute_kpis, compute_periods, resolve_as_of, window
@@ -175,3 +177,55 @@ def test_metrics_do_not_mutate_input():
     compute_periods(orders, by="quarter", as_of=as_of)
     compute_cohorts(orders, as_of=as_of)
     pd.testing.assert_frame_equal(orders, before)
+
+
+# ----------------------------------------------------------------- compute_metrics on raw tables
+
+RAW = pd.DataFrame({
+    "订单号": ["A1", "A1", "A2", "A3", "A4"],
+    "客户ID": ["C1", "C1", "C1", "C2", "C3"],
+    "下单日期": ["2024-01-05", "2024-01-05", "2024-02-10", "2024-01-20", "2024-02-01"],
+    "产品": ["杯子", "围巾", "杯子", "围巾", "杯子"],
+    "金额": ["100", "40", "50", "200", "-30"],
+    "负责人备注": ["甲", "甲", "乙", "乙", "甲"],
+}, index=pd.RangeIndex(2, 7, name="row"))
+
+
+def test_group_by_product_splits_orders_by_their_lines():
+    from crmcli.metrics import compute_metrics
+
+    r = compute_metrics(RAW, group="product")
+    g = r.groups.set_index("product")
+    # A1 has a cup and a scarf: it counts as an order for both, with its lines' amounts
+    assert g.loc["杯子", "orders"] == 3 and g.loc["杯子", "revenue"] == pytest.approx(120)
+    assert g.loc["围巾", "orders"] == 2 and g.loc["围巾", "revenue"] == pytest.approx(240)
+    assert g.loc["杯子", "refund_amount"] == pytest.approx(30)
+    assert r.kpis.set_index("metric").loc["orders", "value"] == 4
+
+
+def test_group_by_an_unmapped_header_and_by_quarter():
+    from crmcli.metrics import compute_metrics
+
+    r = compute_metrics(RAW, group="负责人备注", by="quarter")
+    p = r.periods.set_index("负责人备注")
+    assert p.loc["甲", "orders"] == 2 and p.loc["乙", "orders"] == 2
+    assert r.groups is None
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 500)), min_size=1, max_size=60))
+@settings(max_examples=40, deadline=None)
+def test_invariants(rows):
+    orders = make_orders([(f"o{i}", f"C{c}", (pd.Timestamp("2023-01-01") + pd.Timedelta(days=d)).strftime("%Y-%m-%d"),
+                           10.0) for i, (c, d) in enumerate(rows)])
+    as_of = resolve_as_of(orders)
+    p = compute_periods(orders, by="month", as_of=as_of)
+    assert p["new_customers"].sum() == orders["customer_id"].nunique()
+    assert p["orders"].sum() == len(orders)
+    ret = p["retention"].dropna()
+    assert ((ret >= 0) & (ret <= 1)).all()
+    c = compute_cohorts(orders, as_of=as_of)
+    cells = c.drop(columns="cohort").to_numpy(dtype=float)
+    finite = cells[~np.isnan(cells)]
+    assert ((finite >= 0) & (finite <= 1)).all() and (c["0"] == 1.0).all()
+    k = compute_kpis(orders, as_of=as_of).set_index("metric")["value"]
+    assert k["new_customers"] + k["returning_customers"] + round(k["churn_rate"] * k["customers"]) == k["customers"]

@@ -3,7 +3,8 @@
 ``leads`` is a typed frame: ``stage`` (text), optionally ``lead_id``, ``lead_date``
 (datetime64), ``customer_id``, ``phone``, ``email`` (normalized text, "" when empty).
 A lead's stage is the furthest stage it has reached; counts are cumulative (a lead at
-"proposal" also reached "contacted"), and a lead that became a customer reached every stage. Lost/closed stages sit outside the ladder: such a
+"proposal" also reached "contacted"), and a lead that became a customer reached every
+stage. Lost/closed stages sit outside the ladder: such a
 lead counts as a lead (it reached the first stage) and no further.
 """
 

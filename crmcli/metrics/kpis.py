@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -48,7 +48,8 @@ def resolve_as_of(orders: pd.DataFrame, as_of: object = None) -> pd.Timestamp:
     """The observation end: ``as_of`` (a date, inclusive) or the latest order date."""
     if as_of is None or as_of == "":
         if orders.empty:
-            raise UsageError("no orders to compute metrics from", hint="check the date and amount columns")
+            raise DataError("no orders to compute metrics from: every row was left out or the table is empty",
+                            hint="check the date, amount and customer columns (crm inspect FILE)")
         return pd.Timestamp(orders["order_date"].max()).normalize()
     try:
         ts = pd.Timestamp(as_of)
