@@ -27,7 +27,8 @@ def normalize_email(text: str) -> tuple[str, str]:
         return "", ""
     s = t if t.isascii() else t.translate(FULLWIDTH).strip()
     m = _FAST.match(s)
-    if m and len(m.group(1)) <= 64 and len(s) <= 254 and m.group(2).rsplit(".", 1)[-1].lower() not in _SPECIAL_TLDS:
+    if (m and len(m.group(1)) <= 64 and len(s) <= 254 and "--" not in m.group(2)
+            and m.group(2).rsplit(".", 1)[-1].lower() not in _SPECIAL_TLDS):
         return f"{m.group(1)}@{m.group(2).lower()}", ""
     try:
         res = validate_email(s, check_deliverability=False)
