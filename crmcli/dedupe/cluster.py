@@ -53,16 +53,29 @@ def guard_components(label: np.ndarray, left: np.ndarray, right: np.ndarray, wei
     bounds = np.searchsorted(e_comp, big), np.searchsorted(e_comp, big, side="right")
     members_sorted = np.argsort(label, kind="stable")
     m_bounds = np.searchsorted(label[members_sorted], big), np.searchsorted(label[members_sorted], big, side="right")
-    for idx, comp in enumerate(big):
+    # every record pair inside every checked component, scored in ONE call (not one per component)
+    checked, pa, pb, owner = [], [], [], []
+    for idx in range(len(big)):
         members = members_sorted[m_bounds[0][idx]:m_bounds[1][idx]]
         if len(members) > MAX_GUARDED:
             stats["components_unchecked"] += 1
             continue
         a, b = np.triu_indices(len(members), 1)
-        w_all = score_pairs(members[a], members[b])
-        if w_all.min() >= split_weight:
-            continue
-        cannot = {(int(x), int(y)) for x, y in zip(members[a][w_all < split_weight], members[b][w_all < split_weight])}
+        pa.append(members[a])
+        pb.append(members[b])
+        owner.append(np.full(len(a), len(checked), dtype=np.int64))
+        checked.append(idx)
+    if not checked:
+        return label, stats
+    pa, pb, owner = np.concatenate(pa), np.concatenate(pb), np.concatenate(owner)
+    w_all = score_pairs(pa, pb)
+    bad = np.flatnonzero(w_all < split_weight)   # owner is sorted, so bad pairs come grouped
+    comps, starts = np.unique(owner[bad], return_index=True)
+    for c, s0, s1 in zip(comps, starts, [*starts[1:], len(bad)]):
+        idx = checked[c]
+        members = members_sorted[m_bounds[0][idx]:m_bounds[1][idx]]
+        sel = bad[s0:s1]
+        cannot = {(int(x), int(y)) for x, y in zip(pa[sel], pb[sel])}
         lo, hi = bounds[0][idx], bounds[1][idx]
         new = _constrained_merge(members, e_left[lo:hi], e_right[lo:hi], e_w[lo:hi], cannot)
         for group in new:
