@@ -122,10 +122,12 @@ class Comparator:
         fn = {"name": name_key, "address": text_key, "text": text_key, "exact": exact_key,
               "email": lambda s: _fold(s), "phone": digits_key, "date": digits_key,
               "number": lambda s: s.strip().replace(",", "")}[self.kind]
-        keys = [fn(v) if v else "" for v in raw.tolist()]
-        codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+        # normalize each distinct raw value once, then map the records through it
+        raw_codes, raw_uniques = pd.factorize(raw, sort=False)
+        keys = [fn(v) if v else "" for v in raw_uniques.tolist()]
+        key_codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
         uniq = np.asarray(uniques, dtype=object)
-        codes = codes.astype(np.int64)
+        codes = key_codes.astype(np.int64)[raw_codes]
         empty = np.flatnonzero(uniq == "")
         if len(empty):
             codes[codes == empty[0]] = -1
@@ -153,7 +155,7 @@ class Comparator:
             a, b = np.minimum(cl[todo], cr[todo]), np.maximum(cl[todo], cr[todo])
             n_u = np.int64(len(prep.uniques))
             key = a * n_u + b
-            ukey, inv = np.unique(key, return_inverse=True)
+            inv, ukey = pd.factorize(key, sort=False)   # hash-based: no sort of the pairs
             ua, ub = ukey // n_u, ukey % n_u
             lv, sv = self._fuzzy(prep, ua, ub)
             level[todo] = lv[inv]

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import DataError, UsageError
 from ..fields import normalize_field
 from ..schema import map_columns
-from .block import BlockKey, candidate_pairs, compound_keys
+from .block import BlockKey, candidate_pairs, compound_keys, pair_budget
 from .cluster import best_scores, connected_components, guard_components
 from .compare import FIELD_COMPARATORS, Comparator, parse_on
 from .score import Model, probability, weight_of
@@ -136,24 +136,16 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region)) for c in comps]
     model = Model(comps, prepared)
 
-    # blocking keys: each compared column alone, every pair of them, and a sorted neighbourhood on names
-    names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
-    order_by = _name_rank(names, n) if names else None
-    single = {c.column: p.codes for c, p in zip(comps, prepared)}
-    keys = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
-            for c, p in zip(comps, prepared)]
-    keys += compound_keys(single, window, order_by)
-    if order_by is not None:
-        keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), 4, order_by))
-    left, right, key_report, per_key = candidate_pairs(keys, n)
+    left, right, key_report = _block(comps, prepared, n, window)
 
     lv, _ = model.levels(left, right)
+    # EM training sessions (as Splink's, one per field): the candidate pairs agreeing exactly on
+    # that field; the session learns the m of every other field.
     sessions = []
-    for k, c in enumerate(comps):   # EM training sessions: the pairs blocked on one column each
-        flat = per_key.get(c.column)
-        if flat is not None and len(flat):
-            flat = np.unique(flat)
-            sessions.append((k, model.levels(flat // n, flat % n)[0]))
+    for k, c in enumerate(comps):
+        rows = np.flatnonzero(lv[:, k] == c.top)
+        if len(rows) >= 10:
+            sessions.append((k, lv[rows]))
     model.fit(sessions, n, len(left), lv, seed=seed)
     _, weight = model.score(lv, left)
     prob = probability(weight)
@@ -177,6 +169,36 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
         "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
     }
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
+
+
+#: a key is used only while it adds at most this many candidate pairs per record
+SINGLE_KEY_BUDGET = 1.0
+COMPOUND_KEY_BUDGET = 1.0
+NAME_WINDOW = 2
+
+
+def _block(comps: list[Comparator], prepared: list, n: int, window: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """Candidate pairs: OR of selective keys, so cost stays near-linear.
+
+    A column alone is a key only when it is selective (phone, email, an id: at most
+    ``SINGLE_KEY_BUDGET`` pairs per record); every pair of columns (``surname + date_of_birth``,
+    Splink's tutorial rules) is a key within ``COMPOUND_KEY_BUDGET``; and a sorted neighbourhood
+    on the names catches records whose every other field differs.
+    """
+    names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
+    order_by = _name_rank(names, n) if names else None
+    single = {c.column: p.codes for c, p in zip(comps, prepared)}
+    singles = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
+               for c, p in zip(comps, prepared)]
+    keys = [k for k in singles if pair_budget(k.codes, k.window) <= SINGLE_KEY_BUDGET * n or len(comps) == 1]
+    skipped = [{"key": k.name, "pairs": 0, "skipped": True} for k in singles if k not in keys]
+    compound = compound_keys(single, window, order_by)
+    keys += [k for k in compound if pair_budget(k.codes, k.window) <= COMPOUND_KEY_BUDGET * n]
+    skipped += [{"key": k.name, "pairs": 0, "skipped": True} for k in compound if k not in keys]
+    if order_by is not None:
+        keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), NAME_WINDOW, order_by))
+    left, right, report, _ = candidate_pairs(keys, n, max_pairs_per_record=1e12)
+    return left, right, report + skipped
 
 
 def _name_rank(names: list, n: int) -> np.ndarray:
