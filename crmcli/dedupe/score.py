@@ -22,6 +22,7 @@ import numpy as np
 from .compare import Comparator, Prepared
 
 EM_SAMPLE = 400_000      #: EM runs on at most this many candidate pairs (a seeded sample)
+SESSION_SAMPLE = 100_000  #: each EM training session runs on at most this many pairs
 RANDOM_PAIRS = 50_000    #: random record pairs for the starting u
 FLOOR = 1e-6
 
@@ -87,8 +88,8 @@ class Model:
         n_f = len(self.comparators)
         learned: list[list[np.ndarray]] = [[] for _ in range(n_f)]
         for blocked, lv in sessions:
-            if len(lv) > EM_SAMPLE:
-                lv = lv[rng.choice(len(lv), EM_SAMPLE, replace=False)]
+            if len(lv) > SESSION_SAMPLE:
+                lv = lv[rng.choice(len(lv), SESSION_SAMPLE, replace=False)]
             if len(lv) < 10:
                 continue
             fields = [k for k in range(n_f) if k != blocked]
