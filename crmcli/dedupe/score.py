@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .compare import Comparator, Prepared
 
@@ -130,6 +131,7 @@ def _em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarr
         max_iter: int, tol: float, fit_lam: bool) -> tuple[list[np.ndarray], float, int]:
     """EM with ``u`` fixed: re-estimate ``m`` of ``fields`` (and ``lam``) from the pairs' levels."""
     m = [x.copy() for x in m]
+    lv, count = _patterns(lv)   # EM over distinct level patterns, weighted by how many pairs show each
     log_u0 = np.zeros(len(lv))
     for k in range(len(u)):
         col = lv[:, k]
@@ -146,19 +148,35 @@ def _em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarr
         post = 1.0 / (1.0 + np.exp(-odds))
         delta = 0.0
         if fit_lam:
-            new_lam = min(max(float(post.mean()), 1e-9), 1 - 1e-9)
+            new_lam = min(max(float((post * count).sum() / count.sum()), 1e-9), 1 - 1e-9)
             delta = abs(new_lam - lam)
             lam = new_lam
         for k in fields:
             col = lv[:, k]
             ok = col >= 0
-            mk = np.bincount(col[ok], weights=post[ok], minlength=len(m[k])) + 1e-3
+            mk = np.bincount(col[ok], weights=(post * count)[ok], minlength=len(m[k])) + 1e-3
             mk = np.maximum(mk / mk.sum(), FLOOR)
             delta = max(delta, float(np.abs(mk - m[k]).max()))
             m[k] = mk
         if delta < tol:
             break
     return m, lam, it
+
+
+def _patterns(lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the (pairs × fields) levels and how often each occurs."""
+    if len(lv) == 0:
+        return lv, np.zeros(0)
+    n_f = lv.shape[1]
+    shifted = lv.astype(np.int64) + 1
+    if n_f > 21 or shifted.max(initial=0) >= 8:   # does not fit 3 bits a field in an int64
+        uniq, count = np.unique(lv, axis=0, return_counts=True)
+        return uniq, count.astype(np.float64)
+    code = (shifted << (3 * np.arange(n_f, dtype=np.int64))).sum(axis=1)
+    inv, ucode = pd.factorize(code, sort=False)      # hash-based, no sort
+    count = np.bincount(inv).astype(np.float64)
+    uniq = ((ucode[:, None] >> (3 * np.arange(n_f, dtype=np.int64))) & 7) - 1
+    return uniq.astype(np.int8), count
 
 
 def _monotone(m: np.ndarray, u: np.ndarray) -> np.ndarray:
