@@ -78,7 +78,8 @@ class Model:
             candidate_levels: np.ndarray, *, seed: int = 0, max_iter: int = 40, tol: float = 1e-5) -> Model:
         """Estimate ``u`` on random pairs, ``m`` by EM training sessions, and the prior.
 
-        Each session is ``(blocked_field, levels)``: the levels of the pairs one blocking key produced.
+        Each session is ``(blocked_field, levels)``: the levels of the candidate pairs that agree exactly on
+        ``blocked_field`` (as if blocked on it).
         As in Splink, ``u`` is fixed (random pairs) and a session does not learn ``m`` of the field it
         was blocked on (every pair agrees there by construction); each field's ``m`` is the mean over
         the sessions that learned it. The prior ``lam`` is the share of matches among *all* record
