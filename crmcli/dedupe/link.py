@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import DataError, UsageError
 from ..fields import normalize_field
 from ..schema import map_columns
-from .block import BlockKey, candidate_pairs, compound_keys, pair_budget
+from .block import BlockKey, block_pairs, candidate_pairs, compound_keys, pair_budget
 from .cluster import best_scores, connected_components, guard_components
 from .compare import FIELD_COMPARATORS, Comparator, parse_on
 from .score import Model, probability, weight_of
@@ -139,13 +139,7 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     left, right, key_report = _block(comps, prepared, n, window)
 
     lv, _ = model.levels(left, right)
-    # EM training sessions (as Splink's, one per field): the candidate pairs agreeing exactly on
-    # that field; the session learns the m of every other field.
-    sessions = []
-    for k, c in enumerate(comps):
-        rows = np.flatnonzero(lv[:, k] == c.top)
-        if len(rows) >= 10:
-            sessions.append((k, lv[rows]))
+    sessions = _sessions(model, comps, prepared, n, seed)
     model.fit(sessions, n, len(left), lv, seed=seed)
     _, weight = model.score(lv, left)
     prob = probability(weight)
@@ -169,6 +163,30 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
         "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
     }
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
+
+
+SESSIONS = 2                 #: EM training sessions (Splink's tutorial uses two)
+SESSION_PAIRS = 100_000      #: pairs compared per session at most (a seeded sample)
+
+
+def _sessions(model: Model, comps: list[Comparator], prepared: list, n: int, seed: int) -> list:
+    """EM training sessions, as Splink's: pairs blocked on ONE column, learning every other column's ``m``.
+
+    The most selective columns are blocked on (an id, a phone, a date of birth), so that the
+    pairs are a good share of matches and their non-matches agree on nothing but that column —
+    unlike the candidate pairs, whose non-matches agree on two columns by construction (that
+    makes EM take them for matches on large tables). Each session compares a sample of its pairs.
+    """
+    rng = np.random.default_rng(seed)
+    budgets = [(pair_budget(p.codes, 4), k) for k, p in enumerate(prepared)]
+    chosen = [k for b, k in sorted(budgets) if b >= 10][:SESSIONS]
+    out = []
+    for k in chosen:
+        flat = block_pairs(BlockKey(comps[k].column, prepared[k].codes, 4))
+        if len(flat) > SESSION_PAIRS:
+            flat = flat[rng.choice(len(flat), SESSION_PAIRS, replace=False)]
+        out.append((k, model.levels(flat // n, flat % n)[0]))
+    return out
 
 
 #: a key is used only while it adds at most this many candidate pairs per record
