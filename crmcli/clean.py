@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,9 @@ from .fields import Normalized, kind_of, normalize_field
 from .io import default_output, output_format, write_table, write_workbook
 from .schema import map_columns
 from .validate import collect_issues
+
+if TYPE_CHECKING:
+    from .dedupe import DedupeResult
 
 MONEY_FORMAT = "#,##0.00"
 Progress = Callable[[int, int, str], None]
@@ -41,6 +45,12 @@ class CleanResult:
     rejected: pd.DataFrame                # rows moved out by drop_invalid (empty otherwise)
     mapping: dict[str, str] = field(default_factory=dict)
     normalized: dict[str, Normalized] = field(default_factory=dict, repr=False)
+    deduped: DedupeResult | None = field(default=None, repr=False)   # with dedupe=True
+
+    @property
+    def output(self) -> pd.DataFrame:
+        """The table to write: the merged (one row per customer) table after dedupe, else ``cleaned``."""
+        return self.deduped.merged if self.deduped is not None else self.cleaned
 
     @property
     def errors(self) -> int:
@@ -54,13 +64,18 @@ class CleanResult:
 def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                 dayfirst: bool | None = None, drop_invalid: bool = False,
                 mapping: Mapping[str, str] | None = None, unique: Iterable[str] | None = None,
-                progress: Progress | None = None) -> CleanResult:
+                progress: Progress | None = None, dedupe: bool = False,
+                dedupe_options: Mapping[str, object] | None = None) -> CleanResult:
     """Clean a ``read_table`` frame; ``df`` itself is not modified.
 
     ``overrides`` is ``{field: header}`` (``--map``); ``mapping`` ``{header: field}`` skips the
     automatic mapping. ``progress(done, total, label)`` is called as columns are normalized.
     To chain a later stage (e.g. dedupe), pass ``result.cleaned`` on: it is a text frame
     indexed by Excel row like any ``read_table`` frame.
+
+    ``dedupe=True`` then runs :func:`crmcli.dedupe.dedupe_table` on the cleaned rows (same
+    mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
+    holds the merged table and clusters, and ``result.output`` is the merged table.
     """
     mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
     cols = [c for c in mapping if c in df.columns]
@@ -81,8 +96,16 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
     if drop_invalid:
         bad = cleaned.index.isin(issues.loc[issues["severity"] == "error", "row"].unique())
         rejected, cleaned = cleaned[bad], cleaned[~bad]
+    deduped = None
+    if dedupe:
+        from .dedupe import dedupe_table
+
+        if progress:
+            progress(len(cols), len(cols), "finding duplicates")
+        deduped = dedupe_table(cleaned, mapping={c: f for c, f in mapping.items() if c in cleaned.columns},
+                               region=region, **dict(dedupe_options or {}))
     return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
-                       mapping=mapping, normalized=normalized)
+                       mapping=mapping, normalized=normalized, deduped=deduped)
 
 
 def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
@@ -152,7 +175,8 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
                   source: str | os.PathLike | None = None, inputs: Iterable[str | os.PathLike] = ()) -> list[str]:
     """Write a :class:`CleanResult`; returns the paths written (``-`` for stdout).
 
-    xlsx: sheets ``cleaned``, ``issues``, ``summary`` (+ ``rejected`` when rows were dropped).
+    xlsx: sheets ``cleaned``, ``issues``, ``summary`` (+ ``rejected`` when rows were dropped);
+    after dedupe ``deduped`` (the merged table) and ``clusters`` replace ``cleaned``.
     Other formats: the data only; the issues go to ``issues_path`` if given, rejected rows
     to ``rejected_path`` (default ``<input stem>.rejected.csv`` beside the input).
     """
@@ -160,7 +184,16 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
     fmt = output_format(dest, format)
     written: list[str] = []
     dropped = not result.rejected.empty
-    if fmt == "xlsx":
+    if fmt == "xlsx" and result.deduped is not None:
+        # merged values come from several rows each, so they stay text cells (no per-cell typing)
+        sheets = {"deduped": result.deduped.merged, "clusters": result.deduped.clusters.reset_index(drop=True),
+                  "issues": result.issues, "summary": result.summary}
+        if dropped:
+            sheets["rejected"] = _typed(result.rejected, result)
+        write_workbook(sheets, dest, highlights={"rejected": _highlights(result.rejected, result.issues)}
+                       if dropped else None, inputs=inputs)
+        written.append(os.fspath(dest))
+    elif fmt == "xlsx":
         sheets = {"cleaned": _typed(result.cleaned, result), "issues": result.issues, "summary": result.summary}
         highlights = {"cleaned": _highlights(result.cleaned, result.issues)}
         if dropped:
@@ -171,7 +204,7 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
                        highlights=highlights, inputs=inputs)
         written.append(os.fspath(dest))
     else:
-        write_table(result.cleaned, dest, format=fmt, inputs=inputs)
+        write_table(result.output, dest, format=fmt, inputs=inputs)
         written.append(os.fspath(dest))
         if dropped:
             target = rejected_path or _rejected_default(source, dest)

@@ -267,6 +267,9 @@ def clean(
                                                          "(default: <input stem>.rejected.csv).")] = None,
     fail_on: Annotated[str, typer.Option("--fail-on", metavar="error|warning|never", callback=_fail_on,
                                          help="Exit 1 when there are issues this severe.")] = "never",
+    dedupe_: Annotated[bool, typer.Option("--dedupe", help="Then merge duplicate customers (as crm dedupe, "
+                                          "zero-config): the output is one row per customer; xlsx gets a "
+                                          "'clusters' sheet.")] = False,
     region: RegionOpt = "CN",
     dayfirst: DayfirstOpt = None,
     sheet: SheetOpt = None,
@@ -286,11 +289,15 @@ def clean(
                         delimiter=delimiter)
         with _progress(console, enabled=not quiet and len(df) >= 50_000) as progress:
             result = clean_table(df, overrides=overrides, region=region, dayfirst=dayfirst,
-                                 drop_invalid=drop_invalid, progress=progress)
+                                 drop_invalid=drop_invalid, progress=progress, dedupe=dedupe_)
         written = write_cleaned(result, dest, format=format, issues_path=issues_path, rejected_path=rejected,
                                 source=file, inputs=[file])
         kept = f"{len(result.cleaned)} rows" + (f" kept, {len(result.rejected)} rejected" if drop_invalid else "")
         console.print(f"cleaned {kept}: {result.errors} errors, {result.warnings} warnings")
+        if result.deduped is not None:
+            st = result.deduped.stats
+            console.print(f"dedupe: {st['comparisons']} pairs compared; {st['duplicate_clusters']} clusters of "
+                          f"duplicates ({st['records_in_duplicate_clusters']} records) -> {st['merged_rows']} rows")
         for path in written:
             if path != "-":
                 console.print(f"wrote {path}")

@@ -75,3 +75,55 @@ def test_dedupe_usage_errors(run, customers):
     assert run(["dedupe", customers, "--threshold", "1.5"]).exit_code == 2
     assert run(["dedupe", customers, "--keep", "best"]).exit_code == 2
     assert run(["dedupe", customers.with_name("missing.csv")]).exit_code == 3
+
+
+# ----------------------------------------------------------------------------- crm clean --dedupe
+
+
+def test_clean_table_dedupe_merges_the_cleaned_rows(customers):
+    from crmcli.clean import clean_table
+
+    df = crmcli.read_table(customers)
+    res = clean_table(df, dedupe=True)
+    assert res.deduped is not None
+    assert len(res.cleaned) == 300                       # cleaning keeps every row
+    assert res.output is res.deduped.merged
+    assert len(res.output) < 300                         # the generated set has duplicates
+    lib = dedupe_table(res.cleaned, mapping=res.mapping)
+    assert res.output["cluster_id"].tolist() == lib.merged["cluster_id"].tolist()
+    # the merged rows carry the cleaned (normalized) phones, e.g. E.164
+    phones = res.output["手机"][res.output["手机"] != ""]
+    assert phones.str.split("; ").explode().str.startswith("+").all()
+    plain = clean_table(df)
+    assert plain.deduped is None and plain.output is plain.cleaned
+
+
+def test_clean_dedupe_csv_output_is_merged_table(run, customers, tmp_path):
+    res = run(["clean", customers, "--dedupe", "-o", tmp_path / "out.csv"])
+    assert res.exit_code == 0, res.stderr
+    assert "pairs compared" in res.stderr
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert {"cluster_id", "cluster_size", "source_rows", "provenance"} <= set(out.columns)
+    assert len(out) == out["cluster_id"].nunique() < 300
+    # every input row lands in exactly one merged row
+    rows = out["source_rows"].str.split(";").explode().astype(int)
+    assert sorted(rows) == list(range(2, 302))
+
+
+def test_clean_dedupe_xlsx_has_clusters_sheet(run, customers, tmp_path):
+    import openpyxl
+
+    res = run(["clean", customers, "--dedupe", "-o", tmp_path / "out.xlsx"])
+    assert res.exit_code == 0, res.stderr
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)
+    assert wb.sheetnames[:2] == ["deduped", "clusters"] and {"issues", "summary"} <= set(wb.sheetnames)
+    merged = pd.read_excel(tmp_path / "out.xlsx", sheet_name="deduped", dtype=str, engine="openpyxl")
+    clusters = pd.read_excel(tmp_path / "out.xlsx", sheet_name="clusters", dtype=str, engine="openpyxl")
+    assert len(clusters) == 300
+    assert set(clusters["cluster_id"]) == set(merged["cluster_id"])
+
+
+def test_clean_without_dedupe_is_unchanged(run, customers, tmp_path):
+    res = run(["clean", customers, "-o", tmp_path / "out.csv"])
+    assert res.exit_code == 0, res.stderr
+    assert "cluster_id" not in pd.read_csv(tmp_path / "out.csv", dtype=str).columns

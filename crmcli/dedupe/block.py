@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass
@@ -30,8 +31,7 @@ def compound_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     combined = np.where(ok, a * (np.int64(b.max(initial=0)) + 1) + b, -1)
     out = np.full(len(a), -1, dtype=np.int64)
     if ok.any():
-        _, inv = np.unique(combined[ok], return_inverse=True)
-        out[ok] = inv
+        out[ok] = pd.factorize(combined[ok], sort=False)[0]   # hash-based, no sort
     return out
 
 
@@ -40,6 +40,8 @@ def block_pairs(key: BlockKey) -> np.ndarray:
     codes, order_by = key.codes, key.order_by
     n = len(codes)
     has = np.flatnonzero(codes >= 0)
+    if len(has) >= 2:   # only records sharing their code with another one can pair: sort just those
+        has = has[np.bincount(codes[has])[codes[has]] >= 2]
     if len(has) < 2:
         return np.zeros(0, dtype=np.int64)
     if order_by is None:
@@ -94,7 +96,9 @@ def candidate_pairs(keys: list[BlockKey], n: int, *, max_pairs_per_record: float
     if not chunks:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, report, per_key
-    flat = np.unique(np.concatenate(chunks))
+    flat = np.sort(np.concatenate(chunks))
+    if len(flat):
+        flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
     return flat // n, flat % n, report, per_key
 
 

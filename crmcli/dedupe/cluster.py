@@ -53,16 +53,32 @@ def guard_components(label: np.ndarray, left: np.ndarray, right: np.ndarray, wei
     bounds = np.searchsorted(e_comp, big), np.searchsorted(e_comp, big, side="right")
     members_sorted = np.argsort(label, kind="stable")
     m_bounds = np.searchsorted(label[members_sorted], big), np.searchsorted(label[members_sorted], big, side="right")
-    for idx, comp in enumerate(big):
+    # every record pair inside every checked component, scored in ONE call (not one per component)
+    comp_size = m_bounds[1] - m_bounds[0]
+    unchecked = comp_size > MAX_GUARDED
+    stats["components_unchecked"] = int(unchecked.sum())
+    checked = np.flatnonzero(~unchecked)
+    if len(checked) == 0:
+        return label, stats
+    pa, pb, owner = [], [], []
+    for size in np.unique(comp_size[checked]):   # one triu per component size, broadcast over components
+        these = checked[comp_size[checked] == size]
+        a, b = np.triu_indices(int(size), 1)
+        start = m_bounds[0][these][:, None]
+        pa.append(members_sorted[start + a].ravel())
+        pb.append(members_sorted[start + b].ravel())
+        owner.append(np.repeat(np.arange(len(checked))[comp_size[checked] == size], len(a)))
+    pa, pb, owner = np.concatenate(pa), np.concatenate(pb), np.concatenate(owner)
+    order = np.argsort(owner, kind="stable")
+    pa, pb, owner = pa[order], pb[order], owner[order]
+    w_all = score_pairs(pa, pb)
+    bad = np.flatnonzero(w_all < split_weight)   # owner is sorted, so bad pairs come grouped
+    comps, starts = np.unique(owner[bad], return_index=True)
+    for c, s0, s1 in zip(comps, starts, [*starts[1:], len(bad)]):
+        idx = checked[c]
         members = members_sorted[m_bounds[0][idx]:m_bounds[1][idx]]
-        if len(members) > MAX_GUARDED:
-            stats["components_unchecked"] += 1
-            continue
-        a, b = np.triu_indices(len(members), 1)
-        w_all = score_pairs(members[a], members[b])
-        if w_all.min() >= split_weight:
-            continue
-        cannot = {(int(x), int(y)) for x, y in zip(members[a][w_all < split_weight], members[b][w_all < split_weight])}
+        sel = bad[s0:s1]
+        cannot = {(int(x), int(y)) for x, y in zip(pa[sel], pb[sel])}
         lo, hi = bounds[0][idx], bounds[1][idx]
         new = _constrained_merge(members, e_left[lo:hi], e_right[lo:hi], e_w[lo:hi], cannot)
         for group in new:

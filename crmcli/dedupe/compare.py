@@ -122,10 +122,12 @@ class Comparator:
         fn = {"name": name_key, "address": text_key, "text": text_key, "exact": exact_key,
               "email": lambda s: _fold(s), "phone": digits_key, "date": digits_key,
               "number": lambda s: s.strip().replace(",", "")}[self.kind]
-        keys = [fn(v) if v else "" for v in raw.tolist()]
-        codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+        # normalize each distinct raw value once, then map the records through it
+        raw_codes, raw_uniques = pd.factorize(raw, sort=False)
+        keys = [fn(v) if v else "" for v in raw_uniques.tolist()]
+        key_codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
         uniq = np.asarray(uniques, dtype=object)
-        codes = codes.astype(np.int64)
+        codes = key_codes.astype(np.int64)[raw_codes]
         empty = np.flatnonzero(uniq == "")
         if len(empty):
             codes[codes == empty[0]] = -1
@@ -153,7 +155,7 @@ class Comparator:
             a, b = np.minimum(cl[todo], cr[todo]), np.maximum(cl[todo], cr[todo])
             n_u = np.int64(len(prep.uniques))
             key = a * n_u + b
-            ukey, inv = np.unique(key, return_inverse=True)
+            inv, ukey = pd.factorize(key, sort=False)   # hash-based: no sort of the pairs
             ua, ub = ukey // n_u, ukey % n_u
             lv, sv = self._fuzzy(prep, ua, ub)
             level[todo] = lv[inv]
@@ -163,8 +165,14 @@ class Comparator:
         return level, sim
 
     def _fuzzy(self, prep: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Levels below "exact" for distinct value pairs (codes ``a`` != ``b``)."""
-        va, vb = prep.uniques[a].tolist(), prep.uniques[b].tolist()
+        """Levels below "exact" for distinct value pairs (codes ``a`` != ``b``).
+
+        Helpers derived from the distinct values (space-free forms, date parts, phone tails, email
+        local parts) are computed once per column (``Prepared.derived``), then indexed: no Python
+        loop runs per pair.
+        """
+        u = prep.uniques
+        va, vb = u[a], u[b]
         lv = np.zeros(len(a), dtype=np.int8)
         if self.kind == "number":
             x, y = prep.numbers[a], prep.numbers[b]
@@ -175,40 +183,62 @@ class Comparator:
             return lv, sim
         if self.kind == "phone":
             lev = _cp(va, vb, distance.Levenshtein.distance)
-            tail = np.array([x[-8:] == y[-8:] and len(x) >= 8 for x, y in zip(va, vb)], dtype=bool)
-            lv[(lev <= 1) | tail] = 1
+            tail = prep.derived("tail8", lambda v: _codes([x[-8:] if len(x) >= 8 else "" for x in v]))
+            same_tail = (tail[a] == tail[b]) & (tail[a] >= 0)
+            lv[(lev <= 1) | same_tail] = 1
             return lv, _cp(va, vb, distance.Levenshtein.normalized_similarity).astype(np.float32)
         if self.kind == "date":
             lev = _cp(va, vb, distance.Levenshtein.distance)
-            swapped = np.array([len(x) >= 8 and len(y) >= 8 and x[:4] == y[:4] and x[4:6] == y[6:8]
-                                and x[6:8] == y[4:6] for x, y in zip(va, vb)], dtype=bool)
-            near = np.array([len(x) >= 4 and len(y) >= 4 and x[:4].isdigit() and y[:4].isdigit()
-                             and abs(int(x[:4]) - int(y[:4])) <= 1 and x[4:] == y[4:]
-                             for x, y in zip(va, vb)], dtype=bool)
+            ymd = prep.derived("ymd", _date_parts)   # (year, month, day) as ints, -1 where not 8 digits
+            y, m, d = ymd[:, 0], ymd[:, 1], ymd[:, 2]
+            ok8 = (y[a] >= 0) & (y[b] >= 0)
+            swapped = ok8 & (y[a] == y[b]) & (m[a] == d[b]) & (d[a] == m[b])
+            yr = prep.derived("year4", lambda v: np.array([int(x[:4]) if len(x) >= 4 and x[:4].isdigit() else -9
+                                                           for x in v], dtype=np.int64))
+            rest = prep.derived("rest4", lambda v: _codes([x[4:] if len(x) >= 4 else "\0" + x for x in v]))
+            near = (yr[a] >= 0) & (yr[b] >= 0) & (np.abs(yr[a] - yr[b]) <= 1) & (rest[a] == rest[b])
             lv[(lev <= 2) | near] = 1
             lv[(lev <= 1) | swapped] = 2
             sim = _cp(va, vb, distance.Levenshtein.normalized_similarity).astype(np.float32)
             return lv, sim
         if self.kind == "email":
             sim = _cp(va, vb, distance.JaroWinkler.similarity)
-            local = np.array([x.split("@")[0] == y.split("@")[0] for x, y in zip(va, vb)], dtype=bool)
+            local = prep.derived("local", lambda v: _codes([x.split("@")[0] for x in v]))
             lv[sim >= self.thresholds[0]] = 1
-            lv[local] = 2
+            lv[local[a] == local[b]] = 2
             return lv, sim.astype(np.float32)
+        if self.kind in ("address", "name"):
+            nospace = prep.derived("nospace", lambda v: np.array([x.replace(" ", "") for x in v], dtype=object))
         if self.kind == "address":
             s1 = _cp(va, vb, fuzz.token_sort_ratio) / 100.0
-            s2 = _cp([x.replace(" ", "") for x in va], [y.replace(" ", "") for y in vb], fuzz.ratio) / 100.0
+            s2 = _cp(nospace[a], nospace[b], fuzz.ratio) / 100.0
             sim = np.maximum(s1, s2)
         else:  # name, text
             sim = _cp(va, vb, distance.JaroWinkler.similarity)
             if self.kind == "name":
                 # "annemarie" vs "anne marie", initials and CJK names one character apart
-                s2 = _cp([x.replace(" ", "") for x in va], [y.replace(" ", "") for y in vb],
-                         distance.JaroWinkler.similarity)
-                sim = np.maximum(sim, s2)
+                sim = np.maximum(sim, _cp(nospace[a], nospace[b], distance.JaroWinkler.similarity))
         for k, t in enumerate(self.thresholds):
             lv[(lv == 0) & (sim >= t)] = self.top - 1 - k
         return lv, sim.astype(np.float32)
+
+
+def _codes(values: list[str]) -> np.ndarray:
+    """Integer code per value (equal values, equal codes); ``-1`` for ``""``."""
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object), sort=False)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(np.asarray(uniq, dtype=object) == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return codes
+
+
+def _date_parts(values: np.ndarray) -> np.ndarray:
+    out = np.full((len(values), 3), -1, dtype=np.int64)
+    for i, x in enumerate(values):
+        if len(x) >= 8 and x[:8].isdigit():
+            out[i] = int(x[:4]), int(x[4:6]), int(x[6:8])
+    return out
 
 
 @dataclass
@@ -220,12 +250,20 @@ class Prepared:
     freq: np.ndarray            #: share of filled records holding each key (term frequency)
     u_exact: float              #: chance two random filled records agree exactly (sum of freq²)
     numbers: np.ndarray | None = None
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def derived(self, name: str, fn) -> np.ndarray:
+        """``fn(uniques)``: an array per distinct value, computed once and kept."""
+        if name not in self.cache:
+            self.cache[name] = fn(self.uniques)
+        return self.cache[name]
 
 
-def _cp(a: list[str], b: list[str], scorer) -> np.ndarray:
-    if not a:
+def _cp(a, b, scorer) -> np.ndarray:
+    if not len(a):
         return np.zeros(0, dtype=np.float64)
-    return np.asarray(process.cpdist(a, b, scorer=scorer, workers=1), dtype=np.float64)
+    workers = -1 if len(a) >= 50_000 else 1
+    return np.asarray(process.cpdist(list(a), list(b), scorer=scorer, workers=workers), dtype=np.float64)
 
 
 def parse_on(items: list[str] | None, columns: list[str]) -> list[tuple[str, str | None]]:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import DataError, UsageError
 from ..fields import normalize_field
 from ..schema import map_columns
-from .block import BlockKey, candidate_pairs, compound_keys
+from .block import BlockKey, block_pairs, candidate_pairs, compound_keys, pair_budget
 from .cluster import best_scores, connected_components, guard_components
 from .compare import FIELD_COMPARATORS, Comparator, parse_on
 from .score import Model, probability, weight_of
@@ -136,24 +136,10 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region)) for c in comps]
     model = Model(comps, prepared)
 
-    # blocking keys: each compared column alone, every pair of them, and a sorted neighbourhood on names
-    names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
-    order_by = _name_rank(names, n) if names else None
-    single = {c.column: p.codes for c, p in zip(comps, prepared)}
-    keys = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
-            for c, p in zip(comps, prepared)]
-    keys += compound_keys(single, window, order_by)
-    if order_by is not None:
-        keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), 4, order_by))
-    left, right, key_report, per_key = candidate_pairs(keys, n)
+    left, right, key_report = _block(comps, prepared, n, window)
 
     lv, _ = model.levels(left, right)
-    sessions = []
-    for k, c in enumerate(comps):   # EM training sessions: the pairs blocked on one column each
-        flat = per_key.get(c.column)
-        if flat is not None and len(flat):
-            flat = np.unique(flat)
-            sessions.append((k, model.levels(flat // n, flat % n)[0]))
+    sessions = _sessions(model, comps, prepared, n, seed)
     model.fit(sessions, n, len(left), lv, seed=seed)
     _, weight = model.score(lv, left)
     prob = probability(weight)
@@ -177,6 +163,60 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
         "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
     }
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
+
+
+SESSIONS = 2                 #: EM training sessions (Splink's tutorial uses two)
+SESSION_PAIRS = 100_000      #: pairs compared per session at most (a seeded sample)
+
+
+def _sessions(model: Model, comps: list[Comparator], prepared: list, n: int, seed: int) -> list:
+    """EM training sessions, as Splink's: pairs blocked on ONE column, learning every other column's ``m``.
+
+    The most selective columns are blocked on (an id, a phone, a date of birth), so that the
+    pairs are a good share of matches and their non-matches agree on nothing but that column —
+    unlike the candidate pairs, whose non-matches agree on two columns by construction (that
+    makes EM take them for matches on large tables). Each session compares a sample of its pairs.
+    """
+    rng = np.random.default_rng(seed)
+    budgets = [(pair_budget(p.codes, 4), k) for k, p in enumerate(prepared)]
+    chosen = [k for b, k in sorted(budgets) if b >= 10][:SESSIONS]
+    out = []
+    for k in chosen:
+        flat = block_pairs(BlockKey(comps[k].column, prepared[k].codes, 4))
+        if len(flat) > SESSION_PAIRS:
+            flat = flat[rng.choice(len(flat), SESSION_PAIRS, replace=False)]
+        out.append((k, model.levels(flat // n, flat % n)[0]))
+    return out
+
+
+#: a key is used only while it adds at most this many candidate pairs per record
+SINGLE_KEY_BUDGET = 1.0
+COMPOUND_KEY_BUDGET = 1.0
+NAME_WINDOW = 2
+
+
+def _block(comps: list[Comparator], prepared: list, n: int, window: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """Candidate pairs: OR of selective keys, so cost stays near-linear.
+
+    A column alone is a key only when it is selective (phone, email, an id: at most
+    ``SINGLE_KEY_BUDGET`` pairs per record); every pair of columns (``surname + date_of_birth``,
+    Splink's tutorial rules) is a key within ``COMPOUND_KEY_BUDGET``; and a sorted neighbourhood
+    on the names catches records whose every other field differs.
+    """
+    names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
+    order_by = _name_rank(names, n) if names else None
+    single = {c.column: p.codes for c, p in zip(comps, prepared)}
+    singles = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
+               for c, p in zip(comps, prepared)]
+    keys = [k for k in singles if pair_budget(k.codes, k.window) <= SINGLE_KEY_BUDGET * n or len(comps) == 1]
+    skipped = [{"key": k.name, "pairs": 0, "skipped": True} for k in singles if k not in keys]
+    compound = compound_keys(single, window, order_by)
+    keys += [k for k in compound if pair_budget(k.codes, k.window) <= COMPOUND_KEY_BUDGET * n]
+    skipped += [{"key": k.name, "pairs": 0, "skipped": True} for k in compound if k not in keys]
+    if order_by is not None:
+        keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), NAME_WINDOW, order_by))
+    left, right, report, _ = candidate_pairs(keys, n, max_pairs_per_record=1e12)
+    return left, right, report + skipped
 
 
 def _name_rank(names: list, n: int) -> np.ndarray:

@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .compare import Comparator, Prepared
 
 EM_SAMPLE = 400_000      #: EM runs on at most this many candidate pairs (a seeded sample)
+SESSION_SAMPLE = 100_000  #: each EM training session runs on at most this many pairs
 RANDOM_PAIRS = 50_000    #: random record pairs for the starting u
 FLOOR = 1e-6
 
@@ -76,7 +78,8 @@ class Model:
             candidate_levels: np.ndarray, *, seed: int = 0, max_iter: int = 40, tol: float = 1e-5) -> Model:
         """Estimate ``u`` on random pairs, ``m`` by EM training sessions, and the prior.
 
-        Each session is ``(blocked_field, levels)``: the levels of the pairs one blocking key produced.
+        Each session is ``(blocked_field, levels)``: the levels of the candidate pairs that agree exactly on
+        ``blocked_field`` (as if blocked on it).
         As in Splink, ``u`` is fixed (random pairs) and a session does not learn ``m`` of the field it
         was blocked on (every pair agrees there by construction); each field's ``m`` is the mean over
         the sessions that learned it. The prior ``lam`` is the share of matches among *all* record
@@ -87,8 +90,8 @@ class Model:
         n_f = len(self.comparators)
         learned: list[list[np.ndarray]] = [[] for _ in range(n_f)]
         for blocked, lv in sessions:
-            if len(lv) > EM_SAMPLE:
-                lv = lv[rng.choice(len(lv), EM_SAMPLE, replace=False)]
+            if len(lv) > SESSION_SAMPLE:
+                lv = lv[rng.choice(len(lv), SESSION_SAMPLE, replace=False)]
             if len(lv) < 10:
                 continue
             fields = [k for k in range(n_f) if k != blocked]
@@ -129,6 +132,7 @@ def _em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarr
         max_iter: int, tol: float, fit_lam: bool) -> tuple[list[np.ndarray], float, int]:
     """EM with ``u`` fixed: re-estimate ``m`` of ``fields`` (and ``lam``) from the pairs' levels."""
     m = [x.copy() for x in m]
+    lv, count = _patterns(lv)   # EM over distinct level patterns, weighted by how many pairs show each
     log_u0 = np.zeros(len(lv))
     for k in range(len(u)):
         col = lv[:, k]
@@ -145,19 +149,35 @@ def _em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarr
         post = 1.0 / (1.0 + np.exp(-odds))
         delta = 0.0
         if fit_lam:
-            new_lam = min(max(float(post.mean()), 1e-9), 1 - 1e-9)
+            new_lam = min(max(float((post * count).sum() / count.sum()), 1e-9), 1 - 1e-9)
             delta = abs(new_lam - lam)
             lam = new_lam
         for k in fields:
             col = lv[:, k]
             ok = col >= 0
-            mk = np.bincount(col[ok], weights=post[ok], minlength=len(m[k])) + 1e-3
+            mk = np.bincount(col[ok], weights=(post * count)[ok], minlength=len(m[k])) + 1e-3
             mk = np.maximum(mk / mk.sum(), FLOOR)
             delta = max(delta, float(np.abs(mk - m[k]).max()))
             m[k] = mk
         if delta < tol:
             break
     return m, lam, it
+
+
+def _patterns(lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the (pairs × fields) levels and how often each occurs."""
+    if len(lv) == 0:
+        return lv, np.zeros(0)
+    n_f = lv.shape[1]
+    shifted = lv.astype(np.int64) + 1
+    if n_f > 21 or shifted.max(initial=0) >= 8:   # does not fit 3 bits a field in an int64
+        uniq, count = np.unique(lv, axis=0, return_counts=True)
+        return uniq, count.astype(np.float64)
+    code = (shifted << (3 * np.arange(n_f, dtype=np.int64))).sum(axis=1)
+    inv, ucode = pd.factorize(code, sort=False)      # hash-based, no sort
+    count = np.bincount(inv).astype(np.float64)
+    uniq = ((ucode[:, None] >> (3 * np.arange(n_f, dtype=np.int64))) & 7) - 1
+    return uniq.astype(np.int8), count
 
 
 def _monotone(m: np.ndarray, u: np.ndarray) -> np.ndarray:
