@@ -107,9 +107,14 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     rows = [r for r in (rows or []) if r.strip()]
     if not rows:
         raise UsageError("--rows needs at least one field", hint="e.g. --rows channel")
+    from .io import drop_totals
+
+    notes: list[str] = []
+    table, total_rows = drop_totals(table)  # a 合计 row counted again would double the Total
+    if total_rows:
+        notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
     columns = [str(c) for c in table.columns]
     mapping = map_columns(columns, overrides)
-    notes: list[str] = []
     row_heads = [_resolve(r, columns, mapping) for r in rows]
     col_head = _resolve(cols, columns, mapping) if cols else None
     if by:

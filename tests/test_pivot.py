@@ -125,3 +125,14 @@ def test_a_grid_too_big_is_refused_before_it_is_built():
     with pytest.raises(UsageError, match="1 rows × 17,000 columns"):
         pivot_table(wide, rows=["a"], cols="b")
     assert len(pivot_table(ids.head(100), rows=["a"], cols="b").table.columns) == 102
+
+
+def test_a_totals_row_is_left_out_and_noted(tmp_path):
+    """A 合计 row exported under the data would be counted twice in the Total."""
+    from crmcli.io import read_table
+
+    src = tmp_path / "o.csv"
+    src.write_text("渠道,金额\n天猫,100\n京东,50\n天猫,20\n合计,170\n", encoding="utf-8")
+    p = pivot_table(read_table(src), rows=["渠道"], values="金额")
+    assert as_dict(p) == {"京东": (50.0,), "天猫": (120.0,), "Total": (170.0,)}
+    assert any("totals row" in n and "row 5" in n for n in p.notes)
