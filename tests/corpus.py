@@ -421,7 +421,7 @@ def cases() -> list[Case]:
     add(Case("orders_hostile.csv", "read", "orders with formula-looking ids/names/products, NA/Null customers, "
              "18-digit and 2^53+1 ids, a 合计 row", _text(ORDERS_HOSTILE),
              cells={(2, "客户名称"): HYPER, (2, "产品"): "@SUM(A1)", (4, "客户名称"): "NA",
-                    (7, "客户ID"): "123456789012345678", (8, "客户ID"): "9007199254740993"}))
+                    (6, "客户ID"): "123456789012345678", (7, "客户ID"): "9007199254740993"}))
     add(Case("orders_hostile.xlsx", "read", "the same orders as a workbook (inline strings)",
              _bytes(make_xlsx([{"name": "orders", "xml": sheet_xml(rows_xml(ORDERS_ROWS))}])),
              cells={(2, "客户名称"): HYPER, (2, "产品"): "@SUM(A1)", (5, "渠道"): "=A1"}))
