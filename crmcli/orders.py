@@ -20,7 +20,8 @@ Definitions:
   same price): they are kept and counted in ``notes``.
 - Then, in this order, a row is left out for ``invalid-date`` (empty or unparseable order
   date), ``invalid-amount`` (empty or not a number; negative amounts are refunds and kept),
-  ``missing-customer`` (no customer key). Each left-out row is counted under one reason.
+  ``missing-customer`` (no customer key), after ``totals-row`` (a row the reader flagged as a
+  totals row, e.g. 合计). Each left-out row is counted under one reason.
 - The customer key is the ``customer_id`` column; without one, the normalized phone (when
   valid), else the email (when valid), else the name — said in ``notes``.
 - An order is a distinct ``order_id`` of a customer; a row with an empty order id, or every
@@ -44,7 +45,7 @@ from .fields import FIELD_KINDS, normalize_field
 from .schema import column_for, map_columns
 
 #: Reasons a row is left out, in the order they are checked.
-DROP_REASONS = ("duplicate-row", "invalid-date", "invalid-amount", "missing-customer")
+DROP_REASONS = ("totals-row", "duplicate-row", "invalid-date", "invalid-amount", "missing-customer")
 #: Line fields typed as float64 (besides amount).
 NUMERIC_FIELDS = ("quantity", "unit_price", "cost")
 #: Order-level columns taken from an order's first line.
@@ -129,6 +130,14 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
 
     dropped: dict[str, int] = {}
     keep = np.ones(n, dtype=bool)
+    # rows the reader flagged as a totals row (合计 …): summed again they would double the revenue
+    from .io import totals_rows
+
+    tot = totals_rows(df)
+    if tot:
+        is_tot = index.isin(tot)
+        dropped["totals-row"] = int(is_tot.sum())
+        keep &= ~is_tot
     # exact repeated export rows: every column, normalized where mapped, raw otherwise
     if n:
         compare = pd.DataFrame({str(c): (lines[mapping[c]] if c in mapping else df[c]) for c in df.columns},

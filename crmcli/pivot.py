@@ -21,6 +21,10 @@ from .schema import FIELDS, header_key, map_columns
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 TOTAL = "Total"
 BLANK = "(blank)"
+#: Bounded work: a --cols field with more values than an Excel sheet has columns, or a grid of more
+#: cells than this, is refused (a 100,000-row file pivoted on two id columns would be 10^10 cells).
+MAX_COLUMNS = 16_384
+MAX_CELLS = 10_000_000
 
 
 @dataclass
@@ -103,9 +107,14 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     rows = [r for r in (rows or []) if r.strip()]
     if not rows:
         raise UsageError("--rows needs at least one field", hint="e.g. --rows channel")
+    from .io import drop_totals
+
+    notes: list[str] = []
+    table, total_rows = drop_totals(table)  # a 合计 row counted again would double the Total
+    if total_rows:
+        notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
     columns = [str(c) for c in table.columns]
     mapping = map_columns(columns, overrides)
-    notes: list[str] = []
     row_heads = [_resolve(r, columns, mapping) for r in rows]
     col_head = _resolve(cols, columns, mapping) if cols else None
     if by:
@@ -171,7 +180,16 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             total[label] = aggregate([])
             body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
     else:
-        cells = aggregate(row_names + [col_name]).unstack(col_name)
+        grouped = aggregate(row_names + [col_name])
+        n_cols = grouped.index.get_level_values(col_name).nunique(dropna=False)
+        n_rows = grouped.index.droplevel(col_name).nunique() if len(row_names) > 1 else \
+            grouped.index.get_level_values(row_names[0]).nunique(dropna=False)
+        if n_cols + len(row_names) + 1 > MAX_COLUMNS or n_rows * n_cols > MAX_CELLS:
+            raise UsageError(f"the pivot would be {n_rows:,} rows × {n_cols:,} columns: {cols} has too many "
+                             f"distinct values for --cols",
+                             hint=f"at most {MAX_COLUMNS - len(row_names) - 1:,} columns and {MAX_CELLS:,} cells; "
+                                  "use a field with fewer values, or put it in --rows")
+        cells = grouped.unstack(col_name)
         cells.columns = [str(c) for c in cells.columns]
         cells = cells[[c for c in cells.columns if c != BLANK] + [c for c in cells.columns if c == BLANK]]
         value_cols = list(cells.columns)

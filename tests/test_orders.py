@@ -95,3 +95,15 @@ def test_amount_from_unit_price_and_quantity():
     p = prepare_orders(read_table(b"customer_id,order_date,unit_price,quantity\nA,2024-01-01,2.5,4\nA,2024-01-02,3,\n"))
     assert list(p.lines["amount"]) == [10.0, 3.0]
     assert any("unit_price" in n for n in p.notes)
+
+
+def test_a_totals_row_is_left_out_not_counted_as_a_customer(tmp_path):
+    """合计 in the customer column, with a date and the sum: not a customer, not revenue again."""
+    from crmcli.io import read_table
+    from crmcli.orders import prepare_orders
+
+    src = tmp_path / "o.csv"
+    src.write_text("客户ID,下单日期,金额\nC1,2024-01-05,100\nC2,2024-01-06,50\n合计,2024-01-31,150\n", encoding="utf-8")
+    p = prepare_orders(read_table(src))
+    assert p.dropped == {"totals-row": 1}
+    assert sorted(p.orders["customer_id"]) == ["C1", "C2"] and p.orders["amount"].sum() == 150

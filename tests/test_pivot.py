@@ -111,3 +111,28 @@ def test_cli_no_totals_and_errors(run):
     assert "Total" not in res.stdout
     res = run(["pivot", "-", "--rows", "nope"], input=CSV)
     assert res.exit_code == 2 and res.stderr.startswith("crm: error: no field or column named 'nope'")
+
+
+def test_a_grid_too_big_is_refused_before_it_is_built():
+    """Bounded work: two id-like columns as rows × cols would be n² cells; refused with a usage error."""
+    n = 3_200  # 3,201 × 3,201 > 10,000,000 cells
+    ids = pd.DataFrame({"a": [f"a{i}" for i in range(n)], "b": [f"b{i}" for i in range(n)]},
+                       index=pd.RangeIndex(2, n + 2, name="row"))
+    with pytest.raises(UsageError, match="too many distinct values for --cols"):
+        pivot_table(ids, rows=["a"], cols="b")
+    wide = pd.DataFrame({"a": ["x"] * 17_000, "b": [str(i) for i in range(17_000)]},
+                        index=pd.RangeIndex(2, 17_002, name="row"))
+    with pytest.raises(UsageError, match="1 rows × 17,000 columns"):
+        pivot_table(wide, rows=["a"], cols="b")
+    assert len(pivot_table(ids.head(100), rows=["a"], cols="b").table.columns) == 102
+
+
+def test_a_totals_row_is_left_out_and_noted(tmp_path):
+    """A 合计 row exported under the data would be counted twice in the Total."""
+    from crmcli.io import read_table
+
+    src = tmp_path / "o.csv"
+    src.write_text("渠道,金额\n天猫,100\n京东,50\n天猫,20\n合计,170\n", encoding="utf-8")
+    p = pivot_table(read_table(src), rows=["渠道"], values="金额")
+    assert as_dict(p) == {"京东": (50.0,), "天猫": (120.0,), "Total": (170.0,)}
+    assert any("totals row" in n and "row 5" in n for n in p.notes)

@@ -113,7 +113,7 @@ def choose_comparators(table: pd.DataFrame, on: list[str] | None = None,
         return out
     comps = [Comparator(col, FIELD_COMPARATORS[f]) for col, f in mapping.items() if f in FIELD_COMPARATORS]
     if not comps:
-        raise DataError("no column to compare records on",
+        raise UsageError("no column to compare records on",
                         hint="name the columns with --on COLUMN[:KIND], e.g. --on 姓名:name --on 电话:phone")
     return comps
 

@@ -148,7 +148,7 @@ def _em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarr
         odds = np.clip(np.log(lam) - np.log(1 - lam) + log_m - log_u0, -700, 700)
         post = 1.0 / (1.0 + np.exp(-odds))
         delta = 0.0
-        if fit_lam:
+        if fit_lam and count.sum() > 0:  # no pair at all: keep the prior (the mean of nothing is NaN)
             new_lam = min(max(float((post * count).sum() / count.sum()), 1e-9), 1 - 1e-9)
             delta = abs(new_lam - lam)
             lam = new_lam
