@@ -417,11 +417,22 @@ def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
     hits: set[int] = set()
     for col in list(frame.columns[:3]):
         s = frame[col]
+        arr = getattr(s.array, "_pa_array", None)
+        if arr is not None and len(s) > 10_000:
+            # Prefilter in pyarrow (RE2): every label holds one of these (any case); only the few
+            # candidate cells get the exact check below.
+            import pyarrow.compute as pc
+
+            cand = pc.match_substring_regex(arr, "计|总|汇|tot|sum", ignore_case=True)
+            cand = np.asarray(cand.to_numpy(zero_copy_only=False), dtype=bool)
+            if not cand.any():
+                continue
+            s = s[cand]
         short = s.str.len() <= 12
         if not short.any():
             continue
         mask = short & s.str.strip().str.lower().isin(TOTAL_LABELS)
-        hits.update(int(r) for r in frame.index[mask.to_numpy()])
+        hits.update(int(r) for r in s.index[mask.to_numpy()])
     if not hits:
         return
     # A totals row is at the bottom, or sparser than a typical row (a customer called "Total"

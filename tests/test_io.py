@@ -421,3 +421,17 @@ def test_unreadable_file_message(tmp_path, monkeypatch):
     monkeypatch.setattr(crmio, "open", denied, raising=False)
     with pytest.raises(InputError, match="permission denied"):
         read_table(p)
+
+
+def test_totals_rows_flagged_in_large_frames():
+    from crmcli.io import _flag_totals
+
+    n = 20_000
+    df = pd.DataFrame({"a": [f"SO{i}" for i in range(n)], "b": ["x"] * n, "c": ["y"] * n}, dtype="str")
+    df.index = pd.RangeIndex(2, n + 2)
+    df.iloc[-1] = [" TOTAL: ", "", "9"]
+    df.iloc[5] = ["", "", "合计："]
+    df.iloc[9] = ["Sum", "full", "row"]      # a full row mid-table labelled Sum: not a totals row
+    problems = []
+    _flag_totals(df, problems)
+    assert [p["row"] for p in problems] == [7, n + 1]
