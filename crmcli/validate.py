@@ -180,8 +180,7 @@ def _duplicate_rows(clean: pd.DataFrame) -> pd.DataFrame | None:
     # factorize of one column), then compare the few candidate rows exactly.
     sub = clean
     for col in sorted(clean.columns, key=lambda c: -clean[c].iloc[:1000].nunique())[:2]:
-        idx, _ = _factorize_first(sub[col])
-        sub = sub[np.bincount(idx)[idx] > 1]
+        sub = sub[sub[col].duplicated(keep=False).to_numpy()]
         if sub.empty:
             return None
     exact = sub.duplicated(keep="first").to_numpy()
@@ -205,41 +204,14 @@ def _duplicate_rows(clean: pd.DataFrame) -> pd.DataFrame | None:
     })
 
 
-def _factorize_first(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(code of each value, position of each code's first occurrence); pyarrow's hash when it
-    can (pandas' ``duplicated`` on arrow strings costs ~3x more)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = getattr(values.array, "_pa_array", None)
-    if arr is not None:
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        enc = pc.dictionary_encode(arr, null_encoding="encode")
-        idx, n = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(enc.dictionary)
-    else:
-        idx, uniques = pd.factorize(values, use_na_sentinel=False)
-        idx, n = idx.astype(np.int64), len(uniques)
-    if not len(idx):
-        return idx, np.zeros(0, dtype=np.int64)
-    # Both number the values in order of first appearance: code k first occurs where the
-    # running maximum of the codes rises to k.
-    new = np.empty(len(idx), dtype=bool)
-    new[0] = True
-    new[1:] = idx[1:] > np.maximum.accumulate(idx)[:-1]
-    first = np.flatnonzero(new)
-    if len(first) != n or not np.array_equal(idx[first], np.arange(n)):
-        order = np.argsort(idx, kind="stable")          # (not in appearance order after all)
-        first = order[np.searchsorted(idx[order], np.arange(n))]
-    return idx, first
-
-
 def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray) -> pd.DataFrame | None:
     filled = (values != "").to_numpy()
-    idx, first = _factorize_first(values)
-    dup = (first[idx] != np.arange(len(idx))) & filled & ~skip
+    dup = values.duplicated(keep="first").to_numpy() & filled & ~skip
     if not dup.any():
         return None
-    firsts = values.index.to_numpy()[first[idx[dup]]]
+    first_row = pd.Series(values.index, index=values.to_numpy())
+    first_row = first_row[~first_row.index.duplicated(keep="first")]
+    firsts = first_row.reindex(values[dup].to_numpy()).to_numpy()
     spec = CODES["duplicate-id"]
     vals = values[dup].to_numpy()
     return pd.DataFrame({
