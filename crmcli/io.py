@@ -417,11 +417,22 @@ def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
     hits: set[int] = set()
     for col in list(frame.columns[:3]):
         s = frame[col]
+        arr = getattr(s.array, "_pa_array", None)
+        if arr is not None and len(s) > 10_000:
+            # Prefilter in pyarrow (RE2): every label holds one of these (any case); only the few
+            # candidate cells get the exact check below.
+            import pyarrow.compute as pc
+
+            cand = pc.match_substring_regex(arr, "计|总|汇|tot|sum", ignore_case=True)
+            cand = np.asarray(cand.to_numpy(zero_copy_only=False), dtype=bool)
+            if not cand.any():
+                continue
+            s = s[cand]
         short = s.str.len() <= 12
         if not short.any():
             continue
         mask = short & s.str.strip().str.lower().isin(TOTAL_LABELS)
-        hits.update(int(r) for r in frame.index[mask.to_numpy()])
+        hits.update(int(r) for r in s.index[mask.to_numpy()])
     if not hits:
         return
     # A totals row is at the bottom, or sparser than a typical row (a customer called "Total"
@@ -458,8 +469,11 @@ def _is_blank(rec: Sequence[str]) -> bool:
 
 
 def _parse_csv(text: str, delimiter: str, header_row: int | None,
-               problems: list[dict[str, Any]]) -> tuple[pd.DataFrame, int]:
+               problems: list[dict[str, Any]], raw: bytes | None = None) -> tuple[pd.DataFrame, int]:
+    """``raw``: ``text`` as UTF-8 bytes when the input was UTF-8 (saves re-encoding it)."""
     text = text.rstrip("\x1a")  # Ctrl-Z at the end of old DOS exports
+    if raw is not None:
+        raw = raw.rstrip(b"\x1a")
     head_records = _split_records(_head(text), delimiter, SNIFF_RECORDS)
     if header_row is not None:
         hidx = header_row - 1
@@ -468,7 +482,7 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
         hidx = skip + detect_header(head_records[skip:])
     _check_width(max((len(r) for r in head_records), default=0))
     _report_skipped(head_records, hidx, problems)
-    fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems)
+    fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems, raw)
     if fast is not None:
         return fast, hidx + 1
     try:
@@ -552,30 +566,53 @@ def _flag_swallowed_rows(records: Sequence[Sequence[str]], rownums: Sequence[int
                 break
 
 
+def _quoting_ok(body: bytes, delimiter: str) -> bool:
+    """Every line holding a quote is one whole record that Python's strict CSV parser accepts.
+
+    pyarrow accepts a quote left open at the very end and text after a closing quote without
+    a word; only lines with a quote can have either, so only those are checked. A quoted
+    value spanning lines (which the fast path's one-line-per-record parse cannot take)
+    starts on such a line, so it makes the record count differ from the line count here.
+    """
+    buf = np.frombuffer(body, dtype=np.uint8)
+    quotes = np.flatnonzero(buf == ord('"'))
+    newlines = np.flatnonzero(buf == ord("\n"))
+    lines = np.unique(np.searchsorted(newlines, quotes))        # line i ends at newlines[i]
+    starts = np.where(lines > 0, newlines[np.maximum(lines - 1, 0)] + 1 if len(newlines) else 0, 0)
+    ends = np.append(newlines + 1, len(body))[lines]
+    chunk = b"".join([body[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
+    records = 0
+    try:
+        for _ in csv.reader(io.StringIO(chunk.decode("utf-8"), newline=""), delimiter=delimiter, strict=True):
+            records += 1
+    except (csv.Error, UnicodeDecodeError):
+        return False
+    return records == len(lines)
+
+
 def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[list[str]],
-                    problems: list[dict[str, Any]]) -> pd.DataFrame | None:
-    """pyarrow's parser for the common, well-formed case; None means use the careful path."""
+                    problems: list[dict[str, Any]], raw: bytes | None = None) -> pd.DataFrame | None:
+    """pyarrow's parser for the common, well-formed case; None means use the careful path.
+
+    ``raw`` is ``text`` encoded as UTF-8 when the caller has it (the input bytes)."""
     if len(head_records) <= hidx or len(text) < 1 << 16:
         return None  # small files: the careful path is fast enough
     if len(head_records[hidx]) > 256:
         return None  # wide tables: per-column checks below would cost more than they save
     if any("\n" in c or "\r" in c for r in head_records[: hidx + 1] for c in r):
         return None
-    if "\r" in text and "\r\n" not in text:
+    data = raw if raw is not None else text.encode("utf-8")
+    # (ASCII bytes stand for the same characters in UTF-8: the checks below can run on bytes)
+    if b"\r" in data and b"\r\n" not in data:
         return None  # bare CR line ends
-    if "\x00" in text:
+    if b"\x00" in data:
         return None
     pos = 0
     for _ in range(hidx):
-        pos = text.index("\n", pos) + 1
-    if '"' in text:
-        # pyarrow accepts a quote left open at the very end and text after a closing quote
-        # without a word: let Python's strict parser check the quoting (about as fast as pyarrow).
-        try:
-            for _ in csv.reader(io.StringIO(text[pos:], newline=""), delimiter=delimiter, strict=True):
-                pass
-        except csv.Error:
-            return None
+        pos = data.index(b"\n", pos) + 1
+    body = data[pos:]
+    if b'"' in body and not _quoting_ok(body, delimiter):
+        return None
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -587,12 +624,11 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
 
     header = head_records[hidx]
     names = [f"f{i}" for i in range(len(header))]
-    body = text[pos:].encode("utf-8")
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
@@ -602,7 +638,8 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
     if bad:
         return None
     # Row numbers are record numbers: a quoted newline would make records span lines, so the
-    # fast path is only taken when every record is exactly one line.
+    # fast path is only taken when every record is exactly one line (_quoting_ok checked the
+    # lines with quotes; this checks pyarrow saw one row per line).
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     if lines != table.num_rows + 1:
         return None
@@ -1005,8 +1042,12 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
         if sheet is not None:
             raise UsageError(f"--sheet applies to workbooks; {name} is {fmt.upper()}")
         text, enc = decode_text(data, encoding, name)
+        raw = None
         if text.startswith("\ufeff"):
             text = text[1:]
+        if codecs.lookup(enc).name in ("utf-8", "utf-8-sig"):
+            # the bytes already are the UTF-8 the fast CSV parser wants: no re-encoding
+            raw = data[3:] if data.startswith(codecs.BOM_UTF8) else data
         info = SourceInfo(path=name, format=fmt, encoding=enc)
         if fmt in ("json", "jsonl"):
             frame = _read_json(text, fmt, name)
@@ -1015,7 +1056,7 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
             delim = delimiter or sniff_delimiter(text, "\t" if fmt == "tsv" else ",")
             fmt = "tsv" if delim == "\t" else "csv"
             info.format, info.delimiter = fmt, delim
-            frame, info.header_row = _parse_csv(text, delim, header_row, problems)
+            frame, info.header_row = _parse_csv(text, delim, header_row, problems, raw=raw)
             if frame.shape[1] == 0:
                 raise InputError(f"{name} has no header row", hint="the file holds no data")
     info.rows = len(frame)

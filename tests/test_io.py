@@ -133,6 +133,33 @@ def test_large_csv_fast_path_matches_careful_path(tmp_path):
     assert small["id"].iloc[0] == "00000"
 
 
+@pytest.mark.parametrize("odd", [
+    '"multi\nline",x',          # a quoted value spanning lines
+    '"abc"def,x',                # text after a closing quote
+    '"a,b",x',                   # plain quoting only
+    'ab"c,x',                    # a quote inside an unquoted value
+], ids=["newline", "stray", "plain", "inner"])
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("crlf", [False, True])
+def test_large_csv_fast_path_quotes_match_careful_path(tmp_path, odd, bom, crlf):
+    import crmcli.io as cio
+
+    rows = [f'{i},"¥{i},000.50"' if i % 7 == 0 else f"{i},名字{i}" for i in range(6000)]
+    rows[3000] = odd
+    nl = "\r\n" if crlf else "\n"
+    text = "a,b" + nl + nl.join(rows) + nl
+    big = tmp_path / "big.csv"
+    big.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    fast = read_table(big)
+    probs = []
+    header, records, rownums = cio._read_records(text, ",", 0, strict=False)
+    careful = cio._frame(cio._unique_headers(header, 1, probs), records, rownums, 1, probs)
+    assert fast["a"].tolist() == careful["a"].tolist()
+    assert fast["b"].tolist() == careful["b"].tolist()
+    assert fast.index.tolist() == careful.index.tolist()
+    assert fast.loc[2 + 7, "b"] == "¥7,000.50"
+
+
 def _orders_workbook(path, hidden_first=False):
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -394,3 +421,17 @@ def test_unreadable_file_message(tmp_path, monkeypatch):
     monkeypatch.setattr(crmio, "open", denied, raising=False)
     with pytest.raises(InputError, match="permission denied"):
         read_table(p)
+
+
+def test_totals_rows_flagged_in_large_frames():
+    from crmcli.io import _flag_totals
+
+    n = 20_000
+    df = pd.DataFrame({"a": [f"SO{i}" for i in range(n)], "b": ["x"] * n, "c": ["y"] * n}, dtype="str")
+    df.index = pd.RangeIndex(2, n + 2)
+    df.iloc[-1] = [" TOTAL: ", "", "9"]
+    df.iloc[5] = ["", "", "合计："]
+    df.iloc[9] = ["Sum", "full", "row"]      # a full row mid-table labelled Sum: not a totals row
+    problems = []
+    _flag_totals(df, problems)
+    assert [p["row"] for p in problems] == [7, n + 1]
