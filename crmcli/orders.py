@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -201,3 +202,20 @@ def group_orders(lines: pd.DataFrame, *, has_order_id: bool = True) -> pd.DataFr
         agg[f] = (f, "first")
     out = g.agg(**agg).reset_index(drop=True)
     return out[cols]
+
+
+def parse_as_of(value: Any) -> pd.Timestamp | None:
+    """``as_of`` as a day (Timestamp at midnight); accepts ISO text, date, datetime, Timestamp."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, str):
+            text = value.strip().replace("/", "-").replace(".", "-")
+            ts = pd.Timestamp(text)
+        else:
+            ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise UsageError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD, e.g. --as-of 1998-06-30") from None
+    if ts is pd.NaT:
+        raise UsageError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD")
+    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, UsageError
+from .orders import parse_as_of
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
@@ -65,23 +66,6 @@ class RfmResult:
 
 
 # ----------------------------------------------------------------- option parsing
-
-
-def parse_as_of(value: Any) -> pd.Timestamp | None:
-    """``as_of`` as a day (Timestamp at midnight); accepts ISO text, date, datetime, Timestamp."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        if isinstance(value, str):
-            text = value.strip().replace("/", "-").replace(".", "-")
-            ts = pd.Timestamp(text)
-        else:
-            ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise UsageError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD, e.g. --as-of 1998-06-30") from None
-    if ts is pd.NaT:
-        raise UsageError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD")
-    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
 
 
 def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> dict[str, np.ndarray]:

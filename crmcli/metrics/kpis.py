@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import DataError, UsageError
+from ..orders import parse_as_of
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -51,13 +52,7 @@ def resolve_as_of(orders: pd.DataFrame, as_of: object = None) -> pd.Timestamp:
             raise DataError("no orders to compute metrics from: every row was left out or the table is empty",
                             hint="check the date, amount and customer columns (crm inspect FILE)")
         return pd.Timestamp(orders["order_date"].max()).normalize()
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        raise UsageError(f"--as-of {as_of!r} is not a date", hint="use YYYY-MM-DD") from None
-    if ts is pd.NaT:
-        raise UsageError(f"--as-of {as_of!r} is not a date", hint="use YYYY-MM-DD")
-    return ts.normalize()
+    return parse_as_of(as_of)
 
 
 def window(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
