@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import UsageError
-from .fields import Normalized, kind_of, normalize_field
+from .fields import Normalized, kind_of
 from .io import default_output, output_format, write_table, write_workbook
 from .schema import map_columns
-from .validate import collect_issues
+from .validate import collect_issues, normalize_table
 
 if TYPE_CHECKING:
     from .dedupe import DedupeResult
@@ -78,14 +78,9 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
     holds the merged table and clusters, and ``result.output`` is the merged table.
     """
     mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
-    cols = [c for c in mapping if c in df.columns]
-    normalized: dict[str, Normalized] = {}
-    for i, col in enumerate(cols):
-        if progress:
-            progress(i, len(cols), str(col))
-        normalized[col] = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+    normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress)
     if progress:
-        progress(len(cols), len(cols), "checking duplicates")
+        progress(len(normalized), len(normalized), "checking duplicates")
     issues = collect_issues(df, mapping, normalized, region=region, unique=unique)
     cleaned = df.copy(deep=False)
     for col, res in normalized.items():

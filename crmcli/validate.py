@@ -15,7 +15,7 @@ reader's problems (``ragged-row``, ``renamed-header``…) from ``source_info(df)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,10 +60,19 @@ _READER_SUGGESTIONS = {"ragged-row": "check the row's delimiters and quotes in t
 
 
 def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str = "CN",
-                    dayfirst: bool | None = None) -> dict[str, Normalized]:
-    """``{header: Normalized}`` for every mapped column (unmapped columns are left alone)."""
-    return {col: normalize_field(df[col], kind_of(field), region=region, dayfirst=dayfirst)
-            for col, field in mapping.items() if col in df.columns}
+                    dayfirst: bool | None = None,
+                    progress: Callable[[int, int, str], None] | None = None) -> dict[str, Normalized]:
+    """``{header: Normalized}`` for every mapped column (unmapped columns are left alone).
+
+    ``progress(done, total, column)`` is called before each column when given.
+    """
+    cols = [c for c in mapping if c in df.columns]
+    normalized: dict[str, Normalized] = {}
+    for i, col in enumerate(cols):
+        if progress:
+            progress(i, len(cols), str(col))
+        normalized[col] = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+    return normalized
 
 
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
