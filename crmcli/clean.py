@@ -96,7 +96,7 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
         from .dedupe import dedupe_table
 
         if progress:
-            progress(len(cols), len(cols), "finding duplicates")
+            progress(len(normalized), len(normalized), "finding duplicates")
         deduped = dedupe_table(cleaned, mapping={c: f for c, f in mapping.items() if c in cleaned.columns},
                                region=region, **dict(dedupe_options or {}))
     return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
@@ -110,12 +110,10 @@ def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: 
     rows = []
     for col in df.columns:
         raw = df[col]
-        filled = int((raw != "").sum()) if len(raw) else 0
         res = normalized.get(col)
-        changed = int((res.values != raw).sum()) if res is not None else 0
         rows.append({"column": str(col), "field": mapping.get(col, ""),
                      "kind": kind_of(mapping[col]) if col in mapping else "",
-                     "filled": filled, "changed": changed,
+                     "filled": _filled(raw), "changed": res.changed(raw) if res is not None else 0,
                      "errors": int(per.get((col, "error"), 0)), "warnings": int(per.get((col, "warning"), 0))})
     table_level = issues[issues["column"] == ""]
     for code, n in table_level["code"].value_counts().items():
@@ -123,6 +121,16 @@ def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: 
         rows.append({"column": f"({code})", "field": "", "kind": "", "filled": 0, "changed": 0,
                      "errors": int(n) if sev == "error" else 0, "warnings": int(n) if sev == "warning" else 0})
     return pd.DataFrame(rows, columns=["column", "field", "kind", "filled", "changed", "errors", "warnings"])
+
+
+def _filled(raw: pd.Series) -> int:
+    """How many cells of a text column are not empty."""
+    arr = getattr(raw.array, "_pa_array", None)
+    if arr is not None and not arr.null_count:
+        import pyarrow.compute as pc
+
+        return int(pc.sum(pc.greater(pc.binary_length(arr), 0)).as_py() or 0)
+    return int((raw.fillna("") != "").sum()) if len(raw) else 0
 
 
 # ----------------------------------------------------------------------------- writing

@@ -15,13 +15,16 @@ reader's problems (``ragged-row``, ``renamed-header``…) from ``source_info(df)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .fields import Normalized, kind_of, normalize_field
+from .fields import CODES as FIELD_CODES
+from .fields import Normalized, kind_of, normalize_field, warm_up
 from .io import source_info
 from .schema import column_for
 
@@ -59,20 +62,41 @@ CUSTOMER_ID_SEVERITY = "error"
 _READER_SUGGESTIONS = {"ragged-row": "check the row's delimiters and quotes in the source file"}
 
 
+#: Rows above which a table's columns are normalized on two threads (pyarrow and numpy
+#: release the GIL for the column-wide passes that dominate).
+PARALLEL_ROWS = 50_000
+
+
 def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str = "CN",
                     dayfirst: bool | None = None,
                     progress: Callable[[int, int, str], None] | None = None) -> dict[str, Normalized]:
     """``{header: Normalized}`` for every mapped column (unmapped columns are left alone).
 
-    ``progress(done, total, column)`` is called before each column when given.
+    ``progress(done, total, column)`` is called as columns are started (from this thread).
     """
     cols = [c for c in mapping if c in df.columns]
-    normalized: dict[str, Normalized] = {}
-    for i, col in enumerate(cols):
-        if progress:
-            progress(i, len(cols), str(col))
-        normalized[col] = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
-    return normalized
+
+    def one(col: str) -> Normalized:
+        return normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+
+    if len(df) < PARALLEL_ROWS or len(cols) < 2 or (os.cpu_count() or 1) < 2:
+        normalized: dict[str, Normalized] = {}
+        for i, col in enumerate(cols):
+            if progress:
+                progress(i, len(cols), str(col))
+            normalized[col] = one(col)
+        return normalized
+    warm_up(region)
+    # the slowest kinds first, so that the two threads finish together
+    cost = {"phone": 0, "date": 1, "email": 2, "amount": 3, "number": 4, "id": 5, "text": 6}
+    ordered = sorted(cols, key=lambda c: cost.get(kind_of(mapping[c]), 9))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {col: pool.submit(one, col) for col in ordered}
+        for i, col in enumerate(ordered):
+            if progress:
+                progress(i, len(cols), str(col))
+            futures[col].result()
+    return {col: futures[col].result() for col in cols}
 
 
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
@@ -106,16 +130,17 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
     """The issues of ``df`` given its normalized columns (see :func:`find_issues`)."""
     parts: list[pd.DataFrame] = []
     order = {c: i for i, c in enumerate(df.columns)}
+    catalogue = _catalogue(region)
     for col, res in normalized.items():
-        mask = (res.codes != "").to_numpy()
+        mask = res.bad
         if not mask.any():
             continue
-        codes = res.codes[mask]
-        part = pd.DataFrame({
+        idx = res.code_index[mask]
+        parts.append(pd.DataFrame({
             "row": df.index[mask], "column": col, "field": mapping.get(col, ""),
-            "value": df[col][mask].str.strip().to_numpy(), "code": codes.to_numpy(),
-        })
-        parts.append(_describe(part, region=region))
+            "value": df[col][mask].str.strip().to_numpy(),
+            **{key: table[idx] for key, table in catalogue.items()},
+        }))
     for field in required:
         col = column_for(mapping, field)
         if col is None:
@@ -127,7 +152,8 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
             parts.append(_describe(part, region=region))
     unique = default_unique(mapping) if unique is None else tuple(unique)
     clean = _clean_frame(df, normalized)
-    dup_rows = _duplicate_rows(clean)
+    firsts = {}   # column -> position of each value's first row (one sort per column, shared)
+    dup_rows = _duplicate_rows(clean, firsts)
     if dup_rows is not None:
         parts.append(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])
@@ -136,7 +162,7 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
         col = column_for(mapping, field)
         if col is None:
             continue
-        part = _duplicate_ids(clean[col], col, field, skip=dup_mask)
+        part = _duplicate_ids(clean[col], col, field, skip=dup_mask, firsts=firsts)
         if part is not None:
             if field == "customer_id" and customer_table:
                 part["severity"] = CUSTOMER_ID_SEVERITY
@@ -150,11 +176,14 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
     if not parts:
         return empty_issues()
     issues = pd.concat(parts, ignore_index=True)
-    issues["row"] = pd.to_numeric(issues["row"], errors="coerce").fillna(0).astype("int64")
-    issues["_col"] = issues["column"].map(order).fillna(len(order)).astype("int64")
-    issues = issues.sort_values(["row", "_col"], kind="stable").drop(columns="_col").reset_index(drop=True)
+    rows = pd.to_numeric(issues["row"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    cols = issues["column"].map(order).fillna(len(order)).to_numpy(dtype=np.int64)
+    sort = np.lexsort((cols, rows))   # by row, then column; stable
+    issues = issues.iloc[sort].reset_index(drop=True)
+    issues["row"] = rows[sort]
     for c in ISSUE_COLUMNS[1:]:
-        issues[c] = issues[c].fillna("").astype("str")
+        if issues[c].dtype != "str" or issues[c].hasnans:
+            issues[c] = issues[c].fillna("").astype("str")
     return issues[list(ISSUE_COLUMNS)]
 
 
@@ -162,6 +191,18 @@ def empty_issues() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in ISSUE_COLUMNS})
     frame["row"] = frame["row"].astype("int64")
     return frame
+
+
+def _catalogue(region: str) -> dict[str, np.ndarray]:
+    """code, severity, message, suggestion by field-layer code index (:data:`crmcli.fields.CODES`)."""
+    specs = [CODES.get(c) for c in FIELD_CODES]
+    return {
+        "code": np.array(FIELD_CODES, dtype=object),
+        "severity": np.array([s.severity if s else "" for s in specs], dtype=object),
+        "message": np.array([s.message.format(region=region, field="", value="", first="") if s else ""
+                             for s in specs], dtype=object),
+        "suggestion": np.array([s.suggestion if s else "" for s in specs], dtype=object),
+    }
 
 
 def _describe(part: pd.DataFrame, *, region: str) -> pd.DataFrame:
@@ -181,15 +222,53 @@ def _clean_frame(df: pd.DataFrame, normalized: Mapping[str, Normalized]) -> pd.D
     return out
 
 
-def _duplicate_rows(clean: pd.DataFrame) -> pd.DataFrame | None:
+def first_rows(values: pd.Series) -> np.ndarray:
+    """For each position, the position of the first row holding the same value (itself when
+    it is the first): one stable sort, faster than hashing strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None or arr.null_count:
+        codes = pd.factorize(values.astype("str").fillna(""))[0]
+        first_of_code = np.empty(codes.max() + 1, dtype=np.int64)
+        first_of_code[codes[::-1]] = np.arange(n - 1, -1, -1)   # the last write (the first row) wins
+        return first_of_code[codes]
+    order = pc.sort_indices(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    ordered = arr.take(pa.array(order))
+    same = pc.equal(ordered.slice(1), ordered.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    starts = np.concatenate(([True], ~np.asarray(same, dtype=bool)))
+    group = np.cumsum(starts) - 1
+    first = np.empty(n, dtype=np.int64)
+    first[order] = order[np.flatnonzero(starts)][group]   # the stable sort puts each group's first row first
+    return first
+
+
+def _repeated(first: np.ndarray) -> np.ndarray:
+    """Mask of the rows whose value occurs more than once (``duplicated(keep=False)``)."""
+    n = len(first)
+    later = first != np.arange(n)
+    out = later.copy()
+    out[first[later]] = True
+    return out
+
+
+def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray]) -> pd.DataFrame | None:
     """Later copies of a row whose (normalized) values all repeat an earlier row."""
     if clean.shape[1] == 0 or len(clean) < 2:
         return None
     # Narrow to candidates column by column (most distinct first, e.g. the order id: one
-    # factorize of one column), then compare the few candidate rows exactly.
-    sub = clean
-    for col in sorted(clean.columns, key=lambda c: -clean[c].iloc[:1000].nunique())[:2]:
-        sub = sub[sub[col].duplicated(keep=False).to_numpy()]
+    # sort of one column), then compare the few candidate rows exactly.
+    keys = sorted(clean.columns, key=lambda c: -clean[c].iloc[:1000].nunique())[:2]
+    firsts[keys[0]] = first = first_rows(clean[keys[0]])
+    sub = clean[_repeated(first)]
+    if sub.empty:
+        return None
+    if len(keys) > 1:
+        sub = sub[sub[keys[1]].duplicated(keep=False).to_numpy()]
         if sub.empty:
             return None
     exact = sub.duplicated(keep="first").to_numpy()
@@ -203,30 +282,32 @@ def _duplicate_rows(clean: pd.DataFrame) -> pd.DataFrame | None:
         pd.Index(sub.iloc[:, 0].to_numpy())
     first_of = pd.Series(np.arange(len(sub)), index=keys)
     first_of = first_of[~first_of.index.duplicated(keep="first")]
-    firsts = sub.index.to_numpy()[first_of.reindex(keys[dup_pos]).to_numpy()]
+    firsts_rows = sub.index.to_numpy()[first_of.reindex(keys[dup_pos]).to_numpy()]
     rows = sub.index.to_numpy()[dup_pos]
     spec = CODES["duplicate-row"]
     return pd.DataFrame({
         "row": rows, "column": "", "field": "", "value": "", "code": "duplicate-row",
-        "severity": spec.severity, "message": [spec.message.format(first=f) for f in firsts],
+        "severity": spec.severity, "message": [spec.message.format(first=f) for f in firsts_rows],
         "suggestion": spec.suggestion,
     })
 
 
-def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray) -> pd.DataFrame | None:
+def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
+                   firsts: dict[str, np.ndarray] | None = None) -> pd.DataFrame | None:
+    first = (firsts or {}).get(col)
+    if first is None:
+        first = first_rows(values)
     filled = (values != "").to_numpy()
-    dup = values.duplicated(keep="first").to_numpy() & filled & ~skip
+    dup = (first != np.arange(len(values))) & filled & ~skip
     if not dup.any():
         return None
-    first_row = pd.Series(values.index, index=values.to_numpy())
-    first_row = first_row[~first_row.index.duplicated(keep="first")]
-    firsts = first_row.reindex(values[dup].to_numpy()).to_numpy()
+    firsts_rows = values.index.to_numpy()[first[dup]]
     spec = CODES["duplicate-id"]
     vals = values[dup].to_numpy()
     return pd.DataFrame({
         "row": values.index[dup], "column": col, "field": field, "value": vals, "code": "duplicate-id",
         "severity": spec.severity, "message": [spec.message.format(field=field, value=v, first=f)
-                                               for v, f in zip(vals, firsts)],
+                                               for v, f in zip(vals, firsts_rows)],
         "suggestion": spec.suggestion,
     })
 

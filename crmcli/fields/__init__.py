@@ -7,25 +7,30 @@
     res.codes    # Series[str]: "" when fine, else an issue code (invalid-phone, lossy-phone, …)
     res.parsed   # typed: float64 (amount, number), datetime64[ns] (date), else the values
 
-Each distinct value is normalized once (``pd.factorize``) and the results are spread back,
-so a million-row column with a few thousand distinct values costs a few thousand parses.
+Columns are pyarrow string arrays underneath: each kind decides its common forms for the
+whole column in a few vectorized (RE2) passes and sends only the rest to its per-value
+Python rules, each distinct value once (:mod:`._arrow`). A column with few distinct values
+(names, products, dates) is factorized first, so its work is per distinct value too.
 One module per kind: :mod:`.phone`, :mod:`.email`, :mod:`.dates`, :mod:`.money`,
 :mod:`.text`, :mod:`.ids`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .dates import normalize_date, normalize_dates
-from .email import normalize_email, normalize_emails
-from .ids import normalize_id, normalize_ids
-from .money import normalize_amounts, normalize_numbers, parse_amount
-from .phone import normalize_phone, normalize_phones
-from .text import fold_width, normalize_text, normalize_texts
+from ._arrow import CODES, code_indices, code_strings, combined, mostly_distinct
+from .dates import normalize_date, normalize_date_array, normalize_dates
+from .email import normalize_email, normalize_email_array, normalize_emails
+from .ids import normalize_id, normalize_id_array, normalize_ids
+from .money import normalize_amount_array, normalize_amounts, normalize_number_array, normalize_numbers, parse_amount
+from .phone import _cn_fast_pattern, _cn_mobile_table, _cn_validator, normalize_phone, normalize_phone_array, normalize_phones
+from .text import fold_width, normalize_text, normalize_text_array, normalize_texts
 
 KINDS = ("phone", "email", "date", "amount", "number", "id", "text")
 
@@ -57,6 +62,29 @@ class Normalized:
     values: pd.Series
     codes: pd.Series
     parsed: pd.Series
+    _code_idx: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _source: pd.Series | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def code_index(self) -> np.ndarray:
+        """The codes as int8 indices into :data:`CODES` (0 = no issue)."""
+        if self._code_idx is None:
+            self._code_idx = code_indices(self.codes.fillna("").astype("str").tolist())
+        return self._code_idx
+
+    @property
+    def bad(self) -> np.ndarray:
+        """Boolean mask of the values with an issue code."""
+        return self.code_index != 0
+
+    def changed(self, raw: pd.Series) -> int:
+        """How many values differ from ``raw`` (the column they came from)."""
+        if self._source is raw or self.values is raw:
+            return 0
+        a, b = _arrow_of(self.values), _arrow_of(raw)
+        if a is not None and b is not None and len(a) == len(b):
+            return int(pc.sum(pc.not_equal(a, b)).as_py() or 0)
+        return int((self.values != raw).sum())
 
 
 def kind_of(field: str | None) -> str:
@@ -73,110 +101,73 @@ def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
     """
     if kind not in KINDS:
         raise ValueError(f"unknown field kind {kind!r}; one of {', '.join(KINDS)}")
-    text = series if pd.api.types.is_string_dtype(series) and not series.hasnans else \
-        series.astype("str").fillna("")
     index = series.index
-    if kind == "id" and len(text) >= 1000 and _pass_through(text):
-        # A column of ids already in normal form (e.g. order numbers): nothing to do at all.
-        values = pd.Series(text.array, index=index, name=series.name, copy=True)
-        codes = pd.Series(_take([""], np.zeros(len(text), dtype=np.int64)), index=index, name=series.name)
-        return Normalized(values=values, codes=codes, parsed=values)
-    pos, uniques = _factorize(text)
-    parsed_u: np.ndarray | None = None
-    if kind in ("id", "text") and len(uniques) >= 1000 and _all_clean(uniques, _CLEAN_ID if kind == "id" else _CLEAN_TEXT,
-                                                                 kind):
-        # Nothing to change (e.g. a column of order ids): no per-value work at all.
-        values = pd.Series(text.array, index=index, name=series.name, copy=True)
-        codes = pd.Series(_take([""], np.zeros(len(pos), dtype=np.int64)), index=index, name=series.name)
-        return Normalized(values=values, codes=codes, parsed=values)
-    u = uniques.to_pylist()
+    arr = _arrow_of(series)
+    if arr is None or arr.null_count:
+        text = series.astype("str").fillna("") if len(series) else pd.Series([], dtype="str")
+        arr = pa.array(text.to_numpy(dtype=object).tolist(), type=pa.large_string())
+    n = len(arr)
+    if n >= 10_000 and not mostly_distinct(arr):
+        # Few distinct values (names, products, dates…): normalize each once, spread back.
+        enc = pc.dictionary_encode(arr)
+        values_u, codes_u, parsed_u = _normalize_array(enc.dictionary, kind, region, dayfirst)
+        pos = enc.indices
+        values = arr if values_u is enc.dictionary else values_u.take(pos)
+        idx = pos.to_numpy(zero_copy_only=False)
+        code_idx = codes_u[idx] if codes_u.any() else np.zeros(n, dtype=np.int8)
+        parsed_np = parsed_u[idx] if parsed_u is not None else None
+    else:
+        values, code_idx, parsed_np = _normalize_array(arr, kind, region, dayfirst)
+    unchanged = values is arr
+    if unchanged and series.dtype == _STR:
+        value_s = pd.Series(series.array, index=index, name=series.name)  # a view (copy-on-write)
+    else:
+        value_s = pd.Series(pd.array(values, dtype=_STR), index=index, name=series.name)
+    code_s = pd.Series(pd.array(code_strings(code_idx), dtype=_STR), index=index, name=series.name)
+    parsed = value_s if parsed_np is None else pd.Series(parsed_np, index=index, name=series.name)
+    return Normalized(values=value_s, codes=code_s, parsed=parsed, _code_idx=code_idx,
+                      _source=series if unchanged else None)
+
+
+def warm_up(region: str = "CN") -> None:
+    """Load what the kinds build once per process (phone metadata, lookup tables) before
+    columns are normalized on several threads."""
+    if (region or "").upper() == "CN" and _cn_fast_pattern() is not None:
+        _cn_validator()
+        _cn_mobile_table()
+
+
+def _normalize_array(arr: pa.Array, kind: str, region: str, dayfirst: bool | None
+                     ) -> tuple[pa.Array, np.ndarray, np.ndarray | None]:
+    """(values, code indices, parsed or None) for a pyarrow string array without nulls."""
     if kind == "phone":
-        vals, codes = normalize_phones(u, region)
-    elif kind == "email":
-        vals, codes = normalize_emails(u)
-    elif kind == "date":
-        vals, codes, parsed_u = normalize_dates(u, dayfirst=dayfirst)
-    elif kind == "amount":
-        vals, codes, parsed_u = normalize_amounts(u)
-    elif kind == "number":
-        vals, codes, parsed_u = normalize_numbers(u)
-    else:
-        vals, codes = _normalize_plain(uniques, u, normalize_ids if kind == "id" else normalize_texts,
-                                       _CLEAN_ID if kind == "id" else _CLEAN_TEXT)
-    values = pd.Series(_take(vals, pos), index=index, name=series.name)
-    code_s = pd.Series(_take(codes, pos), index=index, name=series.name)
-    if parsed_u is None:
-        parsed = values
-    else:
-        parsed = pd.Series(parsed_u[pos] if len(pos) else parsed_u[:0], index=index, name=series.name)
-    return Normalized(values=values, codes=code_s, parsed=parsed)
+        return (*normalize_phone_array(arr, region), None)
+    if kind == "email":
+        return (*normalize_email_array(arr), None)
+    if kind == "date":
+        return normalize_date_array(arr, dayfirst=dayfirst)
+    if kind == "amount":
+        return normalize_amount_array(arr)
+    if kind == "number":
+        return normalize_number_array(arr)
+    if kind == "id":
+        return (*normalize_id_array(arr), None)
+    return (*normalize_text_array(arr), None)
 
 
-_CLEAN_TEXT = r"^[!-~]+(?: [!-~]+)*$"          # printable ASCII, single inner spaces: nothing to do
-_CLEAN_ID = r"^[!-~]+(?: [!-~]+)*$"
-
-
-def _factorize(text: pd.Series) -> tuple[np.ndarray, object, list[str]]:
-    """(codes, uniques as a pyarrow array): pyarrow's hash is faster than pandas'."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = getattr(text.array, "_pa_array", None)
-    if arr is not None:
-        enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
-        return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary
-    pos, uniques = pd.factorize(text)
-    return pos, pa.array(uniques.to_numpy(dtype=object).tolist(), type=pa.string())
-
-
-def _pass_through(text: pd.Series) -> bool:
-    arr = getattr(text.array, "_pa_array", None)
-    return arr is not None and _all_clean(arr, _CLEAN_ID, "id")
-
-
-def _all_clean(uniques, pattern: str, kind: str) -> bool:
-    import pyarrow.compute as pc
-
-    if not pc.all(pc.match_substring_regex(uniques, pattern)).as_py():
-        return False
-    return kind != "id" or not pc.any(pc.match_substring_regex(uniques, r"^[+-]?\d+\.0+$")).as_py()
-
-
-def _normalize_plain(uniques, u: list[str], normalize, clean_pattern: str) -> tuple[list[str], list[str]]:
-    """Text and ids: values already in normal form are found vectorized (pyarrow RE2) and kept."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if len(u) < 1000:
-        return normalize(u)
-    arr = uniques if isinstance(uniques, pa.Array) else pa.array(u, type=pa.string())
-    done = pc.match_substring_regex(arr, clean_pattern).to_numpy(zero_copy_only=False)
-    if normalize is normalize_ids:
-        done &= ~pc.match_substring_regex(arr, r"^[+-]?\d+\.0+$").to_numpy(zero_copy_only=False)
-    todo = np.flatnonzero(~done)
-    vals = list(u)
-    codes = [""] * len(u)
-    if len(todo):
-        sub_vals, sub_codes = normalize([u[i] for i in todo])
-        for i, v, c in zip(todo, sub_vals, sub_codes):
-            vals[i] = v
-            codes[i] = c
-    return vals, codes
+def _arrow_of(series: pd.Series) -> pa.Array | None:
+    """The pyarrow string array behind a ``str`` Series (one chunk), or None."""
+    arr = getattr(series.array, "_pa_array", None)
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return combined(arr)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)   # pandas 3's default "str" dtype
 
 
-def _take(items: list[str], pos: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``items[pos]`` as a ``str`` array, gathered by pyarrow (10x faster than via objects)."""
-    import pyarrow as pa
-
-    arr = pa.array(items, type=pa.string()).take(pa.array(pos, type=pa.int64()))
-    return pd.array(arr, dtype=_STR)
-
-
 __all__ = [
-    "FIELD_KINDS", "KINDS", "KIND_CODES", "Normalized", "normalize_field", "kind_of",
+    "CODES", "FIELD_KINDS", "KINDS", "KIND_CODES", "Normalized", "normalize_field", "kind_of",
     "normalize_phone", "normalize_phones", "normalize_email", "normalize_emails", "normalize_date",
     "normalize_dates", "parse_amount", "normalize_amounts", "normalize_numbers", "normalize_id",
     "normalize_ids", "normalize_text", "normalize_texts", "fold_width",

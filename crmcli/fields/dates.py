@@ -117,16 +117,24 @@ def _strict_iso(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     (NaT where impossible or out of range) — parsed vectorized by pyarrow, round-tripped so
     that ``2024-02-30`` is not silently rolled over to March."""
     import pyarrow as pa
+
+    return _strict_iso_array(pa.array(values, type=pa.string()))
+
+
+def _strict_iso_array(arr) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_strict_iso` on a pyarrow string array."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(values, type=pa.string())
     idx = np.flatnonzero(pc.match_substring_regex(arr, _STRICT_ISO).to_numpy(zero_copy_only=False))
     if not len(idx):
         return idx, np.empty(0, dtype="datetime64[s]")
     sub = arr.take(pa.array(idx))
     date_part = pc.utf8_slice_codeunits(sub, 0, 10)
     time_part = pc.utf8_slice_codeunits(sub, 11, 19)
-    full = pc.binary_join_element_wise(date_part, pc.if_else(pc.equal(time_part, ""), "00:00:00", time_part), " ")
+    t = sub.type
+    full = pc.binary_join_element_wise(date_part, pc.if_else(pc.equal(time_part, ""), pa.scalar("00:00:00", t), time_part),
+                                       pa.scalar(" ", t))
     ts = pc.strptime(full, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
     same = pc.equal(pc.strftime(ts, format="%Y-%m-%d"), date_part)
     year = pc.year(ts)
@@ -134,6 +142,49 @@ def _strict_iso(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     stamps = ts.to_numpy(zero_copy_only=False).astype("datetime64[s]")
     stamps[~pc.fill_null(ok, False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
     return idx, stamps
+
+
+def normalize_date_array(arr, *, dayfirst: bool | None = None):
+    """A whole column (pyarrow strings) -> (ISO strings, code indices, datetime64[ns]).
+
+    Values written exactly ``YYYY-MM-DD[ HH:MM:SS]`` are checked vectorized; the others go
+    through :func:`normalize_dates` (each distinct value once, one day/month decision for
+    the column); then every valid value gets the column's one shape (with or without time).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import CODE_INDEX, fill_rest, np_bool
+
+    n = len(arr)
+    parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    code_idx = np.zeros(n, dtype=np.int8)
+    iso_idx, iso_stamps = _strict_iso_array(arr)
+    parsed[iso_idx] = iso_stamps.astype("datetime64[ns]")
+    code_idx[iso_idx[np.isnat(iso_stamps)]] = CODE_INDEX["invalid-date"]
+    todo = np_bool(pc.greater(pc.binary_length(arr), 0))
+    todo[iso_idx] = False
+
+    def slow(values: list[str]) -> tuple[list[str], list[str], np.ndarray]:
+        return normalize_dates(values, dayfirst=dayfirst)
+
+    values, code_idx, parsed = fill_rest(arr, todo, slow, code_idx=code_idx, parsed=parsed)
+    valid = ~np.isnat(parsed)
+    if not valid.any():
+        return values, code_idx, parsed
+    stamps = parsed[valid]
+    with_time = bool((stamps != stamps.astype("datetime64[D]")).any())
+    length = pc.binary_length(values).to_numpy(zero_copy_only=False)
+    if with_time:
+        fix = valid & (length == 10)
+        if fix.any():
+            values = pc.if_else(pa.array(fix), pc.binary_join_element_wise(values, pa.scalar(" 00:00:00", values.type),
+                                                                               pa.scalar("", values.type)), values)
+    else:
+        fix = valid & (length > 10)
+        if fix.any():
+            values = pc.if_else(pa.array(fix), pc.utf8_slice_codeunits(values, 0, 10), values)
+    return values, code_idx, parsed
 
 
 def normalize_dates(values: Sequence[str], *, dayfirst: bool | None = None

@@ -45,3 +45,17 @@ def normalize_emails(values: Sequence[str]) -> tuple[list[str], list[str]]:
         out.append(o)
         codes.append(c)
     return out, codes
+
+
+def normalize_email_array(arr):
+    """A whole column (pyarrow strings) -> (normalized addresses, code indices); each distinct
+    non-empty value once."""
+    import pyarrow.compute as pc
+
+    from ._arrow import fill_rest, np_bool
+
+    def slow(values: list[str]) -> tuple[list[str], list[str], None]:
+        out, codes = normalize_emails(values)
+        return out, codes, None
+
+    return fill_rest(arr, np_bool(pc.greater(pc.binary_length(arr), 0)), slow)[:2]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import normalize_text
+from .text import TEXT_WORK, normalize_text, normalize_text_array
 
 _FLOAT_ID = re.compile(r"^([+-]?\d+)\.0+$")
 
@@ -25,3 +25,12 @@ def normalize_id(text: str) -> str:
 def normalize_ids(values: Sequence[str]) -> tuple[list[str], list[str]]:
     out = [normalize_id(v) for v in values]
     return out, [""] * len(out)
+
+
+#: RE2: an id :func:`normalize_id` would change.
+ID_WORK = TEXT_WORK + r"|^[+-]?\d+\.0+$"
+
+
+def normalize_id_array(arr):
+    """A whole column (pyarrow strings) -> (normalized ids, code indices); see :func:`normalize_text_array`."""
+    return normalize_text_array(arr, work=ID_WORK, normalize=normalize_id)

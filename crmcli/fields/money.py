@@ -96,3 +96,32 @@ def normalize_amounts(values: Sequence[str], *, code: str = "invalid-amount",
 def normalize_numbers(values: Sequence[str]) -> tuple[list[str], list[str], np.ndarray]:
     """Quantities: like amounts, with unit words (``3件``, ``2 pcs``) instead of currency."""
     return normalize_amounts(values, code="invalid-number", units=_QTY_SUFFIX)
+
+
+def normalize_amount_array(arr, *, code: str = "invalid-amount", units: re.Pattern[str] = _UNIT_SUFFIX):
+    """A whole column (pyarrow strings) -> (normalized strings, code indices, float64).
+
+    Plain decimals (already canonical: ``1234.5``, ``-3``) are found and converted in two
+    pyarrow passes; the rest, each distinct value once, by :func:`parse_amount`.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import fill_rest, np_bool
+
+    n = len(arr)
+    nums = np.full(n, np.nan)
+    plain = np_bool(pc.match_substring_regex(arr, _PLAIN.pattern)) & np_bool(pc.not_equal(arr, "-0"))
+    if plain.any():
+        nums[plain] = pc.cast(arr.filter(pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+    todo = ~plain & np_bool(pc.greater(pc.binary_length(arr), 0))
+
+    def slow(values: list[str]) -> tuple[list[str], list[str], np.ndarray]:
+        return normalize_amounts(values, code=code, units=units)
+
+    return fill_rest(arr, todo, slow, parsed=nums)
+
+
+def normalize_number_array(arr):
+    """Quantities: :func:`normalize_amount_array` with unit words instead of currency."""
+    return normalize_amount_array(arr, code="invalid-number", units=_QTY_SUFFIX)

@@ -155,65 +155,218 @@ def normalize_phones(values: Sequence[str], region: str = "CN") -> tuple[list[st
     done vectorized with pyarrow (RE2) using the same rules as :func:`normalize_phone`; the
     rest (scientific notation, foreign numbers, words…) goes one by one.
     """
+    import pyarrow as pa
+
+    from ._arrow import CODES
+
+    if (region or "").upper() == "CN" and len(values) >= 1000 and _cn_fast_pattern() and _cn_validator():
+        vals, code_idx = normalize_phone_array(pa.array(values, type=pa.string()), region)
+        return vals.to_pylist(), [CODES[i] for i in code_idx.tolist()]
     out: list[str] = [""] * len(values)
     codes: list[str] = [""] * len(values)
-    todo: Sequence[int] = range(len(values))
-    if (region or "").upper() == "CN" and len(values) >= 1000 and _cn_fast_pattern() and _cn_validator():
-        todo = _cn_vectorized(values, out, codes)
-    for i in todo:
-        out[i], codes[i] = normalize_phone(values[i], region)
+    for i, v in enumerate(values):
+        out[i], codes[i] = normalize_phone(v, region)
     return out, codes
 
 
-def _cn_vectorized(values: Sequence[str], out: list[str], codes: list[str]) -> list[int]:
-    """Fill ``out``/``codes`` for the values it can decide; return the positions left to do."""
+def _one_by_one(region: str):
+    def slow(values: list[str]) -> tuple[list[str], list[str], None]:
+        out, codes = [], []
+        for v in values:
+            o, c = normalize_phone(v, region)
+            out.append(o)
+            codes.append(c)
+        return out, codes, None
+    return slow
+
+
+def normalize_phone_array(arr, region: str = "CN"):
+    """A whole column (pyarrow strings) -> (E.164 strings, code indices into ``_arrow.CODES``).
+
+    For CN the mobiles, landlines and truncated numbers are decided vectorized (the same rules
+    as :func:`normalize_phone`, from phonenumbers' CN metadata); what is left — scientific
+    notation, foreign numbers, words — goes through :func:`normalize_phone`, each distinct
+    value once.
+    """
+    import numpy as np
+
+    from ._arrow import fill_rest
+
+    slow = _one_by_one(region)
+    if (region or "").upper() != "CN" or len(arr) < 1000 or not (_cn_fast_pattern() and _cn_validator()):
+        return fill_rest(arr, np.ones(len(arr), dtype=bool), slow)[:2]
+    values, code_idx, todo = _cn_vectorized(arr)
+    return fill_rest(arr, todo, slow, values=values, code_idx=code_idx)[:2]
+
+
+@functools.cache
+def _cn_mobile_table():
+    """Valid CN mobiles by their first five digits (an 11-digit number's validity depends on
+    nothing else in phonenumbers' pattern; checked with several tails), or None."""
+    import numpy as np
+
+    fast = _cn_fast_pattern()
+    if fast is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mobile = fast.pattern.split(")?", 1)[1]      # the national part: "(MOBILE)"
+    from ._arrow import from_parts
+
+    p = np.arange(100_000)
+    grid = np.empty((100_000, 11), dtype=np.uint8)
+    for k in range(5):
+        grid[:, k] = 48 + (p // 10 ** (4 - k)) % 10          # the five leading digits, as ASCII
+    tables = []
+    for tail in (b"000000", b"999999", b"507193"):
+        grid[:, 5:] = np.frombuffer(tail, dtype=np.uint8)
+        texts = from_parts(np.arange(100_001) * 11, grid.ravel(), pa.string())
+        tables.append(pc.match_substring_regex(texts, f"^(?:{mobile})$").to_numpy(zero_copy_only=False))
+    if not (np.array_equal(tables[0], tables[1]) and np.array_equal(tables[0], tables[2])):
+        return None
+    return np.asarray(tables[0], dtype=bool)
+
+
+_SEP_BYTES = " \t\r\n\f\v\x1c\x1d\x1e\x1f-()[]./"     # the ASCII part of _SEPARATORS
+_NON_ASCII_SEPS = r"[\s\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\-‐‑–—()\[\]./·]"
+
+
+def _cn_digits(trimmed):
+    """What :func:`normalize_phone` matches the CN rules against, for a whole column:
+    NFKC (only where there is non-ASCII), a float's ``.0`` tail cut, separators removed."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def np_(a: object) -> np.ndarray:
-        return a.to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
+    from ._arrow import byte_table, drop_bytes, np_bool, string_parts
 
-    arr = pa.array(values, type=pa.string())
+    wide = ~np_bool(pc.string_is_ascii(trimmed))
+    s = trimmed
+    if wide.any():
+        mask = pa.array(wide)
+        s = pc.replace_with_mask(trimmed, mask, pc.utf8_normalize(trimmed.filter(mask), "NFKC"))
+    offsets, data = string_parts(s)
+    ends = offsets[1:]
+    tail = np.zeros(len(s), dtype=bool)
+    filled = ends > offsets[:-1]
+    tail[filled] = data[ends[filled] - 1] == ord("0")        # only these can end in ".0"
+    if tail.any():
+        mask = pa.array(tail)
+        s = pc.replace_with_mask(s, mask, pc.replace_substring_regex(s.filter(mask), r"^(\+?\d+)\.0+$", r"\1"))
+    s = drop_bytes(s, byte_table(_SEP_BYTES))
+    if wide.any():
+        wide = ~np_bool(pc.string_is_ascii(s))
+        if wide.any():
+            mask = pa.array(wide)
+            s = pc.replace_with_mask(s, mask, pc.replace_substring_regex(s.filter(mask), _NON_ASCII_SEPS, ""))
+    return s
+
+
+def _cn_mobiles(digits):
+    """(mask, E.164 array for the masked rows): ``digits`` that are a valid CN mobile,
+    bare or after ``+86``/``0086``/``86`` — what :func:`_cn_fast_pattern` accepts."""
+    import numpy as np
+
+    from ._arrow import from_parts, string_parts
+
+    table = _cn_mobile_table()
+    offsets, data = string_parts(digits)
+    n = len(digits)
+    length = np.diff(offsets)
+    cand = np.flatnonzero(np.isin(length, (11, 13, 14, 15)))
+    start = offsets[cand] + length[cand] - 11
+    if len(cand):
+        nsn = np.lib.stride_tricks.sliding_window_view(data, 11)[start]   # (rows, 11) bytes, no index matrix
+    else:
+        nsn = np.empty((0, 11), dtype=np.uint8)
+    ok = ((nsn >= 48) & (nsn <= 57)).all(axis=1)
+    head = offsets[cand]
+
+    def prefix(text: bytes, at: np.ndarray) -> np.ndarray:
+        good = np.ones(len(at), dtype=bool)
+        for k, b in enumerate(text):
+            good &= data[at + k] == b
+        return good
+
+    plen = length[cand] - 11
+    pref_ok = plen == 0
+    for text in (b"86", b"+86", b"0086"):
+        sel = np.flatnonzero(plen == len(text))
+        if len(sel):
+            pref_ok[sel] = prefix(text, head[sel])
+    ok &= pref_ok
+    digits5 = (nsn[:, :5].astype(np.int64) - 48) @ np.array([10_000, 1_000, 100, 10, 1])
+    ok &= table[np.clip(digits5, 0, 99_999)]
+    rows = cand[ok]
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    out = np.empty((len(rows), 14), dtype=np.uint8)
+    out[:, :3] = np.frombuffer(b"+86", dtype=np.uint8)
+    out[:, 3:] = nsn[ok]
+    return mask, from_parts(np.arange(len(rows) + 1, dtype=np.int64) * 14, out.ravel(), digits.type)
+
+
+def _cn_vectorized(arr):
+    """(values, code indices, still-to-do mask) for a column: what the CN rules decide
+    vectorized is filled in; ``todo`` marks the values left for :func:`normalize_phone`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import CODE_INDEX, np_bool
+
+    n = len(arr)
     trimmed = pc.utf8_trim_whitespace(arr)
-    digits = pc.utf8_normalize(trimmed, "NFKC")
-    digits = pc.replace_substring_regex(digits, r"^(\+?\d+)\.0+$", r"\1")
-    digits = pc.replace_substring_regex(digits, r"[\s\-‐‑–—()\[\]./·]", "")
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-    mobile = pc.struct_field(pc.extract_regex(digits, rf"^(?:\+86|0086|86)?(?P<n>{meta.mobile.national_number_pattern})$"),
-                             [0])
-    is_mobile = np_(pc.is_valid(mobile))
-    mobile_e164 = np_(pc.binary_join_element_wise("+86", pc.fill_null(mobile, ""), ""))
-    for i in np.flatnonzero(is_mobile):
-        out[i] = mobile_e164[i]
-    # The rest (landlines, truncated numbers…): only phonenumbers' CN rule, on that subset.
-    rest = np.flatnonzero(~is_mobile)
+    digits = _cn_digits(trimmed)
+    is_mobile, e164 = _cn_mobiles(digits)
+    values = pc.replace_with_mask(trimmed, pa.array(is_mobile), e164) if is_mobile.any() else trimmed
+    code_idx = np.zeros(n, dtype=np.int8)
+    rest = np.flatnonzero(~is_mobile & np_bool(pc.greater(pc.binary_length(trimmed), 0)))
+    todo = np.zeros(n, dtype=bool)
     if not len(rest):
-        return []
-    sub = digits.take(pa.array(rest))
-    prefixed = pc.struct_field(pc.extract_regex(sub, r"^(?:\+86|0086|0)(?P<n>[1-9]\d*)$"), [0])
-    bare = pc.struct_field(pc.extract_regex(sub, r"^(?P<n>(?:[2-79]|8[0-57-9]|1[03-9])\d*)$"), [0])
+        return values, code_idx, todo
+    # The rest (landlines, truncated numbers…): phonenumbers' CN rule, once per distinct digits.
+    enc = pc.dictionary_encode(digits.take(pa.array(rest)))
+    pos = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    decided_u, valid_u, e164_u = _cn_rule(enc.dictionary)
+    decided, valid = decided_u[pos], valid_u[pos]
+    good = decided & valid
+    if good.any():
+        good_mask = np.zeros(n, dtype=bool)
+        good_mask[rest[good]] = True
+        values = pc.replace_with_mask(values, pa.array(good_mask), e164_u.take(pa.array(pos[good])))
+    code_idx[rest[decided & ~valid]] = CODE_INDEX["invalid-phone"]
+    todo[rest[~decided]] = True
+    return values, code_idx, todo
+
+
+def _cn_rule(digits):
+    """For distinct digit strings: (decided, valid, E.164) by phonenumbers' CN rule (the
+    general description, then any number type, with their lengths); undecided are the
+    shapes only phonenumbers can tell (other country codes, ``11…``/``12…``/``179…``)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import np_bool
+
+    prefixed = pc.struct_field(pc.extract_regex(digits, r"^(?:\+86|0086|0)(?P<n>[1-9]\d*)$"), [0])
+    bare = pc.struct_field(pc.extract_regex(digits, r"^(?P<n>(?:[2-79]|8[0-57-9]|1[03-9])\d*)$"), [0])
     nsn = pc.coalesce(prefixed, bare)
     nsn_f = pc.fill_null(nsn, "")
-    decided = np_(pc.is_valid(nsn)) & ~np_(pc.match_substring_regex(nsn_f, r"^(?:11|12|179)"))
+    decided = np_bool(pc.is_valid(nsn)) & ~np_bool(pc.match_substring_regex(nsn_f, r"^(?:11|12|179)"))
     general, lengths, types = _cn_validator()
-    length = np_(pc.utf8_length(nsn_f))
+    length = pc.utf8_length(nsn_f).to_numpy(zero_copy_only=False)
 
     def matches(pattern: re.Pattern[str], allowed: tuple[int, ...]) -> np.ndarray:
-        ok = np_(pc.match_substring_regex(nsn_f, f"^(?:{pattern.pattern})$"))
+        ok = np_bool(pc.match_substring_regex(nsn_f, f"^(?:{pattern.pattern})$"))
         return ok & np.isin(length, allowed) if allowed else ok
 
     valid = matches(general, lengths)
-    any_type = np.zeros(len(rest), dtype=bool)
+    any_type = np.zeros(len(digits), dtype=bool)
     for pat, allowed in types:
         any_type |= matches(pat, allowed)
     valid &= any_type
-    e164 = np_(pc.binary_join_element_wise("+86", nsn_f, ""))
-    kept = np_(trimmed.take(pa.array(rest)))
-    for k in np.flatnonzero(decided):
-        i = rest[k]
-        if valid[k]:
-            out[i] = e164[k]
-        else:
-            out[i], codes[i] = kept[k], "invalid-phone"
-    return rest[~decided].tolist()
+    t = nsn_f.type
+    return decided, valid, pc.binary_join_element_wise(pa.scalar("+86", t), nsn_f, pa.scalar("", t))

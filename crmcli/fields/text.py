@@ -38,3 +38,30 @@ def normalize_texts(values: Sequence[str]) -> tuple[list[str], list[str]]:
     """Normalize distinct values; text never fails, so every code is ``""``."""
     out = [normalize_text(v) for v in values]
     return out, [""] * len(out)
+
+
+def _re2_class(chars: str) -> str:
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+_WS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+#: RE2: a value :func:`normalize_text` would change (space at an end, any other whitespace
+#: character, two spaces, full-width ASCII); values without a match are already normal.
+TEXT_WORK = (f"^{_re2_class(_WS)}|{_re2_class(_WS)}$|{_re2_class(_WS.replace(' ', ''))}| {_re2_class(_WS)}"
+             r"|[\x{ff01}-\x{ff5e}]")
+
+
+def normalize_text_array(arr, *, work: str = TEXT_WORK, normalize=None):
+    """A whole column (pyarrow strings) -> (normalized strings, code indices): one RE2 pass
+    finds the values that need work; only those (each distinct one once) are normalized."""
+    import pyarrow.compute as pc
+
+    from ._arrow import fill_rest, np_bool
+
+    one = normalize or normalize_text
+    todo = np_bool(pc.match_substring_regex(arr, work))
+
+    def slow(values: list[str]) -> tuple[list[str], list[str], None]:
+        return [one(v) for v in values], [""] * len(values), None
+
+    return fill_rest(arr, todo, slow)[:2]
