@@ -349,3 +349,46 @@ def test_vectorized_date_path_equals_per_value(with_time):
     assert fast[0] == slow_out and fast[1] == slow_codes
     assert (np.isnat(fast[2]) == np.isnat(slow_stamps)).all()
     assert (fast[2][~np.isnat(fast[2])] == slow_stamps[~np.isnat(slow_stamps)]).all()
+
+
+def test_vectorized_phone_path_equals_per_value_odd_spacing_and_tails():
+    # the byte-level path (ASCII) and the RE2 path (non-ASCII) against the one-by-one rules
+    rng = random.Random(17)
+    shapes = ["１３８{b}{c}.０", "\x0b{p}.0", "{p}.00 ", " +86 {p}.0", "86-{p}", "{p}\u3000", "\u3000{p}.0",
+              "138.{b}.{c}", "{p}.5", "+{p}.0", "0086 {p}", "{a}‐{b}‐{c}", "{p}·", "\x1c{p}\x1f", "{p}.0.0",
+              "{p}..0", ".0{p}", "{p}.", "({a}) {b}-{c}", "+86({a}){b}{c}", "＋８６{p}", "{p}\t", "{a}/{b}/{c}",
+              "[{a}]{b}{c}", "{p}ext.12", "{p} 转 8", "", "  ", "{p}{p}", "0{p}", "+860{p}", "{b}{c}.0"]
+    values = []
+    for _ in range(4000):
+        p = rng.choice(["138", "199", "170", "141", "145", "100", "162", "174"]) + f"{rng.randrange(10**8):08d}"
+        values.append(rng.choice(shapes).format(p=p, a=p[:3], b=p[3:7], c=p[7:]))
+    res = normalize_field(pd.Series(values, dtype="str"), "phone")
+    assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]
+
+
+@pytest.mark.parametrize("with_time", [False, True])
+def test_vectorized_date_column_equals_one_by_one(with_time, monkeypatch):
+    # normalize_field's column path (strict ISO and the y-m-d forms read from bytes, RE2) must
+    # give what the one-by-one parser gives for the same column
+    from crmcli.fields import dates as mod
+
+    rng = random.Random(23)
+    forms = ["{y:04d}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}.{m:02d}.{d:02d}", "{y}年{m}月{d}日", "{y}年{m}月{d}号",
+             "{y:04d}{m:02d}{d:02d}", "{d:02d}/{m:02d}/{y}", "{y}-{m}-{d}", " {y}/{m}/{d} ", "{y}/{m:02d}/{d:02d}.",
+             "{y}年 {m}月{d}日", "{y:04d}-{m:02d}-{d:02d}T10:00", "{y}/{m}/{d}/", "{y}年{m}月", "{y}{m}{d}"]
+    if with_time:
+        forms.append("{y:04d}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}")
+    values = []
+    for _ in range(6000):
+        y, m, d = rng.randrange(1890, 2110), rng.randrange(0, 14), rng.randrange(0, 33)
+        values.append(rng.choice(forms).format(y=y, m=m, d=d, h=rng.randrange(25), mi=rng.randrange(60),
+                                               s=rng.randrange(61)))
+    values += ["待定", "", "45356", "Mar 5, 2024", "2024-02-30", "20240230"] * 10
+    res = normalize_field(pd.Series(values, dtype="str"), "date")
+    monkeypatch.setattr(mod, "_strict_iso", lambda v: (np.empty(0, dtype=np.int64), np.empty(0, dtype="datetime64[s]")))
+    slow_out, slow_codes, slow_stamps = mod.normalize_dates(values)
+    assert list(res.values) == slow_out
+    assert list(res.codes) == slow_codes
+    parsed = res.parsed.to_numpy()
+    assert (np.isnat(parsed) == np.isnat(slow_stamps)).all()
+    assert (parsed[~np.isnat(parsed)] == slow_stamps[~np.isnat(slow_stamps)]).all()

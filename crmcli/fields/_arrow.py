@@ -120,13 +120,17 @@ def drop_bytes(a: pa.Array, drop: np.ndarray) -> pa.Array:
     """``a`` with every byte ``b`` where ``drop[b]`` removed; only ASCII bytes may be dropped
     (they never occur inside a multi-byte UTF-8 character)."""
     offsets, data = string_parts(a)
-    dropped = drop[data]
+    return drop_where(a, drop[data], offsets, data)
+
+
+def drop_where(a: pa.Array, dropped: np.ndarray, offsets: np.ndarray, data: np.ndarray) -> pa.Array:
+    """``a`` (whose :func:`string_parts` are ``offsets, data``) without the bytes marked in
+    ``dropped``; they must be whole characters (ASCII bytes)."""
     at = np.flatnonzero(dropped)
     if not len(at):
         return a
     # each offset moves left by the number of dropped bytes before it
-    new_offsets = offsets - np.searchsorted(at, offsets)
-    return from_parts(new_offsets, data[~dropped], a.type)
+    return from_parts(offsets - np.searchsorted(at, offsets), data[~dropped], a.type)
 
 
 def byte_table(chars: str) -> np.ndarray:

@@ -122,34 +122,98 @@ def _strict_iso(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _strict_iso_array(arr) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_strict_iso` on a pyarrow string array."""
+    """:func:`_strict_iso` on a pyarrow string array: the digits are read from the bytes."""
+    import pyarrow.compute as pc
+
+    from ._arrow import np_bool, string_parts
+
+    idx = np.flatnonzero(np_bool(pc.match_substring_regex(arr, _STRICT_ISO)))
+    if not len(idx):
+        return idx, np.empty(0, dtype="datetime64[s]")
+    offsets, data = string_parts(arr)
+    at = offsets[idx]
+    has_time = (offsets[idx + 1] - at) == 19
+
+    def number(first: int, width: int) -> np.ndarray:
+        out = np.zeros(len(at), dtype=np.int64)
+        for k in range(first, first + width):
+            out = out * 10 + (data[np.minimum(at + k, len(data) - 1)].astype(np.int64) - 48)
+        return out
+
+    y, mo, d = number(0, 4), number(5, 2), number(8, 2)
+    h, mi, sec = (np.where(has_time, number(p, 2), 0) for p in (11, 14, 17))
+    return idx, _stamps(y, mo, d, h, mi, sec)
+
+
+def _stamps(y: np.ndarray, mo: np.ndarray, d: np.ndarray, h: np.ndarray, mi: np.ndarray,
+            sec: np.ndarray) -> np.ndarray:
+    """datetime64[s] from parts, NaT where the date or time is impossible or out of range
+    (vectorized :func:`_valid`)."""
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    days_in = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(mo, 0, 12)] + (leap & (mo == 2))
+    ok = ((y >= YEAR_MIN) & (y <= YEAR_MAX) & (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= days_in)
+          & (h < 24) & (mi < 60) & (sec < 60))
+    yy, mm, dd = np.where(ok, y, 1970), np.where(ok, mo, 1), np.where(ok, d, 1)
+    day = ((yy - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (mm - 1)).astype("datetime64[D]") + (dd - 1)
+    out = day.astype("datetime64[s]") + (h * 3600 + mi * 60 + sec).astype("timedelta64[s]")
+    out[~ok] = np.datetime64("NaT")
+    return out
+
+
+#: Date-only forms decided vectorized (the one-by-one parser reads them the same way):
+#: ``2024/3/5`` ``2024.03.05`` ``2024-3-5``, ``2024年3月5日``, ``20240305``.
+_YMD_RE2 = r"^(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})[日号]?" \
+           r"|(?P<m3>\d{2})(?P<d3>\d{2}))$"
+
+
+def _ymd_forms(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``arr`` in one of the :data:`_YMD_RE2` forms and their datetime64[s] (NaT if impossible)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    idx = np.flatnonzero(pc.match_substring_regex(arr, _STRICT_ISO).to_numpy(zero_copy_only=False))
+    from ._arrow import np_bool
+
+    idx = np.flatnonzero(np_bool(pc.match_substring_regex(arr, _YMD_RE2)))
     if not len(idx):
         return idx, np.empty(0, dtype="datetime64[s]")
-    sub = arr.take(pa.array(idx))
-    date_part = pc.utf8_slice_codeunits(sub, 0, 10)
-    time_part = pc.utf8_slice_codeunits(sub, 11, 19)
-    t = sub.type
-    full = pc.binary_join_element_wise(date_part, pc.if_else(pc.equal(time_part, ""), pa.scalar("00:00:00", t), time_part),
-                                       pa.scalar(" ", t))
-    ts = pc.strptime(full, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    same = pc.equal(pc.strftime(ts, format="%Y-%m-%d"), date_part)
-    year = pc.year(ts)
-    ok = pc.and_(pc.and_(same, pc.greater_equal(year, YEAR_MIN)), pc.less_equal(year, YEAR_MAX))
-    stamps = ts.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    stamps[~pc.fill_null(ok, False).to_numpy(zero_copy_only=False)] = np.datetime64("NaT")
-    return idx, stamps
+    parts = pc.extract_regex(arr.take(pa.array(idx)), _YMD_RE2)
+
+    def ints(*names: str) -> np.ndarray:
+        vals = pc.coalesce(*[pc.if_else(pc.equal(pc.struct_field(parts, [_GROUPS.index(n)]), ""), None,
+                                        pc.struct_field(parts, [_GROUPS.index(n)])) for n in names])
+        return pc.cast(vals, pa.int64()).to_numpy(zero_copy_only=False)
+
+    zero = np.zeros(len(idx), dtype=np.int64)
+    return idx, _stamps(ints("y"), ints("m", "m2", "m3"), ints("d", "d2", "d3"), zero, zero, zero)
+
+
+_GROUPS = ("y", "m", "d", "m2", "d2", "m3", "d3")
+
+
+def _iso_text(stamps: np.ndarray, type) -> "pa.Array":
+    """``YYYY-MM-DD`` strings (of pyarrow ``type``) for valid datetime64 values, built from bytes."""
+    from ._arrow import from_parts
+
+    days = stamps.astype("datetime64[D]")
+    y = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    mo = (days.astype("datetime64[M]").astype(np.int64) % 12) + 1
+    d = (days - days.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    grid = np.empty((len(stamps), 10), dtype=np.uint8)
+    for k, (num, width) in enumerate(((y, 4), (mo, 2), (d, 2))):
+        first = (0, 5, 8)[k]
+        for w in range(width):
+            grid[:, first + w] = 48 + (num // 10 ** (width - 1 - w)) % 10
+    grid[:, 4] = grid[:, 7] = ord("-")
+    return from_parts(np.arange(len(stamps) + 1, dtype=np.int64) * 10, grid.ravel(), type)
 
 
 def normalize_date_array(arr, *, dayfirst: bool | None = None):
     """A whole column (pyarrow strings) -> (ISO strings, code indices, datetime64[ns]).
 
-    Values written exactly ``YYYY-MM-DD[ HH:MM:SS]`` are checked vectorized; the others go
-    through :func:`normalize_dates` (each distinct value once, one day/month decision for
-    the column); then every valid value gets the column's one shape (with or without time).
+    Values written exactly ``YYYY-MM-DD[ HH:MM:SS]`` and the common date-only forms
+    (:data:`_YMD_RE2`) are decided vectorized; the others go through :func:`normalize_dates`
+    (each distinct value once, one day/month decision for the column); then every valid
+    value gets the column's one shape (with or without time).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -159,16 +223,30 @@ def normalize_date_array(arr, *, dayfirst: bool | None = None):
     n = len(arr)
     parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     code_idx = np.zeros(n, dtype=np.int8)
+    todo = np_bool(pc.greater(pc.binary_length(arr), 0))
     iso_idx, iso_stamps = _strict_iso_array(arr)
     parsed[iso_idx] = iso_stamps.astype("datetime64[ns]")
     code_idx[iso_idx[np.isnat(iso_stamps)]] = CODE_INDEX["invalid-date"]
-    todo = np_bool(pc.greater(pc.binary_length(arr), 0))
     todo[iso_idx] = False
+    values = arr
+    rest = np.flatnonzero(todo)
+    if len(rest) >= 1000:
+        sub_idx, sub_stamps = _ymd_forms(arr.take(pa.array(rest)))
+        if len(sub_idx):
+            rows = rest[sub_idx]
+            todo[rows] = False
+            good = ~np.isnat(sub_stamps)
+            parsed[rows[good]] = sub_stamps[good].astype("datetime64[ns]")
+            code_idx[rows[~good]] = CODE_INDEX["invalid-date"]
+            if good.any():
+                mask = np.zeros(n, dtype=bool)
+                mask[rows[good]] = True
+                values = pc.replace_with_mask(values, pa.array(mask), _iso_text(sub_stamps[good], arr.type))
 
     def slow(values: list[str]) -> tuple[list[str], list[str], np.ndarray]:
         return normalize_dates(values, dayfirst=dayfirst)
 
-    values, code_idx, parsed = fill_rest(arr, todo, slow, code_idx=code_idx, parsed=parsed)
+    values, code_idx, parsed = fill_rest(arr, todo, slow, values=values, code_idx=code_idx, parsed=parsed)
     valid = ~np.isnat(parsed)
     if not valid.any():
         return values, code_idx, parsed

@@ -230,37 +230,50 @@ def _cn_mobile_table():
 
 _SEP_BYTES = " \t\r\n\f\v\x1c\x1d\x1e\x1f-()[]./"     # the ASCII part of _SEPARATORS
 _NON_ASCII_SEPS = r"[\s\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\-‐‑–—()\[\]./·]"
+_ASCII_WS = r"[\t\n\v\f\r\x1c-\x1f ]"                 # what str.strip() removes, in ASCII
+_FLOAT_TAIL_RE2 = rf"^{_ASCII_WS}*\+?\d+\.0+{_ASCII_WS}*$"
 
 
-def _cn_digits(trimmed):
-    """What :func:`normalize_phone` matches the CN rules against, for a whole column:
-    NFKC (only where there is non-ASCII), a float's ``.0`` tail cut, separators removed."""
+def _ascii_digits(arr):
+    """For ASCII values: :func:`normalize_phone`'s digits (a float's ``.0`` tail cut,
+    separators and surrounding whitespace removed), done on the bytes. Non-ASCII values
+    come out with their non-ASCII bytes, so they never pass as digits."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import byte_table, drop_bytes, np_bool, string_parts
+    from ._arrow import byte_table, drop_where, np_bool, string_parts
 
-    wide = ~np_bool(pc.string_is_ascii(trimmed))
-    s = trimmed
-    if wide.any():
-        mask = pa.array(wide)
-        s = pc.replace_with_mask(trimmed, mask, pc.utf8_normalize(trimmed.filter(mask), "NFKC"))
-    offsets, data = string_parts(s)
-    ends = offsets[1:]
-    tail = np.zeros(len(s), dtype=bool)
-    filled = ends > offsets[:-1]
-    tail[filled] = data[ends[filled] - 1] == ord("0")        # only these can end in ".0"
-    if tail.any():
-        mask = pa.array(tail)
-        s = pc.replace_with_mask(s, mask, pc.replace_substring_regex(s.filter(mask), r"^(\+?\d+)\.0+$", r"\1"))
-    s = drop_bytes(s, byte_table(_SEP_BYTES))
-    if wide.any():
-        wide = ~np_bool(pc.string_is_ascii(s))
-        if wide.any():
-            mask = pa.array(wide)
-            s = pc.replace_with_mask(s, mask, pc.replace_substring_regex(s.filter(mask), _NON_ASCII_SEPS, ""))
-    return s
+    offsets, data = string_parts(arr)
+    dropped = byte_table(_SEP_BYTES)[data]
+    dots = np.flatnonzero(data == ord("."))
+    if len(dots):
+        # ``13812345678.0``: a float's tail is cut, not read as a separator (one dot, zeros after it)
+        row_of = np.searchsorted(offsets, dots, side="right") - 1
+        rows, first, count = np.unique(row_of, return_index=True, return_counts=True)
+        one = count == 1
+        rows, at = rows[one], dots[first[one]]
+        if len(rows):
+            tail = np_bool(pc.match_substring_regex(arr.take(pa.array(rows)), _FLOAT_TAIL_RE2))
+            rows, at = rows[tail], at[tail]
+            ends = offsets[rows + 1]
+            k = 0
+            while len(at):
+                dropped[at + k] = True
+                k += 1
+                more = at + k < ends
+                at, ends = at[more], ends[more]
+    return drop_where(arr, dropped, offsets, data)
+
+
+def _wide_digits(trimmed):
+    """:func:`normalize_phone`'s digits for (trimmed) values with non-ASCII characters: NFKC,
+    a float's ``.0`` tail cut, every separator removed (RE2 passes; such values are few)."""
+    import pyarrow.compute as pc
+
+    s = pc.utf8_normalize(trimmed, "NFKC")
+    s = pc.replace_substring_regex(s, r"^(\+?\d+)\.0+$", r"\1")
+    return pc.replace_substring_regex(s, _NON_ASCII_SEPS, "")
 
 
 def _cn_mobiles(digits):
@@ -274,30 +287,25 @@ def _cn_mobiles(digits):
     offsets, data = string_parts(digits)
     n = len(digits)
     length = np.diff(offsets)
-    cand = np.flatnonzero(np.isin(length, (11, 13, 14, 15)))
+    cand = np.flatnonzero((length == 11) | ((length >= 13) & (length <= 15)))
     start = offsets[cand] + length[cand] - 11
     if len(cand):
         nsn = np.lib.stride_tricks.sliding_window_view(data, 11)[start]   # (rows, 11) bytes, no index matrix
     else:
         nsn = np.empty((0, 11), dtype=np.uint8)
-    ok = ((nsn >= 48) & (nsn <= 57)).all(axis=1)
+    ok = ((nsn - 48) < 10).all(axis=1)                    # uint8: bytes below '0' wrap round
     head = offsets[cand]
-
-    def prefix(text: bytes, at: np.ndarray) -> np.ndarray:
-        good = np.ones(len(at), dtype=bool)
-        for k, b in enumerate(text):
-            good &= data[at + k] == b
-        return good
-
     plen = length[cand] - 11
-    pref_ok = plen == 0
     for text in (b"86", b"+86", b"0086"):
         sel = np.flatnonzero(plen == len(text))
         if len(sel):
-            pref_ok[sel] = prefix(text, head[sel])
-    ok &= pref_ok
-    digits5 = (nsn[:, :5].astype(np.int64) - 48) @ np.array([10_000, 1_000, 100, 10, 1])
-    ok &= table[np.clip(digits5, 0, 99_999)]
+            good = np.ones(len(sel), dtype=bool)
+            for k, b in enumerate(text):
+                good &= data[head[sel] + k] == b
+            ok[sel] &= good
+    five = nsn[:, :5].astype(np.int32) - 48
+    ok &= table[np.where(ok, (((five[:, 0] * 10 + five[:, 1]) * 10 + five[:, 2]) * 10 + five[:, 3]) * 10
+                         + five[:, 4], 0)]
     rows = cand[ok]
     mask = np.zeros(n, dtype=bool)
     mask[rows] = True
@@ -318,27 +326,48 @@ def _cn_vectorized(arr):
 
     n = len(arr)
     trimmed = pc.utf8_trim_whitespace(arr)
-    digits = _cn_digits(trimmed)
+    digits = _ascii_digits(arr)
+    wide = np.flatnonzero(~np_bool(pc.string_is_ascii(arr)))
     is_mobile, e164 = _cn_mobiles(digits)
-    values = pc.replace_with_mask(trimmed, pa.array(is_mobile), e164) if is_mobile.any() else trimmed
+    parts_rows, parts_values = [np.flatnonzero(is_mobile)], [e164]
+    wide_digits = None
+    if len(wide):
+        wide_digits = _wide_digits(trimmed.take(pa.array(wide)))
+        m, e = _cn_mobiles(wide_digits)
+        is_mobile[wide[m]] = True
+        parts_rows.append(wide[m])
+        parts_values.append(e)
     code_idx = np.zeros(n, dtype=np.int8)
-    rest = np.flatnonzero(~is_mobile & np_bool(pc.greater(pc.binary_length(trimmed), 0)))
     todo = np.zeros(n, dtype=bool)
-    if not len(rest):
-        return values, code_idx, todo
-    # The rest (landlines, truncated numbers…): phonenumbers' CN rule, once per distinct digits.
-    enc = pc.dictionary_encode(digits.take(pa.array(rest)))
-    pos = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    decided_u, valid_u, e164_u = _cn_rule(enc.dictionary)
-    decided, valid = decided_u[pos], valid_u[pos]
-    good = decided & valid
-    if good.any():
-        good_mask = np.zeros(n, dtype=bool)
-        good_mask[rest[good]] = True
-        values = pc.replace_with_mask(values, pa.array(good_mask), e164_u.take(pa.array(pos[good])))
-    code_idx[rest[decided & ~valid]] = CODE_INDEX["invalid-phone"]
-    todo[rest[~decided]] = True
-    return values, code_idx, todo
+    rest_mask = ~is_mobile & np_bool(pc.greater(pc.binary_length(trimmed), 0))
+    if len(wide):
+        rest_mask[wide] = False
+    rest = np.flatnonzero(rest_mask)
+    rest_digits = digits.take(pa.array(rest))
+    if len(wide):
+        keep = ~is_mobile[wide] & np_bool(pc.greater(pc.binary_length(trimmed.take(pa.array(wide))), 0))
+        rest = np.concatenate([rest, wide[keep]])
+        rest_digits = pa.concat_arrays([rest_digits, wide_digits.filter(pa.array(keep))])
+    if len(rest):
+        # The rest (landlines, truncated numbers…): phonenumbers' CN rule, once per distinct digits.
+        enc = pc.dictionary_encode(rest_digits)
+        pos = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        decided_u, valid_u, e164_u = _cn_rule(enc.dictionary)
+        decided, valid = decided_u[pos], valid_u[pos]
+        good = decided & valid
+        if good.any():
+            parts_rows.append(rest[good])
+            parts_values.append(e164_u.take(pa.array(pos[good])))
+        code_idx[rest[decided & ~valid]] = CODE_INDEX["invalid-phone"]
+        todo[rest[~decided]] = True
+    rows = np.concatenate(parts_rows)
+    if not len(rows):
+        return trimmed, code_idx, todo
+    order = np.argsort(rows, kind="stable")
+    replacement = pa.concat_arrays(parts_values).take(pa.array(order))
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(trimmed, pa.array(mask), replacement), code_idx, todo
 
 
 def _cn_rule(digits):
