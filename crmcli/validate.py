@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .fields import CODES as FIELD_CODES
 from .fields import Normalized, kind_of, normalize_field, warm_up
@@ -128,34 +130,30 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
                    region: str = "CN", unique: Iterable[str] | None = None,
                    required: Iterable[str] = ()) -> pd.DataFrame:
     """The issues of ``df`` given its normalized columns (see :func:`find_issues`)."""
-    parts: list[pd.DataFrame] = []
-    order = {c: i for i, c in enumerate(df.columns)}
+    out = _IssueList(df.columns)
     catalogue = _catalogue(region)
     for col, res in normalized.items():
         mask = res.bad
         if not mask.any():
             continue
-        idx = res.code_index[mask]
-        parts.append(pd.DataFrame({
-            "row": df.index[mask], "column": col, "field": mapping.get(col, ""),
-            "value": df[col][mask].str.strip().to_numpy(),
-            **{key: table[idx] for key, table in catalogue.items()},
-        }))
+        idx = pa.array(res.code_index[mask])
+        out.add(df.index.to_numpy()[mask], col, mapping.get(col, ""), _stripped(df[col], mask),
+                *(table.take(idx) for table in catalogue))
     for field in required:
         col = column_for(mapping, field)
         if col is None:
             continue
         mask = (normalized[col].values == "").to_numpy() if col in normalized else (df[col].str.strip() == "").to_numpy()
         if mask.any():
-            part = pd.DataFrame({"row": df.index[mask], "column": col, "field": field, "value": "",
-                                 "code": "missing-value"})
-            parts.append(_describe(part, region=region))
+            spec = CODES["missing-value"]
+            out.add(df.index.to_numpy()[mask], col, field, "", "missing-value", spec.severity, spec.message,
+                    spec.suggestion)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     clean = _clean_frame(df, normalized)
     firsts = {}   # column -> position of each value's first row (one sort per column, shared)
     dup_rows = _duplicate_rows(clean, firsts)
     if dup_rows is not None:
-        parts.append(dup_rows)
+        out.add_frame(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])
     customer_table = not (set(mapping.values()) & set(ORDER_FIELDS))
     for field in unique:
@@ -166,25 +164,68 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
         if part is not None:
             if field == "customer_id" and customer_table:
                 part["severity"] = CUSTOMER_ID_SEVERITY
-            parts.append(part)
+            out.add_frame(part)
     info = source_info(df)
     if info is not None and info.problems:
-        rows = [{"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",
-                 "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
-                 "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in info.problems]
-        parts.append(pd.DataFrame(rows))
-    if not parts:
-        return empty_issues()
-    issues = pd.concat(parts, ignore_index=True)
-    rows = pd.to_numeric(issues["row"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    cols = issues["column"].map(order).fillna(len(order)).to_numpy(dtype=np.int64)
-    sort = np.lexsort((cols, rows))   # by row, then column; stable
-    issues = issues.iloc[sort].reset_index(drop=True)
-    issues["row"] = rows[sort]
-    for c in ISSUE_COLUMNS[1:]:
-        if issues[c].dtype != "str" or issues[c].hasnans:
-            issues[c] = issues[c].fillna("").astype("str")
-    return issues[list(ISSUE_COLUMNS)]
+        out.add_frame(pd.DataFrame([
+            {"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",
+             "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
+             "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in info.problems]))
+    return out.frame()
+
+
+def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:
+    """``series[mask]`` trimmed, as a pyarrow string array."""
+    arr = getattr(series.array, "_pa_array", None)
+    if arr is None or arr.null_count:
+        return pa.array(series[mask].astype("str").fillna("").str.strip().tolist(), type=pa.large_string())
+    return pc.utf8_trim_whitespace(arr.filter(pa.array(mask)).combine_chunks())
+
+
+class _IssueList:
+    """Issues gathered column-wise (pyarrow arrays), sorted and framed once at the end."""
+
+    def __init__(self, columns: Iterable[str]):
+        self.order = {c: i for i, c in enumerate(columns)}
+        self.rows: list[np.ndarray] = []
+        self.colpos: list[np.ndarray] = []
+        self.cols: dict[str, list[pa.Array]] = {c: [] for c in ISSUE_COLUMNS[1:]}
+
+    def add(self, rows: np.ndarray, column: str, field: str, *values: object) -> None:
+        n = len(rows)
+        self.rows.append(np.asarray(rows, dtype=np.int64))
+        self.colpos.append(np.full(n, self.order.get(column, len(self.order)), dtype=np.int64))
+        for key, v in zip(ISSUE_COLUMNS[1:], (column, field, *values)):
+            self.cols[key].append(_text_array(v, n))
+
+    def add_frame(self, part: pd.DataFrame) -> None:
+        rows = pd.to_numeric(part["row"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        self.rows.append(rows)
+        self.colpos.append(part["column"].map(self.order).fillna(len(self.order)).to_numpy(dtype=np.int64))
+        for key in ISSUE_COLUMNS[1:]:
+            self.cols[key].append(_text_array(part[key].fillna("").astype("str").tolist(), len(part)))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.rows:
+            return empty_issues()
+        rows, colpos = np.concatenate(self.rows), np.concatenate(self.colpos)
+        sort = pa.array(np.lexsort((colpos, rows)))   # by row, then column; stable
+        data = {"row": rows[sort.to_numpy()]}
+        for key, chunks in self.cols.items():
+            data[key] = pd.array(pa.concat_arrays(chunks).take(sort), dtype=_STR)
+        return pd.DataFrame(data)[list(ISSUE_COLUMNS)]
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _text_array(value: object, n: int) -> pa.Array:
+    if isinstance(value, (pa.Array, pa.ChunkedArray)):
+        arr = value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
+        return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+    if isinstance(value, str):
+        return pa.repeat(pa.scalar(value, pa.large_string()), n)
+    return pa.array(list(value), type=pa.large_string())
 
 
 def empty_issues() -> pd.DataFrame:
@@ -193,25 +234,16 @@ def empty_issues() -> pd.DataFrame:
     return frame
 
 
-def _catalogue(region: str) -> dict[str, np.ndarray]:
+def _catalogue(region: str) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """code, severity, message, suggestion by field-layer code index (:data:`crmcli.fields.CODES`)."""
     specs = [CODES.get(c) for c in FIELD_CODES]
-    return {
-        "code": np.array(FIELD_CODES, dtype=object),
-        "severity": np.array([s.severity if s else "" for s in specs], dtype=object),
-        "message": np.array([s.message.format(region=region, field="", value="", first="") if s else ""
-                             for s in specs], dtype=object),
-        "suggestion": np.array([s.suggestion if s else "" for s in specs], dtype=object),
-    }
-
-
-def _describe(part: pd.DataFrame, *, region: str) -> pd.DataFrame:
-    """Fill severity, message and suggestion from the catalogue (per code, vectorized)."""
-    part["severity"] = part["code"].map({c: v.severity for c, v in CODES.items()}).fillna("error")
-    part["message"] = part["code"].map({c: v.message.format(region=region, field="", value="", first="")
-                                        for c, v in CODES.items()}).fillna("")
-    part["suggestion"] = part["code"].map({c: v.suggestion for c, v in CODES.items()}).fillna("")
-    return part
+    return (
+        pa.array(FIELD_CODES, type=pa.large_string()),
+        pa.array([s.severity if s else "" for s in specs], type=pa.large_string()),
+        pa.array([s.message.format(region=region, field="", value="", first="") if s else "" for s in specs],
+                 type=pa.large_string()),
+        pa.array([s.suggestion if s else "" for s in specs], type=pa.large_string()),
+    )
 
 
 def _clean_frame(df: pd.DataFrame, normalized: Mapping[str, Normalized]) -> pd.DataFrame:

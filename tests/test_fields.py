@@ -270,12 +270,14 @@ def test_phone_cn_metadata_rule_agrees_with_phonenumbers(shape):
 
 
 @pytest.mark.parametrize("kind", ["id", "text"])
-def test_vectorized_text_path_equals_per_value(kind):
+@pytest.mark.parametrize("size", [200, 1300])    # 2,000 values: RE2 alone; 13,000: bytes first, then RE2
+def test_vectorized_text_path_equals_per_value(kind, size):
     from crmcli.fields import normalize_id, normalize_text
 
     one = normalize_id if kind == "id" else normalize_text
-    base = ["10023.0", "00077", " C１００ ", "张　三", "  John   Smith ", "ＡＢＣ", "ok id", "a\tb", "x.00", "-5.0"]
-    values = [f"{b}{i}" if i % 3 else f"{i}{b}" for i in range(200) for b in base]
+    base = ["10023.0", "00077", " C１００ ", "张　三", "  John   Smith ", "ＡＢＣ", "ok id", "a\tb", "x.00", "-5.0",
+            "a  b", "a \x0bb", "end ", "\x1cx", "1.0", "+7.00", "a.b", "x\u00a0y", "x\u2003", "ok"]
+    values = [f"{b}{i}" if i % 3 else f"{i}{b}" for i in range(size) for b in base[:10]] + base * 3
     res = normalize_field(pd.Series(values, dtype="str"), kind)
     assert list(res.values) == [one(v) for v in values]
 

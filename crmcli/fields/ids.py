@@ -33,4 +33,4 @@ ID_WORK = TEXT_WORK + r"|^[+-]?\d+\.0+$"
 
 def normalize_id_array(arr):
     """A whole column (pyarrow strings) -> (normalized ids, code indices); see :func:`normalize_text_array`."""
-    return normalize_text_array(arr, work=ID_WORK, normalize=normalize_id)
+    return normalize_text_array(arr, work=ID_WORK, normalize=normalize_id, dotted=True)

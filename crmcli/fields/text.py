@@ -51,17 +51,50 @@ TEXT_WORK = (f"^{_re2_class(_WS)}|{_re2_class(_WS)}$|{_re2_class(_WS.replace(' '
              r"|[\x{ff01}-\x{ff5e}]")
 
 
-def normalize_text_array(arr, *, work: str = TEXT_WORK, normalize=None):
-    """A whole column (pyarrow strings) -> (normalized strings, code indices): one RE2 pass
-    finds the values that need work; only those (each distinct one once) are normalized."""
-    import pyarrow.compute as pc
-
-    from ._arrow import fill_rest, np_bool
+def normalize_text_array(arr, *, work: str = TEXT_WORK, normalize=None, dotted: bool = False):
+    """A whole column (pyarrow strings) -> (normalized strings, code indices): the values that
+    need work are found on the bytes (ASCII) or by one RE2 pass (the others); only those,
+    each distinct one once, are normalized. ``dotted``: values with a ``.`` may need work too
+    (ids: ``10023.0``)."""
+    from ._arrow import fill_rest
 
     one = normalize or normalize_text
-    todo = np_bool(pc.match_substring_regex(arr, work))
+    todo = needs_work(arr, work, dotted=dotted)
 
     def slow(values: list[str]) -> tuple[list[str], list[str], None]:
         return [one(v) for v in values], [""] * len(values), None
 
     return fill_rest(arr, todo, slow)[:2]
+
+
+_ASCII_SPACE_BYTES = "\t\n\v\f\r\x1c\x1d\x1e\x1f"
+
+
+def needs_work(arr, work: str = TEXT_WORK, *, dotted: bool = False):
+    """Mask of the values :data:`TEXT_WORK` (or ``work``) matches. ASCII values are judged
+    on the bytes (whitespace other than single inner spaces; with ``dotted``, any ``.``) and
+    only the candidates and the non-ASCII values go to RE2."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow import byte_table, np_bool, string_parts
+
+    n = len(arr)
+    if n < 10_000:
+        return np_bool(pc.match_substring_regex(arr, work))
+    offsets, data = string_parts(arr)
+    cand = ~np_bool(pc.string_is_ascii(arr))
+    hits = [np.flatnonzero(byte_table(_ASCII_SPACE_BYTES + ("." if dotted else ""))[data])]
+    space = data == 32
+    hits.append(np.flatnonzero(space[:-1] & space[1:]))
+    filled = offsets[1:] > offsets[:-1]
+    cand[filled] |= space[offsets[:-1][filled]] | space[offsets[1:][filled] - 1]
+    at = np.concatenate(hits)
+    if len(at):
+        cand[np.searchsorted(offsets, at, side="right") - 1] = True
+    rows = np.flatnonzero(cand)
+    todo = np.zeros(n, dtype=bool)
+    if len(rows):
+        todo[rows] = np_bool(pc.match_substring_regex(arr.take(pa.array(rows)), work))
+    return todo
