@@ -394,3 +394,16 @@ def test_vectorized_date_column_equals_one_by_one(with_time, monkeypatch):
     parsed = res.parsed.to_numpy()
     assert (np.isnat(parsed) == np.isnat(slow_stamps)).all()
     assert (parsed[~np.isnat(parsed)] == slow_stamps[~np.isnat(slow_stamps)]).all()
+
+
+def test_vectorized_scientific_phones_equal_per_value():
+    rng = random.Random(29)
+    shapes = ["{a}.{f}E+{e}", "{a}.{f}e{e}", "+{a}.{f}E+{e}", "-{a}.{f}E+{e}", " {a}.{f}E+{e} ", "{a}E+{e}",
+              "{a}.{f}E-{e}", "{a}.{f}E+{e}0", "１.{f}E+{e}", "{a}.E+{e}"]
+    values = []
+    for _ in range(3000):
+        f = "".join(rng.choice("0123456789") for _ in range(rng.randrange(0, 13)))
+        values.append(rng.choice(shapes).format(a=rng.randrange(1, 10), f=f, e=rng.choice([9, 10, 11, 12])))
+    res = normalize_field(pd.Series(values, dtype="str"), "phone")
+    assert [(v, c) for v, c in zip(res.values, res.codes)] == [normalize_phone(v) for v in values]
+    assert {"lossy-phone", "invalid-phone", ""} <= set(res.codes)
