@@ -734,8 +734,8 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
         return None
     if checked is not None and data.find(b"\n", pos, checked) < 0:
         return None  # the header line is not (all) in the part known to be UTF-8
-    if b'"' in data and not _quoting_ok(data, delimiter):
-        return None
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -747,24 +747,32 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
 
     header = head_records[hidx]
     names = [f"f{i}" for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(pos)),  # no copy of the body
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
-                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
-        return None  # (invalid UTF-8 too: pyarrow checks every value)
-    if bad:
-        return None
-    # Row numbers are record numbers: a quoted newline would make records span lines, so the
-    # fast path is only taken when every record is exactly one line (_quoting_ok checked the
-    # quoted fields; this checks pyarrow saw one row per line).
-    lines = data.count(b"\n", pos) + (0 if len(data) > pos and data.endswith(b"\n") else 1)
-    if lines != table.num_rows + 1:
+
+    def parse() -> Any:
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(data).slice(pos)),  # no copy of the body
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
+                                                 ignore_empty_lines=False, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+            return None  # (invalid UTF-8 too: pyarrow checks every value)
+
+    # pyarrow parses (its threads run without the GIL) while the checks below run in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(parse)
+        try:
+            quoting = b'"' not in data or _quoting_ok(data, delimiter)
+            # Row numbers are record numbers: a quoted newline would make records span lines, so
+            # the fast path is only taken when every record is exactly one line (_quoting_ok
+            # checked the quoted fields; the line count checks pyarrow saw one row per line).
+            lines = data.count(b"\n", pos) + (0 if len(data) > pos and data.endswith(b"\n") else 1) if quoting else 0
+        finally:
+            table = future.result()
+    if not quoting or table is None or bad or lines != table.num_rows + 1:
         return None
     rownums = np.arange(hidx + 2, hidx + 2 + table.num_rows, dtype=np.int64)
     blank = _blank_rows(table.columns)
