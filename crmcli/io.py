@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import json
 import os
@@ -28,7 +29,7 @@ from typing import IO, Any, Union
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, OutputError, UsageError
+from .errors import CrmError, InputError, OutputError, UsageError
 
 Source = Union[str, os.PathLike, bytes, IO[bytes]]
 
@@ -258,6 +259,63 @@ def _strict(data: bytes, codec: str, name: str, label: str) -> tuple[str, str]:
                          hint="name the encoding with --encoding") from None
 
 
+# --------------------------------------------------------------------------- arrow buffers
+
+
+def _byte_table(chars: bytes) -> np.ndarray:
+    """Lookup table over bytes (for :func:`_first_bytes`)."""
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    return table
+
+
+def _first_bytes(arr: Any, at: int = 0) -> np.ndarray | None:
+    """The first byte (``at=1``: the second…) of every value of a pyarrow string array (chunked
+    or not) as uint8, 0 for a value too short or null (or holding NUL there); None for a type
+    whose buffers are not offsets + data.
+
+    Reads the offsets and data buffers in place: a millisecond or two a million values, where a
+    regex or ``utf8_slice`` pass costs tens.
+    """
+    import pyarrow as pa
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if pa.types.is_string(arr.type) or pa.types.is_binary(arr.type):
+        otype = np.int32
+    elif pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type):
+        otype = np.int64
+    else:
+        return None
+    out = []
+    for chunk in chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        bufs = chunk.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=otype, count=chunk.offset + n + 1)[chunk.offset:]
+        starts, ends = offsets[:-1], offsets[1:]
+        size = bufs[2].size if bufs[2] is not None else 0
+        if size == 0:
+            out.append(np.zeros(n, dtype=np.uint8))
+            continue
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        where = starts + at if at else starts
+        # (only values too short, at the very end, can point past the data)
+        codes = data[where if where[-1] < size else np.minimum(where, size - 1)]
+        codes[ends <= where] = 0
+        if chunk.null_count:
+            codes[np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = 0
+        out.append(codes)
+    if not out:
+        return np.zeros(0, dtype=np.uint8)
+    return out[0] if len(out) == 1 else np.concatenate(out)
+
+
+#: First bytes (UTF-8) of every character ``str.isspace`` accepts, and 0 for an empty value:
+#: a value whose first byte is not here is certainly not blank (``v.strip()`` is not empty).
+_MAYBE_BLANK = _byte_table(b"\x00\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xc2\xe1\xe2\xe3")
+
+
 # --------------------------------------------------------------------------- CSV parsing
 
 _DELIMITERS = (",", ";", "\t", "|", "，")
@@ -406,6 +464,39 @@ TOTAL_LABELS = frozenset({"合计", "总计", "小计", "总合计", "汇总", "
                           "total", "totals", "grand total", "subtotal", "sum", "total:", "totals:"})
 
 
+def _filled(values: Iterable[Any]) -> int:
+    return sum(1 for v in values if isinstance(v, str) and v.strip())
+
+
+def _label_prefixes() -> np.ndarray:
+    """256 x 256 table (flat): the first two bytes (UTF-8) a cell can start with when, stripped and
+    lowercased, it is one of ``TOTAL_LABELS`` (a cell starting with whitespace is let through
+    by ``_MAYBE_BLANK`` instead). Only ASCII letters lowercase to ASCII letters (a test checks)."""
+    table = np.zeros((256, 256), dtype=bool)
+    for label in TOTAL_LABELS:
+        first, second = label[0], label[1]
+        if first.isascii():
+            for a in {first, first.upper()}:
+                for b in {second, second.upper()}:
+                    table[ord(a), ord(b)] = True
+        else:
+            head = first.encode("utf-8")
+            table[head[0], head[1]] = True
+    return table.ravel()  # indexed by first * 256 + second
+
+
+_LABEL_PREFIX = _label_prefixes()
+
+
+def _label_candidates(arr: Any) -> np.ndarray | None:
+    """Cells of a pyarrow string column that may hold a totals label (a superset: two bytes of
+    each value read from the arrow buffers), None when the buffers cannot be read."""
+    first, second = _first_bytes(arr), _first_bytes(arr, at=1)
+    if first is None or second is None:
+        return None
+    return _MAYBE_BLANK.take(first) | _LABEL_PREFIX.take((first.astype(np.uint16) << 8) | second)
+
+
 def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
     """Report rows labelled 合计/总计/Total… in one of the first three columns (``totals-row``).
 
@@ -419,8 +510,16 @@ def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
         s = frame[col]
         arr = getattr(s.array, "_pa_array", None)
         if arr is not None and len(s) > 10_000:
-            # Prefilter in pyarrow (RE2): every label holds one of these (any case); only the few
-            # candidate cells get the exact check below.
+            # Large columns: only the cells whose first bytes can start a label (or whitespace)...
+            cand = _label_candidates(arr)
+            if cand is not None:
+                if not cand.any():
+                    continue
+                s = s[cand]
+                arr = getattr(s.array, "_pa_array", None)
+        if arr is not None and len(s) > 10_000:
+            # ... then a pyarrow (RE2) prefilter: every label holds one of these (any case); only
+            # the few candidate cells get the exact check below.
             import pyarrow.compute as pc
 
             cand = pc.match_substring_regex(arr, "计|总|汇|tot|sum", ignore_case=True)
@@ -437,13 +536,10 @@ def _flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
         return
     # A totals row is at the bottom, or sparser than a typical row (a customer called "Total"
     # in a full row in the middle of the table is not one).
-    def filled(values: Iterable[Any]) -> int:
-        return sum(1 for v in values if isinstance(v, str) and v.strip())
-
-    sample = sorted(filled(r) for r in frame.head(200).itertuples(index=False, name=None))
+    sample = sorted(_filled(r) for r in frame.head(200).itertuples(index=False, name=None))
     typical = sample[len(sample) // 2]
     last = set(int(r) for r in frame.index[-5:])
-    hits = {r for r in hits if r in last or filled(frame.loc[r].tolist()) < typical}
+    hits = {r for r in hits if r in last or _filled(frame.loc[r].tolist()) < typical}
     for row in sorted(hits):
         problems.append({"row": row, "column": None, "code": "totals-row",
                          "message": "looks like a totals row (合计/Total): kept in the table; analytics "
@@ -469,8 +565,13 @@ def _is_blank(rec: Sequence[str]) -> bool:
 
 
 def _parse_csv(text: str, delimiter: str, header_row: int | None,
-               problems: list[dict[str, Any]], raw: bytes | None = None) -> tuple[pd.DataFrame, int]:
-    """``raw``: ``text`` as UTF-8 bytes when the input was UTF-8 (saves re-encoding it)."""
+               problems: list[dict[str, Any]], raw: bytes | None = None,
+               fast_only: bool = False) -> tuple[pd.DataFrame, int] | None:
+    """``raw``: ``text`` as UTF-8 bytes when the input was UTF-8 (saves re-encoding it).
+
+    ``fast_only``: ``text`` is only the head of ``raw`` (at least its first 2**20 characters, all
+    that sniffing looks at); return None unless the fast path takes the file.
+    """
     text = text.rstrip("\x1a")  # Ctrl-Z at the end of old DOS exports
     if raw is not None:
         raw = raw.rstrip(b"\x1a")
@@ -482,9 +583,12 @@ def _parse_csv(text: str, delimiter: str, header_row: int | None,
         hidx = skip + detect_header(head_records[skip:])
     _check_width(max((len(r) for r in head_records), default=0))
     _report_skipped(head_records, hidx, problems)
-    fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems, raw)
+    fast = _parse_csv_fast(text, delimiter, hidx, head_records, problems, raw,
+                           checked=len(text) if fast_only else None)
     if fast is not None:
         return fast, hidx + 1
+    if fast_only:
+        return None
     try:
         header, records, rownums = _read_records(text, delimiter, hidx, strict=True)
     except csv.Error:
@@ -566,35 +670,50 @@ def _flag_swallowed_rows(records: Sequence[Sequence[str]], rownums: Sequence[int
                 break
 
 
-def _quoting_ok(body: bytes, delimiter: str) -> bool:
-    """Every line holding a quote is one whole record that Python's strict CSV parser accepts.
+@functools.lru_cache(maxsize=8)
+def _bad_quote_patterns(delimiter: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(anywhere, at the start) patterns for a quoted field pyarrow would read differently from
+    Python's strict csv module, or not as one line.
 
-    pyarrow accepts a quote left open at the very end and text after a closing quote without
-    a word; only lines with a quote can have either, so only those are checked. A quoted
-    value spanning lines (which the fast path's one-line-per-record parse cannot take)
-    starts on such a line, so it makes the record count differ from the line count here.
+    A quoted field opens with a quote at the start of a field (after the delimiter or a newline);
+    its content is other characters and doubled quotes (possessive: a ``""`` is never split
+    into a closing quote and an opening one); it is bad when the line (or the file) ends before
+    it closes, or when its closing quote is followed by anything but the delimiter or a line end
+    (``"abc"def``, ``""x``, also after a doubled quote). The patterns start with the quote itself, which lets
+    ``re`` jump from quote to quote instead of trying every byte.
     """
-    buf = np.frombuffer(body, dtype=np.uint8)
-    quotes = np.flatnonzero(buf == ord('"'))
-    newlines = np.flatnonzero(buf == ord("\n"))
-    lines = np.unique(np.searchsorted(newlines, quotes))        # line i ends at newlines[i]
-    starts = np.where(lines > 0, newlines[np.maximum(lines - 1, 0)] + 1 if len(newlines) else 0, 0)
-    ends = np.append(newlines + 1, len(body))[lines]
-    chunk = b"".join([body[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
-    records = 0
-    try:
-        for _ in csv.reader(io.StringIO(chunk.decode("utf-8"), newline=""), delimiter=delimiter, strict=True):
-            records += 1
-    except (csv.Error, UnicodeDecodeError):
+    d = re.escape(delimiter)
+    body = rb'(?:[^"\r\n]|"")*+(?:[\r\n]|\Z|"[^' + d + rb"\r\n])"
+    return re.compile(rb'"(?<=[' + d + rb'\n]")' + body), re.compile(rb'"' + body)
+
+
+def _quoting_ok(data: bytes, delimiter: str) -> bool:
+    """Every quoted field of ``data`` closes on its line and is followed by the delimiter or the
+    line end: then pyarrow's one-line-per-record parse reads what Python's strict parser reads.
+
+    pyarrow accepts text after a closing quote and a quote left open without a word, and a
+    quoted value spanning lines would be cut at the line end; such files take the careful path.
+    A quote not at the start of a field is a literal character to both parsers (``5"``).
+    False alarms are possible (a quoted value holding the delimiter right before a quote, as in
+    ``"a,"`` or ``"a,""b"``): they only cost speed.
+    """
+    d = delimiter.encode("utf-8")
+    if len(d) != 1 or d in b'"\r\n':
         return False
-    return records == len(lines)
+    anywhere, at_start = _bad_quote_patterns(d)
+    if data.startswith(b'"') and at_start.match(data):
+        return False
+    return anywhere.search(data) is None
 
 
 def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[list[str]],
-                    problems: list[dict[str, Any]], raw: bytes | None = None) -> pd.DataFrame | None:
+                    problems: list[dict[str, Any]], raw: bytes | None = None,
+                    checked: int | None = None) -> pd.DataFrame | None:
     """pyarrow's parser for the common, well-formed case; None means use the careful path.
 
-    ``raw`` is ``text`` encoded as UTF-8 when the caller has it (the input bytes)."""
+    ``raw`` is ``text`` encoded as UTF-8 when the caller has it (the input bytes). ``checked``:
+    only the first ``checked`` bytes of ``raw`` are known to be valid UTF-8 (None: all of it);
+    pyarrow checks the rows it reads, so the lines up to the header must lie within them."""
     if len(head_records) <= hidx or len(text) < 1 << 16:
         return None  # small files: the careful path is fast enough
     if len(head_records[hidx]) > 256:
@@ -608,11 +727,15 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
     if b"\x00" in data:
         return None
     pos = 0
-    for _ in range(hidx):
-        pos = data.index(b"\n", pos) + 1
-    body = data[pos:]
-    if b'"' in body and not _quoting_ok(body, delimiter):
+    try:
+        for _ in range(hidx):
+            pos = data.index(b"\n", pos) + 1
+    except ValueError:
         return None
+    if checked is not None and data.find(b"\n", pos, checked) < 0:
+        return None  # the header line is not (all) in the part known to be UTF-8
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -624,40 +747,67 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
 
     header = head_records[hidx]
     names = [f"f{i}" for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
-                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
-        return None
-    if bad:
-        return None
-    # Row numbers are record numbers: a quoted newline would make records span lines, so the
-    # fast path is only taken when every record is exactly one line (_quoting_ok checked the
-    # lines with quotes; this checks pyarrow saw one row per line).
-    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if lines != table.num_rows + 1:
-        return None
-    import pyarrow.compute as pc
 
-    blank = None
-    for col in table.columns:
-        empty = pc.equal(pc.utf8_length(col), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    rownums = pa.array(range(hidx + 2, hidx + 2 + table.num_rows), pa.int64())
-    if blank is not None and pc.any(blank).as_py():
-        keep = pc.invert(blank)
-        table, rownums = table.filter(keep), rownums.filter(keep)
+    def parse() -> Any:
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(data).slice(pos)),  # no copy of the body
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
+                                                 ignore_empty_lines=False, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+            return None  # (invalid UTF-8 too: pyarrow checks every value)
+
+    # pyarrow parses (its threads run without the GIL) while the checks below run in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(parse)
+        try:
+            quoting = b'"' not in data or _quoting_ok(data, delimiter)
+            # Row numbers are record numbers: a quoted newline would make records span lines, so
+            # the fast path is only taken when every record is exactly one line (_quoting_ok
+            # checked the quoted fields; the line count checks pyarrow saw one row per line).
+            lines = data.count(b"\n", pos) + (0 if len(data) > pos and data.endswith(b"\n") else 1) if quoting else 0
+        finally:
+            table = future.result()
+    if not quoting or table is None or bad or lines != table.num_rows + 1:
+        return None
+    rownums = np.arange(hidx + 2, hidx + 2 + table.num_rows, dtype=np.int64)
+    blank = _blank_rows(table.columns)
+    if blank is not None:
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[blank] = False
+        table, rownums = table.filter(pa.array(keep)), rownums[keep]
     frame = table.to_pandas()
     frame.columns = _unique_headers(header, hidx + 1, problems)
-    frame.index = pd.Index(rownums.to_numpy(), dtype="int64", name="row")
+    frame.index = pd.Index(rownums, dtype="int64", name="row")
     _flag_totals(frame, problems)
     return frame
+
+
+def _blank_rows(columns: Sequence[Any]) -> np.ndarray | None:
+    """Positions of the rows whose cells are all empty or whitespace (as ``_is_blank`` says),
+    or None when there are none. ``columns``: pyarrow string arrays of one length.
+
+    Only rows whose every cell starts like whitespace (or is empty) get the exact check."""
+    maybe: np.ndarray | None = None
+    for col in columns:
+        first = _first_bytes(col)
+        cell = np.ones(len(col), dtype=bool) if first is None else _MAYBE_BLANK.take(first)
+        maybe = cell if maybe is None else (maybe & cell)
+        if not maybe.any():
+            return None
+    if maybe is None:
+        return None
+    import pyarrow as pa
+
+    where = np.flatnonzero(maybe)
+    take = pa.array(where)
+    cells = [col.take(take).to_pylist() for col in columns]
+    blank = np.array([_is_blank(rec) for rec in zip(*cells)], dtype=bool)
+    return where[blank] if blank.any() else None
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -1015,6 +1165,59 @@ def _read_json(text: str, fmt: str, name: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- read_table
 
 
+_EMPTY_BYTES = b" \t\r\n\x00\x1a\xef\xbb\xbf"
+#: A CSV larger than this is first tried as UTF-8 without decoding all of it (see below).
+QUICK_HEAD_BYTES = 4 << 20
+
+
+def _read_big_utf8_csv(data: bytes, fmt: str, name: str, encoding: str | None, header_row: int | None,
+                       delimiter: str | None) -> tuple[pd.DataFrame, SourceInfo, list[dict[str, Any]]] | None:
+    """A big UTF-8 CSV without decoding all of it to text: (frame, info, problems), or None to
+    take the full path (decode_text, then the fast or the careful parser) as for any other file.
+
+    Only the head is decoded (4 MiB: at least the 2**20 characters that sniffing the delimiter
+    and the header looks at, so both come out as from the whole text); the bytes go to pyarrow,
+    which checks that every value is UTF-8. Whenever that parser does not take the file (odd
+    quoting, another encoding further down, ...) or anything is raised, None: the full path
+    then decides, detects the encoding and reports errors exactly as before.
+    """
+    if fmt not in TEXT_FORMATS or len(data) <= QUICK_HEAD_BYTES:
+        return None
+    bom = data.startswith(codecs.BOM_UTF8)
+    if encoding:
+        try:
+            if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+                return None
+        except LookupError:
+            return None
+        label = encoding
+    elif bom:
+        label = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)) or _looks_utf16(data):
+        return None  # (decode_text checks these before trying UTF-8; UTF-32-LE starts like UTF-16-LE)
+    else:
+        label = "utf-8"
+    raw = data[3:] if bom else data
+    try:
+        head = codecs.getincrementaldecoder("utf-8")().decode(raw[:QUICK_HEAD_BYTES], final=False)
+    except UnicodeDecodeError:
+        return None
+    if len(head) < 1 << 20 or head.startswith("\ufeff") or head.endswith("\x1a"):
+        return None
+    problems: list[dict[str, Any]] = []
+    delim = delimiter or sniff_delimiter(head, "\t" if fmt == "tsv" else ",")
+    try:
+        parsed = _parse_csv(head, delim, header_row, problems, raw=raw, fast_only=True)
+    except CrmError:
+        return None
+    if parsed is None or parsed[0].shape[1] == 0:
+        return None
+    frame, hrow = parsed
+    info = SourceInfo(path=name, format="tsv" if delim == "\t" else "csv", encoding=label, delimiter=delim,
+                      header_row=hrow)
+    return frame, info, problems
+
+
 def read_table(source: Source, *, sheet: str | int | None = None, encoding: str | None = None,
                header_row: int | None = None, delimiter: str | None = None) -> pd.DataFrame:
     """Read a CSV/TSV/XLSX/XLS/ODS/JSON table as text.
@@ -1032,7 +1235,7 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
         if len(delimiter) != 1:
             raise UsageError(f"delimiter must be one character, not {delimiter!r}")
     data, ext_format, name = _read_bytes(source)
-    if not data.strip(b" \t\r\n\x00\x1a\xef\xbb\xbf"):
+    if not data[:4096].strip(_EMPTY_BYTES) and not data.strip(_EMPTY_BYTES):
         raise InputError(f"{name} is empty", hint="export the data again")
     fmt = _sniff_format(data, ext_format, name)
     problems: list[dict[str, Any]] = []
@@ -1041,6 +1244,13 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
     else:
         if sheet is not None:
             raise UsageError(f"--sheet applies to workbooks; {name} is {fmt.upper()}")
+        quick = _read_big_utf8_csv(data, fmt, name, encoding, header_row, delimiter)
+        if quick is not None:
+            frame, info, problems = quick
+            info.rows = len(frame)
+            info.problems = problems
+            frame.attrs["source"] = info
+            return frame
         text, enc = decode_text(data, encoding, name)
         raw = None
         if text.startswith("\ufeff"):
@@ -1069,11 +1279,58 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: first bytes that start a formula (``_FORMULA_START``)
+_FORMULA_FIRST = _byte_table(b"=+-@\t\r")
 
 
 def is_formula_like(value: str) -> bool:
     """True when a text cell would start a formula in Excel and is not a plain number."""
     return bool(_FORMULA_START.match(value)) and not _PLAIN_NUMBER.match(value)
+
+
+def _plain_numbers(arr: Any, first: np.ndarray) -> np.ndarray:
+    """Which values of ``arr`` (a pyarrow string array; ``first`` from :func:`_first_bytes`) are
+    plain numbers starting with ``+`` or ``-`` (``_PLAIN_NUMBER`` as RE2 reads it: ASCII digits,
+    ``$`` = end of text). Only those can start like a formula and still be a number.
+
+    Signed integers (phones in E.164, refunds) are the bulk: the sign is swapped for a ``0`` in a
+    copy of the data buffer and ``ascii_is_decimal`` checks the lot; the rest (``-12.5``) gets
+    the regex.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    signed = (first == ord("+")) | (first == ord("-"))
+    plain = np.zeros(len(first), dtype=bool)
+    pos = 0
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        n = len(chunk)
+        sign = signed[pos:pos + n]
+        if n and sign.any():
+            # mostly signed (a phone column): work on the chunk; else on a filtered copy of the few
+            dense = np.count_nonzero(sign) * 2 > n
+            sub = chunk if dense else chunk.filter(pa.array(sign))
+            bufs = sub.buffers()
+            otype = np.int64 if pa.types.is_large_string(sub.type) or pa.types.is_large_binary(sub.type) else np.int32
+            offsets = np.frombuffer(bufs[1], dtype=otype, count=sub.offset + len(sub) + 1)[sub.offset:]
+            data = np.frombuffer(bufs[2], dtype=np.uint8).copy()
+            data[offsets[:-1][sign] if dense else offsets[:-1]] = ord("0")
+            swapped = pa.Array.from_buffers(sub.type, len(sub), [None, bufs[1], pa.py_buffer(data)],
+                                            null_count=0, offset=sub.offset)
+            ok = np.asarray(pc.ascii_is_decimal(swapped).to_numpy(zero_copy_only=False), dtype=bool)
+            ok &= np.diff(offsets) >= 2
+            if dense:
+                ok &= sign
+            rest = (sign & ~ok) if dense else ~ok
+            if rest.any():
+                again = pc.match_substring_regex(sub.filter(pa.array(rest)), _PLAIN_NUMBER.pattern)
+                ok[rest] = np.asarray(again.to_numpy(zero_copy_only=False), dtype=bool)
+            if dense:
+                plain[pos:pos + n] = ok
+            else:
+                plain[pos:pos + n][sign] = ok
+        pos += n
+    return plain
 
 
 def escape_formulas(series: pd.Series) -> pd.Series:
@@ -1086,13 +1343,25 @@ def escape_formulas(series: pd.Series) -> pd.Series:
 
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None and not s.hasnans:
-        # all in pyarrow (RE2): pandas would run the fullmatch below in Python
-        starts_a = pc.match_substring_regex(arr, _FORMULA_START.pattern)
-        if not pc.any(starts_a).as_py():
-            return series
-        mask_a = pc.and_(starts_a, pc.invert(pc.match_substring_regex(arr, _PLAIN_NUMBER.pattern)))
-        if not pc.any(mask_a).as_py():
-            return series
+        # The first byte of every value, read from the arrow buffers: only the few values that
+        # start like a formula get the plain-number test (RE2, as before), not the whole column.
+        first = _first_bytes(arr)
+        if first is not None:
+            starts = _FORMULA_FIRST.take(first)
+            if not starts.any():
+                return series
+            mask = starts & ~_plain_numbers(arr, first)
+            if not mask.any():
+                return series
+            mask_a = pa.array(mask)
+        else:
+            # all in pyarrow (RE2): pandas would run the fullmatch below in Python
+            starts_a = pc.match_substring_regex(arr, _FORMULA_START.pattern)
+            if not pc.any(starts_a).as_py():
+                return series
+            mask_a = pc.and_(starts_a, pc.invert(pc.match_substring_regex(arr, _PLAIN_NUMBER.pattern)))
+            if not pc.any(mask_a).as_py():
+                return series
         quote, empty = pa.scalar("'", arr.type), pa.scalar("", arr.type)
         escaped = pc.if_else(mask_a, pc.binary_join_element_wise(quote, arr, empty), arr)
         return pd.Series(pd.array(escaped, dtype=s.dtype), index=s.index, name=s.name)
