@@ -190,11 +190,13 @@ def test_maybe_blank_covers_every_whitespace_character():
 
 
 def test_label_prefixes_cover_every_spelling():
-    # only ASCII letters lowercase to the letters labels start with
-    letters = {c for label in crmio.TOTAL_LABELS for c in label[:2] if c.isascii()}
-    for cp in range(0x80, 0x110000):
-        low = chr(cp).lower()
-        assert not (low and low[0] in letters), hex(cp)
+    # a character lowercasing to one a label starts with is that one or its ASCII capital
+    starts = {c for label in crmio.TOTAL_LABELS for c in label[:2]}
+    for cp in range(0x110000):
+        ch = chr(cp)
+        low = ch.lower()
+        if low[:1] in starts:
+            assert ch == low[0] or (ch.isascii() and ch.lower() == low[0]), hex(cp)
     table = crmio._LABEL_PREFIX.reshape(256, 256)
     for label in crmio.TOTAL_LABELS:
         for variant in (label, label.upper(), label.title(), label.capitalize()):
@@ -261,3 +263,41 @@ def test_big_file_named_another_encoding_takes_the_full_path():
     data = _huge().decode("utf-8").encode("gb18030")
     df = crmio.read_table(data, encoding="gb18030")
     assert crmio.source_info(df).encoding == "gb18030" and df["客户名称"].iloc[0] == "张0"
+
+
+def _totals_reference(df: pd.DataFrame) -> list[int]:
+    """The totals-row rule in plain Python, cell by cell."""
+    def filled(row):
+        return sum(1 for v in row if isinstance(v, str) and v.strip())
+
+    sample = sorted(filled(r) for r in df.head(200).itertuples(index=False, name=None))
+    typical = sample[len(sample) // 2]
+    last = set(df.index[-5:])
+    out = []
+    for rownum, row in zip(df.index, df.itertuples(index=False, name=None)):
+        if any(len(v) <= 12 and v.strip().lower() in crmio.TOTAL_LABELS for v in row[:3]):
+            if rownum in last or filled(row) < typical:
+                out.append(int(rownum))
+    return out
+
+
+def test_totals_rows_in_large_frames_match_the_plain_rule():
+    n = 12_000
+    rng = np.random.default_rng(7)
+    cols = {"a": [f"SO{i}" for i in range(n)], "b": ["吴" + str(i % 7) for i in range(n)],
+            "c": ["x"] * n, "d": ["y"] * n}
+    df = pd.DataFrame(cols, dtype="str")
+    df.index = pd.Index(range(2, n + 2), name="row")
+    labels = ["合计", " 合计 ", "\u3000总计：", "TOTAL", "Grand Total", "subTotal", "SUM", "汇总", "Totals:",
+              "吴", "总合计", "sums", "合 计", "\ttotal", "小计"]
+    for k, label in enumerate(labels):
+        for _ in range(3):
+            r, c = int(rng.integers(0, n)), int(rng.integers(0, 3))
+            row = ["", "", "", ""] if k % 2 else ["", " ", "z", ""]
+            row[c] = label
+            df.iloc[r] = row
+    df.iloc[-1] = ["Sum", "full", "row", "x"]
+    problems = []
+    crmio._flag_totals(df, problems)
+    got = [p["row"] for p in problems]
+    assert got == _totals_reference(df) and len(got) > 10
