@@ -26,7 +26,7 @@ from .errors import UsageError
 from .fields import Normalized, kind_of
 from .io import default_output, output_format, write_table, write_workbook
 from .schema import map_columns
-from .validate import collect_issues, normalize_table
+from .validate import collect_issues, default_unique, normalize_table
 
 if TYPE_CHECKING:
     from .dedupe import DedupeResult
@@ -78,7 +78,9 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
     holds the merged table and clusters, and ``result.output`` is the merged table.
     """
     mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
-    normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress)
+    unique = default_unique(mapping) if unique is None else tuple(unique)
+    normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress,
+                                 count_changes=True, unique=unique)
     if progress:
         progress(len(normalized), len(normalized), "checking duplicates")
     issues = collect_issues(df, mapping, normalized, region=region, unique=unique)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,15 +71,27 @@ PARALLEL_ROWS = 50_000
 
 def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str = "CN",
                     dayfirst: bool | None = None,
-                    progress: Callable[[int, int, str], None] | None = None) -> dict[str, Normalized]:
+                    progress: Callable[[int, int, str], None] | None = None,
+                    count_changes: bool = False, unique: Iterable[str] = ()) -> dict[str, Normalized]:
     """``{header: Normalized}`` for every mapped column (unmapped columns are left alone).
 
     ``progress(done, total, column)`` is called as columns are started (from this thread).
+    Work the caller will need next can be done alongside, on big tables in the worker
+    threads: ``count_changes`` counts each column's changed values (``Normalized.changed``),
+    ``unique`` (fields) sorts those columns for the duplicate checks.
     """
     cols = [c for c in mapping if c in df.columns]
+    sort_cols = {column_for(mapping, f) for f in unique} & set(cols)
 
     def one(col: str) -> Normalized:
-        return normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+        if count_changes:
+            res.changed(df[col])
+        return res
+
+    def sort(future: Future) -> None:
+        res = future.result()
+        res._first = first_rows(res.values)
 
     if len(df) < PARALLEL_ROWS or len(cols) < 2 or (os.cpu_count() or 1) < 2:
         normalized: dict[str, Normalized] = {}
@@ -94,10 +106,13 @@ def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str
     ordered = sorted(cols, key=lambda c: cost.get(kind_of(mapping[c]), 9))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {col: pool.submit(one, col) for col in ordered}
+        extra = [pool.submit(sort, futures[col]) for col in ordered if col in sort_cols]
         for i, col in enumerate(ordered):
             if progress:
                 progress(i, len(cols), str(col))
             futures[col].result()
+        for f in extra:
+            f.result()
     return {col: futures[col].result() for col in cols}
 
 
@@ -150,7 +165,8 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
                     spec.suggestion)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     clean = _clean_frame(df, normalized)
-    firsts = {}   # column -> position of each value's first row (one sort per column, shared)
+    # column -> position of each value's first row (one sort per column, shared; maybe done already)
+    firsts = {col: res._first for col, res in normalized.items() if res._first is not None}
     dup_rows = _duplicate_rows(clean, firsts)
     if dup_rows is not None:
         out.add_frame(dup_rows)
@@ -295,7 +311,9 @@ def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray]) -> pd.Da
     # Narrow to candidates column by column (most distinct first, e.g. the order id: one
     # sort of one column), then compare the few candidate rows exactly.
     keys = sorted(clean.columns, key=lambda c: -clean[c].iloc[:1000].nunique())[:2]
-    firsts[keys[0]] = first = first_rows(clean[keys[0]])
+    first = firsts.get(keys[0])
+    if first is None:
+        firsts[keys[0]] = first = first_rows(clean[keys[0]])
     sub = clean[_repeated(first)]
     if sub.empty:
         return None

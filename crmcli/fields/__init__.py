@@ -64,6 +64,8 @@ class Normalized:
     parsed: pd.Series
     _code_idx: np.ndarray | None = field(default=None, repr=False, compare=False)
     _source: pd.Series | None = field(default=None, repr=False, compare=False)
+    _changed: int | None = field(default=None, repr=False, compare=False)
+    _first: np.ndarray | None = field(default=None, repr=False, compare=False)   # see validate.first_rows
 
     @property
     def code_index(self) -> np.ndarray:
@@ -78,13 +80,18 @@ class Normalized:
         return self.code_index != 0
 
     def changed(self, raw: pd.Series) -> int:
-        """How many values differ from ``raw`` (the column they came from)."""
+        """How many values differ from ``raw`` (the column they came from; counted once)."""
+        if self._changed is None:
+            self._changed = self._count_changed(raw)
+        return self._changed
+
+    def _count_changed(self, raw: pd.Series) -> int:
         if self._source is raw or self.values is raw:
             return 0
         a, b = _arrow_of(self.values), _arrow_of(raw)
-        if a is not None and b is not None and len(a) == len(b):
+        if a is not None and b is not None and len(a) == len(b) and not b.null_count:
             return int(pc.sum(pc.not_equal(a, b)).as_py() or 0)
-        return int((self.values != raw).sum())
+        return int((self.values != raw.fillna("")).sum())
 
 
 def kind_of(field: str | None) -> str:
