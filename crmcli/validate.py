@@ -89,31 +89,36 @@ def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str
             res.changed(df[col])
         return res
 
-    def sort(future: Future) -> None:
-        res = future.result()
-        res._first = first_rows(res.values)
-
     if len(df) < PARALLEL_ROWS or len(cols) < 2 or (os.cpu_count() or 1) < 2:
         normalized: dict[str, Normalized] = {}
         for i, col in enumerate(cols):
             if progress:
                 progress(i, len(cols), str(col))
             normalized[col] = one(col)
+        for col in sort_cols:
+            normalized[col]._first = first_rows(normalized[col].values)
         return normalized
     warm_up(region)
-    # the slowest kinds first, so that the two threads finish together
+
+    def sorted_after(col: str, future: Future) -> Normalized:
+        res = future.result()
+        res._first = first_rows(res.values)
+        return res
+
+    # the slowest kinds first, so that the threads finish together (cutting a column in parts
+    # for the threads was tried: slower, the extra copies cost more than they saved)
     cost = {"phone": 0, "date": 1, "email": 2, "amount": 3, "number": 4, "id": 5, "text": 6}
     ordered = sorted(cols, key=lambda c: cost.get(kind_of(mapping[c]), 9))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {col: pool.submit(one, col) for col in ordered}
-        extra = [pool.submit(sort, futures[col]) for col in ordered if col in sort_cols]
+        for col in ordered:
+            if col in sort_cols:
+                futures[col] = pool.submit(sorted_after, col, futures[col])
         for i, col in enumerate(ordered):
             if progress:
                 progress(i, len(cols), str(col))
             futures[col].result()
-        for f in extra:
-            f.result()
-    return {col: futures[col].result() for col in cols}
+        return {col: futures[col].result() for col in cols}
 
 
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
