@@ -755,7 +755,7 @@ def _parse_csv_fast(text: str, delimiter: str, hidx: int, head_records: list[lis
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                                  ignore_empty_lines=False, invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except (pa.ArrowInvalid, pa.ArrowException, ValueError):

@@ -17,7 +17,6 @@ One module per kind: :mod:`.phone`, :mod:`.email`, :mod:`.dates`, :mod:`.money`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -55,17 +54,32 @@ KIND_CODES = {
 }
 
 
-@dataclass
 class Normalized:
-    """The result of :func:`normalize_field`; three Series on the input's index."""
+    """The result of :func:`normalize_field`: ``values``, ``codes`` and ``parsed``, three
+    Series on the input's index (``codes`` is built from the code indices when first asked for)."""
 
-    values: pd.Series
-    codes: pd.Series
-    parsed: pd.Series
-    _code_idx: np.ndarray | None = field(default=None, repr=False, compare=False)
-    _source: pd.Series | None = field(default=None, repr=False, compare=False)
-    _changed: int | None = field(default=None, repr=False, compare=False)
-    _first: np.ndarray | None = field(default=None, repr=False, compare=False)   # see validate.first_rows
+    def __init__(self, values: pd.Series, codes: pd.Series | None = None, parsed: pd.Series | None = None, *,
+                 _code_idx: np.ndarray | None = None, _source: pd.Series | None = None) -> None:
+        if codes is None and _code_idx is None:
+            raise ValueError("Normalized needs codes or their indices")
+        self.values = values
+        self._codes = codes
+        self.parsed = values if parsed is None else parsed
+        self._code_idx = _code_idx
+        self._source = _source
+        self._changed: int | None = None
+        self._first: np.ndarray | None = None   # see validate.first_rows
+
+    def __repr__(self) -> str:
+        return f"Normalized({len(self.values)} values, {int(self.bad.sum())} with an issue code)"
+
+    @property
+    def codes(self) -> pd.Series:
+        """Series[str]: "" when fine, else the issue code."""
+        if self._codes is None:
+            self._codes = pd.Series(pd.array(code_strings(self._code_idx), dtype=_STR), index=self.values.index,
+                                    name=self.values.name)
+        return self._codes
 
     @property
     def code_index(self) -> np.ndarray:
@@ -130,9 +144,8 @@ def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
         value_s = pd.Series(series.array, index=index, name=series.name)  # a view (copy-on-write)
     else:
         value_s = pd.Series(pd.array(values, dtype=_STR), index=index, name=series.name)
-    code_s = pd.Series(pd.array(code_strings(code_idx), dtype=_STR), index=index, name=series.name)
     parsed = value_s if parsed_np is None else pd.Series(parsed_np, index=index, name=series.name)
-    return Normalized(values=value_s, codes=code_s, parsed=parsed, _code_idx=code_idx,
+    return Normalized(values=value_s, parsed=parsed, _code_idx=code_idx,
                       _source=series if unchanged else None)
 
 
