@@ -108,7 +108,7 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
 def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
                       issues: pd.DataFrame) -> pd.DataFrame:
     """One row per column: ``column, field, kind, filled, changed, errors, warnings``."""
-    per = issues[issues["column"] != ""].groupby(["column", "severity"]).size()
+    per = issues.groupby(["column", "severity"]).size()     # (the "" column: table-level, below)
     rows = []
     for col in df.columns:
         raw = df[col]
@@ -117,7 +117,7 @@ def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: 
                      "kind": kind_of(mapping[col]) if col in mapping else "",
                      "filled": _filled(raw), "changed": res.changed(raw) if res is not None else 0,
                      "errors": int(per.get((col, "error"), 0)), "warnings": int(per.get((col, "warning"), 0))})
-    table_level = issues[issues["column"] == ""]
+    table_level = issues.loc[(issues["column"] == "").to_numpy(), ["code", "severity"]]
     for code, n in table_level["code"].value_counts().items():
         sev = table_level.loc[table_level["code"] == code, "severity"].iloc[0]
         rows.append({"column": f"({code})", "field": "", "kind": "", "filled": 0, "changed": 0,
