@@ -17,7 +17,6 @@ One module per kind: :mod:`.phone`, :mod:`.email`, :mod:`.dates`, :mod:`.money`,
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -28,7 +27,8 @@ from .dates import normalize_date, normalize_date_array, normalize_dates
 from .email import normalize_email, normalize_email_array, normalize_emails
 from .ids import normalize_id, normalize_id_array, normalize_ids
 from .money import normalize_amount_array, normalize_amounts, normalize_number_array, normalize_numbers, parse_amount
-from .phone import _cn_fast_pattern, _cn_mobile_table, _cn_validator, normalize_phone, normalize_phone_array, normalize_phones
+from .phone import (_cn_fast_pattern, _cn_mobile_table, _cn_validator, normalize_phone, normalize_phone_array,
+                    normalize_phones)
 from .text import fold_width, normalize_text, normalize_text_array, normalize_texts
 
 KINDS = ("phone", "email", "date", "amount", "number", "id", "text")

@@ -190,7 +190,7 @@ def _ymd_forms(arr) -> tuple[np.ndarray, np.ndarray]:
 _GROUPS = ("y", "m", "d", "m2", "d2", "m3", "d3")
 
 
-def _iso_text(stamps: np.ndarray, type) -> "pa.Array":
+def _iso_text(stamps: np.ndarray, type):
     """``YYYY-MM-DD`` strings (of pyarrow ``type``) for valid datetime64 values, built from bytes."""
     from ._arrow import from_parts
 
