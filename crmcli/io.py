@@ -29,6 +29,7 @@ from typing import IO, Any, Union
 import numpy as np
 import pandas as pd
 
+from ._bytes import byte_table, string_parts
 from .errors import CrmError, InputError, OutputError, UsageError
 
 Source = Union[str, os.PathLike, bytes, IO[bytes]]
@@ -262,13 +263,6 @@ def _strict(data: bytes, codec: str, name: str, label: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- arrow buffers
 
 
-def _byte_table(chars: bytes) -> np.ndarray:
-    """Lookup table over bytes (for :func:`_first_bytes`)."""
-    table = np.zeros(256, dtype=bool)
-    table[list(chars)] = True
-    return table
-
-
 def _first_bytes(arr: Any, at: int = 0) -> np.ndarray | None:
     """The first byte (``at=1``: the second…) of every value of a pyarrow string array (chunked
     or not) as uint8, 0 for a value too short or null (or holding NUL there); None for a type
@@ -279,30 +273,23 @@ def _first_bytes(arr: Any, at: int = 0) -> np.ndarray | None:
     """
     import pyarrow as pa
 
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    if pa.types.is_string(arr.type) or pa.types.is_binary(arr.type):
-        otype = np.int32
-    elif pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type):
-        otype = np.int64
-    else:
+    t = arr.type
+    if not (pa.types.is_string(t) or pa.types.is_binary(t) or pa.types.is_large_string(t)
+            or pa.types.is_large_binary(t)):
         return None
     out = []
-    for chunk in chunks:
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
         n = len(chunk)
         if n == 0:
             continue
-        bufs = chunk.buffers()
-        offsets = np.frombuffer(bufs[1], dtype=otype, count=chunk.offset + n + 1)[chunk.offset:]
-        starts, ends = offsets[:-1], offsets[1:]
-        size = bufs[2].size if bufs[2] is not None else 0
-        if size == 0:
+        offsets, data = string_parts(chunk)
+        if not len(data):
             out.append(np.zeros(n, dtype=np.uint8))
             continue
-        data = np.frombuffer(bufs[2], dtype=np.uint8)
-        where = starts + at if at else starts
+        where = offsets[:-1] + at if at else offsets[:-1]
         # (only values too short, at the very end, can point past the data)
-        codes = data[where if where[-1] < size else np.minimum(where, size - 1)]
-        codes[ends <= where] = 0
+        codes = data[where if where[-1] < len(data) else np.minimum(where, len(data) - 1)]
+        codes[offsets[1:] <= where] = 0
         if chunk.null_count:
             codes[np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = 0
         out.append(codes)
@@ -313,7 +300,7 @@ def _first_bytes(arr: Any, at: int = 0) -> np.ndarray | None:
 
 #: First bytes (UTF-8) of every character ``str.isspace`` accepts, and 0 for an empty value:
 #: a value whose first byte is not here is certainly not blank (``v.strip()`` is not empty).
-_MAYBE_BLANK = _byte_table(b"\x00\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xc2\xe1\xe2\xe3")
+_MAYBE_BLANK = byte_table(b"\x00\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xc2\xe1\xe2\xe3")
 
 
 # --------------------------------------------------------------------------- CSV parsing
@@ -1280,7 +1267,7 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 #: first bytes that start a formula (``_FORMULA_START``)
-_FORMULA_FIRST = _byte_table(b"=+-@\t\r")
+_FORMULA_FIRST = byte_table(b"=+-@\t\r")
 
 
 def is_formula_like(value: str) -> bool:

@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._bytes import from_parts
+
 #: Every issue code the field layer gives; a column's codes are indices into this (0 = fine).
 CODES = ("", "invalid-phone", "lossy-phone", "invalid-email", "invalid-date", "ambiguous-date",
          "invalid-amount", "invalid-number")
@@ -95,34 +97,6 @@ def combined(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
-def string_parts(a: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, bytes) of a string array without nulls: value ``i`` is
-    ``data[offsets[i]:offsets[i + 1]]`` (offsets start at 0)."""
-    buffers = a.buffers()
-    wide = pa.types.is_large_string(a.type)
-    offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[a.offset: a.offset + len(a) + 1] \
-        if buffers[1] is not None else np.zeros(len(a) + 1, dtype=np.int64)
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None and len(buffers[2]) else \
-        np.empty(0, dtype=np.uint8)
-    start = int(offsets[0]) if len(offsets) else 0
-    end = int(offsets[-1]) if len(offsets) else 0
-    return offsets - start if start else offsets, data[start:end]
-
-
-def from_parts(offsets: np.ndarray, data: np.ndarray, type: pa.DataType = pa.large_string()) -> pa.Array:
-    """The string array (of ``type``: string or large_string) with these 0-based offsets and UTF-8 bytes."""
-    cls, dtype = (pa.LargeStringArray, np.int64) if pa.types.is_large_string(type) else (pa.StringArray, np.int32)
-    return cls.from_buffers(len(offsets) - 1, pa.py_buffer(np.ascontiguousarray(offsets, dtype=dtype)),
-                            pa.py_buffer(np.ascontiguousarray(data, dtype=np.uint8)))
-
-
-def drop_bytes(a: pa.Array, drop: np.ndarray) -> pa.Array:
-    """``a`` with every byte ``b`` where ``drop[b]`` removed; only ASCII bytes may be dropped
-    (they never occur inside a multi-byte UTF-8 character)."""
-    offsets, data = string_parts(a)
-    return drop_where(a, drop[data], offsets, data)
-
-
 def drop_where(a: pa.Array, dropped: np.ndarray, offsets: np.ndarray, data: np.ndarray) -> pa.Array:
     """``a`` (whose :func:`string_parts` are ``offsets, data``) without the bytes marked in
     ``dropped``; they must be whole characters (ASCII bytes)."""
@@ -131,13 +105,3 @@ def drop_where(a: pa.Array, dropped: np.ndarray, offsets: np.ndarray, data: np.n
         return a
     # each offset moves left by the number of dropped bytes before it
     return from_parts(offsets - np.searchsorted(at, offsets), data[~dropped], a.type)
-
-
-def byte_table(chars: str) -> np.ndarray:
-    """A 256-entry lookup table, True for the (ASCII) ``chars``."""
-    table = np.zeros(256, dtype=bool)
-    for c in chars:
-        if ord(c) > 127:
-            raise ValueError(f"not an ASCII character: {c!r}")
-        table[ord(c)] = True
-    return table

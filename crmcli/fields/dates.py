@@ -125,7 +125,8 @@ def _strict_iso_array(arr) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_strict_iso` on a pyarrow string array: the digits are read from the bytes."""
     import pyarrow.compute as pc
 
-    from ._arrow import np_bool, string_parts
+    from .._bytes import string_parts
+    from ._arrow import np_bool
 
     idx = np.flatnonzero(np_bool(pc.match_substring_regex(arr, _STRICT_ISO)))
     if not len(idx):
@@ -192,7 +193,7 @@ _GROUPS = ("y", "m", "d", "m2", "d2", "m3", "d3")
 
 def _iso_text(stamps: np.ndarray, type):
     """``YYYY-MM-DD`` strings (of pyarrow ``type``) for valid datetime64 values, built from bytes."""
-    from ._arrow import from_parts
+    from .._bytes import from_parts
 
     days = stamps.astype("datetime64[D]")
     y = days.astype("datetime64[Y]").astype(np.int64) + 1970

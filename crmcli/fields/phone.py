@@ -240,7 +240,7 @@ def _cn_mobile_table():
     import pyarrow.compute as pc
 
     mobile = fast.pattern.split(")?", 1)[1]      # the national part: "(MOBILE)"
-    from ._arrow import from_parts
+    from .._bytes import from_parts
 
     p = np.arange(100_000)
     grid = np.empty((100_000, 11), dtype=np.uint8)
@@ -270,10 +270,11 @@ def _ascii_digits(arr):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import byte_table, drop_where, np_bool, string_parts
+    from .._bytes import byte_table, string_parts
+    from ._arrow import drop_where, np_bool
 
     offsets, data = string_parts(arr)
-    dropped = byte_table(_SEP_BYTES)[data]
+    dropped = byte_table(_SEP_BYTES.encode())[data]
     dots = np.flatnonzero(data == ord("."))
     if len(dots):
         # ``13812345678.0``: a float's tail is cut, not read as a separator (one dot, zeros after it)
@@ -309,7 +310,7 @@ def _cn_mobiles(digits):
     bare or after ``+86``/``0086``/``86`` — what :func:`_cn_fast_pattern` accepts."""
     import numpy as np
 
-    from ._arrow import from_parts, string_parts
+    from .._bytes import from_parts, string_parts
 
     table = _cn_mobile_table()
     offsets, data = string_parts(digits)
@@ -368,12 +369,11 @@ def _cn_vectorized(arr):
     code_idx = np.zeros(n, dtype=np.int8)
     todo = np.zeros(n, dtype=bool)
     rest_mask = ~is_mobile & np_bool(pc.greater(pc.binary_length(trimmed), 0))
-    if len(wide):
-        rest_mask[wide] = False
+    keep = rest_mask[wide]
+    rest_mask[wide] = False
     rest = np.flatnonzero(rest_mask)
     rest_digits = digits.take(pa.array(rest))
     if len(wide):
-        keep = ~is_mobile[wide] & np_bool(pc.greater(pc.binary_length(trimmed.take(pa.array(wide))), 0))
         rest = np.concatenate([rest, wide[keep]])
         rest_digits = pa.concat_arrays([rest_digits, wide_digits.filter(pa.array(keep))])
     if len(rest):

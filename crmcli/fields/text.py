@@ -78,14 +78,15 @@ def needs_work(arr, work: str = TEXT_WORK, *, dotted: bool = False):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ._arrow import byte_table, np_bool, string_parts
+    from .._bytes import byte_table, string_parts
+    from ._arrow import np_bool
 
     n = len(arr)
     if n < 10_000:
         return np_bool(pc.match_substring_regex(arr, work))
     offsets, data = string_parts(arr)
     cand = ~np_bool(pc.string_is_ascii(arr))
-    hits = [np.flatnonzero(byte_table(_ASCII_SPACE_BYTES + ("." if dotted else ""))[data])]
+    hits = [np.flatnonzero(byte_table((_ASCII_SPACE_BYTES + ("." if dotted else "")).encode())[data])]
     space = data == 32
     hits.append(np.flatnonzero(space[:-1] & space[1:]))
     filled = offsets[1:] > offsets[:-1]
