@@ -9,6 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean pyarrow array (no nulls expected; nulls count as False) as a numpy array."""
+    if a.null_count:
+        a = pc.fill_null(a, False)
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def byte_table(chars: bytes) -> np.ndarray:
@@ -66,7 +74,7 @@ def first_bytes(arr: pa.Array | pa.ChunkedArray, at: int = 0) -> np.ndarray | No
         codes = data[where if where[-1] < len(data) else np.minimum(where, len(data) - 1)]
         codes[offsets[1:] <= where] = 0
         if chunk.null_count:
-            codes[np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = 0
+            codes[np_bool(chunk.is_null())] = 0
         out.append(codes)
     if not out:
         return np.zeros(0, dtype=np.uint8)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._bytes import MAYBE_BLANK, first_bytes
+from .._bytes import MAYBE_BLANK, first_bytes, np_bool
 from .source import source_info
 
 #: Labels of a totals/subtotals row that an export appends under the data.
@@ -81,7 +81,7 @@ def flag_totals(frame: pd.DataFrame, problems: list[dict[str, Any]]) -> None:
             import pyarrow.compute as pc
 
             cand = pc.match_substring_regex(arr, "计|总|汇|tot|sum", ignore_case=True)
-            cand = np.asarray(cand.to_numpy(zero_copy_only=False), dtype=bool)
+            cand = np_bool(cand)
             if not cand.any():
                 continue
             s = s[cand]

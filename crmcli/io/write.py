@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._bytes import byte_table, first_bytes, from_parts, string_parts
+from .._bytes import byte_table, first_bytes, from_parts, np_bool, string_parts
 from ..errors import UsageError
 from .atomic import atomic_write
 from .json import write_json
@@ -65,14 +65,14 @@ def _plain_numbers(arr: Any, first: np.ndarray) -> np.ndarray:
             data = data.copy()
             data[offsets[:-1][sign] if dense else offsets[:-1]] = ord("0")
             swapped = from_parts(offsets, data, sub.type)
-            ok = np.asarray(pc.ascii_is_decimal(swapped).to_numpy(zero_copy_only=False), dtype=bool)
+            ok = np_bool(pc.ascii_is_decimal(swapped))
             ok &= np.diff(offsets) >= 2
             if dense:
                 ok &= sign
             rest = (sign & ~ok) if dense else ~ok
             if rest.any():
                 again = pc.match_substring_regex(sub.filter(pa.array(rest)), PLAIN_NUMBER.pattern)
-                ok[rest] = np.asarray(again.to_numpy(zero_copy_only=False), dtype=bool)
+                ok[rest] = np_bool(again)
             if dense:
                 plain[pos:pos + n] = ok
             else:
