@@ -87,3 +87,12 @@ def test_sheet_names_are_valid_and_distinct_for_every_writer(tmp_path):
     dest = tmp_path / "o.xlsx"
     write_workbook({"a/b": MIXED.head(1), "A?B": MIXED.head(1), "'q'": MIXED.head(1), "x" * 40: MIXED.head(1)}, dest)
     assert openpyxl.load_workbook(dest).sheetnames == ["a_b", "A_B~2", "q", "x" * 31]
+
+
+def test_integers_a_number_cell_would_round_are_written_as_their_digits(tmp_path):
+    dest = tmp_path / "o.xlsx"
+    df = pd.DataFrame({"i64": np.array([2**53, 2**53 + 1, -(2**62)], dtype=np.int64),
+                       "big": pd.Series([10**400, 7, 2**70], dtype=object)})
+    write_workbook({"s": df}, dest)
+    assert _cells(dest, "s")[1:] == [[(2**53, "n"), (str(10**400), "s")], [(str(2**53 + 1), "s"), (7, "n")],
+                                     [(str(-(2**62)), "s"), (str(2**70), "s")]]

@@ -4,7 +4,8 @@ The cell rules, in one place (:meth:`SheetWriter.write`):
 
 - missing values (None, NaN, NaT, NA) are empty cells;
 - numbers are number cells (with the column's number format); ``±inf``, which no Excel cell
-  holds, is the text ``inf``/``-inf`` (the text a CSV gets), never a crash and never an empty cell;
+  holds, is the text ``inf``/``-inf`` (the text a CSV gets), never a crash and never an empty cell,
+  and an integer past 2**53 is its digits as text (a number cell would round it);
 - dates and datetimes are date cells (``yyyy-mm-dd``, with the time when there is one);
 - booleans are boolean cells; everything else is a text cell, so text such as ``=1+1`` stays
   text (the writer never creates a formula);
@@ -88,6 +89,8 @@ def is_missing(v: Any) -> bool:
     return isinstance(v, np.datetime64) and bool(np.isnat(v))
 
 
+#: Integers past this are written as text: a float64 (and an Excel number) would round them.
+_EXACT_INT = 2**53
 #: Value types written as numbers without further checks (the common cells of a number column).
 _NUMBER_TYPES = frozenset({float, int, np.float64, np.int64, np.float32, np.int32})
 
@@ -167,7 +170,7 @@ class SheetWriter:
         # a date format, a number in a date column none
         date_format, num_format = (num_format, None) if kind == "date" else (None, num_format)
         if kind != "text" and cls in _NUMBER_TYPES:
-            return self._number(r, c, float(v), num_format, total, highlight, measure)
+            return self._number(r, c, v, num_format, total, highlight, measure)
         if is_missing(v):
             if total or highlight:
                 self.ws.write_blank(r, c, None, book.style(num_format or date_format, total, highlight))
@@ -184,18 +187,22 @@ class SheetWriter:
                 self.ws.write_boolean(r, c, bool(v), book.style(None, total, highlight))
                 return 5
             if isinstance(v, (int, float, np.integer, np.floating)):
-                return self._number(r, c, float(v), num_format, total, highlight, measure)
+                return self._number(r, c, v, num_format, total, highlight, measure)
             if kind == "number" and not isinstance(v, (str, bytes)):
                 try:
                     fv = float(v)
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     pass
                 else:
                     return self._number(r, c, fv, num_format, total, highlight, measure)
         return self._text(r, c, v if isinstance(v, str) else str(v), book.style(None, total, highlight), measure)
 
-    def _number(self, r: int, c: int, fv: float, num_format: str | None, total: bool, highlight: bool,
+    def _number(self, r: int, c: int, v: Any, num_format: str | None, total: bool, highlight: bool,
                 measure: bool) -> int:
+        if isinstance(v, (int, np.integer)) and not -_EXACT_INT <= v <= _EXACT_INT:
+            # a float (and Excel) would round it (or overflow): its digits, as text
+            return self._text(r, c, str(v), self.book.style(None, total, highlight), measure)
+        fv = float(v)
         if not math.isfinite(fv):
             if fv != fv:  # NaN: missing
                 if total or highlight:

@@ -112,11 +112,11 @@ def open_workbook(fh: IO[bytes], **options: Any) -> Iterator[Any]:
     from xlsxwriter.exceptions import FileCreateError
 
     parent = tempfile.gettempdir()
-    folder = _temp_folder()
     sink = _Sink(fh)
-    wb = None
+    folder = wb = None
     done = False
     try:
+        folder = _temp_folder()
         wb = xlsxwriter.Workbook(sink, {**WORKBOOK_OPTIONS, **options, "tmpdir": folder})
         yield wb
         wb.close()
@@ -130,4 +130,5 @@ def open_workbook(fh: IO[bytes], **options: Any) -> Iterator[Any]:
         if not done:
             sink.discard()
         _close_row_files(wb)
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
