@@ -1407,8 +1407,11 @@ def _check_dest(dest: Path, inputs: Iterable[str | os.PathLike]) -> None:
             continue
     if dest.is_dir():
         raise OutputError(f"{dest} is a directory", hint="give a file name with -o")
-    if not dest.parent.exists():
-        raise OutputError(f"cannot write {dest}: folder {dest.parent} does not exist")
+    if not dest.parent.exists():  # every command creates a missing output folder
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create folder {dest.parent} for {dest} ({exc.strerror or exc})") from None
 
 
 def atomic_write(dest: str | os.PathLike, write: Any, *, inputs: Iterable[str | os.PathLike] = ()) -> None:
@@ -1666,3 +1669,24 @@ def _width(text: str) -> int:
 def _sheet_title(name: str) -> str:
     bad = re.compile(r"[\[\]:*?/\\]")
     return bad.sub("_", name)[:31] or "sheet"
+
+
+def read_input(source: Source | pd.DataFrame, read: Any = None) -> pd.DataFrame:
+    """``source`` as a table: a DataFrame as it is, else :func:`read_table` with ``read``
+    (a :class:`crmcli.options.ReadOptions`; None = detect everything)."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    return read_table(source, **(read.kwargs() if read is not None else {}))
+
+
+def write_sheets(tables: Mapping[str, pd.DataFrame], spec: Any, *, primary: str | None = None,
+                 number_formats: Mapping[str, Mapping[str, str]] | None = None,
+                 highlights: Mapping[str, Iterable[tuple[int, int]]] | None = None,
+                 inputs: Iterable[str | os.PathLike] = ()) -> str:
+    """Write named tables to ``spec`` (a :class:`crmcli.options.WriteSpec`): every table a sheet of an
+    xlsx, else the one table ``primary`` (default: the first) in the spec's format. Returns the format."""
+    if spec.format == "xlsx":
+        return write_workbook(tables, spec.dest, number_formats=number_formats, highlights=highlights,
+                              inputs=inputs)
+    name = primary or next(iter(tables))
+    return write_table(tables[name], spec.dest, format=spec.format, inputs=inputs)

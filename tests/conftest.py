@@ -12,7 +12,7 @@ from crmcli.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-PUBLIC = ROOT.parent / "shared" / "public-csv-test-suites"
+PUBLIC = ROOT / "tests" / "data" / "public-csv-test-suites"  # vendored: see its LICENSES.md
 
 
 @pytest.fixture

@@ -335,7 +335,9 @@ def test_write_refuses_input_and_bad_dirs(tmp_path):
         write_table(df, src, inputs=[src])
     assert src.read_bytes() == before
     with pytest.raises(OutputError):
-        write_table(df, tmp_path / "nope" / "x.csv")
+        write_table(df, src / "x.csv")  # below a file
+    write_table(df, tmp_path / "new" / "x.csv")  # a missing folder is created
+    assert (tmp_path / "new" / "x.csv").is_file()
     with pytest.raises(UsageError):
         write_table(df, tmp_path / "x.parquet")
 
