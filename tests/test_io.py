@@ -248,6 +248,7 @@ def test_zip_without_workbook_and_missing_paths(tmp_path):
         read_table(tmp_path)
 
 
+@pytest.mark.slow
 def test_zip_bomb_refused(tmp_path):
     z = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -284,6 +284,7 @@ def test_failed_write_leaves_previous_report_untouched(built, tmp_path):
         report.write(dest / "r.xlsx")  # below a file, not a folder
 
 
+@pytest.mark.slow
 def test_large_detail_sheet_is_streamed(tmp_path):
     n = 30_000
     df = pd.DataFrame({"id": [f"C{i:06d}" for i in range(n)], "amount": [i * 1.5 for i in range(n)],
