@@ -61,12 +61,13 @@ class CleanResult:
         return int((self.issues["severity"] == "warning").sum())
 
 
-def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str] | None = None, region: str = "CN",
                 dayfirst: bool | None = None, drop_invalid: bool = False,
                 mapping: Mapping[str, str] | None = None, unique: Iterable[str] | None = None,
                 progress: Progress | None = None, dedupe: bool = False,
                 dedupe_options: Mapping[str, object] | None = None) -> CleanResult:
-    """Clean a ``read_table`` frame; ``df`` itself is not modified.
+    """Clean a ``read_table`` frame (or a path, ``"-"`` or bytes, read with ``read`` = ReadOptions);
+    ``df`` itself is not modified.
 
     ``overrides`` is ``{field: header}`` (``--map``); ``mapping`` ``{header: field}`` skips the
     automatic mapping. ``progress(done, total, label)`` is called as columns are normalized.
@@ -77,6 +78,9 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
     mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
     holds the merged table and clusters, and ``result.output`` is the merged table.
     """
+    from .io import read_input
+
+    df = read_input(df, read)
     mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress,
@@ -219,6 +223,15 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
         write_table(result.issues, issues_path, inputs=inputs)
         written.append(os.fspath(issues_path))
     return written
+
+
+def rejected_destination(source: str | os.PathLike | None, dest: str | os.PathLike, *,
+                         rejected: str | os.PathLike | None = None, drop_invalid: bool = False) -> str | None:
+    """Where ``--drop-invalid`` puts the rejected rows of a CSV-like output (None: nowhere needed —
+    not dropping, or an xlsx output that holds them in a ``rejected`` sheet)."""
+    if not drop_invalid or Path(os.fspath(dest)).suffix.lower() == ".xlsx":
+        return None
+    return os.fspath(rejected) if rejected else _rejected_default(source, dest)
 
 
 def _rejected_default(source: str | os.PathLike | None, dest: str | os.PathLike) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .io import Source, read_table, source_info
+from .io import Source, read_input, source_info
 from .schema import map_columns
 
 EXAMPLE_CHARS = 60
@@ -53,16 +53,16 @@ def _profile_small_wide(df: pd.DataFrame, mapping: Mapping[str, str]) -> list[di
     return out
 
 
-def inspect_table(source: Source, *, sheet: str | int | None = None, encoding: str | None = None,
-                  header_row: int | None = None, delimiter: str | None = None,
-                  overrides: Mapping[str, str] | None = None, with_problems: bool = False) -> Any:
+def inspect_table(source: Source, *, read: Any = None, overrides: Mapping[str, str] | None = None,
+                  with_problems: bool = False) -> Any:
     """Read ``source`` and describe it. The keys are exactly those of ``crm inspect --json``:
     ``format, encoding, delimiter, sheet, sheets, header_row, rows, columns``.
 
     With ``with_problems=True`` returns ``(description, problems)``, where problems are the
     reader's findings (ragged rows, renamed headers) as dicts with ``row, column, code, message``.
+    ``read`` is a :class:`crmcli.options.ReadOptions` (sheet, encoding, header row, delimiter).
     """
-    df = read_table(source, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
+    df = read_input(source, read)
     info = source_info(df)
     mapping = map_columns(df.columns, overrides)
     desc = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from enum import IntEnum
 
 
@@ -14,6 +16,12 @@ class ExitCode(IntEnum):
     INPUT = 3
     OUTPUT = 4
     INTERRUPTED = 130
+    TERMINATED = 143
+
+
+#: ``{opt:NAME}`` in a message or hint names an option by its library keyword; the CLI spells it as the flag,
+#: environment variable or crm.toml key the user actually used (see :meth:`CrmError.render`).
+_OPTION = re.compile(r"\{opt:([a-z_]+)\}")
 
 
 class CrmError(Exception):
@@ -25,15 +33,31 @@ class CrmError(Exception):
 
     code: ExitCode = ExitCode.INPUT
 
-    def __init__(self, message: str, hint: str | None = None, *, code: ExitCode | None = None):
+    def __init__(self, message: str, hint: str | None = None, *, code: ExitCode | None = None,
+                 option: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        #: The library keyword / setting whose value was wrong (``as_of``, ``by``, ``map`` …), if any.
+        self.option = option
         if code is not None:
             self.code = code
 
+    def render(self, spell: Callable[[str], str] | None = None) -> tuple[str, str | None]:
+        """(message, hint) as one line each, with every ``{opt:NAME}`` spelled by ``spell(NAME)``
+        (default: the library keyword itself)."""
+        def fill(text: str) -> str:
+            return " ".join(_OPTION.sub(lambda m: (spell or _keyword)(m.group(1)), text).split())
+
+        return fill(self.message), (fill(self.hint) if self.hint else None)
+
     def __str__(self) -> str:  # one line, always
-        return " ".join(self.message.split())
+        return self.render()[0]
+
+
+def _keyword(name: str) -> str:
+    """How the library spells an option in its own messages: the keyword argument's name."""
+    return {"map": "overrides"}.get(name, name)
 
 
 class InputError(CrmError):

@@ -86,19 +86,18 @@ def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str
 def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | None = None, values: str | None = None,
                 agg: str = "sum", by: str | None = None, totals: bool = True,
                 overrides: Mapping[str, str] | None = None, region: str = "CN",
-                dayfirst: bool | None = None, read_options: Mapping[str, object] | None = None) -> Pivot:
+                dayfirst: bool | None = None, read: object = None) -> Pivot:
     """Pivot ``table`` (text as read by ``read_table``): one row per ``rows`` combination, one
     column per ``cols`` value (or one value column), cells = ``agg`` of ``values``.
 
     ``values`` defaults to counting rows (``agg`` sum or count). ``table`` may be a path or
-    ``"-"`` (read with ``read_options``). ``by`` (month/quarter/year) buckets the date fields
+    ``"-"`` (read with ``read``, a :class:`~crmcli.options.ReadOptions`). ``by`` (month/quarter/year) buckets the date fields
     among ``rows``/``cols``; when none is a date, the order date (else the first date field)
     becomes ``cols``. Returns a :class:`Pivot`; totals row and column unless ``totals=False``.
     """
-    if not isinstance(table, pd.DataFrame):
-        from .io import read_table
+    from .io import read_input
 
-        table = read_table(table, **dict(read_options or {}))
+    table = read_input(table, read)
     agg = agg.lower()
     if agg not in AGGS:
         raise UsageError(f"--agg {agg!r} is not one of " + ", ".join(AGGS))

@@ -40,6 +40,12 @@ SUMMARY_COLUMNS = ["segment", "customers", "share", "revenue", "revenue_share", 
 DIMENSIONS = {"r": "recency_days", "f": "frequency", "m": "monetary"}
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("high", 0.2), ("mid", 0.3), ("low", 0.5))
 _DAY = 86_400 * 10**9
+#: The definitions ``crm rfm`` prints (and its help repeats).
+RFM_DEFINITIONS = (
+    "recency_days = as-of − last order date, in days (as-of: given, else the latest order date; inclusive); "
+    "frequency = number of orders (distinct order ids; without an order id column each row is one); "
+    "monetary = total amount, refunds netted; avg_order_value = monetary ÷ frequency"
+)
 _BREAK_KEYS = {"r": "r", "recency": "r", "recency_days": "r", "f": "f", "frequency": "f",
                "m": "m", "monetary": "m"}
 
@@ -195,7 +201,7 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
 # ----------------------------------------------------------------- the one call
 
 
-def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = None, scheme: str | RuleTable = "rfm",
+def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5, breaks: Any = None, scheme: str | RuleTable = "rfm",
               customer: str | None = None, rules: Any = None, lang: str | None = None,
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
               region: str = "CN", dayfirst: bool | None = None) -> RfmResult:
@@ -205,7 +211,8 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
     :func:`~crmcli.orders.prepare_orders`, with ``overrides`` = ``{field: column}``, ``customer``,
     ``region``, ``dayfirst``), a :class:`~crmcli.orders.PreparedOrders`, or an already-typed frame
     with ``customer_id``, ``order_date`` (datetime64), ``amount`` (numeric) and optionally
-    ``order_id`` (rows sharing one are one order; ``""`` = a row of its own).
+    ``order_id`` (rows sharing one are one order; ``""`` = a row of its own); or a path, ``"-"`` or bytes
+    to read (``read`` = :class:`~crmcli.options.ReadOptions`).
 
     ``breaks``: ``{"r": [...], "f": [...], "m": [...]}`` or ``["r=30,90,180,365", …]``, ``bins − 1``
     cut points per dimension given (the others use quantiles). ``rules``: a custom
@@ -221,6 +228,10 @@ def score_rfm(orders: Any, *, as_of: Any = None, bins: int = 5, breaks: Any = No
     cuts = parse_breaks(breaks, bins)
     as_of_day = parse_as_of(as_of)
 
+    if not isinstance(orders, pd.DataFrame) and not hasattr(orders, "dropped"):
+        from .io import read_input
+
+        orders = read_input(orders, read)
     frame, rows_are_orders, dropped, notes, mapping = _typed_orders(
         orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst)
 

@@ -147,6 +147,29 @@ def find_issues(df: pd.DataFrame, mapping: Mapping[str, str] | None = None, *, r
     return collect_issues(df, mapping, normalized, region=region, unique=unique, required=required)
 
 
+@dataclass
+class Validation:
+    """What ``crm validate`` found: the issue list, its summary, the rows checked."""
+
+    issues: pd.DataFrame
+    summary: pd.DataFrame
+    rows: int
+    mapping: dict[str, str]
+
+
+def validate_table(source: object, *, read: object = None, overrides: Mapping[str, str] | None = None,
+                   region: str = "CN", dayfirst: bool | None = None) -> Validation:
+    """Read ``source`` (a path, ``"-"``, bytes or a ``read_table`` frame; ``read`` = ReadOptions), map
+    its columns (``overrides`` = ``{field: column}``) and find every issue: the call behind ``crm validate``."""
+    from .io import read_input
+    from .schema import map_columns
+
+    df = read_input(source, read)
+    mapping = map_columns(df.columns, overrides)
+    issues = find_issues(df, mapping, region=region, dayfirst=dayfirst)
+    return Validation(issues=issues, summary=summarize_issues(issues), rows=len(df), mapping=mapping)
+
+
 def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized], *,
                    region: str = "CN", unique: Iterable[str] | None = None,
                    required: Iterable[str] = ()) -> pd.DataFrame:

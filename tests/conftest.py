@@ -6,13 +6,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from crmcli.cli import app
 
+# Property tests: hypothesis' full example counts in CI (CI=true), fewer in the local inner loop.
+hypothesis_settings.register_profile("ci", deadline=None)
+hypothesis_settings.register_profile("dev", max_examples=25, deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-PUBLIC = ROOT.parent / "shared" / "public-csv-test-suites"
+PUBLIC = ROOT / "tests" / "data" / "public-csv-test-suites"  # vendored: see its LICENSES.md
 
 
 @pytest.fixture

@@ -105,8 +105,6 @@ def test_debug_shows_traceback(run, tmp_path):
 
 
 def _public_files():
-    if not PUBLIC.exists():
-        return []
     return sorted(p for p in (PUBLIC / "files").iterdir() if p.is_file())
 
 

@@ -41,7 +41,7 @@ def test_report_with_config_writes_the_workbook_and_one_summary_line(run, tmp_pa
     assert res.exit_code == 0, res.stderr
     assert res.stdout == ""
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("crm: wrote out.xlsx: 9 sheets, as of 2024-12-28")
+    assert len(lines) == 1 and lines[0].startswith("wrote out.xlsx: 9 sheets, as of 2024-12-28")
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) >= 6 and n_charts(out) >= 2
 
@@ -83,16 +83,23 @@ def test_environment_overrides_config(run, tmp_path):
     assert wb.sheetnames[0] == "Summary"
 
 
+def test_missing_output_folders_are_created(run, tmp_path):
+    out = tmp_path / "reports" / "2024" / "r.xlsx"
+    res = run(["report", str(EXAMPLES / "orders.xlsx"), "-o", out, "-q"])
+    assert res.exit_code == 0, res.stderr
+    assert out.is_file()
+
+
 @pytest.mark.parametrize("args, code, text", [
     (["report"], 2, "no orders file"),
     (["report", "missing.xlsx"], 3, "missing.xlsx"),
     (["report", "--config", "nope.toml"], 3, "nope.toml"),
-    (["report", "ORDERS", "-o", "no/such/dir/r.xlsx"], 4, "does not exist"),
+    (["report", "ORDERS", "-o", "ORDERS/r.xlsx"], 4, "is not a folder"),
     (["report", "ORDERS", "--as-of", "soon"], 2, "as-of"),
     (["report", "ORDERS", "--lang", "fr"], 2, "lang"),
 ])
 def test_exit_codes(run, args, code, text):
-    args = [str(EXAMPLES / "orders.xlsx") if a == "ORDERS" else a for a in args]
+    args = [a.replace("ORDERS", str(EXAMPLES / "orders.xlsx")) for a in args]
     res = run(args)
     assert res.exit_code == code, res.stderr
     assert res.stderr.startswith("crm: error:") and text in res.stderr

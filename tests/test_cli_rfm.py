@@ -69,7 +69,7 @@ def test_rules_listing(run, examples):
     (["rfm"], 2, "missing FILE"),
     (["rfm", "-", "--bins", "1"], 2, "--bins"),
     (["rfm", "-", "--breaks", "r=1,2"], 2, "cut points"),
-    (["rfm", "-", "--scheme", "x"], 2, "unknown RFM scheme"),
+    (["rfm", "-", "--scheme", "x"], 2, "--scheme 'x' is not one of rfm, cn8"),
     (["rfm", "-", "--as-of", "soon"], 2, "not a date"),
     (["rfm", "/nonexistent/orders.csv"], 3, "error"),
 ])

@@ -41,6 +41,9 @@ from tests.corpus import Case, build_corpus, cases
 from tests import hostile
 from tests.hostile import check_command, run_cli
 
+#: The sweep runs every command over ~150 files (~2.5 min here): CI and the full run, not the inner loop.
+pytestmark = pytest.mark.slow
+
 SPECIAL = ["a_directory.csv", "unreadable.csv", "missing.csv", "loop.csv", "dev_zero"]
 CORPUS_NAMES = [c.name for c in cases()] + SPECIAL
 

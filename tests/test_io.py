@@ -248,6 +248,7 @@ def test_zip_without_workbook_and_missing_paths(tmp_path):
         read_table(tmp_path)
 
 
+@pytest.mark.slow
 def test_zip_bomb_refused(tmp_path):
     z = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -335,7 +336,9 @@ def test_write_refuses_input_and_bad_dirs(tmp_path):
         write_table(df, src, inputs=[src])
     assert src.read_bytes() == before
     with pytest.raises(OutputError):
-        write_table(df, tmp_path / "nope" / "x.csv")
+        write_table(df, src / "x.csv")  # below a file
+    write_table(df, tmp_path / "new" / "x.csv")  # a missing folder is created
+    assert (tmp_path / "new" / "x.csv").is_file()
     with pytest.raises(UsageError):
         write_table(df, tmp_path / "x.parquet")
 

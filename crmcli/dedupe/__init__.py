@@ -6,6 +6,7 @@ needed: Fellegi–Sunter weights learned by EM) and merges each cluster into a g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,10 +44,11 @@ class DedupeResult:
 
 
 def dedupe_table(table: pd.DataFrame, *, on: list[str] | None = None, mapping: dict[str, str] | None = None,
+                 overrides: Mapping[str, str] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, region: str = "CN", keep: dict[str, str] | str = "complete",
                  previous: pd.DataFrame | None = None, id_column: str | None = None) -> DedupeResult:
     """Find duplicate records and merge them: the library call behind ``crm dedupe``."""
-    mapping = mapping if mapping is not None else map_columns(table.columns)
+    mapping = mapping if mapping is not None else map_columns(table.columns, overrides)
     dup = find_duplicates(table, on=on, mapping=mapping, threshold=threshold, region=region)
     ids = assign_cluster_ids(table, dup.label, previous, id_column)
     clusters = table.copy()

@@ -1,7 +1,7 @@
 """Atomic writes: a temp file beside the destination, renamed into place.
 
-A destination is checked before anything is written (never an input, never a folder, its
-folder must exist). Whatever stops a write — an error, a full disk, Ctrl-C, an exception
+A destination is checked before anything is written (never an input, never a folder; a
+missing folder is created). Whatever stops a write — an error, a full disk, Ctrl-C, an exception
 raised by a signal handler — the temp file is removed (``finally``) and a previous file at
 the destination is left as it was.
 """
@@ -25,7 +25,7 @@ FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 def check_destination(dest: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> None:
     """Raise :class:`OutputError` unless ``dest`` can be written: not one of ``inputs``, not a
-    folder, in a folder that exists. ``"-"`` (stdout) is always fine."""
+    folder; a missing folder is created. ``"-"`` (stdout) is always fine."""
     if os.fspath(dest) == "-":
         return
     dest = Path(os.fspath(dest))
@@ -40,8 +40,11 @@ def check_destination(dest: str | os.PathLike, inputs: Iterable[str | os.PathLik
             continue
     if dest.is_dir():
         raise OutputError(f"{dest} is a directory", hint="give a file name with -o")
-    if not dest.parent.exists():
-        raise OutputError(f"cannot write {dest}: folder {dest.parent} does not exist")
+    if not dest.parent.exists():  # every command creates a missing output folder
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create folder {dest.parent} for {dest} ({exc.strerror or exc})") from None
 
 
 def write_error(path: Path, exc: OSError) -> OutputError:

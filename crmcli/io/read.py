@@ -77,3 +77,11 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
     frame.attrs["source"] = info
     return frame
 
+
+
+def read_input(source: Source | pd.DataFrame, read: Any = None) -> pd.DataFrame:
+    """``source`` as a table: a DataFrame as it is, else :func:`read_table` with ``read``
+    (a :class:`crmcli.options.ReadOptions`; None = detect everything)."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    return read_table(source, **(read.kwargs() if read is not None else {}))

@@ -13,7 +13,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -217,3 +217,16 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None
     atomic_write(dest, write, inputs=inputs)
     return fmt
 
+
+
+def write_sheets(tables: Mapping[str, pd.DataFrame], spec: Any, *, primary: str | None = None,
+                 number_formats: Mapping[str, Mapping[str, str]] | None = None,
+                 highlights: Mapping[str, Iterable[tuple[int, int]]] | None = None,
+                 inputs: Iterable[str | os.PathLike] = ()) -> str:
+    """Write named tables to ``spec`` (a :class:`crmcli.options.WriteSpec`): every table a sheet of an
+    xlsx, else the one table ``primary`` (default: the first) in the spec's format. Returns the format."""
+    if spec.format == "xlsx":
+        return write_workbook(tables, spec.dest, number_formats=number_formats, highlights=highlights,
+                              inputs=inputs)
+    name = primary or next(iter(tables))
+    return write_table(tables[name], spec.dest, format=spec.format, inputs=inputs)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import UsageError
+from ..io import read_input
 from ..schema import header_key, map_columns
 from .campaigns import CAMPAIGN_DEFINITIONS, CampaignReport, compute_campaigns
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
@@ -68,32 +69,25 @@ class MetricsReport:
         return out
 
 
-def _read(source, **kw) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source
-    from ..io import read_table
-
-    return read_table(source, **kw)
-
-
 def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: str | None = None,
                     group: str | None = None, cohorts: bool = False, leads=None,
                     stages: Sequence[str] | None = None, campaigns=None, attribution_days: int = 30,
                     overrides: Mapping[str, str] | None = None, customer: str | None = None,
-                    region: str = "CN", dayfirst: bool | None = None,
-                    read_options: Mapping[str, object] | None = None) -> MetricsReport:
+                    region: str = "CN", dayfirst: bool | None = None, read: object = None,
+                    lead_overrides: Mapping[str, str] | None = None,
+                    campaign_overrides: Mapping[str, str] | None = None) -> MetricsReport:
     """Everything ``crm metrics`` reports, in one call.
 
     ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
-    them) or paths/``"-"`` to read (``read_options`` — sheet, encoding, header_row,
-    delimiter — apply to the orders file). Orders are prepared by
+    them) or paths/``"-"`` to read (``read``, a :class:`~crmcli.options.ReadOptions`, applies to the orders
+    file; ``overrides`` / ``lead_overrides`` / ``campaign_overrides`` map each input's columns). Orders are prepared by
     ``crmcli.orders.prepare_orders`` (invalid rows left out and counted in ``dropped``).
     """
     from ..orders import prepare_orders
 
     if by is not None and by not in PERIODS:
         raise UsageError(f"--by {by!r} is not month, quarter or year")
-    raw = _read(orders, **dict(read_options or {}))
+    raw = read_input(orders, read)
     prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst)
     notes = list(prepared.notes)
     as_of_ts = resolve_as_of(prepared.orders, as_of)
@@ -130,7 +124,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     if cohorts:
         report.cohorts = compute_cohorts(o, as_of=as_of_ts)
     if leads is not None:
-        typed = prepare_leads(_read(leads), region=region, dayfirst=dayfirst)
+        typed = prepare_leads(read_input(leads), overrides=lead_overrides, region=region, dayfirst=dayfirst)
         report.funnel = compute_funnel(typed, lines, o, stages=list(stages) if stages else None)
         report.notes += [f"leads: {n}" for n in report.funnel.notes]
         f = report.funnel
@@ -139,7 +133,8 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
         add = pd.DataFrame([(m, float(v), *FUNNEL_KPIS[m]) for m, v in extra.items()], columns=kpis.columns)
         report.kpis = pd.concat([report.kpis, add], ignore_index=True)
     if campaigns is not None:
-        typed = prepare_campaigns(_read(campaigns), region=region, dayfirst=dayfirst)
+        typed = prepare_campaigns(read_input(campaigns), overrides=campaign_overrides, region=region,
+                                  dayfirst=dayfirst)
         report.campaigns = compute_campaigns(typed, lines, o, attribution_days=attribution_days)
         report.notes += [f"campaigns: {n}" for n in report.campaigns.notes]
     return report

@@ -392,7 +392,7 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
     """Read the inputs named in ``settings``, build the report and write it atomically.
 
     The output is ``output``, else ``settings.output`` (``{date}`` = the as-of date), else
-    ``report-{date}.xlsx``. A folder in a configured output template is created.
+    ``report-{date}.xlsx``. A missing output folder is created (by the writer, as for every command).
     """
     from ..errors import UsageError
 
@@ -403,8 +403,6 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
     extras = {name: _read(getattr(settings, name)) for name in ("customers", "leads", "campaigns")}
     report = build_report(orders, **extras, settings=settings, source=os.path.basename(settings.orders))
     dest = output or settings.output_path(report.as_of)
-    if output is None and settings.origin.get("output") == "config":
-        Path(dest).parent.mkdir(parents=True, exist_ok=True)
     inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
               if p and p != "-"]
     report.write(dest, inputs=inputs)

@@ -1,0 +1,15 @@
+"""One module per command: its own options → one library call → render."""
+
+from __future__ import annotations
+
+import typer
+
+from . import clean, dedupe, init, inspect, metrics, pivot, report, rfm, validate
+
+#: In the order ``crm --help`` lists them.
+MODULES = (inspect, validate, clean, dedupe, rfm, metrics, pivot, report, init)
+
+
+def register_all(app: typer.Typer) -> None:
+    for module in MODULES:
+        module.register(app)

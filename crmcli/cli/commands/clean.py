@@ -1,0 +1,85 @@
+"""``crm clean``: normalized values, every row kept."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ...clean import clean_table, rejected_destination, write_cleaned
+from ...options import WriteSpec
+from .. import render
+from ..common import Common, FailOnOpt, FileArg, command
+from .validate import IssuesOpt, exit_for
+
+HELP = """Normalize every field (phones to E.164, dates to ISO, amounts to numbers, text trimmed) and keep
+every row in order. An .xlsx output has sheets cleaned, issues and summary with invalid cells
+highlighted; a CSV output has the data only (issues go to --issues). --drop-invalid moves rows with
+errors to a rejected sheet or file; --dedupe also merges duplicate customers.
+
+\b
+Example:
+  crm clean examples/orders.xlsx                  # -> examples/orders.cleaned.xlsx
+  cat export.csv | crm clean - --issues issues.csv > cleaned.csv
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, reads=True, maps=True, fields=True, output=True, help=HELP)(clean)
+
+
+def clean(
+    c: Common,
+    file: FileArg,
+    issues_path: IssuesOpt = None,
+    drop_invalid: Annotated[bool, typer.Option("--drop-invalid",
+                                               help="Move rows with errors to a 'rejected' sheet/file.")] = False,
+    rejected: Annotated[Optional[str], typer.Option("--rejected", metavar="PATH", show_default=False,
+                                                    help="Where --drop-invalid puts rejected rows for CSV output "
+                                                         "(default: <input stem>.rejected.csv).")] = None,
+    fail_on: FailOnOpt = "never",
+    dedupe_: Annotated[bool, typer.Option("--dedupe", help="Then merge duplicate customers (as crm dedupe, "
+                                          "zero-config): the output is one row per customer; xlsx gets a "
+                                          "'clusters' sheet.")] = False,
+) -> None:
+    spec = c.destination(file, "cleaned")
+    issues_spec = WriteSpec.decide(issues_path, option="issues") if issues_path else None
+    reject_to = rejected_destination(file, spec.dest, rejected=rejected, drop_invalid=drop_invalid)
+    c.check([spec.dest, issues_spec and issues_spec.dest, reject_to], [file])
+    settings = c.settings()
+    with progress_bar(c, enabled=not c.quiet) as progress:
+        result = clean_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
+                             dayfirst=settings.dayfirst, drop_invalid=drop_invalid, progress=progress,
+                             dedupe=dedupe_)
+    written = write_cleaned(result, spec.dest, format=spec.format,
+                            issues_path=issues_spec.dest if issues_spec else None, rejected_path=reject_to,
+                            source=file, inputs=[file])
+    kept = f"{len(result.cleaned):,} rows" + (f" kept, {len(result.rejected):,} rejected" if drop_invalid else "")
+    c.say(f"cleaned {kept}: {result.errors:,} errors, {result.warnings:,} warnings")
+    if result.deduped is not None:
+        st = result.deduped.stats
+        c.say(f"dedupe: {st['comparisons']:,} pairs compared; {st['duplicate_clusters']:,} clusters of duplicates "
+              f"({st['records_in_duplicate_clusters']:,} records) -> {st['merged_rows']:,} rows")
+    for path in written:
+        c.wrote(path)
+    raise typer.Exit(exit_for(result.issues, fail_on))
+
+
+@contextmanager
+def progress_bar(c: Common, enabled: bool) -> Iterator[Any]:
+    """A progress bar over the columns, on stderr, only when stderr is a terminal."""
+    if not enabled or sys.stderr is None or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=c.console, transient=True) as bar:
+        task = bar.add_task("cleaning", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"cleaning {label}")
+
+        yield update

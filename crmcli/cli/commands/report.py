@@ -1,0 +1,63 @@
+"""``crm report``: the whole workbook, for people and for cron."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from ...errors import UsageError
+from ...report import make_report
+from ..common import AsOfOpt, Common, LangOpt, command, shown
+
+HELP = """The whole report workbook: KPIs, monthly sales, product ranking, RFM segments, customers, cohort
+retention, lead funnel, campaign ROI and data quality, with native Excel charts. Inputs and
+settings come from flags, CRM_* variables and crm.toml ([inputs], [report] output = "...{date}.xlsx"),
+so cron needs no arguments.
+
+\b
+Example:
+  crm report --config examples/crm.toml -o report.xlsx
+  CRM_ORDERS=orders.xlsx crm report -q          # -> report-<as-of>.xlsx
+"""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, maps=True, fields=True, help=HELP)(report)
+
+
+def report(
+    c: Common,
+    orders: Annotated[Optional[str], typer.Argument(metavar="[ORDERS]", show_default=False,
+                                                    help="Orders file (default: [inputs] orders in crm.toml).")] = None,
+    customers: Annotated[Optional[str], typer.Option("--customers", metavar="FILE", show_default=False,
+                                                     help="Customers file: names, phones, cities for the Customers "
+                                                          "sheet.")] = None,
+    leads: Annotated[Optional[str], typer.Option("--leads", metavar="FILE", show_default=False,
+                                                 help="Leads file: the Funnel sheet.")] = None,
+    campaigns: Annotated[Optional[str], typer.Option("--campaigns", metavar="FILE", show_default=False,
+                                                     help="Campaigns file: the Campaigns sheet.")] = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH", show_default=False,
+                                                  help="The workbook to write; {date} = the as-of date "
+                                                       "(default: [report] output, else report-{date}.xlsx).")] = None,
+    as_of: AsOfOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    s = c.settings(orders=orders, customers=customers, leads=leads, campaigns=campaigns, output=output,
+                   as_of=as_of, lang=lang)
+    if c.map_:  # --map applies to the orders, over [columns.orders]
+        from dataclasses import replace
+
+        s = replace(s, columns={**s.columns, "orders": c.overrides("orders")})
+    inputs = [s.orders, s.customers, s.leads, s.campaigns]
+    if s.output == "-" and sys.stdout is not None and sys.stdout.isatty():
+        raise UsageError("refusing to write a workbook to the terminal", hint="redirect stdout or use -o FILE")
+    c.check([s.output if s.output and "{date}" not in s.output else None], [i for i in inputs if i])
+    result = make_report(s)
+    r = result.report
+    k = r.kpis
+    extra = f"; {r.rows_left_out:,} rows left out" if r.rows_left_out else ""
+    where = "stdout" if result.path == "-" else shown(result.path)
+    c.say(f"wrote {where}: {len(r.sheets)} sheets, as of {r.as_of}, {k['orders']:,.0f} orders, "
+          f"{k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}{extra}, {len(r.issues):,} data issues")

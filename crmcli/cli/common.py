@@ -1,0 +1,320 @@
+"""What every command shares, defined once: options, settings, the error handler, stderr, destinations.
+
+A command module declares only its own options and asks for the shared groups it takes::
+
+    @command(app, reads=True, fields=True, output=True)
+    def clean(c: Common, file: FileArg, ...):
+        settings = c.settings()
+        ...
+
+:func:`command` adds the shared options (``--sheet --encoding --header-row --delimiter``, ``--map``,
+``--region --dayfirst``, ``-o --format``, ``--config``, ``-q --debug``) to the command's signature,
+gathers them into a :class:`Common`, and runs the body inside :func:`handle_errors` — the one place
+where library errors become one stderr line and an exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import signal
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from ..config import Settings, load_settings
+from ..errors import CrmError, ExitCode, InputError
+from ..options import ReadOptions, WriteSpec, check_destinations
+from ..schema import parse_map_options
+
+#: typer vendors click; its exception base class, reached through a public typer class.
+ClickException: type[Exception] = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException")
+
+# ----------------------------------------------------------------- shared options (defined once)
+
+FileArg = Annotated[str, typer.Argument(metavar="FILE", show_default=False,
+                                        help="Input file (CSV, TSV, XLSX, XLS, ODS, JSON), or - for stdin.")]
+OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH", show_default=False,
+                                                  help="Where the data goes; - = stdout. The format follows the "
+                                                       "extension (.csv .tsv .xlsx .json .jsonl).")]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", metavar="csv|tsv|xlsx|json|jsonl", show_default=False,
+                                                  help="Output format: for stdout, the default file name, or a "
+                                                       "path without an extension.")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", metavar="NAME|N", show_default=False,
+                                                 help="Which sheet of a workbook (default: first visible sheet with data).")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", metavar="NAME", show_default=False,
+                                                    help="Override the detected text encoding (e.g. gb18030).")]
+HeaderRowOpt = Annotated[Optional[int], typer.Option("--header-row", metavar="N", show_default=False,
+                                                     help="Override the detected header row (1 = first row).")]
+DelimiterOpt = Annotated[Optional[str], typer.Option("--delimiter", metavar="CHAR", show_default=False,
+                                                     help="Override the sniffed CSV delimiter.")]
+MapOpt = Annotated[Optional[list[str]], typer.Option("--map", metavar="FIELD=COLUMN", show_default=False,
+                                                     help="Map a column to a canonical field (repeatable); "
+                                                          "over [columns.*] in crm.toml.")]
+RegionOpt = Annotated[Optional[str], typer.Option("--region", metavar="CC", show_default=False,
+                                                  help="Default phone region, ISO 3166 (default CN, or region "
+                                                       "in crm.toml / CRM_REGION).")]
+DayfirstOpt = Annotated[Optional[bool], typer.Option("--dayfirst/--monthfirst", show_default=False,
+                                                     help="Force dd/mm/yyyy or mm/dd/yyyy (default: decided per "
+                                                          "column by its values).")]
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="PATH", show_default=False,
+                                                  help="A crm.toml (default: $CRM_CONFIG, else ./crm.toml when "
+                                                       "present).")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Nothing on stderr but errors.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+# options several commands share (not every one): defined here once, used where they apply
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", show_default=False,
+                                                help="Observation end, inclusive, YYYY-MM-DD (default: the latest "
+                                                     "order date).")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", metavar="zh|en", show_default=False,
+                                                help="Label language (default: from the headers or the scheme).")]
+CustomerOpt = Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN", show_default=False,
+                                                    help="The column that identifies a customer (default: the mapped "
+                                                         "customer_id, else normalized phone/email/name).")]
+ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", show_default=False,
+                                              help="One row per period.")]
+FAIL_ON = ("error", "warning", "never")
+
+
+def _fail_on(value: str) -> str:
+    if value not in FAIL_ON:
+        raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+    return value
+
+
+FailOnOpt = Annotated[str, typer.Option("--fail-on", metavar="error|warning|never", callback=_fail_on,
+                                        help="Exit 1 when there are issues this severe.")]
+
+_GROUPS: dict[str, tuple[tuple[str, Any, Any], ...]] = {
+    "output": (("output", OutputOpt, None), ("format", FormatOpt, None)),
+    "reads": (("sheet", SheetOpt, None), ("encoding", EncodingOpt, None), ("header_row", HeaderRowOpt, None),
+              ("delimiter", DelimiterOpt, None)),
+    "maps": (("map_", MapOpt, None),),
+    "fields": (("region", RegionOpt, None), ("dayfirst", DayfirstOpt, None)),
+    "config": (("config", ConfigOpt, None),),
+    "always": (("quiet", QuietOpt, False), ("debug", DebugOpt, False)),
+}
+
+
+# ----------------------------------------------------------------- stderr
+
+
+def stderr_console(quiet: bool = False) -> Console:
+    """Rich output on stderr: colour only on a terminal (and never with NO_COLOR); no wrapping when
+    stderr is not a terminal (cron mail and logs get whole lines)."""
+    tty = sys.stderr is not None and sys.stderr.isatty()
+    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=not tty,
+                   width=None if tty else 100_000, no_color=bool(os.environ.get("NO_COLOR")) or None)
+
+
+def error_line(message: str, hint: str | None = None) -> str:
+    line = f"crm: error: {' '.join(message.split())}"
+    if hint:
+        line += f" (hint: {' '.join(hint.split())})"
+    return line
+
+
+def shown(path: str) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+# ----------------------------------------------------------------- Common: the shared options of one run
+
+
+@dataclass
+class Common:
+    """The shared options of one command run, and what they resolve to."""
+
+    command: str
+    quiet: bool = False
+    debug: bool = False
+    output: str | None = None
+    format: str | None = None
+    config: str | None = None
+    map_: list[str] | None = None
+    region: str | None = None
+    dayfirst: bool | None = None
+    sheet: str | None = None
+    encoding: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _console: Console | None = field(default=None, repr=False)
+
+    @property
+    def read(self) -> ReadOptions:
+        return ReadOptions(sheet=self.sheet, encoding=self.encoding, header_row=self.header_row,
+                           delimiter=self.delimiter)
+
+    def settings(self, **flags: Any) -> Settings:
+        """Settings for this run: flag > CRM_* environment > crm.toml > defaults (resolved once)."""
+        if self._settings is None:
+            given = {"region": self.region, "dayfirst": self.dayfirst, **flags}
+            self._settings = load_settings(self.config, flags=given, env=os.environ, cwd=os.getcwd())
+        return self._settings
+
+    def overrides(self, kind: str | None) -> dict[str, str]:
+        """``{field: column}``: ``[columns.<kind>]`` of crm.toml, then every ``--map``."""
+        base = self.settings().columns_for(kind) if kind else {}
+        return {**base, **parse_map_options(self.map_)}
+
+    def kind_of(self, path: str) -> str | None:
+        """Which ``[inputs]`` entry names this file (its ``[columns.<kind>]`` then applies)."""
+        s = self.settings()
+        if path == "-":
+            return None
+        here = os.path.abspath(path)
+        for kind in ("orders", "customers", "leads", "campaigns"):
+            value = getattr(s, kind)
+            if value and value != "-" and os.path.abspath(value) == here:
+                return kind
+        return None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = stderr_console(self.quiet)
+        return self._console
+
+    def say(self, text: str) -> None:
+        """One whole line on stderr (never wrapped), unless --quiet."""
+        if not self.quiet:
+            print(text, file=sys.stderr)
+
+    def wrote(self, path: str, detail: str = "") -> None:
+        if path != "-":
+            self.say(f"wrote {shown(path)}" + (f": {detail}" if detail else ""))
+
+    def destination(self, source: str | None, suffix: str, **kw: Any) -> WriteSpec:
+        """Where the main output goes (``-o``/``--format``, else beside the input)."""
+        return WriteSpec.decide(self.output, self.format, source=source, suffix=suffix, **kw)
+
+    def check(self, dests: list[str | None], inputs: list[str | None]) -> None:
+        """Check every destination (and stdin) before anything is read or written."""
+        if "-" in inputs and (sys.stdin is None or sys.stdin.closed):
+            raise InputError("an input is - but stdin is closed", hint="name the file, or pipe it in")
+        if sum(d == "-" for d in dests) > 1:
+            raise CrmError("two outputs cannot both go to stdout", hint="give one of them a file name",
+                           code=ExitCode.USAGE)
+        check_destinations(dests, inputs=inputs)
+
+    def spell(self, name: str) -> str:
+        """An option as the user set it: flag, CRM_* variable or crm.toml key."""
+        return (self._settings or Settings()).spell(name)
+
+
+# ----------------------------------------------------------------- errors and signals
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so every ``finally`` (temp files, half-written outputs) runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def install_signal_handlers() -> None:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): leave its handlers alone
+        pass
+
+
+@contextmanager
+def handle_errors(c: Common) -> Iterator[None]:
+    """Turn library errors into one stderr line and the documented exit code."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except (typer.Exit, typer.Abort, ClickException):
+            raise
+        except CrmError as exc:
+            if c.debug:
+                traceback.print_exc()
+            message, hint = exc.render(c.spell)
+            print(error_line(message, hint), file=sys.stderr)
+            raise typer.Exit(int(exc.code)) from None
+        except Terminated:
+            print("crm: terminated", file=sys.stderr)
+            raise typer.Exit(int(ExitCode.TERMINATED)) from None
+        except KeyboardInterrupt:
+            print("crm: interrupted", file=sys.stderr)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            # The reader of our stdout went away (`crm … | head`): end quietly.
+            try:
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            except OSError:
+                pass
+            raise typer.Exit(0) from None
+        except MemoryError:
+            print(error_line("out of memory", "try a smaller file, or split it"), file=sys.stderr)
+            raise typer.Exit(int(ExitCode.INPUT)) from None
+        except Exception as exc:  # a bug: one line unless --debug
+            if c.debug:
+                traceback.print_exc()
+            print(error_line(f"unexpected {type(exc).__name__}: {exc}",
+                             "run again with --debug for the traceback and report it"), file=sys.stderr)
+            raise typer.Exit(int(ExitCode.INPUT)) from None
+        finally:
+            if not c.quiet:
+                for text in dict.fromkeys(str(w.message) for w in caught[:20]):
+                    print(f"crm: warning: {' '.join(text.split())}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------- registering a command
+
+
+def command(app: typer.Typer, *, name: str | None = None, reads: bool = False, maps: bool = False,
+            fields: bool = False, output: bool = False, config: bool = True,
+            **typer_kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(c: Common, **own_options)`` as a command with the shared option groups asked for.
+
+    ``reads``: --sheet --encoding --header-row --delimiter; ``maps``: --map; ``fields``: --region
+    --dayfirst; ``output``: -o --format; ``config``: --config; always -q --debug.
+    """
+    wanted = [g for g, on in (("output", output), ("reads", reads), ("maps", maps), ("fields", fields),
+                              ("config", config), ("always", True)) if on]
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(fn, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.name != "c"]
+        shared = [inspect.Parameter(pname, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default)
+                  for g in wanted for pname, ann, default in _GROUPS[g]]
+        shared_names = [p.name for p in shared]
+        cmd_name = name or fn.__name__.rstrip("_")
+
+        @functools.wraps(fn)
+        def run(**kwargs: Any) -> Any:
+            values = {n: kwargs.pop(n) for n in shared_names}
+            c = Common(command=cmd_name, **values)
+            if c.quiet:
+                warnings.filterwarnings("ignore")
+            with handle_errors(c):
+                return fn(c, **kwargs)
+
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == inspect.Parameter.VAR_KEYWORD else p
+                  for p in own] + shared
+        run.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}  # evaluated: typer reads them too
+        del run.__wrapped__
+        return app.command(name=cmd_name, **typer_kw)(run)
+
+    return register

@@ -1,0 +1,150 @@
+"""What the commands print on stderr (tables and lines) and on stdout (rule tables, descriptions).
+
+Numbers have thousands separators; lines are never wrapped when stderr is not a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+MAX_SHOWN_COLUMNS = 200  # a 16,384-column table would take rich a minute to lay out
+
+
+def number(v: Any) -> str:
+    """A value for stderr: whole numbers with thousands separators, others to 2–4 places, blanks as ``-``."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "-"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) < 10 else f"{v:,.2f}"
+    return str(v)
+
+
+def _table(*heads: str, right: tuple[str, ...] = ()) -> Table:
+    table = Table(show_edge=False, header_style="bold")
+    for head in heads:
+        table.add_column(head, justify="right" if head in right else "left", overflow="fold")
+    return table
+
+
+def description(console: Console, desc: dict[str, Any]) -> None:
+    delim = {"\t": "TAB", None: "-"}.get(desc["delimiter"], desc["delimiter"])
+    console.print(f"format: {desc['format']}   encoding: {desc['encoding'] or '-'}   delimiter: {delim}")
+    if desc["sheets"]:
+        names = ", ".join(s["name"] + (" (hidden)" if s["hidden"] else "") for s in desc["sheets"])
+        console.print(f"sheet: {desc['sheet']}   sheets: {names}")
+    console.print(f"header row: {desc['header_row']}   rows: {desc['rows']:,}   columns: {len(desc['columns']):,}")
+    table = _table("column", "field", "filled", "distinct", "examples", right=("filled", "distinct"))
+    shown = desc["columns"][:MAX_SHOWN_COLUMNS]
+    for col in shown:
+        table.add_row(col["name"], col["field"] or "-", f"{col['filled']:.0%}", f"{col['distinct']:,}",
+                      " | ".join(col["examples"]))
+    console.print(table)
+    if len(desc["columns"]) > len(shown):
+        console.print(f"… {len(desc['columns']) - len(shown):,} more columns (--json lists them all)")
+
+
+def problems(console: Console, found: list[dict[str, Any]], limit: int = 10) -> None:
+    for p in found[:limit]:
+        where = f"row {p['row']}: " if p.get("row") else ""
+        console.print(f"warning: {where}{p['message']}")
+    if len(found) > limit:
+        console.print(f"warning: +{len(found) - limit:,} more")
+
+
+def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20) -> None:
+    errors = int((found["severity"] == "error").sum())
+    warnings = int((found["severity"] == "warning").sum())
+    console.print(f"{rows:,} rows checked: {errors:,} errors, {warnings:,} warnings")
+    if found.empty:
+        return
+    counts = _table("field", "code", "severity", "count", right=("count",))
+    for rec in summary.itertuples(index=False):
+        counts.add_row(rec.field or "-", rec.code, rec.severity, f"{rec.count:,}")
+    console.print(counts)
+    first = _table("row", "column", "value", "code", "message", right=("row",))
+    for rec in found.head(limit).itertuples(index=False):
+        first.add_row(str(rec.row), rec.column or "-", rec.value, rec.code, rec.message)
+    console.print(first)
+    if len(found) > limit:
+        console.print(f"+{len(found) - limit:,} more")
+
+
+def notes(console: Console, dropped: dict[str, int], lines: list[str]) -> None:
+    for reason, n in dropped.items():
+        console.print(f"note: {n:,} row(s) left out: {reason}")
+    for line in lines:
+        console.print(f"note: {line}")
+
+
+def rfm(console: Console, result: Any, definitions: str) -> None:
+    from ..rfm import describe_edges
+
+    console.print(f"rfm: {len(result.table):,} customers, {result.orders:,} orders, as of {result.as_of.date()}, "
+                  f"scheme {result.rules.name}")
+    console.print(f"definitions: {definitions}")
+    if result.dropped:
+        left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())
+        console.print(f"left out: {sum(result.dropped.values()):,} rows ({left})")
+    for line in result.notes:
+        console.print(f"note: {line}")
+    for line in describe_edges(result):
+        console.print(f"edges {line}")
+    if result.rules.basis == "mean":
+        m = result.means
+        console.print(f"means: recency_days {m['recency_days']:,.1f}, frequency {m['frequency']:,.2f}, "
+                      f"monetary {m['monetary']:,.2f} (R high = recency below the mean)")
+    table = _table("segment", "customers", "share", "revenue share", "AOV",
+                   right=("customers", "share", "revenue share", "AOV"))
+    for row in result.segments.itertuples(index=False):
+        if row.customers == 0:
+            continue
+        aov = "-" if row.aov != row.aov else f"{row.aov:,.2f}"
+        rshare = "-" if row.revenue_share != row.revenue_share else f"{row.revenue_share:.1%}"
+        table.add_row(str(row.segment), f"{row.customers:,}", f"{row.share:.1%}", rshare, aov)
+    console.print(table)
+
+
+def rules(report: Any) -> None:
+    """The active RFM rule table, on stdout (it is the data ``crm rfm --rules`` asks for)."""
+    out = Console(file=sys.stdout, highlight=False, width=160, no_color=bool(os.environ.get("NO_COLOR")) or None)
+    t = report.table
+    out.print(f"scheme {t.name}: {t.description}", soft_wrap=True)
+    cols = ["#", "segment", "R", "F", "M", "cells", "owned", "overlaps (earlier rules)"]
+    has_customers = "customers" in report.rules.columns
+    if has_customers:
+        cols += ["customers", "share"]
+    table = _table(*cols)
+    for row in report.rules.to_dict("records"):
+        flag = " (never matches)" if row["never_matches"] else ""
+        cells = [str(row["rule"]), row["label"] + flag, row["r"], row["f"], row["m"], str(row["cells"]),
+                 str(row["owned"]), row["overlaps"] or "-"]
+        if has_customers:
+            cells += [f"{row['customers']:,}", f"{row['share']:.1%}"]
+        table.add_row(*cells)
+    out.print(table)
+    for w in report.warnings:
+        out.print(f"warning: {w}")
+    line = f"unmatched: {report.unmatched_cells} of {report.cells} cells"
+    if report.unmatched_share is not None:
+        line += f", {report.unmatched_share:.1%} of customers -> {t.default_label(report.lang)}"
+    out.print(line)
+
+
+def kpis(console: Console, report: Any) -> None:
+    table = Table(show_edge=False, header_style="bold", title=f"as of {report.as_of.date()}")
+    for head in ("metric", "value", "指标"):
+        table.add_column(head, justify="right" if head == "value" else "left")
+    for row in report.kpis.itertuples(index=False):
+        table.add_row(row.metric, number(row.value), row.label_zh)
+    console.print(table)

@@ -1,0 +1,226 @@
+"""Settings: what a command needs to know that is not the data itself, and where each can be set.
+
+Every setting is declared once in :data:`KEYS`: its name (the :class:`Settings` attribute and the
+library keyword), its ``crm.toml`` key, its ``CRM_*`` environment variable and its command-line
+flag, and the check its value must pass wherever it comes from. The loader
+(:mod:`crmcli.config.load`) and the CLI's error messages both read this table, so a setting is
+spelled the way the user set it: ``--as-of``, ``CRM_AS_OF`` or ``as_of in crm.toml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UsageError
+
+CONFIG_NAME = "crm.toml"
+INPUTS = ("orders", "customers", "leads", "campaigns")
+LANGS = ("zh", "en")
+SCHEMES = ("rfm", "cn8")
+DEFAULT_OUTPUT = "report-{date}.xlsx"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know that is not the data itself (see :data:`KEYS`)."""
+
+    orders: str | None = None
+    customers: str | None = None
+    leads: str | None = None
+    campaigns: str | None = None
+    #: ``{input: {field: column}}`` mapping overrides per input (``orders``, ``customers`` …).
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    region: str = "CN"
+    dayfirst: bool | None = None
+    as_of: dt.date | None = None
+    rfm_scheme: str = "rfm"
+    rfm_bins: int = 5
+    #: ``{"r"|"f"|"m": [cut points]}`` (``bins - 1`` each), as ``crmcli.rfm.parse_breaks`` takes them.
+    rfm_breaks: Mapping[str, tuple[float, ...]] | None = None
+    #: A custom rule table (``rules``, ``basis``, ``default``, ``default_zh``) for ``crmcli.segments.load_rules``.
+    rfm_rules: Mapping[str, Any] | None = None
+    #: Tier shares in percent of customers by monetary (``"20,30"``, ``[20, 30, 50]``); None = 20/30/50.
+    rfm_tiers: Any = None
+    funnel_stages: tuple[str, ...] | None = None
+    churn_days: int = 90
+    attribution_days: int = 30
+    #: The report's output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
+    output: str | None = None
+    #: ``zh`` / ``en``; None = from the language of the input's headers.
+    lang: str | None = None
+    config_path: str | None = None
+    #: Setting name -> where its value came from: ``flag``, ``env``, ``config``.
+    origin: Mapping[str, str] = field(default_factory=dict)
+
+    def output_path(self, as_of: dt.date | None) -> str:
+        """The output path with ``{date}`` filled in with ``as_of``."""
+        template = self.output or DEFAULT_OUTPUT
+        date = as_of.isoformat() if as_of else "undated"
+        try:
+            return template.format(date=date)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise UsageError(f"output path {template!r} has a bad placeholder ({exc})",
+                             hint="the only placeholder is {date}", option="output") from None
+
+    def columns_for(self, kind: str) -> dict[str, str]:
+        """The ``{field: column}`` overrides for one kind of input (``[columns.<kind>]``)."""
+        return dict(self.columns.get(kind, {}))
+
+    def spell(self, name: str) -> str:
+        """How the user set ``name``: its flag, environment variable or crm.toml key (the flag when unset)."""
+        key = KEY_BY_NAME.get(name)
+        if key is None:
+            return f"--{name.replace('_', '-')}"
+        where = self.origin.get(name)
+        if where == "env" and key.env:
+            return key.env
+        if where == "config" and key.toml:
+            return f"{key.toml} in {self.config_path or CONFIG_NAME}"
+        return key.flag or key.toml or name
+
+
+# --------------------------------------------------------------------------- value checks
+# Each takes (value, how the user spelled the setting) and returns the checked value or raises UsageError.
+
+
+def parse_date(value: Any, name: str = "as_of") -> dt.date | None:
+    """``YYYY-MM-DD`` (or a TOML date) -> date; empty -> None; else UsageError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:  # 2024-3-5
+        y, m, d = (int(p) for p in text.split("-"))
+        return dt.date(y, m, d)
+    except (ValueError, TypeError):
+        raise UsageError(f"{name} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-12-31") from None
+
+
+def parse_bool(value: Any, name: str) -> bool | None:
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    if text in ("", "auto"):
+        return None
+    raise UsageError(f"{name} {value!r} is not true/false")
+
+
+def whole_number(minimum: int) -> Callable[[Any, str], int]:
+    def check(value: Any, name: str) -> int:
+        if isinstance(value, bool):
+            raise UsageError(f"{name} {value!r} is not a whole number")
+        try:
+            n = value if isinstance(value, int) else int(str(value).strip())
+        except ValueError:
+            raise UsageError(f"{name} {value!r} is not a whole number") from None
+        if n < minimum:
+            raise UsageError(f"{name} must be at least {minimum}, got {value!r}")
+        return n
+    return check
+
+
+def parse_path(value: Any, name: str) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def parse_lang(value: Any, name: str) -> str | None:
+    if value in (None, "", "auto"):
+        return None
+    if str(value) not in LANGS:
+        raise UsageError(f"{name} {value!r} is not one of {', '.join(LANGS)}")
+    return str(value)
+
+
+def parse_region(value: Any, name: str) -> str:
+    text = str(value).strip().upper()
+    if len(text) != 2 or not text.isalpha():
+        raise UsageError(f"{name} {value!r} is not a two-letter country code", hint="e.g. CN, US, GB")
+    return text
+
+
+def parse_scheme(value: Any, name: str) -> str:
+    if str(value).strip().lower() not in SCHEMES:
+        raise UsageError(f"{name} {value!r} is not one of {', '.join(SCHEMES)}")
+    return str(value).strip().lower()
+
+
+def parse_stages(value: Any, name: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(s, str) and s.strip() for s in items):
+        raise UsageError(f"{name} must be a list of stage names, got {value!r}")
+    return tuple(s.strip() for s in items)
+
+
+def check_tiers(value: Any, name: str) -> Any:
+    """Tier shares as ``crmcli.rfm.parse_tiers`` takes them (``"20,30"``, ``[20, 30, 50]``), checked by it."""
+    from ..rfm import parse_tiers
+
+    if value is None:
+        return None
+    try:
+        parse_tiers(value if isinstance(value, str) else [float(v) for v in value])
+    except (UsageError, TypeError, ValueError) as exc:
+        raise UsageError(f"{name} {value!r}: {exc}", hint="e.g. 20,30 (high, mid; low = the rest)") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: where it can be set and how its value is checked."""
+
+    name: str                      # Settings attribute = library keyword
+    toml: str | None               # dotted key in crm.toml
+    env: str | None                # CRM_* variable
+    flag: str | None               # command-line flag
+    check: Callable[[Any, str], Any] | None = None   # None: checked by the config reader (tables)
+    types: tuple[type, ...] = (str,)                  # TOML value types accepted
+    also: tuple[str, ...] = ()     # further crm.toml keys for the same setting
+
+
+KEYS: tuple[Key, ...] = (
+    Key("orders", "inputs.orders", "CRM_ORDERS", "ORDERS", parse_path),
+    Key("customers", "inputs.customers", "CRM_CUSTOMERS", "--customers", parse_path),
+    Key("leads", "inputs.leads", "CRM_LEADS", "--leads", parse_path),
+    Key("campaigns", "inputs.campaigns", "CRM_CAMPAIGNS", "--campaigns", parse_path),
+    Key("region", "region", "CRM_REGION", "--region", parse_region),
+    Key("dayfirst", "dayfirst", "CRM_DAYFIRST", "--dayfirst/--monthfirst", parse_bool, (bool,)),
+    Key("as_of", "as_of", "CRM_AS_OF", "--as-of", parse_date, (str, dt.date)),
+    Key("lang", "lang", "CRM_LANG", "--lang", parse_lang, also=("report.lang",)),
+    Key("rfm_scheme", "rfm.scheme", "CRM_RFM_SCHEME", "--scheme", parse_scheme),
+    Key("rfm_bins", "rfm.bins", "CRM_RFM_BINS", "--bins", whole_number(2), (int,)),
+    Key("rfm_breaks", "rfm.breaks", None, "--breaks", None, (dict,)),
+    Key("rfm_tiers", "rfm.tiers", None, "--tiers", check_tiers, (list, str)),
+    Key("rfm_rules", "rfm.rules", None, None, None, (list,)),
+    Key("funnel_stages", "funnel.stages", None, "--stages", parse_stages, (list,)),
+    Key("churn_days", "metrics.churn_days", "CRM_CHURN_DAYS", "--churn-days", whole_number(1), (int,)),
+    Key("attribution_days", "metrics.attribution_days", "CRM_ATTRIBUTION_DAYS", "--attribution-days",
+        whole_number(1), (int,)),
+    Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
+)
+KEY_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
+
+
+def check_value(name: str, value: Any, spelled: str | None = None) -> Any:
+    """Validate and convert one setting's value (from any source); ``spelled`` names it in errors."""
+    key = KEY_BY_NAME.get(name)
+    if key is None:
+        raise UsageError(f"unknown setting {name!r}")
+    if key.check is None:
+        return value
+    return key.check(value, spelled or name.replace("_", "-"))

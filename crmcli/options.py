@@ -1,0 +1,159 @@
+"""Options decided once and handed along: how to read an input, where and how to write an output.
+
+- :class:`ReadOptions`: sheet, encoding, header row, delimiter — the only way read options travel.
+- :class:`WriteSpec`: a destination (path or ``-``) and its format, decided by one rule
+  (:meth:`WriteSpec.decide`) for every command and every output flag.
+- :func:`check_destinations`: every destination of a run checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError, UsageError
+
+#: Formats we write, and the extension each file gets.
+WRITE_FORMATS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "json": ".json", "jsonl": ".jsonl"}
+#: Extensions we recognise on an output path.
+OUTPUT_EXTENSIONS: dict[str, str] = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx",
+                                     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+#: Input extensions whose default output is another format (we read them, we don't write them).
+_READ_ONLY = {".xls": ".xlsx", ".xlsm": ".xlsx", ".ods": ".xlsx"}
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read one input; every field None = detect."""
+
+    sheet: str | int | None = None
+    encoding: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keywords :func:`crmcli.io.read_table` takes."""
+        return asdict(self)
+
+
+def parse_format(format: str | None) -> str | None:
+    """``--format`` checked and lower-cased (None stays None)."""
+    if format is None:
+        return None
+    fmt = format.lower().lstrip(".")
+    if fmt not in WRITE_FORMATS:
+        raise UsageError(f"unknown output format {format!r}", hint="one of " + ", ".join(WRITE_FORMATS),
+                         option="format")
+    return fmt
+
+
+def _special(path: Path) -> bool:
+    """A device or pipe (``/dev/null``, a FIFO): written into as it is, never renamed."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """Where one output goes and in which format."""
+
+    dest: str        # a path, or "-" for stdout
+    format: str      # one of WRITE_FORMATS
+
+    @property
+    def to_stdout(self) -> bool:
+        return self.dest == "-"
+
+    @classmethod
+    def decide(cls, output: str | os.PathLike | None, format: str | None = None, *,
+               source: str | os.PathLike | None = None, suffix: str = "out",
+               allowed: Sequence[str] = tuple(WRITE_FORMATS), option: str = "output") -> WriteSpec:
+        """The one rule for every output of every command:
+
+        - ``-`` is stdout, in ``format`` (default CSV);
+        - a path's extension decides its format; ``format`` may only agree with it;
+        - a path without an extension gets the extension of ``format`` (CSV when none), unless
+          it is a device or pipe (``/dev/null``), written as it is;
+        - no path: stdout when the input is stdin, else ``<stem>.<suffix><ext>`` beside the input, where
+          ``ext`` is that of ``format``, else the input's own (``.xls``/``.ods`` → ``.xlsx``), else ``.csv``.
+        """
+        fmt = parse_format(format)
+        if fmt is not None and fmt not in allowed:
+            raise UsageError(f"this output cannot be {fmt}", hint="one of " + ", ".join(allowed), option="format")
+        default = fmt or ("csv" if "csv" in allowed else allowed[0])
+        if output is None:
+            if source is None or os.fspath(source) == "-":
+                return cls("-", default)
+            p = Path(os.fspath(source))
+            ext = WRITE_FORMATS[fmt] if fmt else _READ_ONLY.get(p.suffix.lower(), p.suffix.lower())
+            if ext not in OUTPUT_EXTENSIONS or OUTPUT_EXTENSIONS[ext] not in allowed:
+                ext = WRITE_FORMATS[allowed[0]]
+            return cls(str(p.with_name(f"{p.stem}.{suffix}{ext}")), OUTPUT_EXTENSIONS[ext])
+        dest = os.fspath(output)
+        if dest == "-":
+            return cls("-", default)
+        p = Path(dest)
+        ext = p.suffix.lower()
+        if ext in OUTPUT_EXTENSIONS:
+            kind = OUTPUT_EXTENSIONS[ext]
+            if fmt is not None and fmt != kind:
+                raise UsageError(f"{dest} is a {ext} file but {{opt:format}} asks for {fmt}",
+                                 hint=f"name the file .{fmt}, or leave {{opt:format}} out", option="format")
+        elif ext and not _special(p) and len(ext) <= 6 and ext[1:].isalnum():
+            raise UsageError(f"cannot write {ext} files ({dest})",
+                             hint="use " + ", ".join(WRITE_FORMATS[f] for f in allowed), option=option)
+        else:
+            kind = default
+            if not _special(p):
+                dest = dest + WRITE_FORMATS[kind]
+        if kind not in allowed:
+            raise UsageError(f"this output cannot be {kind} ({dest})",
+                             hint="one of " + ", ".join(WRITE_FORMATS[f] for f in allowed), option=option)
+        return cls(dest, kind)
+
+
+def check_destinations(dests: Iterable[str | os.PathLike | None], *,
+                       inputs: Iterable[str | os.PathLike | None] = ()) -> list[str]:
+    """Check every destination of a run before anything is written; create missing folders.
+
+    Refused (:class:`OutputError`): a destination that is one of the inputs, a folder, one named
+    twice, one below a path that is a file, or in a folder that cannot be written. A missing folder
+    is fine: the writer creates it (every command: ``-o reports/2024/x.xlsx`` makes ``reports/2024``).
+    Returns the file destinations (stdout left out).
+    """
+    inputs = [os.fspath(i) for i in inputs if i is not None and os.fspath(i) != "-"]
+    seen: dict[str, str] = {}
+    files: list[str] = []
+    for dest in dests:
+        if dest is None or os.fspath(dest) == "-":
+            continue
+        path = Path(os.fspath(dest))
+        if _special(path):
+            continue
+        key = os.path.normcase(os.path.abspath(path))
+        if key in seen:
+            raise OutputError(f"{os.fspath(dest)} is named as two outputs", hint="give each output its own file")
+        seen[key] = os.fspath(dest)
+        for inp in inputs:
+            try:
+                if path.exists() and os.path.samefile(path, inp):
+                    raise OutputError(f"refusing to overwrite the input {inp}", hint="choose another output path")
+            except OSError:
+                continue
+        if path.is_dir():
+            raise OutputError(f"{path} is a directory", hint="give a file name")
+        folder = path.parent
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise OutputError(f"cannot write {path}: {existing} is not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise OutputError(f"cannot write {path}: folder {existing} is not writable")
+        files.append(os.fspath(dest))
+    return files
