@@ -4,7 +4,7 @@ customer rows) nor beside the output, and the previous output file as it was.
 Failures are injected where they happen for real: the temp folder filling up while rows are
 streamed or while the workbook's parts are assembled at close, the destination disk filling
 up, Ctrl-C half-way. The slow tests do it to a real ``crm`` process: a file-size limit
-(RLIMIT_FSIZE, real EFBIG errors) and a real SIGINT.
+(RLIMIT_FSIZE, real EFBIG errors), a real SIGINT and a real SIGTERM.
 """
 
 from __future__ import annotations
@@ -269,7 +269,9 @@ def test_real_file_size_limit_mid_xlsx_write(tmp_path, tmpdir_env, out_dir):
 
 
 @pytest.mark.slow
-def test_real_ctrl_c_mid_xlsx_write(tmp_path, tmpdir_env, out_dir):
+@pytest.mark.parametrize("sig,code,line", [(signal.SIGINT, 130, "crm: interrupted"),
+                                           (signal.SIGTERM, 143, "crm: terminated")], ids=["SIGINT", "SIGTERM"])
+def test_real_signal_mid_xlsx_write(tmp_path, tmpdir_env, out_dir, sig, code, line):
     src = _big_csv(tmp_path / "orders.csv", rows=150_000)
     dest = out_dir / "orders.xlsx"
     dest.write_bytes(PREVIOUS)
@@ -284,8 +286,8 @@ def test_real_ctrl_c_mid_xlsx_write(tmp_path, tmpdir_env, out_dir):
             pass
         time.sleep(0.02)
     assert proc.poll() is None, "the write ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert err.decode().strip() == "crm: interrupted"
+    assert proc.returncode == code, err
+    assert err.decode().strip() == line
     _assert_nothing_left(tmpdir_env, out_dir, dest)
