@@ -5,7 +5,7 @@ The issue list has the columns :data:`ISSUE_COLUMNS`:
 field, "" for unmapped or table-level problems), ``value`` (the cell as written, trimmed),
 ``code``, ``severity`` (``error`` or ``warning``), ``message`` and ``suggestion``.
 
-Codes (:data:`CODES`): the field layer's ``invalid-phone lossy-phone invalid-email
+Codes (:data:`CODES`): the field layer's ``invalid-phone lossy-phone masked-phone invalid-email
 invalid-date ambiguous-date invalid-amount invalid-number``; ``duplicate-id`` (an id that
 must be unique seen again: ``order_id``, or ``customer_id`` in a customer table, i.e. one
 without order fields); ``duplicate-row`` (a row whose normalized values all repeat an earlier
@@ -48,6 +48,9 @@ CODES: dict[str, IssueCode] = {
                                "check the digits; write foreign numbers with +country code"),
     "lossy-phone": IssueCode("error", "phone in scientific notation: its last digits are lost",
                              "export the column as text from the source system; the digits cannot be recovered here"),
+    "masked-phone": IssueCode("warning", "a masked phone number (digits hidden by the platform): kept as written, "
+                              "never used to match customers", "export the orders with full numbers to contact or "
+                              "match these customers"),
     "invalid-email": IssueCode("error", "not a valid email address", "check for typos, spaces or a missing @"),
     "invalid-date": IssueCode("error", "not a date, or an impossible one", "write it as YYYY-MM-DD"),
     "ambiguous-date": IssueCode("warning", "day/month order unknown: the column has no value with a day over 12",
@@ -82,9 +85,11 @@ def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str
     """
     cols = [c for c in mapping if c in df.columns]
     sort_cols = {column_for(mapping, f) for f in unique} & set(cols)
+    regions = phone_regions(df, mapping, region)
 
     def one(col: str) -> Normalized:
-        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst,
+                              regions=regions if kind_of(mapping[col]) == "phone" else None)
         if count_changes:
             res.changed(df[col])
         return res
@@ -119,6 +124,17 @@ def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str
                 progress(i, len(cols), str(col))
             futures[col].result()
         return {col: futures[col].result() for col in cols}
+
+
+def phone_regions(df: pd.DataFrame, mapping: Mapping[str, str], region: str):
+    """Each row's phone region from the table's country column (``Billing Country`` = United
+    Kingdom → GB; blank or unknown → ``region``), or None when no country column is mapped."""
+    from .fields import row_regions
+
+    col = column_for(mapping, "country")
+    if col is None or col not in df.columns or column_for(mapping, "phone") is None:
+        return None
+    return row_regions(df[col], region)
 
 
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
