@@ -33,13 +33,15 @@ DEFAULT_OUTPUT = "report-{date}.xlsx"
 #: Allowed keys of each table of crm.toml: key -> expected type(s) (None = a sub-table checked elsewhere).
 _SCHEMA: dict[str, dict[str, Any]] = {
     "": {"region": str, "dayfirst": bool, "as_of": (str, dt.date), "lang": str,
-         "inputs": None, "columns": None, "rfm": None, "funnel": None, "metrics": None, "report": None},
+         "inputs": None, "columns": None, "rfm": None, "funnel": None, "metrics": None, "report": None,
+         "orders": None},
     "inputs": {name: str for name in INPUTS},
     "rfm": {"scheme": str, "bins": int, "breaks": None, "rules": None, "basis": str, "default": str,
             "default_zh": str},
     "funnel": {"stages": list},
     "metrics": {"churn_days": int, "attribution_days": int},
     "report": {"output": str, "lang": str},
+    "orders": {"status": None},
 }
 _BREAK_KEYS = ("r", "f", "m", "recency", "frequency", "monetary")
 
@@ -72,6 +74,8 @@ class Settings:
     #: A custom rule table (``rules``, ``basis``, ``default``, ``default_zh``) for ``crmcli.segments.load_rules``.
     rfm_rules: Mapping[str, Any] | None = None
     funnel_stages: tuple[str, ...] | None = None
+    #: ``{status text: class}`` from ``[orders] status`` (see ``crmcli.orders.status``): extends the vocabulary.
+    order_status: Mapping[str, str] | None = None
     churn_days: int = 90
     attribution_days: int = 30
     #: Output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
@@ -233,7 +237,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         raise UsageError(f"{where} is not valid TOML: {exc}") from None
 
     _check_table(data, "", where)
-    for section in ("inputs", "rfm", "funnel", "metrics", "report"):
+    for section in ("inputs", "rfm", "funnel", "metrics", "report", "orders"):
         if section in data:
             if not isinstance(data[section], dict):
                 raise UsageError(f"{where}: [{section}] must be a table")
@@ -290,6 +294,10 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     for key in ("churn_days", "attribution_days"):
         if key in data.get("metrics", {}):
             out[key] = data["metrics"][key]
+    if "status" in data.get("orders", {}):
+        from .orders import parse_status_classes
+
+        out["order_status"] = parse_status_classes(data["orders"]["status"], where=f"{where}: [orders] status")
     report = data.get("report", {})
     if "output" in report:
         out["output"] = rel(report["output"])

@@ -39,12 +39,13 @@ FIELD_KINDS: dict[str, str] = {
     "phone": "phone",
     "email": "email",
     "order_date": "date", "created_at": "date", "birth_date": "date", "lead_date": "date",
-    "amount": "amount", "unit_price": "amount", "cost": "amount",
+    "paid_at": "date", "cancelled_at": "date",
+    "amount": "amount", "unit_price": "amount", "cost": "amount", "refund_amount": "amount",
     "quantity": "number",
     "customer_id": "id", "order_id": "id", "lead_id": "id", "postcode": "id", "national_id": "id",
 }
 for _f in ("name", "first_name", "last_name", "company", "address", "city", "province", "state", "country",
-           "gender", "product", "category", "channel", "campaign", "status", "stage", "owner"):
+           "gender", "product", "category", "channel", "campaign", "status", "stage", "owner", "refund_status"):
     FIELD_KINDS[_f] = "text"
 
 #: Issue codes a kind can give.
