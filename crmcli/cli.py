@@ -325,8 +325,9 @@ def _progress(console: Console, enabled: bool) -> Iterator[Any]:
 
 RFM_DEFINITIONS = (
     "recency_days = as-of − last order date, in days (as-of: --as-of, else the latest order date; inclusive); "
-    "frequency = number of orders (distinct order ids; without an order id column each row is one); "
-    "monetary = total amount, refunds netted; avg_order_value = monetary ÷ frequency"
+    "frequency = number of orders (distinct order ids; without an order id column each row is one; unpaid, "
+    "cancelled and refunded orders are left out; a credit note — an order with a negative net amount — is not an "
+    "order); monetary = total net amount, refunds and credit notes netted; avg_order_value = monetary ÷ frequency"
 )
 
 

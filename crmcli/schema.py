@@ -29,6 +29,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("name", "customer name", "customer", "client name", "client", "full name", "contact",
              "contact name", "contact person", "buyer name", "member name", "billing name",
              "shipping name", "recipient", "recipient name", "收货人姓名", "收件人", "收件人姓名", "提货人",
+             "收货人/提货人",
              "客户名称", "客户姓名", "客户名", "客户", "姓名", "名字", "联系人", "顾客", "顾客姓名",
              "会员姓名", "会员名称", "买家", "买家姓名", "收货人", "用户名", "用户姓名"),
     "first_name": ("first name", "given name", "forename", "firstname", "名", "first name (billing)",
@@ -43,7 +44,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "电话", "手机", "手机号", "手机号码", "联系电话", "联系方式", "电话号码", "移动电话",
               "联系手机", "客户电话", "客户手机", "收货人电话", "收货人手机", "billing phone", "shipping phone",
               "phone (billing)", "phone (shipping)", "买家手机", "买家手机号", "收货人手机号", "提货人手机号",
-              "收件人电话", "收件人手机"),
+              "收件人电话", "收件人手机", "收货人手机号/提货人手机号"),
     "email": ("email", "e-mail", "email address", "e-mail address", "mail", "邮箱", "电子邮箱",
               "电子邮件", "邮件", "邮箱地址", "email地址", "customer email", "billing email", "email (billing)",
               "buyer email", "买家邮箱"),
@@ -51,7 +52,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                 "mailing address", "shipping address", "地址", "详细地址", "联系地址", "收货地址",
                 "通讯地址", "街道地址", "家庭住址", "住址", "billing address1", "billing address", "billing street",
                 "shipping address1", "shipping street", "address 1&2 (billing)", "address 1 (billing)",
-                "详细收货地址", "收件地址", "客户地址", "收货人地址", "提货地址"),
+                "详细收货地址", "收件地址", "客户地址", "收货人地址", "提货地址", "详细收货地址/提货地址"),
     "city": ("city", "town", "城市", "市", "所在城市", "所在市", "billing city", "shipping city", "city (billing)",
              "收货城市"),
     "province": ("province", "省", "省份", "所在省", "所在省份", "省/直辖市", "省市", "billing province",
@@ -153,10 +154,14 @@ BUYER_ACCOUNTS: tuple[str, ...] = (
     "买家会员名", "买家昵称", "买家账号", "买家帐号", "下单帐号", "下单账号", "会员名", "会员账号", "会员帐号",
     "用户账号", "用户帐号", "buyer", "buyer account", "buyer nick", "buyer username", "buyer login", "customer username",
     "账号", "帐号", "用户昵称", "粉丝昵称")
+#: Other stand-ins, ranked after the field's own synonyms: a SKU or item number names the
+#: product only when no product name column does.
+STAND_INS: dict[str, tuple[str, ...]] = {"customer_id": BUYER_ACCOUNTS,
+                                         "product": ("sku", "item", "goods", "货号", "商品编码", "商家编码", "商品id")}
 #: Headers so generic that they name a field only when the column's values fit it
 #: (a column ``value`` of ``01, 002, 00003`` is not money; a ``Name`` of ``#1001`` is an order number).
 GENERIC_HEADERS: tuple[str, ...] = ("value", "total", "sum", "date", "time", "name", "id", "no", "number", "code",
-                                    "order", "count", "paid", "payment")
+                                    "order", "count", "paid", "payment", "item")
 #: Another field a generic header may name when its values fit that one instead.
 GENERIC_ALTERNATIVES: dict[str, tuple[str, ...]] = {"name": ("order_id",)}
 #: Cells that mean "nothing" in exports (counted as blank when columns compete for a field).
@@ -177,11 +182,12 @@ for _k, (_cls, _heads) in enumerate(AMOUNT_SOURCES.items()):
 for _key, _field in _INDEX.items():
     if _field == "amount":
         _RANK.setdefault(_key, 200)
-for _i, _syn in enumerate(BUYER_ACCOUNTS):
-    _key = header_key(_syn)
-    if _INDEX.get(_key) in (None, "customer_id", "name"):
-        _INDEX[_key] = "customer_id"
-        _RANK[_key] = 100 + _i
+for _field, _syns in STAND_INS.items():
+    for _i, _syn in enumerate(_syns):
+        _key = header_key(_syn)
+        if _INDEX.get(_key) in (None, _field, "name"):
+            _INDEX[_key] = _field
+            _RANK[_key] = 100 + _i
 _GENERIC = frozenset(header_key(h) for h in GENERIC_HEADERS)
 
 
@@ -351,9 +357,9 @@ def _fits(fld: str, values: list[str]) -> tuple[bool, str]:
     if kind == "date":
         res = normalize_field(pd.Series(values, dtype="str"), "date")
         return float(res.parsed.notna().mean()) >= 0.5, f"not dates: {examples}"
-    if fld == "name":
+    if fld in ("name", "product"):
         lettered = sum(any(c.isalpha() for c in v) for v in values) / n
-        return lettered >= 0.5 and code_like < 0.5, f"order numbers or codes: {examples}"
+        return lettered >= 0.5 and code_like < 0.5, f"numbers or codes: {examples}"
     if fld == "order_id":
         return code_like >= 0.8, f"not order numbers: {examples}"
     return True, ""

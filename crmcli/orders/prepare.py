@@ -39,7 +39,7 @@ Definitions (DESIGN.md "RFM and metrics definitions"):
   合计). Each left-out row is counted under one reason.
 - The customer key is the ``customer_id`` column (a buyer account such as 买家会员名 / 下单帐号
   when there is no customer id column); without one, the normalized email or phone (valid
-  values; the more complete column first), else the name — said in ``notes``.
+  values; the more complete column first, email on a tie), else the name — said in ``notes``.
 - **Refunds and credit notes**: a refund amount is netted from its order (taken once when it
   is order-level). An order's net amount is its amount less its refund; its lines share it
   (by unit price × quantity when known). An order whose net amount is negative is a *credit
@@ -295,7 +295,9 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
         reason[np.flatnonzero(keep)[fully_refunded]] = "refunded"
         line_frame = line_frame[~fully_refunded]
         unknown_rows = unknown_rows[~fully_refunded]
-    numbers = order_numbers(line_frame, has_order_id=order_id is not None)
+    # no order id repeats in the table: each kept line is an order of its own (no second factorize)
+    numbers = np.arange(len(line_frame)) if order_codes is None else order_numbers(
+        line_frame, has_order_id=order_id is not None)
     order_frame = group_orders(line_frame, has_order_id=order_id is not None, numbers=numbers)
     line_frame["is_purchase"] = order_frame["is_purchase"].to_numpy()[numbers]
     unknown = _unknown_statuses(line_frame, unknown_rows, numbers)
@@ -344,7 +346,7 @@ def _customer_key(lines: dict[str, pd.Series], codes: dict[str, pd.Series], inde
             vals = lines[fname].str.strip()
             valid[fname] = (vals, ((vals != "") & (codes[fname] == "")).to_numpy())
     # the more complete of email and phone first (an orders export's email is the buyer's account)
-    contact = sorted((f for f in ("phone", "email") if f in valid), key=lambda f: -int(valid[f][1].sum()))
+    contact = sorted((f for f in ("email", "phone") if f in valid), key=lambda f: -int(valid[f][1].sum()))
     used = []
     for fname in [*contact, *(["name"] if "name" in valid else [])]:
         vals, ok = valid[fname]
