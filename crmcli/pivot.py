@@ -160,7 +160,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         if agg in ("count", "nunique"):
             raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
                              "count", hint="--agg sum, mean, min or max")
-        frame["_v"] = _order_amounts(table, None, overrides, region, dayfirst, statuses, notes)
+        ruled = []
+        frame["_v"] = _order_amounts(table, None, overrides, region, dayfirst, statuses, notes, ruled)
+        frame = frame[~frame.index.isin(ruled)]
         value_label, number_format = "amount", "#,##0.00"
     elif values:
         vhead, vfield = _resolve(values, columns, mapping)
@@ -177,7 +179,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             if bad:
                 notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
             if vfield == "amount":
-                frame["_v"] = _order_amounts(table, frame["_v"], overrides, region, dayfirst, statuses, notes)
+                ruled: list = []
+                frame["_v"] = _order_amounts(table, frame["_v"], overrides, region, dayfirst, statuses, notes, ruled)
+                frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
             number_format = "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
         value_label = vhead
     else:
@@ -240,9 +244,11 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
 
 
 def _order_amounts(table: pd.DataFrame, parsed: pd.Series | None, overrides: Mapping[str, str] | None, region: str,
-                   dayfirst: bool | None, statuses: Mapping[str, str] | None, notes: list[str]) -> pd.Series:
+                   dayfirst: bool | None, statuses: Mapping[str, str] | None, notes: list[str],
+                   ruled_out: list | None = None) -> pd.Series:
     """Each row's amount by the order rules (see the module docstring); ``parsed`` = the rows'
-    own parsed amounts (None: unit price × quantity), kept where the rules have no say."""
+    own parsed amounts (None: unit price × quantity), kept where the rules have no say. The rows
+    the rules leave out are appended to ``ruled_out``."""
     from .fields import normalize_field
     from .orders import prepare_orders
 
@@ -262,6 +268,8 @@ def _order_amounts(table: pd.DataFrame, parsed: pd.Series | None, overrides: Map
     out.loc[p.lines.index] = p.lines["amount"].to_numpy()
     ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS)]
     out.loc[ruled.index] = float("nan")
+    if ruled_out is not None:
+        ruled_out.extend(ruled.index)
     notes.extend(n for n in p.notes if n.startswith(("left out:", "amount:", "unknown order status")) or
                  "order-level amount" in n or "credit note" in n)
     if len(ruled):

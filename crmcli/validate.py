@@ -182,6 +182,8 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
             continue
         mask = (normalized[col].values == "").to_numpy() if col in normalized else (df[col].str.strip() == "").to_numpy()
         if mask.any():
+            mask = mask & ~_filled_in_order(df, mapping, normalized, mask)
+        if mask.any():
             spec = CODES["missing-value"]
             out.add(df.index.to_numpy()[mask], col, field, "", "missing-value", spec.severity, spec.message,
                     spec.suggestion)
@@ -210,6 +212,19 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
              "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
              "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in info.problems]))
     return out.frame()
+
+
+def _filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
+                     blank: np.ndarray) -> np.ndarray:
+    """Blank cells on a line of an order whose other line fills them (an export writes the
+    order-level fields — total, status, dates — on the order's first line only): not missing."""
+    col = column_for(mapping, "order_id")
+    if col is None or not blank.any():
+        return np.zeros(len(df), dtype=bool)
+    ids = (normalized[col].values if col in normalized else df[col].astype("str").str.strip()).to_numpy()
+    frame = pd.DataFrame({"id": ids, "filled": ~blank})
+    has = frame.groupby("id", sort=False)["filled"].transform("any").to_numpy()
+    return blank & has & (ids != "")
 
 
 def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:

@@ -493,12 +493,12 @@ def _net_lines(lines: pd.DataFrame, weights: pd.Series | None, pair: np.ndarray 
     else:
         refund_order = np.zeros(len(counts))
     full = (refund_order > 0) & (gross_order > 0) & (refund_order >= gross_order - _CENT)
-    if amount_order_level:
-        line_amount = _allocate(gross_order, gross_shares, groups)
-    else:
-        line_amount = np.round(amount, 2)
     line_refund = _allocate(refund_order, gross_shares, groups) if has_refund else 0.0
-    out = lines.assign(amount=np.round(line_amount - line_refund, 2))
+    if amount_order_level:  # the order's net amount shared by its lines
+        line_net = _allocate(np.round(gross_order - refund_order, 2), gross_shares, groups)
+    else:
+        line_net = np.round(np.round(amount, 2) - line_refund, 2)
+    out = lines.assign(amount=line_net + 0.0)
     if has_refund:
         out["refund_amount"] = line_refund
     return out, full[groups]
