@@ -77,7 +77,7 @@ def clean_table(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None,
     mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
     holds the merged table and clusters, and ``result.output`` is the merged table.
     """
-    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
+    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides, data=df)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress,
                                  count_changes=True, unique=unique)

@@ -247,7 +247,7 @@ def validate(
         overrides = parse_map_options(map_)
         df = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row,
                         delimiter=delimiter)
-        issues = find_issues(df, map_columns(df.columns, overrides), region=region, dayfirst=dayfirst)
+        issues = find_issues(df, map_columns(df.columns, overrides, data=df), region=region, dayfirst=dayfirst)
         for dest in dict.fromkeys(d for d in (issues_path, output) if d):
             write_table(issues, dest, format=format if dest == output else None, inputs=[file])
         _render_issues(_console(quiet), issues, len(df))
@@ -776,7 +776,7 @@ def dedupe(
             keep_rules[col.strip() if sep else "*"] = rule.strip()
         table = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row,
                            delimiter=delimiter)
-        mapping = map_columns(table.columns, parse_map_options(map_))
+        mapping = map_columns(table.columns, parse_map_options(map_), data=table)
         prev = read_table(previous) if previous else None
         result = dedupe_table(table, on=on, mapping=mapping, threshold=threshold, region=region,
                               keep=keep_rules or "complete", previous=prev, id_column=id_column)

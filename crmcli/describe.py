@@ -64,7 +64,7 @@ def inspect_table(source: Source, *, sheet: str | int | None = None, encoding: s
     """
     df = read_table(source, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
     info = source_info(df)
-    mapping = map_columns(df.columns, overrides)
+    mapping = map_columns(df.columns, overrides, data=df)
     desc = {
         "format": info.format,
         "encoding": info.encoding,

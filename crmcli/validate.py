@@ -157,7 +157,7 @@ def find_issues(df: pd.DataFrame, mapping: Mapping[str, str] | None = None, *, r
     if mapping is None:
         from .schema import map_columns
 
-        mapping = map_columns(df.columns)
+        mapping = map_columns(df.columns, data=df)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, unique=unique)
     return collect_issues(df, mapping, normalized, region=region, unique=unique, required=required)

@@ -65,7 +65,7 @@ from ..schema import AMOUNT_LABELS, amount_source, column_for, map_table
 from .status import LEFT_OUT_LABELS, classify_statuses, status_table
 
 #: Reasons a row is left out, in the order they are checked.
-DROP_REASONS = ("totals-row", "duplicate-row", "unpaid", "cancelled", "refunded", "invalid-date", "invalid-amount",
+DROP_REASONS = ("totals-row", "duplicate-row", "cancelled", "unpaid", "refunded", "invalid-date", "invalid-amount",
                 "missing-customer")
 #: Status classes whose orders are left out (the ``dropped`` keys).
 LEFT_OUT_CLASSES = tuple(LEFT_OUT_LABELS)
@@ -78,7 +78,7 @@ ORDER_LEVEL_FIELDS = ("order_date", "created_at", "paid_at", "cancelled_at", "st
                       "refund_amount", "customer_id", "email", "phone", "name", "channel", "campaign", "country")
 #: Where the order date comes from, best first.
 DATE_FIELDS = ("order_date", "created_at", "paid_at")
-#: Headers that name an order-level amount (the amount is taken once per order when consistent).
+#: Half a cent: a refund this close to the amount is the whole amount.
 _CENT = 0.005
 
 
@@ -307,7 +307,7 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
     if unknown:
         listed = ", ".join(f"{text!r} ({k} order{'s' if k != 1 else ''})" for text, k in unknown.items())
         notes.append(f"unknown order status, counted as a purchase: {listed} — set its class in crm.toml "
-                     f"[orders] status")
+                     f"(the status table of the orders section, orders.status)")
     if credit:
         total = float(order_frame.loc[~order_frame["is_purchase"], "amount"].sum())
         notes.append(f"{credit} credit note{'s' if credit != 1 else ''} (orders with a negative net amount: returns "
