@@ -83,18 +83,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "创建订单时间", "拍下时间", "订单提交时间", "提交时间"),
     "product": ("product", "product name", "item", "item name", "sku", "goods", "description",
                 "产品", "产品名称", "商品", "商品名称", "品名", "货品", "货品名称", "宝贝名称", "物品",
-                "lineitem name", "line item name", "宝贝标题", "商品标题"),
+                "lineitem name", "line item name", "宝贝标题", "商品标题", "products", "product(s)", "选购商品",
+                "商品信息"),
     "category": ("category", "product category", "type", "product type", "class",
                  "类别", "分类", "品类", "商品类别", "商品分类", "产品类别", "产品分类", "类目"),
     "quantity": ("quantity", "qty", "units", "count", "number of units", "pcs",
                  "数量", "件数", "购买数量", "销量", "销售数量", "lineitem quantity", "line item quantity",
-                 "quantity (- refund)", "宝贝总数量", "订购数量", "商品数量"),
+                 "quantity (- refund)", "宝贝总数量", "订购数量", "商品数量", "items sold", "item count"),
     "unit_price": ("unit price", "price", "unit cost", "单价", "价格", "售价", "商品单价", "销售单价",
                    "lineitem price", "line item price", "item cost", "item price", "京东价", "宝贝单价"),
     "amount": ("amount", "total", "total amount", "order amount", "sales", "sales amount",
                "revenue", "value", "order value", "payment", "paid", "paid amount", "sum",
                "金额", "订单金额", "总金额", "实付金额", "实付", "付款金额", "销售额", "销售金额",
-               "成交金额", "交易金额", "应付金额", "合计金额", "总价", "消费金额"),
+               "成交金额", "交易金额", "应付金额", "合计金额", "总价", "消费金额", "net sales", "net revenue",
+               "gross sales"),
     "channel": ("channel", "sales channel", "source", "platform", "store", "shop",
                 "渠道", "销售渠道", "来源", "平台", "店铺", "来源渠道", "下单渠道", "店铺名称", "shop name",
                 "store name", "订单来源", "订单渠道"),
@@ -114,7 +116,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "cost": ("cost", "spend", "budget", "campaign cost", "费用", "成本", "花费", "投入", "活动费用",
              "推广费用"),
     "paid_at": ("paid at", "paid date", "payment date", "payment time", "date paid", "付款时间", "付款日期",
-                "订单付款时间", "支付时间", "买家付款时间", "付款确认时间"),
+                "订单付款时间", "支付时间", "买家付款时间", "付款确认时间", "支付完成时间"),
     "refund_amount": ("refund amount", "refunded amount", "refund", "refunded", "order refund amount",
                       "退款金额", "退款", "已退款金额", "退款总金额"),
     "cancelled_at": ("cancelled at", "canceled at", "cancelled date", "cancel time", "取消时间", "订单取消时间"),
@@ -317,7 +319,8 @@ def _filled_share(series: pd.Series) -> float:
     return float((~text.isin(PLACEHOLDERS)).mean()) if len(text) else 0.0
 
 
-_CODE_LIKE = re.compile(r"^#?[A-Za-z]{0,4}[-_]?\d{2,}[A-Za-z]{0,2}$")
+#: An order number or code: no spaces, at least two digits (``#1001``, ``SO-2024-0001``, ``STORE1001``).
+_CODE_LIKE = re.compile(r"^(?=(?:\D*\d){2})[#A-Za-z0-9][\w#./-]*$")
 _LEADING_ZERO = re.compile(r"^0\d")
 SAMPLE = 500
 
@@ -357,8 +360,10 @@ def _fits(fld: str, values: list[str]) -> tuple[bool, str]:
     if kind == "date":
         res = normalize_field(pd.Series(values, dtype="str"), "date")
         return float(res.parsed.notna().mean()) >= 0.5, f"not dates: {examples}"
-    if fld in ("name", "product"):
-        lettered = sum(any(c.isalpha() for c in v) for v in values) / n
+    lettered = sum(any(c.isalpha() for c in v) for v in values) / n
+    if fld == "product":
+        return lettered >= 0.5, f"numbers: {examples}"
+    if fld == "name":
         return lettered >= 0.5 and code_like < 0.5, f"numbers or codes: {examples}"
     if fld == "order_id":
         return code_like >= 0.8, f"not order numbers: {examples}"

@@ -297,3 +297,23 @@ def test_cli_rfm_prints_the_rules(run):
     assert "a credit note — an order with a negative net amount — is not an order" in said
     out = pd.read_csv(io.StringIO(res.stdout), dtype={"customer_id": str})
     assert sorted(out["customer_id"]) == ["tb_a", "tb_c", "tb_d"]
+
+
+def test_other_export_shapes():
+    # WooCommerce Analytics › Orders CSV: generic headers confirmed by their values
+    woo = prepare_orders(table("Date,Order #,Status,Customer,Customer type,Product(s),Items sold,Coupon(s),Net Sales\n"
+                               "2024-03-01,4101,Completed,Amy Lee,new,Mug,1,,10.00\n"
+                               "2024-03-02,4102,Refunded,Bo Chan,new,Tea,2,,20.00\n"
+                               "2024-03-03,4103,Processing,Amy Lee,returning,Tea,1,,9.50\n"))
+    assert woo.mapping["Order #"] == "order_id" and woo.mapping["Net Sales"] == "amount"
+    assert woo.orders["amount"].tolist() == [10.0, 9.5] and woo.dropped == {"refunded": 1}
+    # Douyin (抖店)-shaped: main order id, sub-order rows, a masked phone, 售后状态
+    dy = prepare_orders(table("主订单编号,子订单编号,选购商品,商品数量,订单应付金额,订单提交时间,支付完成时间,订单状态,售后状态,收件人,收件人手机\n"
+                              "6921,6921-1,保温杯,1,120.00,2024/05/01 10:00:00,2024/05/01 10:01:00,已完成,,王芳,138****5678\n"
+                              "6921,6921-2,茶叶,1,120.00,2024/05/01 10:00:00,2024/05/01 10:01:00,已完成,,王芳,138****5678\n"
+                              "6922,6922-1,茶叶,2,80.00,2024/05/02 10:00:00,2024/05/02 10:01:00,已完成,退款成功,李雷,139****1234\n"
+                              "6923,6923-1,茶叶,1,40.00,2024/05/03 10:00:00,,已关闭,,李雷,139****1234\n"))
+    o = dy.orders.set_index("order_id")
+    assert o["amount"].to_dict() == {"6921": 120.0}                 # a total repeated on its two lines, once
+    assert dy.dropped == {"cancelled": 1, "refunded": 1} and o.loc["6921", "customer_id"] == "王芳"
+    assert dy.mapping["支付完成时间"] == "paid_at" and dy.mapping["选购商品"] == "product"
