@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import UsageError
 from .metrics.kpis import PERIODS
-from .schema import FIELDS, header_key, map_columns
+from .schema import FIELDS, header_key, map_columns, map_table
 
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 TOTAL = "Total"
@@ -128,7 +128,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     if total_rows:
         notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
     columns = [str(c) for c in table.columns]
-    mapping = map_columns(columns, overrides, data=table)
+    cmap = map_table(columns, overrides, data=table)
+    mapping = cmap.mapping
+    notes.extend(cmap.notes())
     row_heads = [_resolve(r, columns, mapping) for r in rows]
     col_head = _resolve(cols, columns, mapping) if cols else None
     if by:

@@ -492,10 +492,10 @@ def _write_xlsx(path: Path, headers: list[str], rows: list[list[object]]) -> Non
     wb.save(path)
 
 
-def main(out: Path = HERE) -> dict:
+def main(out: Path = HERE, seed: int = 20240630) -> dict:
     """Write every file into ``out``; return the expected figures."""
     out = Path(out)
-    rng = random.Random(20240630)
+    rng = random.Random(seed)
     expected: dict = {}
     rows, orders = make_taobao(rng)
     _write_csv(out / "taobao_orders.csv", TAOBAO_HEADERS, rows, "gb18030", raw=True)
