@@ -124,3 +124,27 @@ def test_taobao_is_gb18030_with_wrapped_ids():
     assert p.mapping["联系手机"] == "phone" and p.mapping["订单付款时间"] == "paid_at"
     assert p.orders["order_id"].str.fullmatch(r"\d{19}").all()        # ="…" unwrapped
     assert p.lines["phone"].str.fullmatch(r"\+86\d{11}").all()         # '138… unwrapped, 联系电话 "-" passed over
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_other_exports_of_each_platform(tmp_path, seed):
+    """Exports the tests have not seen (the generator with other seeds): the rules, not the fixtures."""
+    from crmcli.io import read_table
+    from crmcli.metrics import compute_metrics
+    from crmcli.rfm import score_rfm
+
+    sys.path.insert(0, str(PLATFORMS))
+    try:
+        import make_platforms
+    finally:
+        sys.path.remove(str(PLATFORMS))
+    for name, e in make_platforms.main(tmp_path, seed=seed).items():
+        df = read_table(tmp_path / name)
+        k = compute_metrics(df, as_of=e["as_of"]).kpis.set_index("metric")["value"]
+        assert (k["orders"], k["customers"], k["revenue"]) == (e["orders"], e["customers"], e["revenue"]), name
+        t = score_rfm(df, as_of=e["as_of"]).table.set_index("customer_id")
+        want = pd.DataFrame(e["customers_table"]).T
+        assert sorted(t.index) == sorted(want.index), name
+        got = t.loc[want.index, ["frequency", "monetary", "recency_days"]].astype(float)
+        assert (got.to_numpy() == want[["frequency", "monetary", "recency_days"]].astype(float).to_numpy()).all(), name
