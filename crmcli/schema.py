@@ -319,8 +319,8 @@ def _filled_share(series: pd.Series) -> float:
     return float((~text.isin(PLACEHOLDERS)).mean()) if len(text) else 0.0
 
 
-#: An order number or code: no spaces, at least two digits (``#1001``, ``SO-2024-0001``, ``STORE1001``).
-_CODE_LIKE = re.compile(r"^(?=(?:\D*\d){2})[#A-Za-z0-9][\w#./-]*$")
+#: An order number or code: no spaces, a digit (``#1001``, ``#7``, ``SO-2024-0001``, ``STORE1001``).
+_CODE_LIKE = re.compile(r"^(?=\D*\d)[#A-Za-z0-9][\w#./-]*$")
 _LEADING_ZERO = re.compile(r"^0\d")
 SAMPLE = 500
 

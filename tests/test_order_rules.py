@@ -317,3 +317,11 @@ def test_other_export_shapes():
     assert o["amount"].to_dict() == {"6921": 120.0}                 # a total repeated on its two lines, once
     assert dy.dropped == {"cancelled": 1, "refunded": 1} and o.loc["6921", "customer_id"] == "王芳"
     assert dy.mapping["支付完成时间"] == "paid_at" and dy.mapping["选购商品"] == "product"
+
+
+def test_a_continuation_line_like_the_first_is_not_a_repeated_row():
+    p = prepare_orders(table("Name,Email,Financial Status,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price\n"
+                             "#7,a@x.com,paid,20.00,2024-03-05 10:00:00 -0500,1,Mug,10.00\n"
+                             "#7,a@x.com,,,2024-03-05 10:00:00 -0500,1,Mug,10.00\n"))
+    assert p.dropped == {} and len(p.lines) == 2                    # two mugs: the blanks tell the rows apart
+    assert p.orders[["order_id", "amount"]].to_dict("records") == [{"order_id": "#7", "amount": 20.0}]

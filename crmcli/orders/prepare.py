@@ -200,6 +200,14 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
         notes.append(key_note)
     order_id = lines["order_id"].str.strip() if "order_id" in lines else None
 
+    # exact repeated export rows (every column, normalized where mapped, raw otherwise), found
+    # before line rows take their order's values: two lines that differ only in a blank cell differ
+    dup = None
+    if n:
+        compare = pd.DataFrame({str(c): (lines[mapping[c]] if c in mapping else df[c]) for c in df.columns},
+                               index=index)
+        dup = compare.duplicated(keep="first").to_numpy()
+
     # line rows: order-level cells filled on one row of the order only take the order's value
     order_codes = _order_codes(order_id)
     amount_order_level = refund_order_level = False
@@ -235,19 +243,14 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
         dropped["totals-row"] = int(is_tot.sum())
         reason[is_tot] = "totals-row"
         keep &= ~is_tot
-    # exact repeated export rows: every column, normalized where mapped, raw otherwise
-    if n:
-        compare = pd.DataFrame({str(c): (lines[mapping[c]] if c in mapping else df[c]) for c in df.columns},
-                               index=index)
-        dup = compare.duplicated(keep="first").to_numpy()
-        if dup.any():
-            if order_id is not None:
-                dropped["duplicate-row"] = int(dup.sum())
-                reason[dup & keep] = "duplicate-row"
-                keep &= ~dup
-            else:
-                notes.append(f"{int(dup.sum())} rows repeat an earlier row exactly; without an order id column "
-                             f"each is counted as an order of its own")
+    if dup is not None and dup.any():
+        if order_id is not None:
+            dropped["duplicate-row"] = int((dup & keep).sum())
+            reason[dup & keep] = "duplicate-row"
+            keep &= ~dup
+        else:
+            notes.append(f"{int(dup.sum())} rows repeat an earlier row exactly; without an order id column "
+                         f"each is counted as an order of its own")
 
     # order status: unpaid, cancelled/closed/voided and refunded orders are left out, by class
     row_class = _status_classes(lines, blank, table)
