@@ -280,11 +280,14 @@ def map_table(columns: Iterable[object], overrides: Mapping[str, str] | None = N
         fld = field_for_header(header)
         if fld is None:
             continue
+        rank = header_rank(header)
         if data is not None and header in data.columns and _lookup_key(header) in _GENERIC:
-            fld = _fitting_field(header, fld, data[header], unfit)
-            if fld is None:
+            fitting = _fitting_field(header, fld, data[header], unfit)
+            if fitting is None:
                 continue
-        candidates.setdefault(fld, []).append((header_rank(header), 0.0, pos, header))
+            if fitting != fld:  # a stand-in for the other field: its own headers come first
+                fld, rank = fitting, rank + 150
+        candidates.setdefault(fld, []).append((rank, 0.0, pos, header))
     passed_over: dict[str, list[str]] = {}
     for fld, cands in candidates.items():
         if fld in taken:
