@@ -62,6 +62,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..fields import FIELD_KINDS, normalize_field
 from ..schema import AMOUNT_LABELS, amount_source, column_for, map_table
+from .lines import fill_blank, group_orders, is_order_level, net_lines, order_codes, order_numbers, pair_codes
 from .status import LEFT_OUT_LABELS, classify_statuses, status_table
 
 #: Reasons a row is left out, in the order they are checked.
@@ -71,15 +72,11 @@ DROP_REASONS = ("totals-row", "duplicate-row", "cancelled", "unpaid", "refunded"
 LEFT_OUT_CLASSES = tuple(LEFT_OUT_LABELS)
 #: Line fields typed as float64 (besides amount).
 NUMERIC_FIELDS = ("quantity", "unit_price", "cost", "refund_amount")
-#: Order-level columns taken from an order's first line.
-FIRST_LINE_FIELDS = ("channel", "campaign")
 #: Fields an export may fill on one line of an order only (the others take the order's value).
 ORDER_LEVEL_FIELDS = ("order_date", "created_at", "paid_at", "cancelled_at", "status", "refund_status",
                       "refund_amount", "customer_id", "email", "phone", "name", "channel", "campaign", "country")
 #: Where the order date comes from, best first.
 DATE_FIELDS = ("order_date", "created_at", "paid_at")
-#: Half a cent: a refund this close to the amount is the whole amount.
-_CENT = 0.005
 
 
 @dataclass
@@ -209,25 +206,25 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
         dup = compare.duplicated(keep="first").to_numpy()
 
     # line rows: order-level cells filled on one row of the order only take the order's value
-    order_codes = _order_codes(order_id)
+    order_groups = order_codes(order_id)
     amount_order_level = refund_order_level = False
-    if order_codes is not None:
-        cust = _fill_blank(cust, (cust == "").to_numpy(), order_codes)
-        pair = _pair_codes(cust, order_codes)
+    if order_groups is not None:
+        cust = fill_blank(cust, (cust == "").to_numpy(), order_groups)
+        pair = pair_codes(cust, order_groups)
         for fname in ORDER_LEVEL_FIELDS:
             if fname in lines and fname != "customer_id" and blank[fname].any():
-                lines[fname] = _fill_blank(lines[fname], blank[fname], pair)
+                lines[fname] = fill_blank(lines[fname], blank[fname], pair)
         if date_field != "order_date" and date_field in lines:
             lines["order_date"] = lines[date_field]
         if amount_col is not None:
-            amount_order_level = _is_order_level(lines["amount"], blank["amount"], pair,
+            amount_order_level = is_order_level(lines["amount"], blank["amount"], pair,
                                                  amount_source(amount_col) != "amount")
             if amount_order_level:
-                lines["amount"] = _fill_blank(lines["amount"], blank["amount"], pair)
+                lines["amount"] = fill_blank(lines["amount"], blank["amount"], pair)
                 notes.append(f"{amount_col!r} is an order-level amount (one value per order, on its first row or "
                              f"repeated): taken once per order, not once per line")
         if "refund_amount" in lines:
-            refund_order_level = _is_order_level(lines["refund_amount"], blank["refund_amount"], pair, True)
+            refund_order_level = is_order_level(lines["refund_amount"], blank["refund_amount"], pair, True)
     else:
         pair = None
 
@@ -289,7 +286,7 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
     line_frame.index.name = index.name or "row"
     unknown_rows = (row_class == "?")[keep]
     weights = line_value[keep] if line_value is not None else None
-    line_frame, fully_refunded = _net_lines(line_frame, weights, pair[keep] if pair is not None else None,
+    line_frame, fully_refunded = net_lines(line_frame, weights, pair[keep] if pair is not None else None,
                                             amount_order_level, refund_order_level)
     if fully_refunded.any():
         dropped["refunded"] = dropped.get("refunded", 0) + int(fully_refunded.sum())
@@ -299,7 +296,7 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
         line_frame = line_frame[~fully_refunded]
         unknown_rows = unknown_rows[~fully_refunded]
     # no order id repeats in the table: each kept line is an order of its own (no second factorize)
-    numbers = np.arange(len(line_frame)) if order_codes is None else order_numbers(
+    numbers = np.arange(len(line_frame)) if order_groups is None else order_numbers(
         line_frame, has_order_id=order_id is not None)
     order_frame = group_orders(line_frame, has_order_id=order_id is not None, numbers=numbers)
     line_frame["is_purchase"] = order_frame["is_purchase"].to_numpy()[numbers]
@@ -361,53 +358,6 @@ def _customer_key(lines: dict[str, pd.Series], codes: dict[str, pd.Series], inde
                   + (", else ".join(used) if used else "email or phone, else name"))
 
 
-def _order_codes(order_id: pd.Series | None) -> np.ndarray | None:
-    """Group codes of the rows sharing a non-empty order id (an empty id: a group of its own),
-    or None when no order id repeats."""
-    if order_id is None or len(order_id) == 0:
-        return None
-    codes, uniq = pd.factorize(order_id)
-    empty = (order_id == "").to_numpy()
-    if len(uniq) - int(empty.any()) + int(empty.sum()) >= len(order_id):
-        return None
-    if empty.any():
-        codes = codes.copy()
-        codes[empty] = len(uniq) + np.arange(int(empty.sum()))
-    return codes
-
-
-def _pair_codes(cust: pd.Series, order_codes: np.ndarray) -> np.ndarray:
-    """One code per (customer, order) pair."""
-    ccodes, cuniq = pd.factorize(cust)
-    base = int(order_codes.max()) + 1 if len(order_codes) else 1
-    return pd.factorize(ccodes.astype(np.int64) * base + order_codes)[0]
-
-
-def _fill_blank(s: pd.Series, is_blank: np.ndarray, groups: np.ndarray) -> pd.Series:
-    """Blank cells take their order's first non-blank value; other cells (invalid ones too) stay."""
-    text = pd.api.types.is_string_dtype(s.dtype)
-    present = s.where(~is_blank, None) if text else s.where(~is_blank)
-    first = present.groupby(groups, sort=False).transform("first")
-    out = s.where(~is_blank, first)
-    return out.fillna("").astype("str") if text else out.astype(s.dtype)
-
-
-def _is_order_level(values: pd.Series, is_blank: np.ndarray, groups: np.ndarray, named_total: bool) -> bool:
-    """Whether an amount column holds one value per order: within every order of several rows
-    the non-blank values agree, and some continuation row is blank or the header names an
-    order total."""
-    counts = np.bincount(groups)
-    multi = counts[groups] > 1
-    if not multi.any():
-        return False
-    sub = pd.DataFrame({"g": groups[multi], "v": values.to_numpy(dtype=np.float64, na_value=np.nan)[multi],
-                        "b": is_blank[multi]})
-    if (sub.groupby("g")["v"].nunique() > 1).any():
-        return False
-    has = sub.groupby("g").agg(blank=("b", "any"), value=("v", "count"))
-    return bool(((has["blank"]) & (has["value"] > 0)).any()) or named_total
-
-
 def _status_classes(lines: dict[str, pd.Series], blank: dict[str, np.ndarray], table: Mapping[str, str]
                     ) -> np.ndarray:
     """Each row's status class (object array; "" = no status, "?" = a status not in the vocabulary)."""
@@ -440,130 +390,7 @@ def _count_orders(mask: np.ndarray, pair: np.ndarray | None) -> int:
     """Orders among the masked rows (each row its own order without line grouping)."""
     if pair is None:
         return int(mask.sum())
-    return int(len(np.unique(pair[mask])))
-
-
-def _shares(weights: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each row's share of its group: by ``weights`` where the group's weights add up to more
-    than 0, else all on the group's first row."""
-    w = np.where(np.isfinite(weights) & (weights > 0), weights, 0.0)
-    total = np.bincount(groups, weights=w)[groups]
-    first = np.zeros(len(groups), dtype=bool)
-    if len(groups):
-        first[np.unique(groups, return_index=True)[1]] = True
-    return np.where(total > 0, w / np.where(total > 0, total, 1.0), first.astype(np.float64))
-
-
-def _allocate(per_group: np.ndarray, shares: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Each group's amount split over its rows by ``shares``, in cents; the cents lost to
-    rounding go to the group's first row, so the rows add up to the group's amount."""
-    part = np.round(per_group[groups] * shares, 2)
-    if not len(groups):
-        return part
-    rest = np.round(per_group - np.bincount(groups, weights=part, minlength=len(per_group)), 2)
-    first = np.unique(groups, return_index=True)[1]
-    part[first] += rest
-    return part
-
-
-def _net_lines(lines: pd.DataFrame, weights: pd.Series | None, pair: np.ndarray | None, amount_order_level: bool,
-               refund_order_level: bool) -> tuple[pd.DataFrame, np.ndarray]:
-    """Lines whose ``amount`` is their share of the order's net amount (amount less refund), in
-    cents; and the mask of the lines of fully refunded orders (refund ≥ amount > 0)."""
-    n = len(lines)
-    groups = pair if pair is not None else np.arange(n)
-    if n == 0:
-        return lines, np.zeros(0, dtype=bool)
-    if pair is not None:
-        groups = pd.factorize(groups)[0]
-    amount = lines["amount"].to_numpy(dtype=np.float64)
-    has_refund = "refund_amount" in lines.columns
-    refund = lines["refund_amount"].to_numpy(dtype=np.float64, na_value=np.nan) if has_refund else None
-    if not amount_order_level and not has_refund:
-        lines = lines.assign(amount=np.round(amount, 2))
-        return lines, np.zeros(n, dtype=bool)
-    w = weights.to_numpy(dtype=np.float64, na_value=np.nan) if weights is not None else np.zeros(n)
-    counts = np.bincount(groups)
-    if amount_order_level:
-        gross_order = _first_per_group(amount, groups)
-        gross_shares = _shares(w, groups)
-    else:
-        gross_order = np.bincount(groups, weights=amount)
-        gross_shares = _shares(np.where(amount > 0, amount, 0.0), groups)
-    if has_refund:
-        r = np.nan_to_num(refund, nan=0.0)
-        refund_order = _first_per_group(r, groups) if refund_order_level else np.bincount(groups, weights=r)
-    else:
-        refund_order = np.zeros(len(counts))
-    full = (refund_order > 0) & (gross_order > 0) & (refund_order >= gross_order - _CENT)
-    line_refund = _allocate(refund_order, gross_shares, groups) if has_refund else 0.0
-    if amount_order_level:  # the order's net amount shared by its lines
-        line_net = _allocate(np.round(gross_order - refund_order, 2), gross_shares, groups)
-    else:
-        line_net = np.round(np.round(amount, 2) - line_refund, 2)
-    out = lines.assign(amount=line_net + 0.0)
-    if has_refund:
-        out["refund_amount"] = line_refund
-    return out, full[groups]
-
-
-def _first_per_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """The first finite value of each group (NaN when none)."""
-    out = np.full(int(groups.max()) + 1 if len(groups) else 0, np.nan)
-    ok = np.isfinite(values)
-    g, v = groups[ok][::-1], values[ok][::-1]
-    out[g] = v  # the last assignment per group wins: reversed, that is the first value
-    return out
-
-
-def order_numbers(lines: pd.DataFrame, *, has_order_id: bool = True) -> np.ndarray:
-    """Each line's order, numbered 0, 1, … in order of first appearance: a distinct
-    ``order_id`` of a customer; a line without an order id (or every line, without an order id
-    column) is an order of its own."""
-    n = len(lines)
-    if not has_order_id or n == 0:
-        return np.arange(n)
-    ocodes, ouniq = pd.factorize(lines["order_id"])
-    if len(ouniq) == n:  # every order id distinct: each line is an order
-        return np.arange(n)
-    ccodes, _ = pd.factorize(lines["customer_id"])
-    empty = (lines["order_id"] == "").to_numpy()
-    base = len(ouniq) + int(empty.sum())
-    if empty.any():
-        ocodes = ocodes.copy()
-        ocodes[empty] = len(ouniq) + np.arange(int(empty.sum()))
-    return pd.factorize(ccodes.astype(np.int64) * base + ocodes)[0]
-
-
-def group_orders(lines: pd.DataFrame, *, has_order_id: bool = True, numbers: np.ndarray | None = None
-                 ) -> pd.DataFrame:
-    """One row per order (:func:`order_numbers`, or the given ``numbers``) from prepared lines:
-    ``order_id, customer_id, order_date`` (earliest line), ``amount`` (sum, in cents),
-    ``is_purchase`` (amount ≥ 0: an order with a negative net amount is a credit note),
-    ``refund_amount`` (sum) when the lines have one, and ``channel`` / ``campaign`` of the
-    first line when present."""
-    extra = [f for f in FIRST_LINE_FIELDS if f in lines.columns]
-    sums = ["refund_amount"] if "refund_amount" in lines.columns else []
-    cols = ["order_id", "customer_id", "order_date", "amount", *sums, *extra]
-    numbers = order_numbers(lines, has_order_id=has_order_id) if numbers is None else numbers
-    if len(lines) == 0 or int(numbers.max()) + 1 == len(lines):
-        return _with_purchase(lines[cols].reset_index(drop=True))
-    g = lines.groupby(numbers, sort=True)
-    agg = {"order_id": ("order_id", "first"), "customer_id": ("customer_id", "first"),
-           "order_date": ("order_date", "min"), "amount": ("amount", "sum")}
-    for f in sums:
-        agg[f] = (f, "sum")
-    for f in extra:
-        agg[f] = (f, "first")
-    out = g.agg(**agg).reset_index(drop=True)
-    return _with_purchase(out[cols])
-
-
-def _with_purchase(orders: pd.DataFrame) -> pd.DataFrame:
-    amount = np.round(orders["amount"].to_numpy(dtype=np.float64), 2) + 0.0
-    orders = orders.assign(amount=amount)
-    orders.insert(4, "is_purchase", ~(amount < 0))
-    return orders
+    return len(np.unique(pair[mask]))
 
 
 def parse_as_of(value: Any) -> pd.Timestamp | None:
