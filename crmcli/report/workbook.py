@@ -165,6 +165,8 @@ def _write_cell(ws: Any, r: int, c: int, v: Any, kind: str, fmt: _Formats, bold:
     elif kind != "text":
         fv = _to_float(v)
         if fv is not None:
+            if kind == "money":
+                fv = round(fv, 2) + 0.0  # money in cents, never 453.00000000000006
             ws.write_number(r, c, fv, fmt.get(kind, bold))
             return len(_number_text(fv, kind))
     text = str(v)
