@@ -81,7 +81,7 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     from .io import read_input
 
     df = read_input(df, read)
-    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides)
+    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides, data=df)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress,
                                  count_changes=True, unique=unique)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .io import Source, read_input, source_info
-from .schema import map_columns
+from .schema import map_table
 
 EXAMPLE_CHARS = 60
 
@@ -59,12 +59,14 @@ def inspect_table(source: Source, *, read: Any = None, overrides: Mapping[str, s
     ``format, encoding, delimiter, sheet, sheets, header_row, rows, columns``.
 
     With ``with_problems=True`` returns ``(description, problems)``, where problems are the
-    reader's findings (ragged rows, renamed headers) as dicts with ``row, column, code, message``.
+    reader's findings (ragged rows, renamed headers) as dicts with ``row, column, code, message``,
+    and the generic headers whose values did not fit their field (code ``unfit-column``).
     ``read`` is a :class:`crmcli.options.ReadOptions` (sheet, encoding, header row, delimiter).
     """
     df = read_input(source, read)
     info = source_info(df)
-    mapping = map_columns(df.columns, overrides)
+    cmap = map_table(df.columns, overrides, data=df)
+    mapping = cmap.mapping
     desc = {
         "format": info.format,
         "encoding": info.encoding,
@@ -75,4 +77,6 @@ def inspect_table(source: Source, *, read: Any = None, overrides: Mapping[str, s
         "rows": int(len(df)),
         "columns": profile_columns(df, mapping),
     }
-    return (desc, list(info.problems)) if with_problems else desc
+    unfit = [{"row": None, "column": h, "code": "unfit-column", "message": f"column {h!r} {why}"}
+             for h, why in cmap.unfit.items()]
+    return (desc, [*info.problems, *unfit]) if with_problems else desc

@@ -5,6 +5,14 @@ is typed on purpose through the field layer: amounts/numbers parsed for sum/mean
 dates bucketed into periods with ``by``, text normalized (so ``天猫`` and `` 天猫 `` are
 one row). Totals are computed from the underlying rows (a mean's total is the mean of all
 rows, a nunique's total counts distinct values overall), as Excel does.
+
+Money pivots (``values`` = the amount field) follow the order rules of
+:func:`crmcli.orders.prepare_orders` when the table is an orders table (it has an order
+date): each row's amount is its share of its order's net amount — an order-level total
+counted once, refunds netted — and the rows of orders the rules leave out (unpaid,
+cancelled, refunded, a repeated export row) are not summed, so the Total equals
+``crm metrics``' revenue for the rows that have a date and a customer. Without an amount
+column, amount = unit price × quantity.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import pandas as pd
 
 from .errors import UsageError
 from .metrics.kpis import PERIODS
-from .schema import FIELDS, header_key, map_columns
+from .schema import FIELDS, header_key, map_columns, map_table
 
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 TOTAL = "Total"
@@ -33,6 +41,11 @@ class Pivot:
     value_columns: list[str]          # the numeric columns (cells and totals)
     number_format: str                # Excel number format for those columns
     notes: list[str] = field(default_factory=list)
+
+
+#: Left-out reasons of prepare_orders that are order rules (a pivot leaves those rows out too);
+#: rows it leaves out for a missing date or customer are still rows of the pivot.
+ORDER_RULE_REASONS = ("totals-row", "duplicate-row", "unpaid", "cancelled", "refunded")
 
 
 def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
@@ -86,7 +99,8 @@ def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str
 def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | None = None, values: str | None = None,
                 agg: str = "sum", by: str | None = None, totals: bool = True,
                 overrides: Mapping[str, str] | None = None, region: str = "CN",
-                dayfirst: bool | None = None, read: object = None) -> Pivot:
+                dayfirst: bool | None = None, read: object = None,
+                statuses: Mapping[str, str] | None = None) -> Pivot:
     """Pivot ``table`` (text as read by ``read_table``): one row per ``rows`` combination, one
     column per ``cols`` value (or one value column), cells = ``agg`` of ``values``.
 
@@ -113,7 +127,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     if total_rows:
         notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
     columns = [str(c) for c in table.columns]
-    mapping = map_columns(columns, overrides)
+    cmap = map_table(columns, overrides, data=table)
+    mapping = cmap.mapping
+    notes.extend(cmap.notes())
     row_heads = [_resolve(r, columns, mapping) for r in rows]
     col_head = _resolve(cols, columns, mapping) if cols else None
     if by:
@@ -141,7 +157,15 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         raise UsageError(f"{col_name!r} is both in --rows and --cols")
 
     value_label, number_format = "rows", "0"
-    if values:
+    if values and values.strip() == "amount" and "amount" not in mapping.values() and "unit_price" in mapping.values():
+        if agg in ("count", "nunique"):
+            raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
+                             "count", hint="--agg sum, mean, min or max")
+        ruled = []
+        frame["_v"] = _order_amounts(table, None, overrides, region, dayfirst, statuses, notes, ruled)
+        frame = frame[~frame.index.isin(ruled)]
+        value_label, number_format = "amount", "#,##0.00"
+    elif values:
         vhead, vfield = _resolve(values, columns, mapping)
         raw = table[vhead].astype("str").str.strip()
         if agg in ("count", "nunique"):
@@ -155,6 +179,10 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             bad = int((frame["_v"].isna() & (raw != "")).sum())
             if bad:
                 notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
+            if vfield == "amount":
+                ruled: list = []
+                frame["_v"] = _order_amounts(table, frame["_v"], overrides, region, dayfirst, statuses, notes, ruled)
+                frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
             number_format = "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
         value_label = vhead
     else:
@@ -206,12 +234,50 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
     for c in value_cols:
         body[c] = body[c].astype("float64")
+        if number_format == "#,##0.00":
+            body[c] = body[c].round(2)  # money in cents
     body = _blank_rows_last(body, row_names, totals)
     for n in row_names:
         body[n] = body[n].astype("str")
     if agg in ("count", "nunique"):
         number_format = "0"
     return Pivot(body, value_cols, number_format, notes)
+
+
+def _order_amounts(table: pd.DataFrame, parsed: pd.Series | None, overrides: Mapping[str, str] | None, region: str,
+                   dayfirst: bool | None, statuses: Mapping[str, str] | None, notes: list[str],
+                   ruled_out: list | None = None) -> pd.Series:
+    """Each row's amount by the order rules (see the module docstring); ``parsed`` = the rows'
+    own parsed amounts (None: unit price × quantity), kept where the rules have no say. The rows
+    the rules leave out are appended to ``ruled_out``."""
+    from .fields import normalize_field
+    from .orders import prepare_orders
+
+    if parsed is None:
+        mapping = map_columns(table.columns, overrides, data=table)
+        by_field = {f: h for h, f in mapping.items()}
+        price = normalize_field(table[by_field["unit_price"]], "amount").parsed.astype("float64")
+        qty = normalize_field(table[by_field["quantity"]], "number").parsed.astype("float64").fillna(1.0) \
+            if "quantity" in by_field else 1.0
+        parsed = (price * qty).round(2)
+        notes.append("no amount column: amount = unit_price × quantity")
+    try:
+        p = prepare_orders(table, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
+    except UsageError:  # not an orders table (no order date): the rows as they are
+        return parsed
+    out = parsed.astype("float64").copy()
+    out.loc[p.lines.index] = p.lines["amount"].to_numpy()
+    ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS)]
+    out.loc[ruled.index] = float("nan")
+    if ruled_out is not None:
+        ruled_out.extend(ruled.index)
+    notes.extend(n for n in p.notes if n.startswith(("left out:", "amount:", "unknown order status")) or
+                 "order-level amount" in n or "credit note" in n)
+    if len(ruled):
+        counts = ruled.value_counts()
+        notes.append("order rules: " + ", ".join(f"{n} {r} row(s)" for r, n in counts.items())
+                     + " left out of the amount")
+    return out
 
 
 def _blank_rows_last(body: pd.DataFrame, row_names: list[str], totals: bool) -> pd.DataFrame:

@@ -5,9 +5,14 @@ Definitions (DESIGN.md "RFM and metrics definitions"):
 - ``as_of`` (observation end): given, else the latest order date; inclusive — orders dated
   after it are left out (and counted).
 - An order is a distinct ``order_id`` of a customer (without an order id, each row is one).
-- ``recency_days`` = as_of − the customer's last order date, in whole days;
-  ``frequency`` = number of orders; ``monetary`` = total amount, refunds (negative amounts)
-  netted; ``avg_order_value`` = monetary ÷ frequency; ``first_order`` / ``last_order``.
+  A *credit note* — an order whose net amount is negative (a return with its own id, a
+  ``C…`` invoice; ``is_purchase`` False in :func:`~crmcli.orders.prepare_orders`) — nets into
+  monetary but is not a purchase: it counts in no frequency, first/last order or recency. A
+  customer with only credit notes has no row (counted in ``notes``).
+- ``recency_days`` = as_of − the customer's last purchase date, in whole days;
+  ``frequency`` = number of purchases; ``monetary`` = total net amount in cents (refunds and
+  credit notes netted); ``avg_order_value`` = monetary ÷ frequency, in cents;
+  ``first_order`` / ``last_order`` = the first and last purchase dates.
 - Scores 1..bins by quantiles of the customers' values where **equal values always get the
   same score**: the cut points are the k/bins quantiles (``inverted_cdf``: each one is an
   observed value) and a value scores the first bin whose cut point it does not exceed
@@ -31,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, UsageError
-from .orders import parse_as_of
+from .orders import parse_as_of, purchase_mask
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
@@ -43,8 +48,9 @@ _DAY = 86_400 * 10**9
 #: The definitions ``crm rfm`` prints (and its help repeats).
 RFM_DEFINITIONS = (
     "recency_days = as-of − last order date, in days (as-of: given, else the latest order date; inclusive); "
-    "frequency = number of orders (distinct order ids; without an order id column each row is one); "
-    "monetary = total amount, refunds netted; avg_order_value = monetary ÷ frequency"
+    "frequency = number of orders (distinct order ids; without an order id column each row is one; unpaid, "
+    "cancelled and refunded orders are left out; a credit note — an order with a negative net amount — is not an "
+    "order); monetary = total net amount, refunds and credit notes netted; avg_order_value = monetary ÷ frequency"
 )
 _BREAK_KEYS = {"r": "r", "recency": "r", "recency_days": "r", "f": "f", "frequency": "f",
                "m": "m", "monetary": "m"}
@@ -172,7 +178,8 @@ def _is_typed(df: pd.DataFrame) -> bool:
 
 
 def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, str] | None, region: str,
-                  dayfirst: bool | None) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str]]:
+                  dayfirst: bool | None, statuses: Mapping[str, str] | None = None
+                  ) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str]]:
     """(frame, rows_are_orders, dropped, notes, mapping) for any accepted input."""
     if not isinstance(orders, pd.DataFrame) and hasattr(orders, "orders") and hasattr(orders, "dropped"):
         return orders.orders, True, dict(orders.dropped), list(orders.notes), dict(orders.mapping)
@@ -194,7 +201,8 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
         return frame, "order_id" not in frame.columns, dropped, [], {}
     from .orders import prepare_orders
 
-    p = prepare_orders(orders, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst)
+    p = prepare_orders(orders, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
+                       statuses=statuses)
     return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping)
 
 
@@ -204,14 +212,16 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
 def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5, breaks: Any = None, scheme: str | RuleTable = "rfm",
               customer: str | None = None, rules: Any = None, lang: str | None = None,
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
-              region: str = "CN", dayfirst: bool | None = None) -> RfmResult:
+              region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None
+              ) -> RfmResult:
     """Score customers by RFM: one row per customer with scores, segment and value tier.
 
     ``orders`` is a :func:`~crmcli.io.read_table` frame (text: mapped and normalized here via
     :func:`~crmcli.orders.prepare_orders`, with ``overrides`` = ``{field: column}``, ``customer``,
-    ``region``, ``dayfirst``), a :class:`~crmcli.orders.PreparedOrders`, or an already-typed frame
-    with ``customer_id``, ``order_date`` (datetime64), ``amount`` (numeric) and optionally
-    ``order_id`` (rows sharing one are one order; ``""`` = a row of its own); or a path, ``"-"`` or bytes
+    ``region``, ``dayfirst``, ``statuses`` = crm.toml's ``[orders] status``), a
+    :class:`~crmcli.orders.PreparedOrders`, or an already-typed frame with ``customer_id``,
+    ``order_date`` (datetime64), ``amount`` (numeric) and optionally ``order_id`` (rows sharing
+    one are one order; ``""`` = a row of its own) and ``is_purchase``; or a path, ``"-"`` or bytes
     to read (``read`` = :class:`~crmcli.options.ReadOptions`).
 
     ``breaks``: ``{"r": [...], "f": [...], "m": [...]}`` or ``["r=30,90,180,365", …]``, ``bins − 1``
@@ -233,7 +243,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
 
         orders = read_input(orders, read)
     frame, rows_are_orders, dropped, notes, mapping = _typed_orders(
-        orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst)
+        orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
 
     dates = frame["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     days = dates - dates % _DAY  # floor to the day (dates are after 1970 or fine either way for ordering)
@@ -258,15 +268,31 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
 
     if rows_are_orders or "order_id" not in frame.columns:
         order_cust, order_amount, order_dates = cust_codes, amount, dates
+        purchase = purchase_mask(frame)
     else:
         order_cust, order_amount, order_dates = _collapse_orders(frame["order_id"], cust_codes, amount, dates)
+        purchase = ~(np.round(order_amount, 2) < 0)
 
-    frequency = np.bincount(order_cust, minlength=ncust)
-    monetary = np.bincount(order_cust, weights=order_amount, minlength=ncust)
+    monetary = np.round(np.bincount(order_cust, weights=order_amount, minlength=ncust), 2) + 0.0
+    all_purchases = bool(purchase.all())
+    p_cust, p_dates = (order_cust, order_dates) if all_purchases else (order_cust[purchase], order_dates[purchase])
+    frequency = np.bincount(p_cust, minlength=ncust)
     first = np.full(ncust, np.iinfo(np.int64).max)
     last = np.full(ncust, np.iinfo(np.int64).min)
-    np.minimum.at(first, order_cust, order_dates)
-    np.maximum.at(last, order_cust, order_dates)
+    np.minimum.at(first, p_cust, p_dates)
+    np.maximum.at(last, p_cust, p_dates)
+    if not all_purchases:
+        buyers = frequency > 0
+        if not buyers.any():
+            raise DataError(f"no purchases on or before {as_of_day.date()} to score: every order is a credit note "
+                            f"(a negative net amount)" + _left_out(dropped), hint="check the amount column and --as-of")
+        if not buyers.all():
+            gone = int((~buyers).sum())
+            notes.append(f"{gone} customer{'s' if gone != 1 else ''} with only credit notes (net "
+                         f"{float(monetary[~buyers].sum()):,.2f}) ha{'ve' if gone != 1 else 's'} no RFM row")
+            cust_uniques, frequency, monetary = cust_uniques[buyers], frequency[buyers], monetary[buyers]
+            first, last = first[buyers], last[buyers]
+            ncust = len(cust_uniques)
     recency = (as_of_ns - (last - last % _DAY)) // _DAY
 
     values = {"r": recency, "f": frequency, "m": monetary}
@@ -299,7 +325,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "monetary": monetary,
         "first_order": pd.to_datetime((first - first % _DAY).astype("datetime64[ns]")),
         "last_order": pd.to_datetime((last - last % _DAY).astype("datetime64[ns]")),
-        "avg_order_value": monetary / frequency,
+        "avg_order_value": np.round(monetary / frequency, 2),
         "r_score": scores["r"].astype(np.int64),
         "f_score": scores["f"].astype(np.int64),
         "m_score": scores["m"].astype(np.int64),
@@ -366,12 +392,13 @@ def summarize_segments(table: pd.DataFrame, labels: Sequence[str] | None = None)
         "segment": pd.Series(order, dtype="str"),
         "customers": g["customers"].to_numpy(dtype=np.int64),
         "share": g["customers"].to_numpy(dtype=np.float64) / total_c,
-        "revenue": g["revenue"].to_numpy(dtype=np.float64),
+        "revenue": np.round(g["revenue"].to_numpy(dtype=np.float64), 2) + 0.0,
         "revenue_share": (g["revenue"].to_numpy(dtype=np.float64) / total_r) if total_r else np.nan,
         "orders": g["orders"].to_numpy(dtype=np.int64),
     })
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["aov"] = np.where(out["orders"] > 0, out["revenue"] / out["orders"].where(out["orders"] > 0, 1), np.nan)
+        out["aov"] = np.round(np.where(out["orders"] > 0, out["revenue"] / out["orders"].where(out["orders"] > 0, 1),
+                                       np.nan), 2)
     return out
 
 

@@ -1,8 +1,12 @@
 """Canonical fields and the mapping of real-world headers onto them.
 
 A header matches a field when its *key* (lower-cased, with spaces, punctuation and
-underscores removed, full-width characters folded) equals the key of one of the field's
-synonyms. English and Chinese synonyms are listed; ``--map FIELD=COLUMN`` overrides.
+underscores removed, full-width characters folded; a unit in brackets such as ``(元)``
+ignored) equals the key of one of the field's synonyms. English and Chinese synonyms are
+listed, with the header sets of the shop platforms' exports (Taobao/Tmall, JD, Pinduoduo,
+Youzan, Shopify, WooCommerce); ``--map FIELD=COLUMN`` overrides. When several columns name
+a field, the best-ranked one takes it (:data:`AMOUNT_SOURCES`, :data:`BUYER_ACCOUNTS`);
+generic headers are confirmed by their values (:func:`map_table`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
 
 from .errors import UsageError
 
@@ -18,31 +25,43 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": ("customer id", "cust id", "customer no", "customer number", "customer code",
                     "client id", "member id", "member no", "user id", "buyer id", "account id",
                     "客户id", "客户编号", "客户号", "客户代码", "客户编码", "会员id", "会员编号", "会员号",
-                    "会员卡号", "用户id", "用户编号", "买家id", "顾客id", "顾客编号"),
+                    "会员卡号", "用户id", "用户编号", "买家id", "顾客id", "顾客编号", "customer id (billing)"),
     "name": ("name", "customer name", "customer", "client name", "client", "full name", "contact",
-             "contact name", "contact person", "buyer", "buyer name", "member name",
+             "contact name", "contact person", "buyer name", "member name", "billing name",
+             "shipping name", "recipient", "recipient name", "收货人姓名", "收件人", "收件人姓名", "提货人",
+             "收货人/提货人",
              "客户名称", "客户姓名", "客户名", "客户", "姓名", "名字", "联系人", "顾客", "顾客姓名",
              "会员姓名", "会员名称", "买家", "买家姓名", "收货人", "用户名", "用户姓名"),
-    "first_name": ("first name", "given name", "forename", "firstname", "名"),
-    "last_name": ("last name", "surname", "family name", "lastname", "姓"),
+    "first_name": ("first name", "given name", "forename", "firstname", "名", "first name (billing)",
+                   "billing first name"),
+    "last_name": ("last name", "surname", "family name", "lastname", "姓", "last name (billing)",
+                  "billing last name"),
     "company": ("company", "company name", "organization", "organisation", "org", "account",
                 "account name", "business", "employer", "公司", "公司名称", "单位", "单位名称",
                 "企业", "企业名称", "客户公司", "所属公司", "机构"),
     "phone": ("phone", "phone number", "mobile", "mobile phone", "mobile number", "cell",
               "cellphone", "cell phone", "tel", "telephone", "contact number", "contact phone",
               "电话", "手机", "手机号", "手机号码", "联系电话", "联系方式", "电话号码", "移动电话",
-              "联系手机", "客户电话", "客户手机", "收货人电话", "收货人手机"),
+              "联系手机", "客户电话", "客户手机", "收货人电话", "收货人手机", "billing phone", "shipping phone",
+              "phone (billing)", "phone (shipping)", "买家手机", "买家手机号", "收货人手机号", "提货人手机号",
+              "收件人电话", "收件人手机", "收货人手机号/提货人手机号"),
     "email": ("email", "e-mail", "email address", "e-mail address", "mail", "邮箱", "电子邮箱",
-              "电子邮件", "邮件", "邮箱地址", "email地址"),
+              "电子邮件", "邮件", "邮箱地址", "email地址", "customer email", "billing email", "email (billing)",
+              "buyer email", "买家邮箱"),
     "address": ("address", "street", "street address", "address line", "address 1", "address1",
                 "mailing address", "shipping address", "地址", "详细地址", "联系地址", "收货地址",
-                "通讯地址", "街道地址", "家庭住址", "住址"),
-    "city": ("city", "town", "城市", "市", "所在城市", "所在市"),
-    "province": ("province", "省", "省份", "所在省", "所在省份", "省/直辖市", "省市"),
-    "state": ("state", "region", "county", "州", "地区"),
-    "country": ("country", "nation", "国家", "国家/地区", "国别"),
+                "通讯地址", "街道地址", "家庭住址", "住址", "billing address1", "billing address", "billing street",
+                "shipping address1", "shipping street", "address 1&2 (billing)", "address 1 (billing)",
+                "详细收货地址", "收件地址", "客户地址", "收货人地址", "提货地址", "详细收货地址/提货地址"),
+    "city": ("city", "town", "城市", "市", "所在城市", "所在市", "billing city", "shipping city", "city (billing)",
+             "收货城市"),
+    "province": ("province", "省", "省份", "所在省", "所在省份", "省/直辖市", "省市", "billing province",
+                 "billing province name", "shipping province", "收货省份"),
+    "state": ("state", "region", "county", "州", "地区", "state code (billing)", "billing state"),
+    "country": ("country", "nation", "国家", "国家/地区", "国别", "billing country", "shipping country",
+                "country code (billing)", "country (billing)", "country code", "收货国家"),
     "postcode": ("postcode", "post code", "postal code", "zip", "zip code", "zipcode", "邮编",
-                 "邮政编码"),
+                 "邮政编码", "billing zip", "shipping zip", "postcode (billing)", "billing postcode"),
     "gender": ("gender", "sex", "性别"),
     "birth_date": ("birth date", "date of birth", "dob", "birthday", "birthdate", "出生日期",
                    "生日", "出生年月"),
@@ -55,27 +74,36 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "order_id": ("order id", "order no", "order number", "order", "order code", "invoice",
                  "invoice no", "invoice number", "invoice id", "transaction id", "txn id",
                  "订单号", "订单编号", "订单id", "订单", "单号", "订单号码", "交易号", "交易编号",
-                 "流水号", "发票号"),
+                 "流水号", "发票号", "order name", "订单编码", "主订单编号", "交易订单号"),
     "order_date": ("order date", "date", "purchase date", "transaction date", "invoice date",
-                   "sale date", "sales date", "order time", "purchase time", "paid at",
+                   "sale date", "sales date", "order time", "purchase time", "order created", "order created at",
+                   "date created", "order placed", "placed at", "order creation time",
                    "下单日期", "订单日期", "日期", "成交日期", "下单时间", "订单时间", "成交时间",
-                   "交易日期", "交易时间", "购买日期", "购买时间", "付款时间", "付款日期", "销售日期"),
+                   "交易日期", "交易时间", "购买日期", "购买时间", "销售日期", "订单创建时间", "订单成交时间",
+                   "创建订单时间", "拍下时间", "订单提交时间", "提交时间"),
     "product": ("product", "product name", "item", "item name", "sku", "goods", "description",
-                "产品", "产品名称", "商品", "商品名称", "品名", "货品", "货品名称", "宝贝名称", "物品"),
+                "产品", "产品名称", "商品", "商品名称", "品名", "货品", "货品名称", "宝贝名称", "物品",
+                "lineitem name", "line item name", "宝贝标题", "商品标题", "products", "product(s)", "选购商品",
+                "商品信息"),
     "category": ("category", "product category", "type", "product type", "class",
                  "类别", "分类", "品类", "商品类别", "商品分类", "产品类别", "产品分类", "类目"),
     "quantity": ("quantity", "qty", "units", "count", "number of units", "pcs",
-                 "数量", "件数", "购买数量", "销量", "销售数量"),
-    "unit_price": ("unit price", "price", "unit cost", "单价", "价格", "售价", "商品单价", "销售单价"),
+                 "数量", "件数", "购买数量", "销量", "销售数量", "lineitem quantity", "line item quantity",
+                 "quantity (- refund)", "宝贝总数量", "订购数量", "商品数量", "items sold", "item count"),
+    "unit_price": ("unit price", "price", "unit cost", "单价", "价格", "售价", "商品单价", "销售单价",
+                   "lineitem price", "line item price", "item cost", "item price", "京东价", "宝贝单价"),
     "amount": ("amount", "total", "total amount", "order amount", "sales", "sales amount",
                "revenue", "value", "order value", "payment", "paid", "paid amount", "sum",
                "金额", "订单金额", "总金额", "实付金额", "实付", "付款金额", "销售额", "销售金额",
-               "成交金额", "交易金额", "应付金额", "合计金额", "总价", "消费金额"),
+               "成交金额", "交易金额", "应付金额", "合计金额", "总价", "消费金额", "net sales", "net revenue",
+               "gross sales"),
     "channel": ("channel", "sales channel", "source", "platform", "store", "shop",
-                "渠道", "销售渠道", "来源", "平台", "店铺", "来源渠道", "下单渠道"),
+                "渠道", "销售渠道", "来源", "平台", "店铺", "来源渠道", "下单渠道", "店铺名称", "shop name",
+                "store name", "订单来源", "订单渠道"),
     "campaign": ("campaign", "campaign name", "campaign id", "promotion", "promo",
                  "活动", "活动名称", "营销活动", "推广活动", "活动编号"),
-    "status": ("status", "order status", "state of order", "状态", "订单状态", "交易状态"),
+    "status": ("status", "order status", "state of order", "状态", "订单状态", "交易状态", "financial status",
+               "payment status", "支付状态", "付款状态"),
     "lead_id": ("lead id", "lead no", "lead number", "prospect id", "线索id", "线索编号", "商机编号",
                 "商机id"),
     "lead_date": ("lead date", "lead created", "inquiry date", "enquiry date", "first contact",
@@ -87,6 +115,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "所属销售"),
     "cost": ("cost", "spend", "budget", "campaign cost", "费用", "成本", "花费", "投入", "活动费用",
              "推广费用"),
+    "paid_at": ("paid at", "paid date", "payment date", "payment time", "date paid", "付款时间", "付款日期",
+                "订单付款时间", "支付时间", "买家付款时间", "付款确认时间", "支付完成时间"),
+    "refund_amount": ("refund amount", "refunded amount", "refund", "refunded", "order refund amount",
+                      "退款金额", "退款", "已退款金额", "退款总金额"),
+    "cancelled_at": ("cancelled at", "canceled at", "cancelled date", "cancel time", "取消时间", "订单取消时间"),
+    "refund_status": ("refund status", "return status", "after-sale status", "售后状态", "退款状态", "维权状态"),
 }
 
 #: Canonical fields in their documented order.
@@ -101,15 +135,87 @@ def header_key(text: object) -> str:
     return _PUNCT.sub("", s)
 
 
+#: Where an orders export's amount comes from, best first (DESIGN: the amount actually paid
+#: wins over a total, which wins over goods value, which wins over unit price × quantity).
+#: Each class lists its headers best first; the generic amount headers of :data:`SYNONYMS`
+#: (``amount``, ``金额``, ``sales`` …) rank between a total and goods value.
+AMOUNT_SOURCES: dict[str, tuple[str, ...]] = {
+    "paid": ("买家实际支付金额", "实付金额", "实付款", "实付", "应付金额", "结算金额", "用户实付金额", "订单实付金额",
+             "实收金额", "商家实收金额", "付款金额", "支付金额", "已付金额", "amount paid", "paid amount", "total paid",
+             "net paid", "paid", "payment", "payment amount"),
+    "total": ("总金额", "订单金额", "订单总金额", "订单总额", "订单总价", "订单应付金额", "total", "order total",
+              "order total amount", "total amount", "order amount", "grand total", "order value", "合计金额", "总价"),
+    "amount": (),
+    "goods": ("买家应付货款", "商品总价", "商品金额", "商品金额合计", "商品总金额", "货款", "货品金额", "subtotal",
+              "order subtotal", "order subtotal amount", "goods value", "merchandise total", "items total"),
+}
+#: Labels of the amount classes, for the sentence saying which column was used.
+AMOUNT_LABELS = {"paid": "the amount paid", "total": "a total", "amount": "an amount", "goods": "goods value"}
+#: Buyer accounts: the customer id of an orders export that has no customer id column.
+BUYER_ACCOUNTS: tuple[str, ...] = (
+    "买家会员名", "买家昵称", "买家账号", "买家帐号", "下单帐号", "下单账号", "会员名", "会员账号", "会员帐号",
+    "用户账号", "用户帐号", "buyer", "buyer account", "buyer nick", "buyer username", "buyer login", "customer username",
+    "账号", "帐号", "用户昵称", "粉丝昵称")
+#: Other stand-ins, ranked after the field's own synonyms: a SKU or item number names the
+#: product only when no product name column does.
+STAND_INS: dict[str, tuple[str, ...]] = {"customer_id": BUYER_ACCOUNTS,
+                                         "product": ("sku", "item", "goods", "货号", "商品编码", "商家编码", "商品id")}
+#: Headers so generic that they name a field only when the column's values fit it
+#: (a column ``value`` of ``01, 002, 00003`` is not money; a ``Name`` of ``#1001`` is an order number).
+GENERIC_HEADERS: tuple[str, ...] = ("value", "total", "sum", "date", "time", "name", "id", "no", "number", "code",
+                                    "order", "count", "paid", "payment", "item")
+#: Another field a generic header may name when its values fit that one instead.
+GENERIC_ALTERNATIVES: dict[str, tuple[str, ...]] = {"name": ("order_id",)}
+#: Cells that mean "nothing" in exports (counted as blank when columns compete for a field).
+PLACEHOLDERS = frozenset({"", "-", "--", "—", "null", "none", "n/a", "na", "无", "暂无", "/"})
+
+_UNIT = re.compile(r"\s*[(（\[【]\s*(?:元|件|个|人民币|rmb|cny|usd|\$|¥|￥|pcs|%)\s*[)）\]】]\s*$", re.IGNORECASE)
+
 _INDEX: dict[str, str] = {}
+_RANK: dict[str, int] = {}
 for _field, _syns in SYNONYMS.items():
     for _syn in (_field, *_syns):
         _INDEX.setdefault(header_key(_syn), _field)
+for _k, (_cls, _heads) in enumerate(AMOUNT_SOURCES.items()):
+    for _i, _syn in enumerate(_heads):
+        _key = header_key(_syn)
+        _INDEX[_key] = "amount"
+        _RANK.setdefault(_key, 100 * _k + _i)
+for _key, _field in _INDEX.items():
+    if _field == "amount":
+        _RANK.setdefault(_key, 200)
+for _field, _syns in STAND_INS.items():
+    for _i, _syn in enumerate(_syns):
+        _key = header_key(_syn)
+        if _INDEX.get(_key) in (None, _field, "name"):
+            _INDEX[_key] = _field
+            _RANK[_key] = 100 + _i
+_GENERIC = frozenset(header_key(h) for h in GENERIC_HEADERS)
+
+
+def _lookup_key(header: object) -> str:
+    """The index key of a header: its :func:`header_key`, without a unit in brackets (``用户实付金额(元)``)."""
+    key = header_key(header)
+    if key in _INDEX:
+        return key
+    return header_key(_UNIT.sub("", str(header)))
 
 
 def field_for_header(header: object) -> str | None:
     """The canonical field a single header names, or None."""
-    return _INDEX.get(header_key(header)) if header is not None else None
+    return _INDEX.get(_lookup_key(header)) if header is not None else None
+
+
+def header_rank(header: object) -> int:
+    """How surely a header names its field: 0 for the field's own synonyms; stand-ins (a total
+    or goods value for ``amount``, a buyer account for ``customer_id``) rank higher (worse)."""
+    return _RANK.get(_lookup_key(header), 0)
+
+
+def amount_source(header: object) -> str:
+    """The class of an amount header: ``paid``, ``total``, ``amount`` (generic) or ``goods``."""
+    rank = header_rank(header)
+    return list(AMOUNT_SOURCES)[min(rank // 100, len(AMOUNT_SOURCES) - 1)]
 
 
 def parse_map_options(items: Iterable[str] | None) -> dict[str, str]:
@@ -127,36 +233,144 @@ def parse_map_options(items: Iterable[str] | None) -> dict[str, str]:
     return out
 
 
-def map_columns(columns: Iterable[object], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Map headers onto canonical fields.
+@dataclass
+class ColumnMap:
+    """What :func:`map_table` decided: ``mapping`` ``{header: field}``; ``passed_over``
+    ``{field: [headers]}`` (columns that also named the field but lost to a better one);
+    ``unfit`` ``{header: sentence}`` (generic headers whose values did not fit their field)."""
 
-    Returns ``{header: field}`` for the mapped headers only (unmapped columns pass through
-    untouched). Each field is taken by at most one column: the override, else the first
-    header that names it. ``overrides`` is ``{field: header}``; a header not in ``columns``
-    is a UsageError.
+    mapping: dict[str, str]
+    passed_over: dict[str, list[str]] = field(default_factory=dict)
+    unfit: dict[str, str] = field(default_factory=dict)
+
+    def notes(self) -> list[str]:
+        """Sentences for stderr: the generic columns left unmapped (or mapped elsewhere) for their values."""
+        return [f"column {h!r} {why}" for h, why in self.unfit.items()]
+
+
+def map_table(columns: Iterable[object], overrides: Mapping[str, str] | None = None, *,
+              data: pd.DataFrame | None = None) -> ColumnMap:
+    """Map headers onto canonical fields (see :func:`map_columns`), and say why.
+
+    With ``data`` (the table, text as read) the mapping is also confirmed by content: a
+    generic header (``value``, ``total``, ``date``, ``name``…) names its field only when its
+    values fit it (numbers for money, dates for a date, names for ``name``; a ``Name`` of
+    ``#1001`` names ``order_id``), and among columns naming a field equally well the one
+    with the most values wins (a Taobao ``联系电话`` full of ``-`` loses to ``联系手机``).
     """
     columns = [str(c) for c in columns]
     overrides = dict(overrides or {})
     mapping: dict[str, str] = {}
-    for field, header in overrides.items():
-        if field not in SYNONYMS:
-            raise UsageError(f"unknown field {field!r}", hint="fields: " + ", ".join(FIELDS))
+    for fld, header in overrides.items():
+        if fld not in SYNONYMS:
+            raise UsageError(f"unknown field {fld!r}", hint="fields: " + ", ".join(FIELDS))
         if header not in columns:
             matches = [c for c in columns if header_key(c) == header_key(header)]
             if len(matches) != 1:
-                raise UsageError(f"--map {field}={header}: no column named {header!r}",
+                raise UsageError(f"--map {fld}={header}: no column named {header!r}",
                                  hint="columns: " + ", ".join(columns[:30]))
             header = matches[0]
-        mapping[header] = field
+        mapping[header] = fld
     taken = set(mapping.values())
-    for header in columns:
+    unfit: dict[str, str] = {}
+    candidates: dict[str, list[tuple[int, float, int, str]]] = {}
+    for pos, header in enumerate(columns):
         if header in mapping:
             continue
-        field = field_for_header(header)
-        if field and field not in taken:
-            mapping[header] = field
-            taken.add(field)
-    return {h: mapping[h] for h in columns if h in mapping}
+        fld = field_for_header(header)
+        if fld is None:
+            continue
+        rank = header_rank(header)
+        if data is not None and header in data.columns and _lookup_key(header) in _GENERIC:
+            fitting = _fitting_field(header, fld, data[header], unfit)
+            if fitting is None:
+                continue
+            if fitting != fld:  # a stand-in for the other field: its own headers come first
+                fld, rank = fitting, rank + 150
+        candidates.setdefault(fld, []).append((rank, 0.0, pos, header))
+    passed_over: dict[str, list[str]] = {}
+    for fld, cands in candidates.items():
+        if fld in taken:
+            continue
+        if len(cands) > 1 and data is not None:
+            cands = [(r, -_filled_share(data[h]) if h in data.columns else 0.0, p, h) for r, _, p, h in cands]
+        cands.sort()
+        best = cands[0][3]
+        mapping[best] = fld
+        taken.add(fld)
+        if len(cands) > 1:
+            passed_over[fld] = [c[3] for c in cands[1:]]
+    return ColumnMap({h: mapping[h] for h in columns if h in mapping}, passed_over, unfit)
+
+
+def map_columns(columns: Iterable[object], overrides: Mapping[str, str] | None = None, *,
+                data: pd.DataFrame | None = None) -> dict[str, str]:
+    """Map headers onto canonical fields.
+
+    Returns ``{header: field}`` for the mapped headers only (unmapped columns pass through
+    untouched). Each field is taken by at most one column: the override, else the header
+    that names it best (:func:`header_rank`: an amount paid over a total over goods value, a
+    customer id over a buyer account), else — with ``data`` — the one with the most values,
+    else the first. ``overrides`` is ``{field: header}``; a header not in ``columns`` is a
+    UsageError. ``data`` (the table) confirms generic headers by content (:func:`map_table`).
+    """
+    return map_table(columns, overrides, data=data).mapping
+
+
+def _filled_share(series: pd.Series) -> float:
+    text = series.astype("str").fillna("").str.strip().str.casefold()
+    return float((~text.isin(PLACEHOLDERS)).mean()) if len(text) else 0.0
+
+
+#: An order number or code: no spaces, a digit (``#1001``, ``#7``, ``SO-2024-0001``, ``STORE1001``).
+_CODE_LIKE = re.compile(r"^(?=\D*\d)[#A-Za-z0-9][\w#./-]*$")
+_LEADING_ZERO = re.compile(r"^0\d")
+SAMPLE = 500
+
+
+def _fitting_field(header: str, fld: str, series: pd.Series, unfit: dict[str, str]) -> str | None:
+    """The field a generic header's values fit (its own, else an alternative), or None; says why in ``unfit``."""
+    values = [v for v in series.astype("str").fillna("").str.strip().head(SAMPLE * 4).tolist()
+              if v.casefold() not in PLACEHOLDERS][:SAMPLE]
+    if not values:
+        return fld
+    ok, why = _fits(fld, values)
+    if ok:
+        return fld
+    for alt in GENERIC_ALTERNATIVES.get(_lookup_key(header), ()):
+        if _fits(alt, values)[0]:
+            unfit[header] = f"holds {why}, not {fld} values: mapped to {alt}"
+            return alt
+    unfit[header] = f"left unmapped: its values ({why}) do not fit {fld}"
+    return None
+
+
+def _fits(fld: str, values: list[str]) -> tuple[bool, str]:
+    """Whether most sampled values fit ``fld`` (at least half), and what they look like when they do not."""
+    from .fields import FIELD_KINDS, normalize_field
+
+    kind = FIELD_KINDS.get(fld, "text")
+    n = len(values)
+    examples = ", ".join(list(dict.fromkeys(values))[:3])
+    code_like = sum(bool(_CODE_LIKE.match(v)) for v in values) / n
+    if kind in ("amount", "number"):
+        res = normalize_field(pd.Series(values, dtype="str"), kind)
+        numeric = float((~res.bad).mean())
+        zeros = sum(bool(_LEADING_ZERO.match(v)) for v in values) / n
+        if zeros > 0.2:
+            return False, f"codes with leading zeros: {examples}"
+        return numeric >= 0.5, f"not numbers: {examples}"
+    if kind == "date":
+        res = normalize_field(pd.Series(values, dtype="str"), "date")
+        return float(res.parsed.notna().mean()) >= 0.5, f"not dates: {examples}"
+    lettered = sum(any(c.isalpha() for c in v) for v in values) / n
+    if fld == "product":
+        return lettered >= 0.5, f"numbers: {examples}"
+    if fld == "name":
+        return lettered >= 0.5 and code_like < 0.5, f"numbers or codes: {examples}"
+    if fld == "order_id":
+        return code_like >= 0.8, f"not order numbers: {examples}"
+    return True, ""
 
 
 def column_for(mapping: Mapping[str, str], field: str) -> str | None:

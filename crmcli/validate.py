@@ -5,7 +5,7 @@ The issue list has the columns :data:`ISSUE_COLUMNS`:
 field, "" for unmapped or table-level problems), ``value`` (the cell as written, trimmed),
 ``code``, ``severity`` (``error`` or ``warning``), ``message`` and ``suggestion``.
 
-Codes (:data:`CODES`): the field layer's ``invalid-phone lossy-phone invalid-email
+Codes (:data:`CODES`): the field layer's ``invalid-phone lossy-phone masked-phone invalid-email
 invalid-date ambiguous-date invalid-amount invalid-number``; ``duplicate-id`` (an id that
 must be unique seen again: ``order_id``, or ``customer_id`` in a customer table, i.e. one
 without order fields); ``duplicate-row`` (a row whose normalized values all repeat an earlier
@@ -48,6 +48,9 @@ CODES: dict[str, IssueCode] = {
                                "check the digits; write foreign numbers with +country code"),
     "lossy-phone": IssueCode("error", "phone in scientific notation: its last digits are lost",
                              "export the column as text from the source system; the digits cannot be recovered here"),
+    "masked-phone": IssueCode("warning", "a masked phone number (digits hidden by the platform): kept as written, "
+                              "never used to match customers", "export the orders with full numbers to contact or "
+                              "match these customers"),
     "invalid-email": IssueCode("error", "not a valid email address", "check for typos, spaces or a missing @"),
     "invalid-date": IssueCode("error", "not a date, or an impossible one", "write it as YYYY-MM-DD"),
     "ambiguous-date": IssueCode("warning", "day/month order unknown: the column has no value with a day over 12",
@@ -82,9 +85,11 @@ def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str
     """
     cols = [c for c in mapping if c in df.columns]
     sort_cols = {column_for(mapping, f) for f in unique} & set(cols)
+    regions = phone_regions(df, mapping, region)
 
     def one(col: str) -> Normalized:
-        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst)
+        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst,
+                              regions=regions if kind_of(mapping[col]) == "phone" else None)
         if count_changes:
             res.changed(df[col])
         return res
@@ -121,6 +126,17 @@ def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str
         return {col: futures[col].result() for col in cols}
 
 
+def phone_regions(df: pd.DataFrame, mapping: Mapping[str, str], region: str):
+    """Each row's phone region from the table's country column (``Billing Country`` = United
+    Kingdom → GB; blank or unknown → ``region``), or None when no country column is mapped."""
+    from .fields import row_regions
+
+    col = column_for(mapping, "country")
+    if col is None or col not in df.columns or column_for(mapping, "phone") is None:
+        return None
+    return row_regions(df[col], region)
+
+
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
     """``order_id`` in an order table; ``customer_id`` in a customer table (no order fields)."""
     fields = set(mapping.values())
@@ -141,7 +157,7 @@ def find_issues(df: pd.DataFrame, mapping: Mapping[str, str] | None = None, *, r
     if mapping is None:
         from .schema import map_columns
 
-        mapping = map_columns(df.columns)
+        mapping = map_columns(df.columns, data=df)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, unique=unique)
     return collect_issues(df, mapping, normalized, region=region, unique=unique, required=required)
@@ -165,7 +181,7 @@ def validate_table(source: object, *, read: object = None, overrides: Mapping[st
     from .schema import map_columns
 
     df = read_input(source, read)
-    mapping = map_columns(df.columns, overrides)
+    mapping = map_columns(df.columns, overrides, data=df)
     issues = find_issues(df, mapping, region=region, dayfirst=dayfirst)
     return Validation(issues=issues, summary=summarize_issues(issues), rows=len(df), mapping=mapping)
 
@@ -188,6 +204,8 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
         if col is None:
             continue
         mask = (normalized[col].values == "").to_numpy() if col in normalized else (df[col].str.strip() == "").to_numpy()
+        if mask.any():
+            mask = mask & ~_filled_in_order(df, mapping, normalized, mask)
         if mask.any():
             spec = CODES["missing-value"]
             out.add(df.index.to_numpy()[mask], col, field, "", "missing-value", spec.severity, spec.message,
@@ -217,6 +235,19 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
              "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
              "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in info.problems]))
     return out.frame()
+
+
+def _filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
+                     blank: np.ndarray) -> np.ndarray:
+    """Blank cells on a line of an order whose other line fills them (an export writes the
+    order-level fields — total, status, dates — on the order's first line only): not missing."""
+    col = column_for(mapping, "order_id")
+    if col is None or not blank.any():
+        return np.zeros(len(df), dtype=bool)
+    ids = (normalized[col].values if col in normalized else df[col].astype("str").str.strip()).to_numpy()
+    frame = pd.DataFrame({"id": ids, "filled": ~blank})
+    has = frame.groupby("id", sort=False)["filled"].transform("any").to_numpy()
+    return blank & has & (ids != "")
 
 
 def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:

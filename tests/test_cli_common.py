@@ -234,6 +234,21 @@ def test_a_bug_is_one_line_without_debug():
 # ----------------------------------------------------------------- signals and stdin (real processes)
 
 
+def _wait_until_reading_stdin(pid: int, timeout: float = 90.0) -> None:
+    """Until the process blocks reading its stdin pipe (Linux: its wait channel), however loaded the machine."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/wchan") as fh:
+                if fh.read().strip() in ("pipe_read", "pipe_wait", "anon_pipe_read"):
+                    time.sleep(0.2)
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    time.sleep(5.0)
+
+
 @pytest.mark.slow
 def test_sigterm_exits_143_with_one_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
@@ -241,7 +256,7 @@ def test_sigterm_exits_143_with_one_line(tmp_path):
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     p.stdin.write(b"name,phone\n")
     p.stdin.flush()
-    time.sleep(2.0)  # started and waiting for the rest of stdin
+    _wait_until_reading_stdin(p.pid)  # started (handlers installed) and waiting for the rest of stdin
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 143
@@ -263,3 +278,20 @@ def test_usage_error_from_a_real_process():
     assert p.returncode == 2
     assert p.stderr.decode().strip() == ("crm: error: no such option --ouput (did you mean --output?) "
                                          "(hint: crm rfm --help)")
+
+
+def test_order_status_classes_from_crm_toml_reach_rfm_and_metrics(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "orders.csv"
+    src.write_text("订单号,客户ID,下单日期,金额,订单状态\nA1,C1,2024-03-01,100,交易成功\nA2,C1,2024-03-02,50,待审核\n"
+                   "A3,C2,2024-03-03,70,交易成功\n", encoding="utf-8")
+    res = run(["metrics", src, "-o", "-", "--format", "json", "-q"])
+    assert res.exit_code == 0, res.stderr
+    assert '"orders"' in res.stdout and "220" in res.stdout  # an unknown status counts
+    (tmp_path / "crm.toml").write_text('[orders.status]\n"待审核" = "unpaid"\n', encoding="utf-8")
+    res = run(["metrics", src, "-o", "-", "--format", "json"])
+    assert res.exit_code == 0, res.stderr
+    assert "170" in res.stdout and "unpaid" in res.stderr
+    res = run(["rfm", src, "-o", "-", "-q"])
+    rows = {line.split(",")[0].strip('"'): line.split(",") for line in res.stdout.splitlines()[1:]}
+    assert rows["C1"][2] == "1"  # frequency: the unpaid order is left out

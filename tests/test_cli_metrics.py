@@ -42,10 +42,13 @@ def test_stdin_hand_checked_and_notes(run):
     res = run(["metrics", "-", "--as-of", "2024-03-31", "--churn-days", "30"], input=ORDERS_CSV)
     assert res.exit_code == 0, res.stderr
     kpi = read_csv(res.stdout).set_index("metric")["value"]
-    assert kpi["customers"] == 4 and kpi["orders"] == 6
+    # A5 (-30, its own order id) is a credit note: it nets into revenue but is not an order
+    assert kpi["customers"] == 4 and kpi["orders"] == 5
     assert kpi["revenue"] == pytest.approx(460) and kpi["refund_amount"] == pytest.approx(30)
-    assert kpi["aov"] == pytest.approx(460 / 6) and kpi["revenue_per_customer"] == pytest.approx(115)
-    assert kpi["repurchase_rate"] == pytest.approx(0.5)
+    assert kpi["aov"] == pytest.approx(92) and kpi["revenue_per_customer"] == pytest.approx(115)
+    assert kpi["repurchase_rate"] == pytest.approx(0.25)
+    said = " ".join(res.stderr.split())
+    assert "1 credit note" in said and "not purchases" in said
     assert "1 row(s) left out: invalid-date" in res.stderr
     assert "客单价" in res.stderr
 
@@ -60,7 +63,7 @@ def test_by_month_json_and_group(run):
                              "returning_customers", "retention", "churn"]
     res = run(["metrics", "-", "--group", "channel", "-o", "-", "-q"], input=ORDERS_CSV)
     g = read_csv(res.stdout).set_index("渠道" if "渠道" in res.stdout.splitlines()[0] else "channel")
-    assert g.loc["天猫", "orders"] == 4 and g.loc["京东", "revenue"] == pytest.approx(110)
+    assert g.loc["天猫", "orders"] == 3 and g.loc["京东", "revenue"] == pytest.approx(110)   # A5: a credit note
     res = run(["metrics", "-", "--group", "渠道", "--by", "quarter", "-o", "-", "-q"], input=ORDERS_CSV)
     q = read_csv(res.stdout)
     assert list(q.columns[:2]) == ["渠道", "period"] and set(q["渠道"]) == {"天猫", "京东"}
@@ -136,7 +139,7 @@ def test_default_output_beside_the_input(run, tmp_path):
 def test_pipe_from_stdin_real_process():
     res = run_crm(["metrics", "-", "--by", "year", "-q"], input=ORDERS_CSV)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.decode().splitlines()[1].startswith('"2024",6,4,460')
+    assert res.stdout.decode().splitlines()[1].startswith('"2024",5,4,460,92')   # A5 is a credit note
 
 
 def test_default_output_follows_format(run, tmp_path):

@@ -80,9 +80,9 @@ def test_errors(run, args, code, text):
 
 
 def test_missing_amount_column_hint(run):
-    res = run(["rfm", "-"], input=b"customer_id,order_date,total_paid\nA,2024-01-01,5\n")
+    res = run(["rfm", "-"], input=b"customer_id,order_date,montant\nA,2024-01-01,5\n")
     assert res.exit_code == 2 and "--map amount=" in res.stderr
-    res = run(["rfm", "-", "--map", "amount=total_paid"], input=b"customer_id,order_date,total_paid\nA,2024-01-01,5\n")
+    res = run(["rfm", "-", "--map", "amount=montant"], input=b"customer_id,order_date,montant\nA,2024-01-01,5\n")
     out = pd.read_csv(io.StringIO(res.stdout))
     assert res.exit_code == 0 and out.loc[0, "monetary"] == 5 and out.loc[0, "frequency"] == 1
 

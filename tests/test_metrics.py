@@ -27,7 +27,7 @@ HAND = make_orders([
     ("o2", "A", "2024-02-10", 50.0),
     ("o3", "B", "2024-01-20", 200.0),
     ("o4", "C", "2024-03-01", 80.0),
-    ("o5", "C", "2024-03-15", -30.0),   # a refund
+    ("o5", "C", "2024-03-15", -30.0),   # a refund with its own id: a credit note, not a purchase
     ("o6", "D", "2024-03-30", 60.0),
     ("o7", "E", "2024-04-02", 999.0),   # after as_of: out of the window
 ])
@@ -46,16 +46,16 @@ def test_kpis_hand_checked():
                                  "orders_per_customer", "repurchase_rate", "new_customers", "returning_customers",
                                  "churn_rate", "refund_amount"]
     assert kpi(t, "customers") == 4
-    assert kpi(t, "orders") == 6
+    assert kpi(t, "orders") == 5                      # o5 (-30) nets into revenue but is no purchase
     assert kpi(t, "revenue") == pytest.approx(460.0)
-    assert kpi(t, "aov") == pytest.approx(460 / 6)
+    assert kpi(t, "aov") == pytest.approx(92.0)      # 460 / 5
     assert kpi(t, "revenue_per_customer") == pytest.approx(115.0)
-    assert kpi(t, "orders_per_customer") == pytest.approx(1.5)
-    assert kpi(t, "repurchase_rate") == pytest.approx(0.5)  # A and C
-    # window = 2024-03-02 .. 2024-03-31: C (first order 03-01, before) ordered on 03-15; D is new
+    assert kpi(t, "orders_per_customer") == pytest.approx(1.25)
+    assert kpi(t, "repurchase_rate") == pytest.approx(0.25)  # A only: C's second order is a credit note
+    # window = 2024-03-02 .. 2024-03-31: C's last purchase is 03-01 (o5 on 03-15 is a credit note); D is new
     assert kpi(t, "new_customers") == 1
-    assert kpi(t, "returning_customers") == 1
-    assert kpi(t, "churn_rate") == pytest.approx(0.5)  # A, B silent for 30 days
+    assert kpi(t, "returning_customers") == 0
+    assert kpi(t, "churn_rate") == pytest.approx(0.75)  # A, B, C: no purchase for 30 days
     assert kpi(t, "refund_amount") == pytest.approx(30.0)
     assert t.set_index("metric").loc["revenue_per_customer", "label_zh"] == "客单价"
     assert "30 days" in t.set_index("metric").loc["churn_rate", "definition"]
@@ -71,9 +71,9 @@ def test_periods_hand_checked():
     as_of = pd.Timestamp("2024-03-31")
     p = compute_periods(window(HAND, as_of), by="month", as_of=as_of)
     assert list(p["period"]) == ["2024-01", "2024-02", "2024-03"]
-    assert list(p["orders"]) == [2, 1, 3]
+    assert list(p["orders"]) == [2, 1, 2]          # March: o4, o6 (o5 is a credit note)
     assert list(p["customers"]) == [2, 1, 2]
-    assert list(p["revenue"]) == [300.0, 50.0, 110.0]
+    assert list(p["revenue"]) == [300.0, 50.0, 110.0]  # the credit note nets into March's revenue
     assert list(p["new_customers"]) == [2, 0, 2]
     assert list(p["returning_customers"]) == [0, 1, 0]
     assert math.isnan(p["retention"][0]) and math.isnan(p["churn"][0])
@@ -81,7 +81,7 @@ def test_periods_hand_checked():
     assert p["retention"][2] == pytest.approx(0.0)   # A gone in March
     assert p["churn"][1] == pytest.approx(0.5)
     q = compute_periods(window(HAND, as_of), by="quarter", as_of=as_of)
-    assert list(q["period"]) == ["2024Q1"] and q["orders"][0] == 6
+    assert list(q["period"]) == ["2024Q1"] and q["orders"][0] == 5
 
 
 def test_periods_include_empty_periods_and_reject_unknown_unit():
@@ -117,21 +117,26 @@ def random_orders(seed=7, n=600, customers=80):
 
 
 def independent_monthly(orders, as_of):
+    """Plain loops: purchases are the orders with amount >= 0 (a negative order is a credit
+    note: revenue only)."""
     months = pd.period_range(orders.order_date.min().to_period("M"), as_of.to_period("M"), freq="M")
-    first = {c: d.to_period("M") for c, d in orders.groupby("customer_id").order_date.min().items()}
+    buys = orders[orders.amount >= 0]
+    first = {c: d.to_period("M") for c, d in buys.groupby("customer_id").order_date.min().items()}
     out, prev = [], None
     for m in months:
-        sub = orders[orders.order_date.dt.to_period("M") == m]
+        every = orders[orders.order_date.dt.to_period("M") == m]
+        sub = buys[buys.order_date.dt.to_period("M") == m]
         active = set(sub.customer_id)
         new = sum(1 for c in active if first[c] == m)
         retention = (len(active & prev) / len(prev)) if prev else float("nan")
-        out.append((str(m), len(sub), len(active), sub.amount.sum(), new, len(active) - new, retention))
+        out.append((str(m), len(sub), len(active), round(every.amount.sum(), 2), new, len(active) - new, retention))
         prev = active
     return pd.DataFrame(out, columns=["period", "orders", "customers", "revenue", "new_customers",
                                       "returning_customers", "retention"])
 
 
 def independent_cohorts(orders, as_of):
+    orders = orders[orders.amount >= 0]  # credit notes are no purchase
     o = orders.assign(m=orders.order_date.dt.to_period("M"))
     first = o.groupby("customer_id").m.min()
     last = as_of.to_period("M")
@@ -196,11 +201,12 @@ def test_group_by_product_splits_orders_by_their_lines():
 
     r = compute_metrics(RAW, group="product")
     g = r.groups.set_index("product")
-    # A1 has a cup and a scarf: it counts as an order for both, with its lines' amounts
-    assert g.loc["杯子", "orders"] == 3 and g.loc["杯子", "revenue"] == pytest.approx(120)
+    # A1 has a cup and a scarf: it counts as an order for both, with its lines' amounts;
+    # A4 (-30) is a credit note: it nets into 杯子's revenue but is no order
+    assert g.loc["杯子", "orders"] == 2 and g.loc["杯子", "revenue"] == pytest.approx(120)
     assert g.loc["围巾", "orders"] == 2 and g.loc["围巾", "revenue"] == pytest.approx(240)
     assert g.loc["杯子", "refund_amount"] == pytest.approx(30)
-    assert r.kpis.set_index("metric").loc["orders", "value"] == 4
+    assert r.kpis.set_index("metric").loc["orders", "value"] == 3
 
 
 def test_group_by_an_unmapped_header_and_by_quarter():
@@ -208,7 +214,7 @@ def test_group_by_an_unmapped_header_and_by_quarter():
 
     r = compute_metrics(RAW, group="负责人备注", by="quarter")
     p = r.periods.set_index("负责人备注")
-    assert p.loc["甲", "orders"] == 2 and p.loc["乙", "orders"] == 2
+    assert p.loc["甲", "orders"] == 1 and p.loc["乙", "orders"] == 2   # 甲's A4 is a credit note
     assert r.groups is None
 
 

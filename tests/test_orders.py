@@ -30,7 +30,9 @@ MESSY = ("\r\n".join(MESSY_ROWS) + "\r\n").encode("gb18030")
 #: Worked by hand: as of 2024-03-15 (the latest valid order date).
 TRUTH = {
     #       recency, frequency, monetary, first, last
-    "C1": (14, 2, 1200.50, "2024-01-05", "2024-03-01"),   # SO1 = 100 + 1200.50; SO2 = -100 refund
+    # SO1 = 100 + 1200.50; SO2 = -100 is a credit note (a refund with its own order id): it nets
+    # into monetary but is not a purchase, so C1 has one order and its last purchase is SO1's date
+    "C1": (70, 1, 1200.50, "2024-01-05", "2024-01-05"),
     "C2": (34, 1, 300.00, "2024-02-10", "2024-02-10"),    # SO3 once (row 6 repeats row 5)
     "C3": (0, 2, 999.00, "2024-03-15", "2024-03-15"),     # SO6 899 + SO8 100 (serial 45366)
 }
@@ -56,6 +58,8 @@ def test_prepare_orders_messy_counts(messy):
     assert orders.loc["SO1", "amount"] == pytest.approx(1300.5)
     assert orders.loc["SO1", "channel"] == "天猫"
     assert orders.loc["SO2", "amount"] == -100
+    assert not orders.loc["SO2", "is_purchase"] and orders.drop("SO2")["is_purchase"].all()
+    assert p.credit_notes == 1 and any("1 credit note" in n for n in p.notes)
     assert str(orders.loc["SO8", "order_date"].date()) == "2024-03-15"
 
 

@@ -41,7 +41,7 @@ def test_sum_by_channel_and_quarter_with_totals():
 def test_mean_totals_come_from_the_rows_not_the_cells():
     p = pivot_table(TABLE, rows=["渠道"], values="金额", agg="mean")
     d = as_dict(p)
-    assert d["天猫"][0] == pytest.approx(310 / 3)
+    assert d["天猫"][0] == round(310 / 3, 2)           # money in cents
     assert d["Total"][0] == pytest.approx(440 / 5)
 
 

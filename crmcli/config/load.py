@@ -153,6 +153,10 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
             value = _parse_breaks(value, where)
         elif name == "rfm_rules":
             value = _parse_rules(data["rfm"], where)
+        elif name == "order_status":
+            from ..orders import parse_status_classes
+
+            value = parse_status_classes(value, where=f"{where}: [orders] status")
         out[name] = value
     rfm = data.get("rfm", {})
     if "rules" not in rfm and any(k in rfm for k in _RULE_KEYS[1:]):

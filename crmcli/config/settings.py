@@ -45,6 +45,8 @@ class Settings:
     #: Tier shares in percent of customers by monetary (``"20,30"``, ``[20, 30, 50]``); None = 20/30/50.
     rfm_tiers: Any = None
     funnel_stages: tuple[str, ...] | None = None
+    #: ``{status text: class}`` from ``[orders] status`` (see ``crmcli.orders.status``): extends the vocabulary.
+    order_status: Mapping[str, str] | None = None
     churn_days: int = 90
     attribution_days: int = 30
     #: The report's output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
@@ -208,6 +210,7 @@ KEYS: tuple[Key, ...] = (
     Key("rfm_tiers", "rfm.tiers", None, "--tiers", check_tiers, (list, str)),
     Key("rfm_rules", "rfm.rules", None, None, None, (list,)),
     Key("funnel_stages", "funnel.stages", None, "--stages", parse_stages, (list,)),
+    Key("order_status", "orders.status", None, None, None, (dict,)),
     Key("churn_days", "metrics.churn_days", "CRM_CHURN_DAYS", "--churn-days", whole_number(1), (int,)),
     Key("attribution_days", "metrics.attribution_days", "CRM_ATTRIBUTION_DAYS", "--attribution-days",
         whole_number(1), (int,)),

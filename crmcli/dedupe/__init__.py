@@ -48,7 +48,7 @@ def dedupe_table(table: pd.DataFrame, *, on: list[str] | None = None, mapping: d
                  threshold: float = DEFAULT_THRESHOLD, region: str = "CN", keep: dict[str, str] | str = "complete",
                  previous: pd.DataFrame | None = None, id_column: str | None = None) -> DedupeResult:
     """Find duplicate records and merge them: the library call behind ``crm dedupe``."""
-    mapping = mapping if mapping is not None else map_columns(table.columns, overrides)
+    mapping = mapping if mapping is not None else map_columns(table.columns, overrides, data=table)
     dup = find_duplicates(table, on=on, mapping=mapping, threshold=threshold, region=region)
     ids = assign_cluster_ids(table, dup.label, previous, id_column)
     clusters = table.copy()

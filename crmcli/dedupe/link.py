@@ -122,7 +122,10 @@ def _normalized(series: pd.Series, kind: str, region: str) -> pd.Series | None:
     fkind = _FIELD_KIND.get(kind)
     if fkind is None:
         return None
-    return normalize_field(series, fkind, region=region).values
+    res = normalize_field(series, fkind, region=region)
+    if fkind == "phone" and res.bad.any():  # a masked number (138****5678) is no matching key
+        return res.values.where(res.codes != "masked-phone", "")
+    return res.values
 
 
 def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping: dict[str, str] | None = None,

@@ -23,13 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._arrow import CODES, code_indices, code_strings, combined, mostly_distinct
+from .country import country_code, row_regions
 from .dates import normalize_date, normalize_date_array, normalize_dates
 from .email import normalize_email, normalize_email_array, normalize_emails
 from .ids import normalize_id, normalize_id_array, normalize_ids
 from .money import normalize_amount_array, normalize_amounts, normalize_number_array, normalize_numbers, parse_amount
 from .phone import (_cn_fast_pattern, _cn_mobile_table, _cn_validator, normalize_phone, normalize_phone_array,
                     normalize_phones)
-from .text import fold_width, normalize_text, normalize_text_array, normalize_texts
+from .text import fold_width, normalize_text, normalize_text_array, normalize_texts, unwrap_excel_text
 
 KINDS = ("phone", "email", "date", "amount", "number", "id", "text")
 
@@ -38,17 +39,18 @@ FIELD_KINDS: dict[str, str] = {
     "phone": "phone",
     "email": "email",
     "order_date": "date", "created_at": "date", "birth_date": "date", "lead_date": "date",
-    "amount": "amount", "unit_price": "amount", "cost": "amount",
+    "paid_at": "date", "cancelled_at": "date",
+    "amount": "amount", "unit_price": "amount", "cost": "amount", "refund_amount": "amount",
     "quantity": "number",
     "customer_id": "id", "order_id": "id", "lead_id": "id", "postcode": "id", "national_id": "id",
 }
 for _f in ("name", "first_name", "last_name", "company", "address", "city", "province", "state", "country",
-           "gender", "product", "category", "channel", "campaign", "status", "stage", "owner"):
+           "gender", "product", "category", "channel", "campaign", "status", "stage", "owner", "refund_status"):
     FIELD_KINDS[_f] = "text"
 
 #: Issue codes a kind can give.
 KIND_CODES = {
-    "phone": ("invalid-phone", "lossy-phone"), "email": ("invalid-email",),
+    "phone": ("invalid-phone", "lossy-phone", "masked-phone"), "email": ("invalid-email",),
     "date": ("invalid-date", "ambiguous-date"), "amount": ("invalid-amount",), "number": ("invalid-number",),
     "id": (), "text": (),
 }
@@ -114,14 +116,18 @@ def kind_of(field: str | None) -> str:
 
 
 def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
-                    dayfirst: bool | None = None) -> Normalized:
+                    dayfirst: bool | None = None, regions: np.ndarray | pd.Series | None = None) -> Normalized:
     """Normalize one column as ``kind`` (one of :data:`KINDS`); see the module docstring.
 
     The input is not modified. ``region`` is the default phone region (ISO 3166 code);
-    ``dayfirst`` forces the order of ``a/b/yyyy`` dates (None: decided by the column).
+    ``regions`` (phones only) gives each row its own region, e.g. :func:`row_regions` of the
+    table's country column; ``dayfirst`` forces the order of ``a/b/yyyy`` dates (None:
+    decided by the column).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown field kind {kind!r}; one of {', '.join(KINDS)}")
+    if kind == "phone" and regions is not None:
+        return _normalize_phones_by_region(series, np.asarray(regions, dtype=object), region)
     index = series.index
     arr = _arrow_of(series)
     if arr is None or arr.null_count:
@@ -147,6 +153,24 @@ def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
     parsed = value_s if parsed_np is None else pd.Series(parsed_np, index=index, name=series.name)
     return Normalized(values=value_s, parsed=parsed, _code_idx=code_idx,
                       _source=series if unchanged else None)
+
+
+def _normalize_phones_by_region(series: pd.Series, regions: np.ndarray, default: str) -> Normalized:
+    """Phones with a region per row: each region's rows normalized together."""
+    if len(regions) != len(series):
+        raise ValueError("regions must have one region per value")
+    present = set(regions.tolist())
+    if len(present) <= 1:
+        return normalize_field(series, "phone", region=next(iter(present), default) or default)
+    values = np.empty(len(series), dtype=object)
+    code_idx = np.zeros(len(series), dtype=np.int8)
+    for r in sorted(present):
+        mask = regions == r
+        res = normalize_field(series[mask], "phone", region=r or default)
+        values[mask] = res.values.to_numpy(dtype=object, na_value="")
+        code_idx[mask] = res.code_index
+    value_s = pd.Series(pd.array(values, dtype=_STR), index=series.index, name=series.name)
+    return Normalized(values=value_s, _code_idx=code_idx)
 
 
 def warm_up(region: str = "CN") -> None:
@@ -190,5 +214,6 @@ __all__ = [
     "CODES", "FIELD_KINDS", "KINDS", "KIND_CODES", "Normalized", "normalize_field", "kind_of",
     "normalize_phone", "normalize_phones", "normalize_email", "normalize_emails", "normalize_date",
     "normalize_dates", "parse_amount", "normalize_amounts", "normalize_numbers", "normalize_id",
-    "normalize_ids", "normalize_text", "normalize_texts", "fold_width",
+    "normalize_ids", "normalize_text", "normalize_texts", "fold_width", "country_code", "row_regions",
+    "unwrap_excel_text",
 ]

@@ -18,7 +18,7 @@ from .._bytes import from_parts, np_bool  # noqa: F401  (np_bool: the kinds impo
 
 #: Every issue code the field layer gives; a column's codes are indices into this (0 = fine).
 CODES = ("", "invalid-phone", "lossy-phone", "invalid-email", "invalid-date", "ambiguous-date",
-         "invalid-amount", "invalid-number")
+         "invalid-amount", "invalid-number", "masked-phone")
 CODE_INDEX = {c: i for i, c in enumerate(CODES)}
 _CODES_ARRAY = None
 

@@ -2,7 +2,9 @@
 
 Accepted forms (each distinct value is parsed once, by explicit patterns — never by a
 format-guessing parser): ISO ``2024-03-05``, ``2024/3/5``, ``2024.03.05``, ``2024年3月5日``,
-``20240305``, ``2024-03-05 14:23:05`` / ``2024-03-05T14:23``, Excel serial numbers
+``20240305``, ``2024-03-05 14:23:05`` / ``2024-03-05T14:23`` (a UTC offset such as
+``2024-03-05 23:30:00 -0500`` or ``…T…+08:00`` keeps the date and time as written: the
+shop's local date), Excel serial numbers
 (origin 1899-12-30; only serials for 1950..2099, i.e. 18264..73050), ``5 Mar 2024``,
 ``Mar 5, 2024``, and ``dd/mm/yyyy`` vs ``mm/dd/yyyy`` (also with ``.`` or ``-``).
 
@@ -29,7 +31,10 @@ YEAR_MIN, YEAR_MAX = 1900, 2099
 EXCEL_EPOCH = np.datetime64("1899-12-30", "s")
 SERIAL_MIN, SERIAL_MAX = 18264, 73050      # 1950-01-01 .. 2099-12-31
 
-_TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?Z?)?"
+#: A time after the date; a UTC offset (``Z``, ``+08:00``, `` -0500``, ``UTC+8``) is read and dropped:
+#: the date and time stay as the shop wrote them (its local time).
+_TIME = (r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
+         r"(?:\s*(?:Z|(?:UTC|GMT)?\s*[+-](?:[01]?\d|2[0-3])(?::?[0-5]\d)?|UTC|GMT))?)?")
 _YMD = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$")
 _CN = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
                  r"(?:\s*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})\s*秒?)?)?$")

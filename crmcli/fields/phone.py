@@ -5,8 +5,10 @@ digits, a float's ``.0`` tail (``13812345678.0``), landlines with area codes
 (``021-62345678``, ``(0571)87654321``), extensions (kept as `` ext. N``).
 
 Problems: ``lossy-phone`` for scientific notation whose digits were lost (``1.38123E+10``:
-the real digits are gone, nothing is invented); ``invalid-phone`` for anything that is not a
-valid number for its region.
+the real digits are gone, nothing is invented); ``masked-phone`` (a warning) for a number a
+platform masked (``138****5678``): kept as written, never a matching key; ``invalid-phone``
+for anything else that is not a valid number for its region. A value an export wrapped to
+keep Excel from reading it as a number (``="13812345678"``, ``'13812345678``) is unwrapped.
 
 Speed: phonenumbers parses ~18k numbers/s, so plain mainland mobiles (the bulk of real data)
 take a regex fast path built from phonenumbers' own CN mobile pattern, checked against
@@ -25,10 +27,14 @@ from collections.abc import Sequence
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from .text import unwrap_excel_text
+
 _FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
 _SCIENTIFIC = re.compile(r"^[+-]?(\d)(?:\.(\d*))?[eE]\+?(\d{1,2})$")
 _SEPARATORS = re.compile(r"[\s\-‐‑–—()\[\]./·]")
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
+#: A number with digits hidden by stars (``138****5678``, ``+86 138 **** 5678``).
+_MASKED = re.compile(r"^\+?[\d\s\-().]*\*{2,}[\d\s\-().*]*$")
 
 
 @functools.cache
@@ -122,6 +128,10 @@ def normalize_phone(text: str, region: str = "CN") -> tuple[str, str]:
     if not t:
         return "", ""
     s = t if t.isascii() else unicodedata.normalize("NFKC", t)
+    if s[0] in "='":
+        s = unwrap_excel_text(s)
+    if "*" in s and _MASKED.match(s) and sum(c.isdigit() for c in s) >= 2:
+        return t, "masked-phone"
     m = _FLOAT_TAIL.match(s)
     if m:
         s = m.group(1)

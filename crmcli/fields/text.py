@@ -15,6 +15,7 @@ FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 FULLWIDTH_SPACE = {**FULLWIDTH, 0x3000: 0x20}
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_EXCEL_FORMULA_TEXT = re.compile(r'^=\s*"(.*)"$', re.S)
 _IDEO_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\u3000+(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
 
@@ -22,6 +23,19 @@ _SPACES = re.compile(r"\s+")
 def fold_width(text: str) -> str:
     """Full-width ASCII to half-width and the ideographic space to a space (nothing else)."""
     return text if text.isascii() else text.translate(FULLWIDTH_SPACE)
+
+
+def unwrap_excel_text(text: str) -> str:
+    """A value as an export wrapped it to keep Excel from turning it into a number, unwrapped
+    and trimmed: ``="2300835653442855376"`` → ``2300835653442855376``, ``'13812345678`` →
+    ``13812345678``, a leading tab removed. Other text comes back trimmed."""
+    t = text.strip()
+    m = _EXCEL_FORMULA_TEXT.match(t)
+    if m:
+        t = m.group(1).strip()
+    if t.startswith("'"):
+        t = t[1:].strip()
+    return t
 
 
 def normalize_text(text: str) -> str:
@@ -51,15 +65,15 @@ TEXT_WORK = (f"^{_re2_class(_WS)}|{_re2_class(_WS)}$|{_re2_class(_WS.replace(' '
              r"|[\x{ff01}-\x{ff5e}]")
 
 
-def normalize_text_array(arr, *, work: str = TEXT_WORK, normalize=None, dotted: bool = False):
+def normalize_text_array(arr, *, work: str = TEXT_WORK, normalize=None, dotted: bool = False, extra: str = ""):
     """A whole column (pyarrow strings) -> (normalized strings, code indices): the values that
     need work are found on the bytes (ASCII) or by one RE2 pass (the others); only those,
     each distinct one once, are normalized. ``dotted``: values with a ``.`` may need work too
-    (ids: ``10023.0``)."""
+    (ids: ``10023.0``); ``extra``: other ASCII characters that make a value a candidate."""
     from ._arrow import fill_rest
 
     one = normalize or normalize_text
-    todo = needs_work(arr, work, dotted=dotted)
+    todo = needs_work(arr, work, dotted=dotted, extra=extra)
 
     def slow(values: list[str]) -> tuple[list[str], list[str], None]:
         return [one(v) for v in values], [""] * len(values), None
@@ -70,10 +84,10 @@ def normalize_text_array(arr, *, work: str = TEXT_WORK, normalize=None, dotted: 
 _ASCII_SPACE_BYTES = "\t\n\v\f\r\x1c\x1d\x1e\x1f"
 
 
-def needs_work(arr, work: str = TEXT_WORK, *, dotted: bool = False):
+def needs_work(arr, work: str = TEXT_WORK, *, dotted: bool = False, extra: str = ""):
     """Mask of the values :data:`TEXT_WORK` (or ``work``) matches. ASCII values are judged
-    on the bytes (whitespace other than single inner spaces; with ``dotted``, any ``.``) and
-    only the candidates and the non-ASCII values go to RE2."""
+    on the bytes (whitespace other than single inner spaces; with ``dotted``, any ``.``; any
+    of the ``extra`` characters) and only the candidates and the non-ASCII values go to RE2."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -86,7 +100,7 @@ def needs_work(arr, work: str = TEXT_WORK, *, dotted: bool = False):
         return np_bool(pc.match_substring_regex(arr, work))
     offsets, data = string_parts(arr)
     cand = ~np_bool(pc.string_is_ascii(arr))
-    hits = [np.flatnonzero(byte_table((_ASCII_SPACE_BYTES + ("." if dotted else "")).encode())[data])]
+    hits = [np.flatnonzero(byte_table((_ASCII_SPACE_BYTES + ("." if dotted else "") + extra).encode())[data])]
     space = data == 32
     hits.append(np.flatnonzero(space[:-1] & space[1:]))
     filled = offsets[1:] > offsets[:-1]

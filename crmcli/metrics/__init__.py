@@ -75,20 +75,23 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                     overrides: Mapping[str, str] | None = None, customer: str | None = None,
                     region: str = "CN", dayfirst: bool | None = None, read: object = None,
                     lead_overrides: Mapping[str, str] | None = None,
-                    campaign_overrides: Mapping[str, str] | None = None) -> MetricsReport:
+                    campaign_overrides: Mapping[str, str] | None = None,
+                    statuses: Mapping[str, str] | None = None) -> MetricsReport:
     """Everything ``crm metrics`` reports, in one call.
 
     ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
     them) or paths/``"-"`` to read (``read``, a :class:`~crmcli.options.ReadOptions`, applies to the orders
-    file; ``overrides`` / ``lead_overrides`` / ``campaign_overrides`` map each input's columns). Orders are prepared by
-    ``crmcli.orders.prepare_orders`` (invalid rows left out and counted in ``dropped``).
+    file; ``overrides`` / ``lead_overrides`` / ``campaign_overrides`` map each input's columns). Orders are
+    prepared by ``crmcli.orders.prepare_orders`` (invalid rows and unpaid/cancelled/refunded orders left out
+    and counted in ``dropped``; ``statuses`` = crm.toml's ``[orders] status``).
     """
     from ..orders import prepare_orders
 
     if by is not None and by not in PERIODS:
         raise UsageError(f"--by {by!r} is not month, quarter or year")
     raw = read_input(orders, read)
-    prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst)
+    prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
+                              statuses=statuses)
     notes = list(prepared.notes)
     as_of_ts = resolve_as_of(prepared.orders, as_of)
     o = window(prepared.orders, as_of_ts)
@@ -149,7 +152,7 @@ def _group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
     if group in lines.columns and group not in ("order_date", "amount"):
         values = lines[group]
     else:
-        mapping = map_columns(raw.columns, overrides)
+        mapping = map_columns(raw.columns, overrides, data=raw)
         headers = [h for h in raw.columns if h == group or header_key(h) == header_key(group)]
         fields = [mapping.get(h) for h in headers]
         if fields and fields[0] in lines.columns:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import UsageError
+from ..orders import purchase_mask
 from ..schema import header_key
 from .matching import IDENTIFIERS, identity, match_customers
 
@@ -78,6 +79,7 @@ def compute_campaigns(campaigns: pd.DataFrame, lines: pd.DataFrame, orders: pd.D
 
     # -- attribution
     o = orders[["order_id", "customer_id", "order_date", "amount"]].copy()
+    o["_purchase"] = purchase_mask(orders)  # a credit note nets into attributed revenue but is no order
     o["_day"] = o["order_date"].dt.normalize()
     tag = orders["campaign"].astype("str").str.strip() if "campaign" in orders.columns else pd.Series(
         "", index=orders.index, dtype="str")
@@ -92,8 +94,8 @@ def compute_campaigns(campaigns: pd.DataFrame, lines: pd.DataFrame, orders: pd.D
     cand = cand[(cand["_day"] >= cand["_date"]) & (cand["_day"] <= cand["_date"] + pd.Timedelta(days=attribution_days))]
     cand = cand.sort_values(["_date"], kind="stable").drop_duplicates("order_id", keep="last")
     attributed = pd.concat([tagged.assign(campaign=tagged["_campaign"])[["order_id", "customer_id", "amount",
-                                                                        "campaign"]],
-                            cand[["order_id", "customer_id", "amount", "campaign"]]], ignore_index=True)
+                                                                        "campaign", "_purchase"]],
+                            cand[["order_id", "customer_id", "amount", "campaign", "_purchase"]]], ignore_index=True)
     extra = [n for n in dict.fromkeys(attributed["campaign"]) if n not in names]
     if extra:
         notes.append("orders carry campaign(s) missing from the campaigns file (no cost): " + ", ".join(extra[:10]))
@@ -110,17 +112,18 @@ def compute_campaigns(campaigns: pd.DataFrame, lines: pd.DataFrame, orders: pd.D
             said_yes = contacts["responded"].fillna(False).astype(bool)
             responders = contacts.loc[said_yes, "_who"].nunique() + _total(summary, "responders")
         else:
-            buyers = set(att["customer_id"])
+            buyers = set(att.loc[att["_purchase"], "customer_id"])
             responders = contacts.loc[contacts["_customer"].isin(buyers), "_who"].nunique() + _total(summary,
                                                                                                    "responders")
-        revenue = float(att["amount"].sum())
+        revenue = round(float(att["amount"].sum()), 2) + 0.0
         cost = _total(c, "cost") if "cost" in c.columns and c["cost"].notna().any() else float("nan")
         if not cost == cost:
             notes.append(f"campaign {name}: no cost given; ROI and ROAS left empty")
         elif cost == 0:
             notes.append(f"campaign {name}: cost is 0; ROI and ROAS are undefined and left empty")
         ok = cost == cost and cost > 0
-        rows.append((name, float(contacted), float(responders), _ratio(responders, contacted), len(att), revenue,
+        rows.append((name, float(contacted), float(responders), _ratio(responders, contacted), int(att["_purchase"].sum()),
+                     revenue,
                      cost, (revenue - cost) / cost if ok else float("nan"), revenue / cost if ok else float("nan")))
         if cost == cost and cost < 0:
             notes.append(f"campaign {name}: negative cost {cost:g}; ROI and ROAS left empty")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import UsageError
+from ..orders import purchase_mask
 from ..schema import header_key
 from .matching import match_customers
 
@@ -106,7 +107,7 @@ def compute_funnel(leads: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFram
     matched = match_customers(leads, lines)
     lead_date = leads["lead_date"] if "lead_date" in leads.columns else pd.Series(pd.NaT, index=leads.index)
     lead_day = pd.to_datetime(lead_date).dt.normalize()
-    od = orders[["customer_id", "order_date"]].copy()
+    od = orders.loc[purchase_mask(orders), ["customer_id", "order_date"]].copy()  # credit notes are no purchase
     od["order_date"] = od["order_date"].dt.normalize()
     pairs = pd.DataFrame({"lead": leads.index, "customer_id": matched.to_numpy(), "lead_day": lead_day.to_numpy()})
     pairs = pairs[pairs["customer_id"] != ""].merge(od, on="customer_id")

@@ -1,8 +1,11 @@
 """Sales KPIs, per-period figures and the cohort retention matrix, on typed order frames.
 
 Every function takes ``orders``: one row per order with ``order_id``, ``customer_id``,
-``order_date`` (datetime64) and ``amount`` (float; refunds negative), as
-``crmcli.orders.prepare_orders(...).orders`` gives it. Nothing here reads files or the clock.
+``order_date`` (datetime64), ``amount`` (float, net of refunds) and ``is_purchase``, as
+``crmcli.orders.prepare_orders(...).orders`` gives it (without ``is_purchase``, an order with a
+negative amount is a credit note). Credit notes net into revenue but are not purchases: they
+count in no order count, customer count, repurchase, AOV denominator, first order or period
+activity. Money is rounded to cents. Nothing here reads files or the clock.
 """
 
 from __future__ import annotations
@@ -10,33 +13,35 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import DataError, UsageError
-from ..orders import parse_as_of
+from ..orders import parse_as_of, purchase_mask
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
 #: metric -> (label_zh, definition); the KPI table's rows, in order.
 KPI_DEFINITIONS: dict[str, tuple[str, str]] = {
-    "customers": ("客户数", "distinct customers with at least one order up to as_of (paying customers)"),
-    "orders": ("订单数", "orders up to as_of: distinct order_id; rows without an order id count one order each"),
-    "revenue": ("销售额", "sum of order amounts up to as_of, refunds (negative amounts) netted"),
-    "aov": ("平均订单金额 (AOV)", "average order value = revenue ÷ orders"),
+    "customers": ("客户数", "distinct customers with at least one purchase up to as_of (paying customers)"),
+    "orders": ("订单数", "purchases up to as_of: distinct order_id of the counted orders (not unpaid, cancelled or "
+                      "refunded), credit notes (a negative net amount) not counted; rows without an order id "
+                      "count one order each"),
+    "revenue": ("销售额", "sum of net order amounts up to as_of: refunds and credit notes netted"),
+    "aov": ("平均订单金额 (AOV)", "average order value = revenue ÷ orders (purchases)"),
     "revenue_per_customer": ("客单价", "revenue ÷ paying customers (customers)"),
     "orders_per_customer": ("人均订单数", "orders ÷ customers"),
-    "repurchase_rate": ("复购率", "customers with ≥ 2 orders ÷ customers with ≥ 1 order, up to as_of"),
+    "repurchase_rate": ("复购率", "customers with ≥ 2 purchases ÷ customers with ≥ 1 purchase, up to as_of"),
     "new_customers": ("新客户数", "customers whose first order falls in the last {days} days "
                                  "({start} .. {end}, the churn window)"),
     "returning_customers": ("回头客数", "customers who ordered in the last {days} days ({start} .. {end}) "
                                        "and had ordered before that window"),
     "churn_rate": ("流失率", "customers with no order in the last {days} days ({start} .. {end}) ÷ customers"),
-    "refund_amount": ("退款金额", "sum of negative amounts (refund lines) up to as_of, as a positive number; "
-                                  "already netted out of revenue"),
+    "refund_amount": ("退款金额", "refunds up to as_of, as a positive number: refund amounts of counted orders, "
+                                  "negative lines and credit notes; already netted out of revenue"),
 }
 
 PERIOD_DEFINITIONS: dict[str, str] = {
     "period": "calendar {unit} of the order date",
-    "orders": "orders in the period",
-    "customers": "distinct customers with an order in the period (active customers)",
-    "revenue": "sum of order amounts in the period, refunds netted",
+    "orders": "purchases in the period (credit notes not counted)",
+    "customers": "distinct customers with a purchase in the period (active customers)",
+    "revenue": "sum of net order amounts in the period, refunds and credit notes netted",
     "aov": "revenue ÷ orders in the period",
     "new_customers": "active customers whose first order ever is in the period",
     "returning_customers": "active customers whose first order is in an earlier period",
@@ -81,9 +86,10 @@ def compute_kpis(orders: pd.DataFrame, *, as_of: pd.Timestamp, churn_days: int =
     """
     if churn_days < 1:
         raise UsageError("--churn-days must be at least 1")
-    n_orders = len(orders)
-    revenue = float(orders["amount"].sum())
-    per_customer = orders.groupby("customer_id", sort=False).agg(
+    revenue = round(float(orders["amount"].sum()), 2) + 0.0
+    buys = _purchases(orders)
+    n_orders = len(buys)
+    per_customer = buys.groupby("customer_id", sort=False).agg(
         n=("order_id", "size"), first=("order_date", "min"), last=("order_date", "max"))
     customers = len(per_customer)
     start = as_of - pd.Timedelta(days=churn_days - 1)  # the last N days, as_of included
@@ -92,30 +98,40 @@ def compute_kpis(orders: pd.DataFrame, *, as_of: pd.Timestamp, churn_days: int =
     returning = int((recent & (per_customer["first"] < start)).sum())
     refunds_src = lines if lines is not None and "amount" in lines else orders
     refund = float(-refunds_src.loc[refunds_src["amount"] < 0, "amount"].sum())
+    if "refund_amount" in refunds_src.columns:
+        refund += float(refunds_src["refund_amount"].fillna(0.0).sum())
 
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else float("nan")
+    def ratio(a: float, b: float, cents: bool = False) -> float:
+        if not b:
+            return float("nan")
+        return round(a / b, 2) if cents else a / b
 
     values = {
         "customers": customers,
         "orders": n_orders,
-        "revenue": round(revenue, 10),
-        "aov": ratio(revenue, n_orders),
-        "revenue_per_customer": ratio(revenue, customers),
+        "revenue": revenue,
+        "aov": ratio(revenue, n_orders, cents=True),
+        "revenue_per_customer": ratio(revenue, customers, cents=True),
         "orders_per_customer": ratio(n_orders, customers),
         "repurchase_rate": ratio(int((per_customer["n"] >= 2).sum()), customers),
         "new_customers": new,
         "returning_customers": returning,
         "churn_rate": ratio(int((~recent).sum()), customers),
-        "refund_amount": refund + 0.0,
+        "refund_amount": round(refund, 2) + 0.0,
     }
     fmt = {"days": churn_days, "start": start.date().isoformat(), "end": as_of.date().isoformat()}
     rows = [(m, float(values[m]), zh, d.format(**fmt)) for m, (zh, d) in KPI_DEFINITIONS.items()]
     return pd.DataFrame(rows, columns=["metric", "value", "label_zh", "definition"])
 
 
+def _purchases(orders: pd.DataFrame) -> pd.DataFrame:
+    """The orders that are purchases (all of them when there is no credit note)."""
+    mask = purchase_mask(orders)
+    return orders if mask.all() else orders[mask]
+
+
 def _active_pairs(orders: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Distinct (customer_id, period) pairs with at least one order."""
+    """Distinct (customer_id, period) pairs with at least one order (pass purchases)."""
     pairs = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(),
                           "period": orders["order_date"].dt.to_period(freq).to_numpy()})
     return pairs.drop_duplicates()
@@ -134,18 +150,19 @@ def compute_periods(orders: pd.DataFrame, *, by: str, as_of: pd.Timestamp,
             "retention", "churn"]
     if orders.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c == "period" else "float64") for c in cols})
-    history = orders if history is None else history
+    history = _purchases(orders if history is None else history)
     per = orders["order_date"].dt.to_period(freq)
     index = pd.period_range(per.min(), as_of.to_period(freq), freq=freq)
-    g = orders.groupby(per)
+    buys = _purchases(orders)
+    g = buys.groupby(buys["order_date"].dt.to_period(freq))
     out = pd.DataFrame(index=index)
     out["orders"] = g.size().reindex(index, fill_value=0).astype("int64")
     out["customers"] = g["customer_id"].nunique().reindex(index, fill_value=0).astype("int64")
-    out["revenue"] = g["amount"].sum().reindex(index, fill_value=0.0).astype("float64")
-    out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    out["revenue"] = orders.groupby(per)["amount"].sum().reindex(index, fill_value=0.0).astype("float64").round(2)
+    out["aov"] = (out["revenue"] / out["orders"].where(out["orders"] > 0)).round(2)
 
     first = history.groupby("customer_id")["order_date"].min().dt.to_period(freq)
-    pairs = _active_pairs(orders, freq)
+    pairs = _active_pairs(buys, freq)
     pairs["new"] = pairs["period"].to_numpy() == first.reindex(pairs["customer_id"]).to_numpy()
     out["new_customers"] = pairs[pairs["new"]].groupby("period").size().reindex(index, fill_value=0).astype("int64")
     out["returning_customers"] = out["customers"] - out["new_customers"]
@@ -168,6 +185,7 @@ def compute_cohorts(orders: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFram
     (0..1) of the cohort's customers with an order in the k-th month after that (``0`` =
     the first month, always 1). Months after ``as_of``'s month are not observable: empty.
     """
+    orders = _purchases(orders)
     if orders.empty:
         return pd.DataFrame({"cohort": pd.Series(dtype="str")})
     pairs = _active_pairs(orders, "M")

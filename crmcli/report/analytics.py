@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..metrics import compute_campaigns, compute_cohorts, compute_funnel, compute_kpis, prepare_campaigns, prepare_leads
 from ..metrics.kpis import window
-from ..orders import PreparedOrders, prepare_orders
+from ..orders import PreparedOrders, prepare_orders, purchase_mask
 from ..rfm import score_rfm
 from ..schema import map_columns
 from ..validate import find_issues as _find_issues
@@ -28,8 +28,8 @@ __all__ = ["PreparedOrders", "campaigns", "cohort_matrix", "find_issues", "funne
 
 
 def prepare(df: pd.DataFrame, *, overrides: Mapping[str, str] | None, region: str,
-            dayfirst: bool | None) -> PreparedOrders:
-    return prepare_orders(df, overrides=overrides, region=region, dayfirst=dayfirst)
+            dayfirst: bool | None, statuses: Mapping[str, str] | None = None) -> PreparedOrders:
+    return prepare_orders(df, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
 
 
 def rfm(prepared: PreparedOrders, *, as_of: pd.Timestamp, bins: int, breaks: Any, scheme: str, rules: Any,
@@ -54,6 +54,7 @@ def period_kpis(orders: pd.DataFrame, lines: pd.DataFrame, *, start: pd.Timestam
     """
     upto = window(orders, end)
     inside = upto[upto["order_date"] >= start]
+    buys = upto[purchase_mask(upto)]  # credit notes are no purchase: no first order, no activity
     lines_in = window(lines, end)
     lines_in = lines_in[lines_in["order_date"] >= start]
     if inside.empty:
@@ -63,8 +64,8 @@ def period_kpis(orders: pd.DataFrame, lines: pd.DataFrame, *, start: pd.Timestam
     else:
         k = compute_kpis(inside, as_of=end, churn_days=churn_days, lines=lines_in)
         values = dict(zip(k["metric"], k["value"]))
-        first = upto.groupby("customer_id")["order_date"].min()
-        active = inside["customer_id"].unique()
+        first = buys.groupby("customer_id")["order_date"].min()
+        active = buys.loc[buys["order_date"] >= start, "customer_id"].unique()
         new = int((first.reindex(active) >= start).sum())
         values["new_customers"] = float(new)
         values["returning_customers"] = float(len(active) - new)
@@ -81,7 +82,8 @@ def cohort_matrix(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     matrix = compute_cohorts(orders, as_of=as_of)
     if orders.empty or matrix.empty:
         return pd.DataFrame({"cohort": pd.Series(dtype="str"), "customers": pd.Series(dtype="int64")})
-    first = orders.groupby("customer_id")["order_date"].min().dt.strftime("%Y-%m")
+    buys = orders[purchase_mask(orders)]
+    first = buys.groupby("customer_id")["order_date"].min().dt.strftime("%Y-%m")
     size = first.value_counts()
     matrix.insert(1, "customers", matrix["cohort"].map(size).fillna(0).astype("int64"))
     return matrix
@@ -109,7 +111,7 @@ UNIQUE: dict[str, tuple[str, ...] | None] = {"orders": None, "customers": None, 
 def find_issues(df: pd.DataFrame, *, role: str, overrides: Mapping[str, str] | None, region: str,
                 dayfirst: bool | None, required: Sequence[str] = ()) -> pd.DataFrame:
     """``crmcli.validate.find_issues``: ``row, column, field, value, code, severity, message, suggestion``."""
-    mapping = map_columns(df.columns, overrides)
+    mapping = map_columns(df.columns, overrides, data=df)
     present = set(mapping.values())
     return _find_issues(df, mapping, region=region, dayfirst=dayfirst, unique=UNIQUE.get(role),
                         required=[f for f in required if f in present])

@@ -169,10 +169,12 @@ def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
     product = _text_col(lines, "product")
     key = product.where(product != "", "—")
     qty = lines["quantity"].fillna(1.0) if "quantity" in lines.columns else pd.Series(1.0, index=lines.index)
-    lines = lines.assign(quantity=qty)
+    buy = lines["is_purchase"] if "is_purchase" in lines.columns else pd.Series(True, index=lines.index)
+    # a credit note's lines net into revenue but count no order and no customer
+    lines = lines.assign(quantity=qty, _order=lines["order_id"].where(buy), _buyer=lines["customer_id"].where(buy))
     g = lines.groupby(key)
-    df = pd.DataFrame({t("revenue"): g["amount"].sum(), t("units"): g["quantity"].sum(),
-                       t("orders"): g["order_id"].nunique(), t("customers_n"): g["customer_id"].nunique()})
+    df = pd.DataFrame({t("revenue"): g["amount"].sum().round(2), t("units"): g["quantity"].sum(),
+                       t("orders"): g["_order"].nunique(), t("customers_n"): g["_buyer"].nunique()})
     total = df[t("revenue")].sum()
     df[t("revenue_share")] = df[t("revenue")] / total if total else np.nan
     df[t("rank_revenue")] = df[t("revenue")].rank(method="min", ascending=False)
@@ -299,7 +301,7 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
     lang = lang or settings.lang or detect_lang(orders.columns)
     t = Labeller(lang)
     prepared = analytics.prepare(orders, overrides=settings.columns.get("orders"), region=settings.region,
-                                 dayfirst=settings.dayfirst)
+                                 dayfirst=settings.dayfirst, statuses=settings.order_status)
     notes = list(prepared.notes)
     as_of = as_of or settings.as_of
     if as_of is None:

@@ -132,17 +132,18 @@ METRICS: dict[str, tuple[str, str]] = {
 
 #: metric -> zh definition (the English ones come from ``crmcli.metrics``, with the same meaning).
 DEFINITIONS_ZH: dict[str, str] = {
-    "customers": "截至观察截止日有订单的客户数 (付款客户)",
-    "orders": "不同订单号的个数 (无订单号的行每行算一单)",
-    "revenue": "订单金额合计，退款 (负金额) 已冲减",
-    "aov": "销售额 ÷ 订单数",
+    "customers": "截至观察截止日有购买 (非贷项) 订单的客户数 (付款客户)",
+    "orders": "计入的订单 (不含待付款、已取消/关闭、已退款) 的不同订单号个数，不含贷项单 (净额为负的退货单)；"
+              "无订单号的行每行算一单",
+    "revenue": "订单净额合计：退款与贷项单已冲减",
+    "aov": "销售额 ÷ 订单数 (购买)",
     "revenue_per_customer": "销售额 ÷ 付款客户数",
     "orders_per_customer": "订单数 ÷ 客户数",
-    "repurchase_rate": "订单数 ≥ 2 的客户 ÷ 订单数 ≥ 1 的客户",
+    "repurchase_rate": "购买 ≥ 2 次的客户 ÷ 购买 ≥ 1 次的客户",
     "new_customers": "首单在最近 {days} 天内 ({start} .. {end}) 的客户；本期/上期列：首单在该期间内的客户",
     "returning_customers": "最近 {days} 天内 ({start} .. {end}) 下过单且之前也下过单的客户；本期/上期列：该期间内的老客户",
     "churn_rate": "最近 {days} 天内 ({start} .. {end}) 无订单的客户 ÷ 全部客户；本期/上期列：该期末的流失率；变化为百分点",
-    "refund_amount": "负金额 (退款) 合计，记为正数；已从销售额中冲减",
+    "refund_amount": "退款合计，记为正数：计入订单的退款金额、负金额行与贷项单；已从销售额中冲减",
     "leads": "线索表的行数",
     "converted_leads": "匹配到客户 (按客户ID，否则电话，否则邮箱) 且在线索日期当天或之后下单的线索",
     "lead_conversion_rate": "转化线索数 ÷ 线索数",

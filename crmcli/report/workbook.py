@@ -11,11 +11,13 @@ atomic (``io.atomic_write``): a failed run leaves the previous report untouched.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from ..io import atomic_write
@@ -83,6 +85,13 @@ def _cell_kind(kind: str) -> tuple[str, str | None]:
     return "number", NUMBER_FORMATS[kind]
 
 
+def _cents(v: Any) -> Any:
+    """Money in cents, never 453.00000000000006."""
+    if isinstance(v, (float, np.floating)) and math.isfinite(v):
+        return round(float(v), 2) + 0.0
+    return v
+
+
 def _write_sheet(book: WorkbookWriter, sheet: Sheet, title: str) -> tuple[Any, int]:
     if sheet.message is not None:
         ws = book.wb.add_worksheet(title)
@@ -93,15 +102,19 @@ def _write_sheet(book: WorkbookWriter, sheet: Sheet, title: str) -> tuple[Any, i
     df = sheet.data
     out = book.add_sheet(sheet.name, df.columns, len(df), title)
     cols = out.columns
-    kinds = [_cell_kind(_column_kind(sheet, c, df[c])) for c in df.columns]
-    row_kinds = [_cell_kind(k) for k in sheet.row_kinds] if sheet.row_kinds is not None else None
+    kinds = [_column_kind(sheet, c, df[c]) for c in df.columns]
+    cell_kinds = {k: _cell_kind(k) for k in {*kinds, *(sheet.row_kinds or ())}}
+    row_kinds = list(sheet.row_kinds) if sheet.row_kinds is not None else None
     override = {cols.index(c) for c in sheet.row_kind_columns if c in cols}
     n = len(df)
     for i, row in enumerate(df.itertuples(index=False, name=None)):
         bold = sheet.total_row and i == n - 1
         measure = i < SAMPLE_ROWS or bold
         for j, v in enumerate(row):
-            kind, num_format = row_kinds[i] if (row_kinds is not None and j in override) else kinds[j]
+            report_kind = row_kinds[i] if (row_kinds is not None and j in override) else kinds[j]
+            kind, num_format = cell_kinds[report_kind]
+            if report_kind == "money":
+                v = _cents(v)
             w = out.write(i + 1, j, v, kind, num_format, total=bold, measure=measure)
             if measure:
                 out.fit(j, w)

@@ -66,7 +66,8 @@ def metrics(
         file, read=c.read, as_of=s.as_of, churn_days=s.churn_days, by=by, group=group, cohorts=cohorts is not None,
         leads=leads, stages=s.funnel_stages, campaigns=campaigns, attribution_days=s.attribution_days,
         overrides=c.overrides("orders"), lead_overrides=s.columns_for("leads"),
-        campaign_overrides=s.columns_for("campaigns"), customer=customer, region=s.region, dayfirst=s.dayfirst)
+        campaign_overrides=s.columns_for("campaigns"), customer=customer, region=s.region, dayfirst=s.dayfirst,
+        statuses=s.order_status)
     tables = report.tables()
     extra = [k for k in tables if k != "kpis"]
     if spec.format != "xlsx" and len(extra) > 1:

@@ -45,7 +45,7 @@ def pivot(
     s = c.settings()
     result = pivot_table(file, read=c.read, rows=[r.strip() for r in rows.split(",")], cols=cols, values=values,
                          agg=agg, by=by, totals=not no_totals, overrides=c.overrides("orders"), region=s.region,
-                         dayfirst=s.dayfirst)
+                         dayfirst=s.dayfirst, statuses=s.order_status)
     write_sheets({"pivot": result.table}, spec, inputs=[file],
                  number_formats={"pivot": {col: result.number_format for col in result.value_columns}})
     render.notes(c.console, {}, result.notes)

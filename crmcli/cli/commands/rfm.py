@@ -72,7 +72,8 @@ def rfm(
         c.check([spec.dest], [file])
     result = score_rfm(file, read=c.read, as_of=s.as_of, bins=s.rfm_bins, breaks=s.rfm_breaks, scheme=rules,
                        customer=customer, lang=s.lang, tiers=parse_tiers(s.rfm_tiers),
-                       overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst)
+                       overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst,
+                       statuses=s.order_status)
     if show_rules:
         render.rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
         return
