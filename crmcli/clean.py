@@ -25,8 +25,8 @@ import pandas as pd
 from .errors import UsageError
 from .fields import Normalized, kind_of
 from .io import default_output, output_format, write_table, write_workbook
-from .schema import map_columns
-from .validate import collect_issues, default_unique, normalize_table
+from .normalize import normalize_table
+from .validate import collect_issues
 
 if TYPE_CHECKING:
     from .dedupe import DedupeResult
@@ -66,8 +66,8 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
                 mapping: Mapping[str, str] | None = None, unique: Iterable[str] | None = None,
                 progress: Progress | None = None, dedupe: bool = False,
                 dedupe_options: Mapping[str, object] | None = None) -> CleanResult:
-    """Clean a ``read_table`` frame (or a path, ``"-"`` or bytes, read with ``read`` = ReadOptions);
-    ``df`` itself is not modified.
+    """Clean a :class:`~crmcli.table.Table`, a ``read_table`` frame, or a path, ``"-"`` or bytes (read with
+    ``read`` = ReadOptions); the input itself is not modified.
 
     ``overrides`` is ``{field: header}`` (``--map``); ``mapping`` ``{header: field}`` skips the
     automatic mapping. ``progress(done, total, label)`` is called as columns are normalized.
@@ -78,20 +78,13 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
     holds the merged table and clusters, and ``result.output`` is the merged table.
     """
-    from .io import read_input
-
-    df = read_input(df, read)
-    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides, data=df)
-    unique = default_unique(mapping) if unique is None else tuple(unique)
-    normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress,
-                                 count_changes=True, unique=unique)
+    table = normalize_table(df, read=read, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst,
+                            progress=progress, count_changes=True, unique=unique)
+    df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
     if progress:
         progress(len(normalized), len(normalized), "checking duplicates")
-    issues = collect_issues(df, mapping, normalized, region=region, unique=unique)
-    cleaned = df.copy(deep=False)
-    for col, res in normalized.items():
-        cleaned[col] = res.values
-    cleaned.attrs = dict(df.attrs)
+    issues = collect_issues(table, unique=unique)
+    cleaned = table.cleaned()
     summary = summarize_columns(df, mapping, normalized, issues)
     rejected = cleaned.iloc[:0]
     if drop_invalid:

@@ -18,13 +18,16 @@ column, amount = unit price × quantity.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .errors import UsageError
 from .metrics.kpis import PERIODS
-from .schema import FIELDS, header_key, map_columns, map_table
+from .normalize import normalize_table
+from .schema import FIELDS, header_key
+from .table import Table
 
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 TOTAL = "Total"
@@ -71,18 +74,29 @@ def _kind(field_name: str | None) -> str:
     return FIELD_KINDS.get(field_name, "text") if field_name else "text"
 
 
-def _normalized(series: pd.Series, kind: str, region: str, dayfirst: bool | None):
-    from .fields import normalize_field
+class _Rows(NamedTuple):
+    values: pd.Series
+    parsed: pd.Series
 
-    return normalize_field(series, kind, region=region, dayfirst=dayfirst)
+
+def _normalized(t: Table, series: pd.Series, kind: str):
+    """``series`` (a column of ``t``, maybe fewer rows) normalized as ``kind``: the table's own values when it
+    normalized the column as that kind, else normalized now."""
+    from .fields import kind_of, normalize_field
+
+    header = series.name
+    if header in t.normalized and kind_of(t.mapping[header]) == kind:
+        res = t.normalized[header]
+        return _Rows(res.values.loc[series.index], res.parsed.loc[series.index])
+    return normalize_field(series, kind, region=t.region, dayfirst=t.dayfirst)
 
 
-def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str | None, region: str,
-               dayfirst: bool | None, notes: list[str]) -> tuple[pd.Series, bool]:
+def _dimension(t: Table, table: pd.DataFrame, header: str, field_name: str | None, by: str | None,
+               notes: list[str]) -> tuple[pd.Series, bool]:
     """The labels of one row/column dimension, and whether it was a date bucketed by ``by``."""
     kind = _kind(field_name)
     if kind == "date":
-        res = _normalized(table[header], "date", region, dayfirst)
+        res = _normalized(t, table[header], "date")
         if by:
             per = res.parsed.dt.to_period(PERIODS[by])
             labels = per.astype("str").where(res.parsed.notna(), "")
@@ -92,7 +106,7 @@ def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str
             return labels.astype("str"), True
         return res.values.astype("str"), False
     if kind in ("phone", "email", "id", "text"):
-        return _normalized(table[header], kind, region, dayfirst).values.astype("str"), False
+        return _normalized(t, table[header], kind).values.astype("str"), False
     return table[header].astype("str").str.strip(), False
 
 
@@ -109,9 +123,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     among ``rows``/``cols``; when none is a date, the order date (else the first date field)
     becomes ``cols``. Returns a :class:`Pivot`; totals row and column unless ``totals=False``.
     """
-    from .io import read_input
-
-    table = read_input(table, read)
+    t = normalize_table(table, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     agg = agg.lower()
     if agg not in AGGS:
         raise UsageError(f"--agg {agg!r} is not one of " + ", ".join(AGGS))
@@ -120,14 +132,13 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     rows = [r for r in (rows or []) if r.strip()]
     if not rows:
         raise UsageError("--rows needs at least one field", hint="e.g. --rows channel")
-    from .io import drop_totals
-
     notes: list[str] = []
-    table, total_rows = drop_totals(table)  # a 合计 row counted again would double the Total
+    total_rows = list(t.totals)  # a 合计 row counted again would double the Total
+    table = t.frame.drop(index=total_rows) if total_rows else t.frame
     if total_rows:
         notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
     columns = [str(c) for c in table.columns]
-    cmap = map_table(columns, overrides, data=table)
+    cmap = t.columns
     mapping = cmap.mapping
     notes.extend(cmap.notes())
     row_heads = [_resolve(r, columns, mapping) for r in rows]
@@ -148,7 +159,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     frame = pd.DataFrame(index=table.index)
     dim_names: list[str] = []
     for header, fname in row_heads + ([col_head] if col_head else []):
-        labels, _ = _dimension(table, header, fname, by, region, dayfirst, notes)
+        labels, _ = _dimension(t, table, header, fname, by, notes)
         frame[header] = labels.where(labels != "", BLANK)
         dim_names.append(header)
     row_names = dim_names[: len(row_heads)]
@@ -162,7 +173,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
                              "count", hint="--agg sum, mean, min or max")
         ruled = []
-        frame["_v"] = _order_amounts(table, None, overrides, region, dayfirst, statuses, notes, ruled)
+        frame["_v"] = _order_amounts(t, table, None, statuses, notes, ruled)
         frame = frame[~frame.index.isin(ruled)]
         value_label, number_format = "amount", "#,##0.00"
     elif values:
@@ -170,18 +181,18 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         raw = table[vhead].astype("str").str.strip()
         if agg in ("count", "nunique"):
             kind = _kind(vfield)
-            text = _normalized(table[vhead], kind, region, dayfirst).values if kind != "amount" else raw
+            text = _normalized(t, table[vhead], kind).values if kind != "amount" else raw
             frame["_v"] = text.where(text != "", None)
         else:
             kind = _kind(vfield)
-            res = _normalized(table[vhead], "number" if kind == "number" else "amount", region, dayfirst)
+            res = _normalized(t, table[vhead], "number" if kind == "number" else "amount")
             frame["_v"] = res.parsed.astype("float64")
             bad = int((frame["_v"].isna() & (raw != "")).sum())
             if bad:
                 notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
             if vfield == "amount":
                 ruled: list = []
-                frame["_v"] = _order_amounts(table, frame["_v"], overrides, region, dayfirst, statuses, notes, ruled)
+                frame["_v"] = _order_amounts(t, table, frame["_v"], statuses, notes, ruled)
                 frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
             number_format = "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
         value_label = vhead
@@ -244,25 +255,22 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     return Pivot(body, value_cols, number_format, notes)
 
 
-def _order_amounts(table: pd.DataFrame, parsed: pd.Series | None, overrides: Mapping[str, str] | None, region: str,
-                   dayfirst: bool | None, statuses: Mapping[str, str] | None, notes: list[str],
-                   ruled_out: list | None = None) -> pd.Series:
+def _order_amounts(t: Table, table: pd.DataFrame, parsed: pd.Series | None, statuses: Mapping[str, str] | None,
+                   notes: list[str], ruled_out: list | None = None) -> pd.Series:
     """Each row's amount by the order rules (see the module docstring); ``parsed`` = the rows'
     own parsed amounts (None: unit price × quantity), kept where the rules have no say. The rows
     the rules leave out are appended to ``ruled_out``."""
-    from .fields import normalize_field
     from .orders import prepare_orders
 
     if parsed is None:
-        mapping = map_columns(table.columns, overrides, data=table)
-        by_field = {f: h for h, f in mapping.items()}
-        price = normalize_field(table[by_field["unit_price"]], "amount").parsed.astype("float64")
-        qty = normalize_field(table[by_field["quantity"]], "number").parsed.astype("float64").fillna(1.0) \
+        by_field = {f: h for h, f in t.mapping.items()}
+        price = _normalized(t, table[by_field["unit_price"]], "amount").parsed.astype("float64")
+        qty = _normalized(t, table[by_field["quantity"]], "number").parsed.astype("float64").fillna(1.0) \
             if "quantity" in by_field else 1.0
         parsed = (price * qty).round(2)
         notes.append("no amount column: amount = unit_price × quantity")
     try:
-        p = prepare_orders(table, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
+        p = prepare_orders(t, statuses=statuses)
     except UsageError:  # not an orders table (no order date): the rows as they are
         return parsed
     out = parsed.astype("float64").copy()

@@ -248,6 +248,20 @@ class ColumnMap:
         return [f"column {h!r} {why}" for h, why in self.unfit.items()]
 
 
+def resolve_header(field_name: str, header: str, columns: list[str]) -> str:
+    """The column ``header`` names (as written, else the one column with the same key) for an override
+    ``field_name = header``; a UsageError when the field is unknown or no single column matches."""
+    if field_name not in SYNONYMS:
+        raise UsageError(f"unknown field {field_name!r}", hint="fields: " + ", ".join(FIELDS), option="map")
+    if header in columns:
+        return header
+    matches = [c for c in columns if header_key(c) == header_key(header)]
+    if len(matches) != 1:
+        raise UsageError(f"{{opt:map}} {field_name}={header}: no column named {header!r}",
+                         hint="columns: " + ", ".join(columns[:30]), option="map")
+    return matches[0]
+
+
 def map_table(columns: Iterable[object], overrides: Mapping[str, str] | None = None, *,
               data: pd.DataFrame | None = None) -> ColumnMap:
     """Map headers onto canonical fields (see :func:`map_columns`), and say why.
@@ -262,15 +276,7 @@ def map_table(columns: Iterable[object], overrides: Mapping[str, str] | None = N
     overrides = dict(overrides or {})
     mapping: dict[str, str] = {}
     for fld, header in overrides.items():
-        if fld not in SYNONYMS:
-            raise UsageError(f"unknown field {fld!r}", hint="fields: " + ", ".join(FIELDS))
-        if header not in columns:
-            matches = [c for c in columns if header_key(c) == header_key(header)]
-            if len(matches) != 1:
-                raise UsageError(f"--map {fld}={header}: no column named {header!r}",
-                                 hint="columns: " + ", ".join(columns[:30]))
-            header = matches[0]
-        mapping[header] = fld
+        mapping[resolve_header(fld, header, columns)] = fld
     taken = set(mapping.values())
     unfit: dict[str, str] = {}
     candidates: dict[str, list[tuple[int, float, int, str]]] = {}

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from ..errors import UsageError
-from ..io import read_input
-from ..schema import header_key, map_columns
+from ..normalize import normalize_table
+from ..schema import header_key
+from ..table import Table
 from .campaigns import CAMPAIGN_DEFINITIONS, CampaignReport, compute_campaigns
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
 from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, compute_cohorts, compute_kpis, compute_periods,
@@ -89,9 +91,10 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 
     if by is not None and by not in PERIODS:
         raise UsageError(f"--by {by!r} is not month, quarter or year")
-    raw = read_input(orders, read)
-    prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
-                              statuses=statuses)
+    table = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+    if customer:
+        table = table.remap({"customer_id": customer})
+    prepared = prepare_orders(table, statuses=statuses)
     notes = list(prepared.notes)
     as_of_ts = resolve_as_of(prepared.orders, as_of)
     o = window(prepared.orders, as_of_ts)
@@ -105,7 +108,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
     if group:
-        labels = _group_labels(raw, lines, group, overrides)
+        labels = _group_labels(table, lines, group)
         if by:
             parts = []
             for g, sub in _group_orders(lines, labels):
@@ -127,7 +130,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     if cohorts:
         report.cohorts = compute_cohorts(o, as_of=as_of_ts)
     if leads is not None:
-        typed = prepare_leads(read_input(leads), overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        typed = prepare_leads(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
         report.funnel = compute_funnel(typed, lines, o, stages=list(stages) if stages else None)
         report.notes += [f"leads: {n}" for n in report.funnel.notes]
         f = report.funnel
@@ -136,8 +139,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
         add = pd.DataFrame([(m, float(v), *FUNNEL_KPIS[m]) for m, v in extra.items()], columns=kpis.columns)
         report.kpis = pd.concat([report.kpis, add], ignore_index=True)
     if campaigns is not None:
-        typed = prepare_campaigns(read_input(campaigns), overrides=campaign_overrides, region=region,
-                                  dayfirst=dayfirst)
+        typed = prepare_campaigns(campaigns, overrides=campaign_overrides, region=region, dayfirst=dayfirst)
         report.campaigns = compute_campaigns(typed, lines, o, attribution_days=attribution_days)
         report.notes += [f"campaigns: {n}" for n in report.campaigns.notes]
     return report
@@ -146,13 +148,13 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 # ----------------------------------------------------------------- groups
 
 
-def _group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
-                  overrides: Mapping[str, str] | None) -> pd.Series:
-    """The group value of each order line: a canonical field of ``lines`` or a column of ``raw``."""
+def _group_labels(table: Table, lines: pd.DataFrame, group: str) -> pd.Series:
+    """The group value of each order line: a canonical field of ``lines`` or a column of the table."""
+    raw = table.frame
     if group in lines.columns and group not in ("order_date", "amount"):
         values = lines[group]
     else:
-        mapping = map_columns(raw.columns, overrides, data=raw)
+        mapping = table.mapping
         headers = [h for h in raw.columns if h == group or header_key(h) == header_key(group)]
         fields = [mapping.get(h) for h in headers]
         if fields and fields[0] in lines.columns:
@@ -194,49 +196,58 @@ def _find(columns, names) -> str | None:
     return next((c for c in columns if header_key(c) in keys), None)
 
 
-def _text(raw: pd.DataFrame, header: str | None, kind: str, region: str, dayfirst: bool | None) -> pd.Series:
-    from ..fields import normalize_field
+def _normalized(table: Table, header: str, kind: str):
+    """A column's normalized values as ``kind``: the table's own when it normalized the column as that
+    kind, else normalized now (a column the mapping gave no field, or another one)."""
+    from ..fields import kind_of, normalize_field
 
+    if header in table.normalized and kind_of(table.mapping[header]) == kind:
+        return table.normalized[header]
+    return normalize_field(table.frame[header], kind, region=table.region, dayfirst=table.dayfirst)
+
+
+def _text(table: Table, header: str | None, kind: str) -> pd.Series:
     if header is None:
-        return pd.Series("", index=raw.index, dtype="str")
+        return pd.Series("", index=table.frame.index, dtype="str")
     # invalid phones/emails stay verbatim: the row still names someone, it just matches no customer
-    return normalize_field(raw[header], kind, region=region, dayfirst=dayfirst).values.astype("str")
+    return _normalized(table, header, kind).values.astype("str")
 
 
-def _dates(raw: pd.DataFrame, header: str | None, region: str, dayfirst: bool | None) -> pd.Series:
-    from ..fields import normalize_field
-
+def _dates(table: Table, header: str | None) -> pd.Series:
     if header is None:
-        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    return normalize_field(raw[header], "date", region=region, dayfirst=dayfirst).parsed
+        return pd.Series(pd.NaT, index=table.frame.index, dtype="datetime64[ns]")
+    return _normalized(table, header, "date").parsed
 
 
-def prepare_leads(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+def prepare_leads(leads: Any, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                   dayfirst: bool | None = None) -> pd.DataFrame:
-    """Type a leads table: ``lead_id, stage, lead_date, customer_id, phone, email``."""
-    mapping = map_columns(raw.columns, overrides)
+    """Type a leads table (a :class:`~crmcli.table.Table`, a frame or a source; ``overrides``, ``region``
+    and ``dayfirst`` apply when it is not a Table yet): ``lead_id, stage, lead_date, customer_id, phone,
+    email``."""
+    table = normalize_table(leads, overrides=overrides, region=region, dayfirst=dayfirst)
+    raw, mapping = table.frame, table.mapping
     by_field = {f: h for h, f in mapping.items()}
     stage = by_field.get("stage") or by_field.get("status")
     if stage is None:
         raise UsageError("the leads table has no stage/status column", hint="name it 阶段, stage or status")
     date_head = by_field.get("lead_date") or by_field.get("created_at") or by_field.get("order_date")
     out = pd.DataFrame(index=raw.index)
-    out["lead_id"] = _text(raw, by_field.get("lead_id"), "id", region, dayfirst)
-    out["stage"] = _text(raw, stage, "text", region, dayfirst)
-    out["lead_date"] = _dates(raw, date_head, region, dayfirst)
-    out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
-    out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
-    out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
+    out["lead_id"] = _text(table, by_field.get("lead_id"), "id")
+    out["stage"] = _text(table, stage, "text")
+    out["lead_date"] = _dates(table, date_head)
+    out["customer_id"] = _text(table, by_field.get("customer_id"), "id")
+    out["phone"] = _text(table, by_field.get("phone"), "phone")
+    out["email"] = _text(table, by_field.get("email"), "email")
     return out
 
 
-def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+def prepare_campaigns(campaigns: Any, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                       dayfirst: bool | None = None) -> pd.DataFrame:
-    """Type a campaigns table: ``campaign, customer_id, phone, email, date, responded, cost,
-    contacted, responders`` (see :mod:`crmcli.metrics.campaigns` for the layout)."""
-    from ..fields import normalize_field
-
-    mapping = map_columns(raw.columns, overrides)
+    """Type a campaigns table (a :class:`~crmcli.table.Table`, a frame or a source): ``campaign,
+    customer_id, phone, email, date, responded, cost, contacted, responders`` (see
+    :mod:`crmcli.metrics.campaigns` for the layout)."""
+    table = normalize_table(campaigns, overrides=overrides, region=region, dayfirst=dayfirst)
+    raw, mapping = table.frame, table.mapping
     by_field = {f: h for h, f in mapping.items()}
     camp = by_field.get("campaign")
     if camp is None:
@@ -245,11 +256,11 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
     date_head = _find(cols, _DATE_HEADERS) or by_field.get("order_date") or by_field.get("lead_date") \
         or by_field.get("created_at")
     out = pd.DataFrame(index=raw.index)
-    out["campaign"] = _text(raw, camp, "text", region, dayfirst)
-    out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
-    out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
-    out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
-    out["date"] = _dates(raw, date_head, region, dayfirst)
+    out["campaign"] = _text(table, camp, "text")
+    out["customer_id"] = _text(table, by_field.get("customer_id"), "id")
+    out["phone"] = _text(table, by_field.get("phone"), "phone")
+    out["email"] = _text(table, by_field.get("email"), "email")
+    out["date"] = _dates(table, date_head)
     resp = _find(cols, _RESPONDED_HEADERS)
     if resp is not None:
         flag = raw[resp].astype("str").str.strip().str.casefold()
@@ -258,5 +269,5 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
     for name, head in (("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
                        ("responders", _find(cols, _RESPONDERS_HEADERS))):
         if head is not None:
-            out[name] = normalize_field(raw[head], "amount", region=region, dayfirst=dayfirst).parsed
+            out[name] = _normalized(table, head, "amount").parsed
     return out
