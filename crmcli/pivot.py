@@ -274,8 +274,9 @@ def _order_amounts(t: Table, table: pd.DataFrame, parsed: pd.Series | None, stat
     except UsageError:  # not an orders table (no order date): the rows as they are
         return parsed
     out = parsed.astype("float64").copy()
-    out.loc[p.lines.index] = p.lines["amount"].to_numpy()
-    ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS)]
+    kept = p.lines.index.isin(out.index)  # the pivot's rows: the table less its totals rows
+    out.loc[p.lines.index[kept]] = p.lines["amount"].to_numpy()[kept]
+    ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS) & p.left_out.index.isin(out.index)]
     out.loc[ruled.index] = float("nan")
     if ruled_out is not None:
         ruled_out.extend(ruled.index)
