@@ -80,8 +80,7 @@ class Duplicates:
             level = int(lv[0, k])
             tf = ""
             if comp.tf and level == comp.top:
-                p_v = prep.freq[prep.codes[a]]
-                tf = f"{np.log2(prep.u_exact / max(p_v, 1e-6)):+.2f}"
+                tf = f"{float(self.model.tf_adjustment(k, left)[0]):+.2f}"
             rows.append({"field": comp.column, "kind": comp.kind,
                          "left": str(self.table.iat[a, self.table.columns.get_loc(comp.column)]),
                          "right": str(self.table.iat[b, self.table.columns.get_loc(comp.column)]),
@@ -159,7 +158,8 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
         "records": n, "comparisons": int(len(left)), "matched_pairs": int(hit.sum()),
         "clusters": int((sizes > 0).sum()), "duplicate_clusters": int((sizes > 1).sum()),
         "records_in_duplicate_clusters": int(sizes[label].__gt__(1).sum()),
-        "em_iterations": model.iterations, "match_share_of_candidates": round(model.lam, 5),
+        "em_iterations": model.iterations, "prior": float(f"{model.lam:.4g}"),
+        "estimation": model.estimation.line(),
         "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
     }
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
