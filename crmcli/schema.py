@@ -27,7 +27,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "last_name": ("last name", "surname", "family name", "lastname", "姓"),
     "company": ("company", "company name", "organization", "organisation", "org", "account",
                 "account name", "business", "employer", "公司", "公司名称", "单位", "单位名称",
-                "企业", "企业名称", "客户公司", "所属公司", "机构"),
+                "企业", "企业名称", "客户公司", "所属公司", "机构",
+                "organization name", "organisation name", "org name", "business name", "company legal name",
+                "legal name", "firm", "firm name", "agency", "agency name", "site name", "site",
+                "location name", "facility", "facility name", "provider name", "center name",
+                "centre name", "school name", "store name", "shop name", "branch name", "outlet",
+                "merchant name", "vendor name", "supplier name",
+                "机构名称", "门店名称", "门店", "网点", "网点名称", "商户", "商户名称", "商家", "商家名称",
+                "分店", "分店名称", "店名", "经销商", "经销商名称", "供应商", "供应商名称", "客户单位",
+                "工作单位", "学校名称", "医院名称", "单位全称", "公司全称", "企业全称"),
     "phone": ("phone", "phone number", "mobile", "mobile phone", "mobile number", "cell",
               "cellphone", "cell phone", "tel", "telephone", "contact number", "contact phone",
               "电话", "手机", "手机号", "手机号码", "联系电话", "联系方式", "电话号码", "移动电话",
@@ -89,6 +97,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "推广费用"),
 }
 
+#: Headers that name the sales channel in an order table but the organisation itself in a list of them
+#: (a Taobao export's 店铺 is the shop that sold; a franchise list's 店铺名称 is the record): in a table
+#: with no order fields they map to ``company``.
+CONTEXT_HEADERS: dict[str, tuple[str, str]] = {
+    header: ("channel", "company") for header in ("store", "shop", "店铺", "店铺名称", "门店名")}
+ORDER_FIELDS = frozenset(("order_id", "order_date", "amount", "quantity", "unit_price", "product"))
+
 #: Canonical fields in their documented order.
 FIELDS: tuple[str, ...] = tuple(SYNONYMS)
 
@@ -105,6 +120,9 @@ _INDEX: dict[str, str] = {}
 for _field, _syns in SYNONYMS.items():
     for _syn in (_field, *_syns):
         _INDEX.setdefault(header_key(_syn), _field)
+
+
+_CONTEXT = {header_key(h): fields for h, fields in CONTEXT_HEADERS.items()}
 
 
 def field_for_header(header: object) -> str | None:
@@ -149,10 +167,14 @@ def map_columns(columns: Iterable[object], overrides: Mapping[str, str] | None =
             header = matches[0]
         mapping[header] = field
     taken = set(mapping.values())
+    orders = any(field_for_header(h) in ORDER_FIELDS for h in columns) or bool(taken & ORDER_FIELDS)
     for header in columns:
         if header in mapping:
             continue
         field = field_for_header(header)
+        context = _CONTEXT.get(header_key(header))
+        if context:
+            field = context[0] if orders else context[1]
         if field and field not in taken:
             mapping[header] = field
             taken.add(field)

@@ -60,14 +60,16 @@ KIND_SPECS: dict[str, KindSpec] = {
     "phone": KindSpec((), ("differ", "same last 7 digits or 1 typo", "exact"), (0.12, 0.05, 0.83), 1e-4, tf=False),
     "email": KindSpec((0.88,), ("differ", "jaro-winkler>=0.88, same numbers", "same local part", "exact"),
                       (0.12, 0.08, 0.03, 0.77), 1e-4),
-    "address": KindSpec((0.90, 0.75), ("differ", "similarity>=0.75", "similarity>=0.90", "exact"),
-                        (0.12, 0.10, 0.18, 0.60), 1e-3),
+    "address": KindSpec((0.90, 0.75), ("other house number", "differ", "similarity>=0.75", "similarity>=0.90",
+                                       "exact"), (0.02, 0.10, 0.10, 0.18, 0.60), 1e-3),
     "date": KindSpec((), ("differ", "within 1 year or 2 typos", "1 typo or day/month swapped", "exact"),
                      (0.05, 0.07, 0.10, 0.78), 1e-3, tf=False),
     "text": KindSpec((0.90,), ("differ", "jaro-winkler>=0.90", "exact"), (0.10, 0.10, 0.80), 0.02),
     "exact": KindSpec((), ("differ", "exact"), (0.15, 0.85), 0.1),
     "number": KindSpec((), ("differ", "within 5%", "exact"), (0.10, 0.15, 0.75), 0.02, tf=False),
 }
+#: similarity of an organisation name all of whose words are in the other (company kind)
+CONTAINED = 0.85
 #: how many records of evidence the prior ``u0`` is worth (see KindSpec)
 PSEUDO_RECORDS = 20.0
 #: kinds whose exact agreement identifies a record (anchors of the estimation)
@@ -222,11 +224,18 @@ class Comparator:
         if self.kind == "address":
             s1 = _cp(va, vb, fuzz.token_sort_ratio) / 100.0
             s2 = _cp(nospace[a], nospace[b], fuzz.ratio) / 100.0
-            sim = np.maximum(s1, s2)
-            # 1020 and 1030 W Bryn Mawr Ave are two buildings: different house numbers never agree
+            # "8146 W Foster" is all of "8146-50 West Foster Avenue Building Z": close, never exact
+            s3 = np.minimum(_cp(va, vb, fuzz.token_set_ratio) / 100.0, self.thresholds[0])
+            sim = np.maximum(np.maximum(s1, s2), s3)
+            for k, t in enumerate(self.thresholds):
+                lv[(lv == 0) & (sim >= t)] = self.top - 1 - k
+            lv[lv == 0] = 1
+            # 1020 and 1030 W Bryn Mawr Ave are two buildings: a different house number is its own level
             num = prep.derived("numbers", lambda v: np.array([house_numbers(x) for x in v], dtype=object))
             first = prep.derived("first_number", lambda v: _codes([n.split(" ")[0] if n else "" for n in num]))
-            sim = np.where((first[a] >= 0) & (first[b] >= 0) & (first[a] != first[b]), 0.0, sim)
+            other = (first[a] >= 0) & (first[b] >= 0) & (first[a] != first[b])
+            lv[other] = 0
+            return lv, np.where(other, 0.0, sim).astype(np.float32)
         else:  # name, text
             sim = _cp(va, vb, distance.JaroWinkler.similarity)
             if self.kind == "name":
@@ -343,8 +352,13 @@ def company_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarr
                         best, bw = s, v
                 if best >= 0.9:
                     dot += w * bw * best
-        norm = np.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values()))
-        sim = dot / norm if norm else 0.0
+        na, nb = sum(w * w for w in wa.values()), sum(w * w for w in wb.values())
+        sim = dot / np.sqrt(na * nb) if na and nb else 0.0
+        # every word of the shorter name is in the longer one ("Whittier" / "Whittier, John Greenleaf",
+        # "Irving Park Nursery" / "Ada S. McKinley - Irving Park Nursery"): close, not the same
+        small = min(na, nb)
+        if small:
+            sim = max(sim, CONTAINED * min(dot / small, 1.0))
         if len(ta) == 1 or len(tb) == 1:   # initials: "ibm" = "international business machines"
             one, many = (ta, tb) if len(ta) == 1 else (tb, ta)
             if len(many) >= 2 and one[0] == "".join(t[0] for t in many):

@@ -21,7 +21,7 @@ from .compare import FIELD_COMPARATORS, Comparator, parse_on
 from .score import Model, probability, weight_of
 
 DEFAULT_THRESHOLD = 0.9
-DEFAULT_SPLIT_PROBABILITY = 0.001
+DEFAULT_SPLIT_PROBABILITY = 1e-6
 DEFAULT_WINDOW = 25
 #: field-layer kind used to normalize a comparator kind's column before comparing
 _FIELD_KIND = {"phone": "phone", "email": "email", "date": "date"}
@@ -133,7 +133,7 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     comps = choose_comparators(table, on, mapping)
     n = len(table)
     prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region)) for c in comps]
-    model = Model(comps, prepared)
+    model = Model(comps, prepared, swap=_swap_pair(table, comps, region))
 
     left, right, key_report = _block(comps, prepared, n, window)
 
@@ -165,6 +165,16 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
 
 
+def _swap_pair(table: pd.DataFrame, comps: list[Comparator], region: str) -> tuple | None:
+    """Two person-name comparators (given name, surname) prepared in one key space, for crossed comparison."""
+    names = [k for k, c in enumerate(comps) if c.kind == "name"]
+    if len(names) != 2:
+        return None
+    i, j = names
+    both = pd.concat([table[comps[i].column], table[comps[j].column]], ignore_index=True)
+    return i, j, comps[i].prepare(both)
+
+
 SESSIONS = 2                 #: EM training sessions (Splink's tutorial uses two)
 SESSION_PAIRS = 100_000      #: pairs compared per session at most (a seeded sample)
 
@@ -192,6 +202,8 @@ def _sessions(model: Model, comps: list[Comparator], prepared: list, n: int, see
 #: a key is used only while it adds at most this many candidate pairs per record
 SINGLE_KEY_BUDGET = 1.0
 COMPOUND_KEY_BUDGET = 1.0
+#: ... or this many pairs, whichever is more: a small list can afford to compare far more pairs per record
+MIN_KEY_PAIRS = 20_000
 NAME_WINDOW = 2
 
 
@@ -208,10 +220,11 @@ def _block(comps: list[Comparator], prepared: list, n: int, window: int) -> tupl
     single = {c.column: p.codes for c, p in zip(comps, prepared)}
     singles = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
                for c, p in zip(comps, prepared)]
-    keys = [k for k in singles if pair_budget(k.codes, k.window) <= SINGLE_KEY_BUDGET * n or len(comps) == 1]
+    single_budget = max(SINGLE_KEY_BUDGET * n, MIN_KEY_PAIRS)
+    keys = [k for k in singles if pair_budget(k.codes, k.window) <= single_budget or len(comps) == 1]
     skipped = [{"key": k.name, "pairs": 0, "skipped": True} for k in singles if k not in keys]
     compound = compound_keys(single, window, order_by)
-    keys += [k for k in compound if pair_budget(k.codes, k.window) <= COMPOUND_KEY_BUDGET * n]
+    keys += [k for k in compound if pair_budget(k.codes, k.window) <= max(COMPOUND_KEY_BUDGET * n, MIN_KEY_PAIRS)]
     skipped += [{"key": k.name, "pairs": 0, "skipped": True} for k in compound if k not in keys]
     if order_by is not None:
         keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), NAME_WINDOW, order_by))
@@ -225,6 +238,8 @@ def _name_rank(names: list, n: int) -> np.ndarray:
     for p in names:
         vals = np.where(p.codes >= 0, p.uniques[np.maximum(p.codes, 0)], "")
         joined = joined + " " + vals
+    # word order does not matter: "Noah Watson" and "Watson Noah" sort together
+    joined = np.array([" ".join(sorted(x.split())) for x in joined.tolist()], dtype=object)
     order = np.argsort(joined.astype(str), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)

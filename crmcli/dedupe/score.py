@@ -85,17 +85,44 @@ class Model:
     lam: float = 0.01
     iterations: int = 0
     estimation: Estimation = field(default_factory=Estimation)
+    #: two person-name fields that data entry swaps (given name typed as surname): (i, j, both columns
+    #: prepared in one key space, records of j offset by the number of records)
+    swap: tuple[int, int, Prepared] | None = None
 
     # ------------------------------------------------------------- levels and weights
 
     def levels(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(pairs × fields) agreement levels (int8, -1 missing) and similarities (float32)."""
+        """(pairs × fields) agreement levels (int8, -1 missing) and similarities (float32).
+
+        With ``swap``, a pair whose two name fields agree better crossed (Watson, Noah / Noah, Watson)
+        is compared crossed.
+        """
         n_f = len(self.comparators)
         lv = np.empty((len(left), n_f), dtype=np.int8)
         sim = np.empty((len(left), n_f), dtype=np.float32)
         for k, (comp, prep) in enumerate(zip(self.comparators, self.prepared)):
             lv[:, k], sim[:, k] = comp.compare(prep, left, right)
+        if self.swap is not None and len(left):
+            self._uncross(lv, sim, left, right)
         return lv, sim
+
+    def _uncross(self, lv: np.ndarray, sim: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        """Compare crossed the pairs where one name equals the other record's other name."""
+        i, j, joint = self.swap
+        n = len(self.prepared[i].codes)
+        jc = joint.codes
+        a_i, a_j, b_i, b_j = jc[left], jc[left + n], jc[right], jc[right + n]
+        cand = np.flatnonzero(((a_i >= 0) & (a_i == b_j)) | ((a_j >= 0) & (a_j == b_i)))
+        if len(cand) == 0:
+            return
+        l, r = left[cand], right[cand]
+        ci, si = self.comparators[i].compare(joint, l, r + n)    # i of left vs j of right
+        cj, sj = self.comparators[j].compare(joint, l + n, r)    # j of left vs i of right
+        straight = np.maximum(lv[cand, i], 0).astype(np.int16) + np.maximum(lv[cand, j], 0)
+        crossed = np.maximum(ci, 0).astype(np.int16) + np.maximum(cj, 0)
+        use = (ci >= 0) & (cj >= 0) & (crossed > straight)
+        rows = cand[use]
+        lv[rows, i], lv[rows, j], sim[rows, i], sim[rows, j] = ci[use], cj[use], si[use], sj[use]
 
     @property
     def prior(self) -> float:
@@ -107,11 +134,15 @@ class Model:
         prep = self.prepared[k]
         return np.log2(prep.u_exact / prep.value_u(prep.codes[records]))
 
+    def level_weights(self, k: int) -> np.ndarray:
+        """log2(m/u) per level of field ``k``, never lower for a closer level (closer is never less evidence)."""
+        return np.maximum.accumulate(np.log2(self.m[k] / self.u[k])).astype(np.float32)
+
     def field_weights(self, lv: np.ndarray, left: np.ndarray) -> np.ndarray:
         """(pairs × fields) weights: log2(m/u) of the level, TF-adjusted at the exact level, 0 if missing."""
         w = np.zeros(lv.shape, dtype=np.float32)
         for k, comp in enumerate(self.comparators):
-            table = np.log2(self.m[k] / self.u[k]).astype(np.float32)
+            table = self.level_weights(k)
             col = lv[:, k]
             ok = col >= 0
             w[ok, k] = table[col[ok]]
