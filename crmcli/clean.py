@@ -139,10 +139,19 @@ def _filled(raw: pd.Series) -> int:
 
 
 def _typed(frame: pd.DataFrame, result: CleanResult) -> pd.DataFrame:
-    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text."""
+    return type_cells(frame, result.mapping, result.normalized)
+
+
+def type_cells(frame: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized]) -> pd.DataFrame:
+    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text.
+
+    ``normalized`` holds the mapped columns' :class:`Normalized` results (indexed like ``frame``, or a
+    superset of it)."""
     out = frame.copy(deep=False)
-    for col, res in result.normalized.items():
-        kind = kind_of(result.mapping.get(col))
+    for col, res in normalized.items():
+        if col not in frame.columns:
+            continue
+        kind = kind_of(mapping.get(col))
         if kind not in ("date", "amount", "number"):
             continue
         parsed = res.parsed.reindex(frame.index)
@@ -190,12 +199,14 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
     written: list[str] = []
     dropped = not result.rejected.empty
     if fmt == "xlsx" and result.deduped is not None:
-        # merged values come from several rows each, so they stay text cells (no per-cell typing)
-        sheets = {"deduped": result.deduped.merged, "clusters": result.deduped.clusters.reset_index(drop=True),
+        # the golden rows typed like the cleaned sheet: dates as dates, money as numbers
+        sheets = {"deduped": result.deduped.sheet(), "clusters": result.deduped.clusters.reset_index(drop=True),
                   "issues": result.issues, "summary": result.summary}
         if dropped:
             sheets["rejected"] = _typed(result.rejected, result)
-        write_workbook(sheets, dest, highlights={"rejected": _highlights(result.rejected, result.issues)}
+        money = {col: MONEY_FORMAT for col, f in result.mapping.items() if kind_of(f) == "amount"}
+        write_workbook(sheets, dest, number_formats={"deduped": money, "rejected": money},
+                       highlights={"rejected": _highlights(result.rejected, result.issues)}
                        if dropped else None, inputs=inputs)
         written.append(os.fspath(dest))
     elif fmt == "xlsx":

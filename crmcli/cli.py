@@ -298,6 +298,7 @@ def clean(
             st = result.deduped.stats
             console.print(f"dedupe: {st['comparisons']} pairs compared; {st['duplicate_clusters']} clusters of "
                           f"duplicates ({st['records_in_duplicate_clusters']} records) -> {st['merged_rows']} rows")
+            console.print(st["estimation"], soft_wrap=True, markup=False)
         for path in written:
             if path != "-":
                 console.print(f"wrote {path}")
@@ -765,7 +766,7 @@ def dedupe(
 ) -> None:
     """Find records of the same customer and merge them into one row each."""
     from .dedupe import dedupe_table, explain_pair
-    from .io import default_output, read_table, write_table
+    from .io import default_output, output_format, read_table, write_table
     from .schema import map_columns
 
     with handle_errors(debug):
@@ -791,12 +792,17 @@ def dedupe(
             if path:
                 write_table(frame(), path, inputs=inputs)
         dest = output or default_output(file, "deduped")
-        write_table(result.merged, dest, format=format_, inputs=inputs)
+        typed = output_format(dest, format_) == "xlsx"
+        write_table(result.sheet() if typed else result.merged, dest, format=format_, inputs=inputs)
         st = result.stats
-        console.print(f"dedupe: {st['records']} records, {st['comparisons']} pairs compared, "
-                      f"{st['matched_pairs']} matched; {st['duplicate_clusters']} clusters of duplicates "
-                      f"({st['records_in_duplicate_clusters']} records) -> {st['merged_rows']} rows")
-        console.print("compared on: " + ", ".join(st["compared_on"]))
+        lines = [f"dedupe: {st['records']} records, {st['comparisons']} pairs compared, {st['matched_pairs']} "
+                 f"matched; {st['duplicate_clusters']} clusters of duplicates ({st['records_in_duplicate_clusters']} "
+                 f"records) -> {st['merged_rows']} rows", "compared on: " + ", ".join(st["compared_on"]),
+                 st["estimation"]]
+        if st["totals_rows"]:
+            lines.append(f"left out {len(st['totals_rows'])} totals row(s): " + ", ".join(map(str, st["totals_rows"])))
+        for line in lines:
+            console.print(line, soft_wrap=True, markup=False)
 
 
 def main() -> None:

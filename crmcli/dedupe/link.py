@@ -6,6 +6,7 @@ together and keeps what a caller needs afterwards (pairs, review band, explanati
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, UsageError
-from ..fields import normalize_field
+from ..fields import Normalized, kind_of, normalize_field
 from ..schema import map_columns
 from .block import BlockKey, block_pairs, candidate_pairs, compound_keys, pair_budget
 from .cluster import best_scores, connected_components, guard_components
@@ -117,22 +118,32 @@ def choose_comparators(table: pd.DataFrame, on: list[str] | None = None,
     return comps
 
 
-def _normalized(series: pd.Series, kind: str, region: str) -> pd.Series | None:
+def _normalized(series: pd.Series, kind: str, region: str, known: Normalized | None = None,
+                field: str | None = None) -> pd.Series | None:
+    """The field layer's values of a column compared as ``kind`` (``known``: already normalized as ``field``)."""
     fkind = _FIELD_KIND.get(kind)
     if fkind is None:
         return None
+    if known is not None and kind_of(field) == fkind:
+        return known.values
     return normalize_field(series, fkind, region=region).values
 
 
 def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping: dict[str, str] | None = None,
                     threshold: float = DEFAULT_THRESHOLD, region: str = "CN", window: int = DEFAULT_WINDOW,
-                    split_probability: float = DEFAULT_SPLIT_PROBABILITY, seed: int = 0) -> Duplicates:
-    """Find records of the same person: block → compare → score (EM, no labels) → cluster."""
+                    split_probability: float = DEFAULT_SPLIT_PROBABILITY, seed: int = 0,
+                    normalized: Mapping[str, Normalized] | None = None) -> Duplicates:
+    """Find records of the same person: block → compare → score (EM, no labels) → cluster.
+
+    ``normalized``: the mapped columns already normalized by the field layer (``normalize_table``),
+    so they are not normalized again."""
     if not 0 < threshold < 1:
         raise UsageError(f"--threshold {threshold} is not a probability between 0 and 1", hint="e.g. --threshold 0.9")
     comps = choose_comparators(table, on, mapping)
     n = len(table)
-    prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region)) for c in comps]
+    known, fields = normalized or {}, mapping or {}
+    prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region, known.get(c.column),
+                                                       fields.get(c.column))) for c in comps]
     model = Model(comps, prepared, swap=_swap_pair(table, comps, region))
 
     left, right, key_report = _block(comps, prepared, n, window)
