@@ -296,7 +296,8 @@ def clean(
         console.print(f"cleaned {kept}: {result.errors} errors, {result.warnings} warnings")
         if result.deduped is not None:
             st = result.deduped.stats
-            console.print(f"dedupe: {st['comparisons']} pairs compared; {st['duplicate_clusters']} clusters of "
+            k = st["duplicate_clusters"]
+            console.print(f"dedupe: {st['comparisons']} pairs compared; {k} cluster{'' if k == 1 else 's'} of "
                           f"duplicates ({st['records_in_duplicate_clusters']} records) -> {st['merged_rows']} rows")
             console.print(st["estimation"], soft_wrap=True, markup=False)
         for path in written:
@@ -795,8 +796,9 @@ def dedupe(
         typed = output_format(dest, format_) == "xlsx"
         write_table(result.sheet() if typed else result.merged, dest, format=format_, inputs=inputs)
         st = result.stats
+        k = st["duplicate_clusters"]
         lines = [f"dedupe: {st['records']} records, {st['comparisons']} pairs compared, {st['matched_pairs']} "
-                 f"matched; {st['duplicate_clusters']} clusters of duplicates ({st['records_in_duplicate_clusters']} "
+                 f"matched; {k} cluster{'' if k == 1 else 's'} of duplicates ({st['records_in_duplicate_clusters']} "
                  f"records) -> {st['merged_rows']} rows", "compared on: " + ", ".join(st["compared_on"]),
                  st["estimation"]]
         if st["totals_rows"]:
