@@ -20,8 +20,8 @@ import pandas as pd
 from rapidfuzz import distance, fuzz, process
 
 from ..errors import UsageError
-from .keys import (address_key, company_key, digits_key, exact_key, fold, house_numbers, name_key,  # noqa: F401
-                   text_key)
+from .keys import address_key, digits_key, exact_key, fold, house_numbers, name_key, text_key  # noqa: F401
+from .org import company_key, company_similarity
 
 KINDS = ("name", "company", "phone", "email", "address", "date", "text", "exact", "number")
 
@@ -69,8 +69,6 @@ KIND_SPECS: dict[str, KindSpec] = {
     "exact": KindSpec((), ("differ", "exact"), (0.12, 0.88), 0.1),
     "number": KindSpec((), ("differ", "within 5%", "exact"), (0.10, 0.15, 0.75), 0.02, tf=False),
 }
-#: similarity of an organisation name all of whose words are in the other (company kind)
-CONTAINED = 0.85
 #: how many records of evidence the prior ``u0`` is worth (see KindSpec)
 PSEUDO_RECORDS = 20.0
 #: kinds whose exact agreement identifies a record (anchors of the estimation)
@@ -319,68 +317,6 @@ class Prepared:
         if name not in self.cache:
             self.cache[name] = fn(self.uniques)
         return self.cache[name]
-
-
-def company_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Weighted word overlap of organisation names (distinct value pairs ``a``, ``b``), 0..1.
-
-    Words are weighted by their rarity in the column (inverse document frequency): "Chicago", "Center",
-    "Association", 科技 or 北京 shared by many records count for little, "Gilchrist" for much. A word
-    without an exact partner may pair with a near spelling (Jaro-Winkler >= 0.9, counted at that
-    similarity); a one-word name that is the other's initials (IBM) counts as a strong match. The score is
-    the cosine of the two weighted word sets.
-    """
-    tokens, weights = prep.derived("org_words", lambda v: _org_weights(v, prep.codes))
-    jw = distance.JaroWinkler.similarity
-    out = np.zeros(len(a), dtype=np.float64)
-    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
-        ta, tb = tokens[x], tokens[y]
-        if not ta or not tb:
-            continue
-        wa, wb = weights[x], weights[y]
-        dot = 0.0
-        loose = []
-        for t, w in wa.items():
-            v = wb.get(t)
-            if v is not None:
-                dot += w * v
-            else:
-                loose.append((t, w))
-        if loose:
-            rest = [(t, w) for t, w in wb.items() if t not in wa]
-            for t, w in loose:
-                best, bw = 0.0, 0.0
-                for u, v in rest:
-                    s = jw(t, u)
-                    if s > best:
-                        best, bw = s, v
-                if best >= 0.9:
-                    dot += w * bw * best
-        na, nb = sum(w * w for w in wa.values()), sum(w * w for w in wb.values())
-        sim = dot / np.sqrt(na * nb) if na and nb else 0.0
-        # every word of the shorter name is in the longer one ("Whittier" / "Whittier, John Greenleaf",
-        # "Irving Park Nursery" / "Ada S. McKinley - Irving Park Nursery"): close, not the same
-        small = min(na, nb)
-        if small:
-            sim = max(sim, CONTAINED * min(dot / small, 1.0))
-        if len(ta) == 1 or len(tb) == 1:   # initials: "ibm" = "international business machines"
-            one, many = (ta, tb) if len(ta) == 1 else (tb, ta)
-            if len(many) >= 2 and one[0] == "".join(t[0] for t in many):
-                sim = max(sim, 0.9)
-        out[i] = min(sim, 1.0)
-    return out
-
-
-def _org_weights(uniques: np.ndarray, codes: np.ndarray) -> tuple[list[list[str]], list[dict[str, float]]]:
-    tokens = [u.split(" ") if u else [] for u in uniques.tolist()]
-    per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    df: dict[str, float] = {}
-    for toks, k in zip(tokens, per_value.tolist()):
-        for t in toks:
-            df[t] = df.get(t, 0.0) + k
-    n = float(per_value.sum())
-    idf = {t: float(np.log((n + 1.0) / (d + 0.5))) + 0.1 for t, d in df.items()}
-    return tokens, [{t: idf[t] for t in toks} for toks in tokens]
 
 
 def _cp(a, b, scorer) -> np.ndarray:
