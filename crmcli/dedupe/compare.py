@@ -221,23 +221,26 @@ class Comparator:
         if self.kind in ("address", "name"):
             nospace = prep.derived("nospace", lambda v: np.array([x.replace(" ", "") for x in v], dtype=object))
         if self.kind == "address":
-            s1 = _cp(va, vb, fuzz.token_sort_ratio) / 100.0
-            s2 = _cp(nospace[a], nospace[b], fuzz.ratio) / 100.0
-            sim = np.maximum(s1, s2)
-            # "8146 W Foster" is all of "8146-50 West Foster Avenue Building Z": close, never exact
-            low = np.flatnonzero(sim < self.thresholds[0])
-            if len(low):
-                s3 = _cp(va[low], vb[low], fuzz.token_set_ratio) / 100.0
-                sim[low] = np.maximum(sim[low], np.minimum(s3, self.thresholds[0]))
-            for k, t in enumerate(self.thresholds):
-                lv[(lv == 0) & (sim >= t)] = self.top - 1 - k
-            lv[lv == 0] = 1
             # 1020 and 1030 W Bryn Mawr Ave are two buildings: a different house number is its own level
             num = prep.derived("numbers", lambda v: np.array([house_numbers(x) for x in v], dtype=object))
             first = prep.derived("first_number", lambda v: _codes([n.split(" ")[0] if n else "" for n in num]))
             other = (first[a] >= 0) & (first[b] >= 0) & (first[a] != first[b])
+            same = np.flatnonzero(~other)   # only these need a similarity
+            sim = np.zeros(len(a), dtype=np.float64)
+            if len(same):
+                a2, b2 = a[same], b[same]
+                s = np.maximum(_cp(u[a2], u[b2], fuzz.token_sort_ratio), _cp(nospace[a2], nospace[b2], fuzz.ratio)) / 100.0
+                # "8146 W Foster" is all of "8146-50 West Foster Avenue Building Z": close, never exact
+                low = np.flatnonzero((s < self.thresholds[0]) & (s >= 0.5))
+                if len(low):
+                    s3 = _cp(u[a2[low]], u[b2[low]], fuzz.token_set_ratio) / 100.0
+                    s[low] = np.maximum(s[low], np.minimum(s3, self.thresholds[0]))
+                sim[same] = s
+            lv[:] = 1
+            for k, t in enumerate(self.thresholds):
+                lv[(lv == 1) & (sim >= t)] = self.top - 1 - k
             lv[other] = 0
-            return lv, np.where(other, 0.0, sim).astype(np.float32)
+            return lv, sim.astype(np.float32)
         else:  # name, text
             sim = _cp(va, vb, distance.JaroWinkler.similarity)
             if self.kind == "name":
