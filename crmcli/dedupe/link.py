@@ -18,7 +18,7 @@ from ..fields import Normalized, kind_of, normalize_field
 from ..schema import map_columns
 from .block import BlockKey, block_pairs, candidate_pairs, compound_keys, pair_budget
 from .cluster import best_scores, connected_components, guard_components
-from .compare import FIELD_COMPARATORS, Comparator, parse_on
+from .compare import FIELD_COMPARATORS, Comparator, Prepared, parse_on
 from .score import Model, probability, weight_of
 
 DEFAULT_THRESHOLD = 0.9
@@ -144,7 +144,7 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     known, fields = normalized or {}, mapping or {}
     prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region, known.get(c.column),
                                                        fields.get(c.column))) for c in comps]
-    model = Model(comps, prepared, swap=_swap_pair(table, comps, region))
+    model = Model(comps, prepared, swap=_swap_pair(comps, prepared))
 
     left, right, key_report = _block(comps, prepared, n, window)
 
@@ -176,14 +176,20 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
 
 
-def _swap_pair(table: pd.DataFrame, comps: list[Comparator], region: str) -> tuple | None:
-    """Two person-name comparators (given name, surname) prepared in one key space, for crossed comparison."""
+def _swap_pair(comps: list[Comparator], prepared: list[Prepared]) -> tuple | None:
+    """Two person-name comparators (given name, surname) in one key space, for crossed comparison: the
+    records' keys of the first column, then of the second (records offset by the number of records)."""
     names = [k for k, c in enumerate(comps) if c.kind == "name"]
     if len(names) != 2:
         return None
     i, j = names
-    both = pd.concat([table[comps[i].column], table[comps[j].column]], ignore_index=True)
-    return i, j, comps[i].prepare(both)
+    pi, pj = prepared[i], prepared[j]
+    codes, uniques = pd.factorize(np.concatenate([pi.uniques, pj.uniques]), sort=False)
+    joint_codes = np.concatenate([np.where(pi.codes >= 0, codes[np.maximum(pi.codes, 0)], -1),
+                                  np.where(pj.codes >= 0, codes[len(pi.uniques) + np.maximum(pj.codes, 0)], -1)])
+    uniq = np.asarray(uniques, dtype=object)
+    counts = np.bincount(joint_codes[joint_codes >= 0], minlength=len(uniq)).astype(np.float64)
+    return i, j, Prepared(codes=joint_codes.astype(np.int64), uniques=uniq, counts=counts, u0=pi.u0)
 
 
 SESSIONS = 2                 #: EM training sessions (Splink's tutorial uses two)
@@ -249,9 +255,10 @@ def _name_rank(names: list, n: int) -> np.ndarray:
     for p in names:
         vals = np.where(p.codes >= 0, p.uniques[np.maximum(p.codes, 0)], "")
         joined = joined + " " + vals
-    # word order does not matter: "Noah Watson" and "Watson Noah" sort together
-    joined = np.array([" ".join(sorted(x.split())) for x in joined.tolist()], dtype=object)
-    order = np.argsort(joined.astype(str), kind="stable")
+    # word order does not matter: "Noah Watson" and "Watson Noah" sort together (each distinct name once)
+    codes, uniques = pd.factorize(joined, sort=False)
+    keys = np.array([" ".join(sorted(x.split())) for x in uniques.tolist()], dtype=object)
+    order = np.argsort(keys[codes].astype(str), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     return rank

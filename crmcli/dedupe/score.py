@@ -44,6 +44,7 @@ RANDOM_PAIRS = 50_000    #: random record pairs for u (all pairs when a list has
 MIN_SESSION_PAIRS = 10   #: a training session needs at least this many pairs
 ANCHOR_STRENGTH = 10.0   #: pairs of evidence the fallback m is worth against the anchors
 EM_STRENGTH = 20.0       #: matches of evidence the seeded m is worth in an EM session
+ROUNDS = 1               #: sessions then the prior, this many times (a second round was measured: no change)
 ANCHOR_RECALL = 0.1      #: least share of (fillable) matches the anchor rules find: caps the prior
 FLOOR = 1e-6
 
@@ -208,7 +209,7 @@ class Model:
                                  else lv, b)) for b, lv in sessions]
         self.m = seeded
         self.lam = self._fit_prior(lv_c, n_candidates, total_pairs, floor, ceiling, max_iter, tol)
-        for _ in range(2):
+        for _ in range(ROUNDS):
             learned: list[list[np.ndarray]] = [[] for _ in range(n_f)]
             est.sessions, est.skipped = [], []
             for blocked, lv in sessions:
