@@ -169,3 +169,48 @@ def test_readme_shows_the_real_output(cmd, shown, tmp_path, monkeypatch):
     assert res.exit_code == 0, res.stderr
     actual = [ln.rstrip() for ln in (res.stdout + res.stderr).splitlines()]
     assert [ln.rstrip() for ln in shown] == actual
+
+
+# ----------------------------------------------------------------------------- golden rows, totals, the model line
+
+
+def test_totals_row_is_not_a_record(run, tmp_path):
+    path = tmp_path / "with_totals.csv"
+    path.write_text("客户名称,联系电话,邮箱,金额\n张三,13812345678,a@x.cn,100\n李四,13912345678,b@x.cn,200\n"
+                    "张三 ,138 1234 5678,A@X.CN,50\n合计,,,350\n", encoding="utf-8")
+    res = run(["dedupe", path, "-o", tmp_path / "out.csv"])
+    assert res.exit_code == 0, res.stderr
+    assert "left out 1 totals row(s): 5" in res.stderr
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out["客户名称"].tolist() == ["张三", "李四"] and out["source_rows"].tolist() == ["2;4", "3"]
+    assert out["联系电话"].tolist() == ["+8613812345678", "+8613912345678"]   # one number, E.164
+    assert out["邮箱"].tolist() == ["a@x.cn", "b@x.cn"]                       # A@X.CN is the same address
+    lib = dedupe_table(crmcli.read_table(path))
+    assert lib.stats["totals_rows"] == [5] and 5 not in lib.clusters.index
+
+
+def test_model_line_on_stderr(run, customers, tmp_path):
+    for args in (["dedupe", customers, "-o", tmp_path / "a.csv"], ["clean", customers, "--dedupe", "-o", tmp_path / "b.csv"]):
+        res = run(args)
+        assert res.exit_code == 0, res.stderr
+        model = [ln for ln in res.stderr.splitlines() if ln.startswith("model: ")]
+        assert len(model) == 1 and "anchor pair" in model[0] and "prior" in model[0]
+
+
+def test_deduped_sheets_are_typed(run, tmp_path, examples):
+    import openpyxl
+
+    res = run(["dedupe", examples / "customers_en.csv", "-o", tmp_path / "en.xlsx", "-q"])
+    assert res.exit_code == 0, res.stderr
+    ws = openpyxl.load_workbook(tmp_path / "en.xlsx").active
+    header = [c.value for c in ws[1]]
+    created = header.index("Created") + 1
+    assert all(ws.cell(r, created).is_date for r in range(2, ws.max_row + 1))
+    mobile = header.index("Mobile") + 1
+    assert ws.cell(2, mobile).data_type == "s"                                 # phones stay text
+    res = run(["clean", examples / "customers_en.csv", "--dedupe", "-o", tmp_path / "clean.xlsx"])
+    assert res.exit_code == 0, res.stderr
+    ws = openpyxl.load_workbook(tmp_path / "clean.xlsx")["deduped"]
+    header = [c.value for c in ws[1]]
+    assert ws.cell(2, header.index("Created") + 1).is_date
+    assert ws.max_row == 41                                                    # 41 records, one duplicate
