@@ -137,8 +137,10 @@ class Model:
         return np.log2(prep.u_exact / prep.value_u(prep.codes[records]))
 
     def level_weights(self, k: int) -> np.ndarray:
-        """log2(m/u) per level of field ``k``, never lower for a closer level (closer is never less evidence)."""
-        return np.maximum.accumulate(np.log2(self.m[k] / self.u[k])).astype(np.float32)
+        """log2(m/u) per level of field ``k``; a farther level never weighs more than a closer one (a level
+        scoring above the next closer one is lowered to it, so a level no pair reaches changes nothing)."""
+        w = np.log2(self.m[k] / self.u[k])
+        return np.minimum.accumulate(w[::-1])[::-1].astype(np.float32)
 
     def field_weights(self, lv: np.ndarray, left: np.ndarray) -> np.ndarray:
         """(pairs × fields) weights: log2(m/u) of the level, TF-adjusted at the exact level, 0 if missing."""
