@@ -140,7 +140,8 @@ def company_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarr
             sim = max(sim, CONTAINED * min(dot / small, 1.0))
         if len(ta) == 1 or len(tb) == 1:   # initials: "ibm" = "international business machines"
             one, many = (ta, tb) if len(ta) == 1 else (tb, ta)
-            if len(many) >= 2 and one[0] == "".join(t[0] for t in many):
+            # the key's words are sorted, so the initials are compared as a multiset of letters
+            if len(many) >= 2 and len(one[0]) == len(many) and sorted(one[0]) == sorted(t[0] for t in many):
                 sim = max(sim, 0.9)
         out[i] = min(sim, 1.0)
     return out
@@ -154,5 +155,7 @@ def _org_weights(uniques: np.ndarray, codes: np.ndarray) -> tuple[list[list[str]
         for t in toks:
             df[t] = df.get(t, 0.0) + k
     n = float(per_value.sum())
-    idf = {t: float(np.log((n + 1.0) / (d + 0.5))) + 0.1 for t, d in df.items()}
+    # a single letter (the K. of "Rebecca K. Crown") is an initial: it says little whatever its rarity
+    idf = {t: (float(np.log((n + 1.0) / (d + 0.5))) + 0.1) * (0.3 if len(t) == 1 and t.isascii() else 1.0)
+           for t, d in df.items()}
     return tokens, [{t: idf[t] for t in toks} for toks in tokens]
