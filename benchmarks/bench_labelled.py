@@ -5,10 +5,9 @@
 
 The file is read as ``crm dedupe`` reads it and deduplicated with no options, exactly as the command does;
 the truth column (and any ``--drop`` column) is removed first. Public labelled sets to try it on: Splink's
-``fake_1000`` (unique_id, first_name, surname, dob, city, email, cluster — tests/datasets in Splink's
-repository; truth ``cluster``/``group``) and dedupe.io's csv_example input with true ids (Chicago early-childhood
-sites: Site name, Address, Zip, Phone…; truth ``True Id``). They are not redistributed here: fetch them to a
-local path. The sweep shows whether the default threshold is the right one (F1 near its best there).
+``fake_1000`` (unique_id, first_name, surname, dob, city, email, cluster — made-up people, MIT; a copy is
+``tests/data/fake_1000.csv``, truth ``group``) and dedupe.io's csv_example input with true ids (Chicago
+early-childhood sites: Site name, Address, Zip, Phone…; truth ``True Id``; fetch it to a local path). The sweep shows whether the default threshold is the right one (F1 near its best there).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ ORG_ABBREVIATIONS = {
     "ft": "fort", "bros": "brothers", "mfg": "manufacturing", "mgmt": "management", "tech": "technology",
     "chldrn": "children", "childrens": "children",
 }
-#: Chinese legal forms and branch words (longest first), dropped from the key
+#: Chinese legal forms and branch words (longest first), dropped from the key wherever they stand
 ZH_ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "总公司", "分公司", "公司",
                    "分店", "总店", "门店", "专卖店", "旗舰店", "营业部", "办事处", "分行", "支行")
 
@@ -83,17 +83,13 @@ def _split_scripts(part: str) -> list[str]:
 
 
 def _cjk_tokens(run: str) -> list[str]:
-    changed = True
-    while changed:
-        changed = False
-        for suffix in ZH_ORG_SUFFIXES:
-            if run.endswith(suffix) and len(run) > len(suffix):
-                run = run[: -len(suffix)]
-                changed = True
-                break
-    if len(run) == 1:
-        return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    """Character bigrams of a CJK run, its legal and branch words (有限公司, 分公司…) taken out wherever they are."""
+    for word in ZH_ORG_SUFFIXES:   # longest first
+        run = run.replace(word, " ")
+    out: list[str] = []
+    for seg in run.split():
+        out.extend([seg] if len(seg) == 1 else [seg[i:i + 2] for i in range(len(seg) - 1)])
+    return out
 
 
 def company_similarity(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
