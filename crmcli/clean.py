@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,8 +96,9 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
 
         if progress:
             progress(len(normalized), len(normalized), "finding duplicates")
-        deduped = dedupe_table(cleaned, mapping={c: f for c, f in mapping.items() if c in cleaned.columns},
-                               region=region, **dict(dedupe_options or {}))
+        # the cleaned rows, with the values normalized above: dedupe normalizes nothing again
+        kept = replace(table, frame=table.cleaned()).drop_rows(rejected.index)
+        deduped = dedupe_table(kept, **dict(dedupe_options or {}))
     return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
                        mapping=mapping, normalized=normalized, deduped=deduped)
 
@@ -136,10 +137,19 @@ def _filled(raw: pd.Series) -> int:
 
 
 def _typed(frame: pd.DataFrame, result: CleanResult) -> pd.DataFrame:
-    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text."""
+    return type_cells(frame, result.mapping, result.normalized)
+
+
+def type_cells(frame: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized]) -> pd.DataFrame:
+    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text.
+
+    ``normalized`` holds the mapped columns' :class:`Normalized` results (indexed like ``frame``, or a
+    superset of it)."""
     out = frame.copy(deep=False)
-    for col, res in result.normalized.items():
-        kind = kind_of(result.mapping.get(col))
+    for col, res in normalized.items():
+        if col not in frame.columns:
+            continue
+        kind = kind_of(mapping.get(col))
         if kind not in ("date", "amount", "number"):
             continue
         parsed = res.parsed.reindex(frame.index)
@@ -187,12 +197,14 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
     written: list[str] = []
     dropped = not result.rejected.empty
     if fmt == "xlsx" and result.deduped is not None:
-        # merged values come from several rows each, so they stay text cells (no per-cell typing)
-        sheets = {"deduped": result.deduped.merged, "clusters": result.deduped.clusters.reset_index(drop=True),
+        # the golden rows typed like the cleaned sheet: dates as dates, money as numbers
+        sheets = {"deduped": result.deduped.sheet(), "clusters": result.deduped.clusters.reset_index(drop=True),
                   "issues": result.issues, "summary": result.summary}
         if dropped:
             sheets["rejected"] = _typed(result.rejected, result)
-        write_workbook(sheets, dest, highlights={"rejected": _highlights(result.rejected, result.issues)}
+        money = {col: MONEY_FORMAT for col, f in result.mapping.items() if kind_of(f) == "amount"}
+        write_workbook(sheets, dest, number_formats={"deduped": money, "rejected": money},
+                       highlights={"rejected": _highlights(result.rejected, result.issues)}
                        if dropped else None, inputs=inputs)
         written.append(os.fspath(dest))
     elif fmt == "xlsx":

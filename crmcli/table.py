@@ -7,7 +7,7 @@ none of them reads a file or normalizes a column again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,15 @@ class Table:
         order = [h for h in map(str, self.frame.columns) if h in mapping]
         columns = ColumnMap({h: mapping[h] for h in order}, dict(self.columns.passed_over), dict(self.columns.unfit))
         return replace(self, columns=columns, normalized={h: normalized[h] for h in order})
+
+    def drop_rows(self, rows: Iterable[int]) -> Table:
+        """This table without the given Excel rows (their normalized values dropped alongside)."""
+        from dataclasses import replace
+
+        keep = ~self.frame.index.isin(list(rows))
+        if keep.all():
+            return self
+        return replace(self, frame=self.frame[keep], normalized={h: r.take(keep) for h, r in self.normalized.items()})
 
     def cleaned(self) -> pd.DataFrame:
         """The frame with every mapped column replaced by its normalized values (a new frame)."""

@@ -45,7 +45,9 @@ INPUTS = ["--customers", str(EXAMPLES / "customers_zh.csv"), "--leads", str(EXAM
     ["pivot", ORDERS, "--rows", "channel", "--cols", "order_date", "--by", "month", "--values", "amount",
      "-o", "OUT.csv"],
     ["report", ORDERS, *INPUTS, "-o", "OUT.xlsx"],
-], ids=lambda a: a[0])
+    ["dedupe", str(EXAMPLES / "customers_zh.csv"), "-o", "OUT.csv"],
+    ["clean", str(EXAMPLES / "customers_zh.csv"), "--dedupe", "-o", "OUT.xlsx"],
+], ids=lambda a: " ".join(x for x in a[:3] if x.startswith("--") or "/" not in x))
 def test_every_column_is_normalized_once(run, normalized, tmp_path, args):
     args = [a.replace("OUT", str(tmp_path / "out")) for a in args]
     res = run([*args, "-q"])
