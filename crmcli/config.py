@@ -33,13 +33,14 @@ DEFAULT_OUTPUT = "report-{date}.xlsx"
 #: Allowed keys of each table of crm.toml: key -> expected type(s) (None = a sub-table checked elsewhere).
 _SCHEMA: dict[str, dict[str, Any]] = {
     "": {"region": str, "dayfirst": bool, "as_of": (str, dt.date), "lang": str,
-         "inputs": None, "columns": None, "rfm": None, "funnel": None, "metrics": None, "report": None},
+         "inputs": None, "columns": None, "rfm": None, "funnel": None, "metrics": None, "report": None, "clv": None},
     "inputs": {name: str for name in INPUTS},
     "rfm": {"scheme": str, "bins": int, "breaks": None, "rules": None, "basis": str, "default": str,
             "default_zh": str},
     "funnel": {"stages": list},
     "metrics": {"churn_days": int, "attribution_days": int},
     "report": {"output": str, "lang": str},
+    "clv": {"horizon": int, "discount": (int, float)},
 }
 _BREAK_KEYS = ("r", "f", "m", "recency", "frequency", "monetary")
 
@@ -74,6 +75,9 @@ class Settings:
     funnel_stages: tuple[str, ...] | None = None
     churn_days: int = 90
     attribution_days: int = 30
+    #: ``crm clv`` / the report's CLV columns: days ahead, and the yearly discount rate (0.10 = 10 %).
+    clv_horizon: int = 365
+    clv_discount: float = 0.10
     #: Output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
     output: str | None = None
     #: ``zh`` / ``en``; None = from the language of the input's headers.
@@ -154,6 +158,15 @@ def _check_value(name: str, value: Any) -> Any:
         return parse_date(value, "as-of")
     if name in ("churn_days", "attribution_days", "rfm_bins"):
         return _parse_int(value, name.replace("_", "-"), minimum=2 if name == "rfm_bins" else 1)
+    if name in ("clv_horizon", "clv_discount"):
+        from .clv.fit import check_options
+
+        try:
+            horizon, discount = check_options(value if name == "clv_horizon" else 365,
+                                              value if name == "clv_discount" else 0.1)
+        except UsageError as exc:  # name the setting as the config file and flags both know it
+            raise UsageError(f"{name.replace('_', '.', 1)}: {exc}", hint=exc.hint) from None
+        return horizon if name == "clv_horizon" else discount
     if name == "rfm_scheme":
         if str(value) not in SCHEMES:
             raise UsageError(f"rfm scheme {value!r} is not one of {', '.join(SCHEMES)}")
@@ -233,7 +246,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         raise UsageError(f"{where} is not valid TOML: {exc}") from None
 
     _check_table(data, "", where)
-    for section in ("inputs", "rfm", "funnel", "metrics", "report"):
+    for section in ("inputs", "rfm", "funnel", "metrics", "report", "clv"):
         if section in data:
             if not isinstance(data[section], dict):
                 raise UsageError(f"{where}: [{section}] must be a table")
@@ -290,6 +303,9 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     for key in ("churn_days", "attribution_days"):
         if key in data.get("metrics", {}):
             out[key] = data["metrics"][key]
+    for key in ("horizon", "discount"):
+        if key in data.get("clv", {}):
+            out[f"clv_{key}"] = data["clv"][key]
     report = data.get("report", {})
     if "output" in report:
         out["output"] = rel(report["output"])
@@ -383,6 +399,10 @@ bins = 5                # scores 1..bins by quantiles; equal values get equal sc
 [metrics]
 churn_days = 90         # a customer with no order in this many days counts as churned
 attribution_days = 30   # a contacted customer's orders within this many days count for the campaign
+
+[clv]
+horizon = 365           # crm clv / the report: expected orders and CLV over this many days
+discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied monthly
 
 [report]
 {output_line}# {{date}} = the as-of date; CRM_OUTPUT, -o
