@@ -360,6 +360,8 @@ def rfm(
     show_rules: Annotated[bool, typer.Option("--rules", help="Print the active rule table on stdout: cells each rule owns, "
                                                              "overlapping and never-matching rules, unmatched share "
                                                              "(with FILE: customers per rule).")] = False,
+    with_clv: Annotated[bool, typer.Option("--clv", help="Add p_alive, expected_orders, clv, churn_risk (as crm clv: "
+                                                         "365 days, 10% a year; crm clv for the details).")] = False,
     region: RegionOpt = "CN",
     dayfirst: DayfirstOpt = None,
     sheet: SheetOpt = None,
@@ -389,17 +391,28 @@ def rfm(
         df = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
         result = score_rfm(df, as_of=as_of, bins=bins, breaks=breaks, scheme=scheme, customer=customer, lang=lang,
                            tiers=tier_shares, overrides=overrides, region=region, dayfirst=dayfirst)
+        clv_result = None
+        if with_clv:
+            from .clv import add_clv
+
+            result, clv_result = add_clv(result, df, customer=customer, overrides=overrides, region=region,
+                                         dayfirst=dayfirst)
         if show_rules:
             _render_rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
             return
         inputs = [file] if file != "-" else []
         if fmt == "xlsx":
-            money = {"monetary": "0.00", "avg_order_value": "0.00"}
+            money = {"monetary": "0.00", "avg_order_value": "0.00", "p_alive": "0.000", "expected_orders": "0.00",
+                     "clv": "0.00"}
             write_workbook({"rfm": result.table, "segments": result.segments}, dest, inputs=inputs,
                            number_formats={"rfm": money, "segments": {"share": "0.0%", "revenue": "0.00",
                                                                       "revenue_share": "0.0%", "aov": "0.00"}})
         else:
             write_table(result.table, dest, format=fmt, inputs=inputs)
+        if clv_result is not None:
+            from .clv import describe_clv
+
+            console.print(describe_clv(clv_result)[1], soft_wrap=True)
         _render_rfm(console, result, None if dest == "-" else dest)
 
 
@@ -808,3 +821,157 @@ def main() -> None:
     except KeyboardInterrupt:
         print("crm: interrupted", file=sys.stderr)
         sys.exit(int(ExitCode.INTERRUPTED))
+
+
+# ----------------------------------------------------------------- clv (issue 16: self-contained, to move to cli/)
+
+
+@app.command(help=(
+    "Customer lifetime value: per customer P(alive), expected orders, expected order value, discounted CLV and "
+    "churn risk, from BG/NBD (repeat purchases) and Gamma-Gamma (spend) fitted by maximum likelihood. Days "
+    "everywhere: purchases are counted per day; repeat_purchases = purchase days − 1, t_x = days from the first to "
+    "the last purchase, T = days from the first purchase to as-of. --holdout DATE fits on the orders up to DATE and "
+    "compares the predictions with what customers bought after it (printed; --holdout-report PATH)."))
+def clv(
+    file: FileArg,
+    output: OutputOpt = None,
+    format_: FormatOpt = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, inclusive (default: the latest order date).")] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", metavar="DAYS",
+                                                   help="Expected orders and CLV over this many days "
+                                                        "(default: [clv] horizon, else 365).")] = None,
+    discount: Annotated[Optional[float], typer.Option("--discount", metavar="RATE",
+                                                      help="Yearly discount rate for CLV, applied monthly "
+                                                           "(default: [clv] discount, else 0.10).")] = None,
+    holdout: Annotated[Optional[str], typer.Option("--holdout", metavar="DATE",
+                                                   help="Backtest: fit on orders up to DATE, compare with the "
+                                                        "orders after it up to as-of.")] = None,
+    holdout_days: Annotated[Optional[int], typer.Option("--holdout-days", metavar="N",
+                                                        help="Backtest on the last N days (instead of --holdout).")] = None,
+    holdout_report: Annotated[Optional[str], typer.Option(
+        "--holdout-report", metavar="PATH", help="Write the backtest: .json (all), .xlsx (sheets), .csv (the "
+                                                 "table by number of calibration purchases).")] = None,
+    params: Annotated[Optional[str], typer.Option("--params", metavar="PATH",
+                                                  help="Write the fitted parameters as JSON.")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
+                                                    help="The column that identifies a customer.")] = None,
+    config: Annotated[Optional[str], typer.Option("--config", metavar="PATH",
+                                                  help="A crm.toml (default: $CRM_CONFIG, else ./crm.toml).")] = None,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from .clv import TABLE_FORMATS, describe_clv, fit_clv, write_holdout_report, write_params
+    from .config import load_settings
+    from .io import default_output, output_format, read_table, write_workbook
+
+    with handle_errors(debug):
+        dest = output or default_output(file, "clv")
+        if [dest, params, holdout_report].count("-") > 1:
+            raise UsageError("only one output can go to stdout", hint="give --params / --holdout-report a file name")
+        if holdout_report and holdout is None and holdout_days is None:
+            raise UsageError("--holdout-report needs --holdout DATE or --holdout-days N")
+        fmt = output_format(dest, format_)
+        settings = load_settings(config, flags={"clv_horizon": horizon, "clv_discount": discount},
+                                 env=os.environ, cwd=os.getcwd())
+        df = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
+        result = fit_clv(df, as_of=as_of, horizon=settings.clv_horizon, discount=settings.clv_discount,
+                         holdout=holdout, holdout_days=holdout_days, customer=customer,
+                         overrides=parse_map_options(map_), region=region, dayfirst=dayfirst)
+        inputs = [file] if file != "-" else []
+        if fmt == "xlsx":
+            write_workbook({"clv": result.table}, dest, number_formats={"clv": TABLE_FORMATS}, inputs=inputs)
+        else:
+            write_table(result.table, dest, format=fmt, inputs=inputs)
+        if params:
+            write_params(result, params, inputs=inputs)
+        if holdout_report and result.holdout is not None:
+            write_holdout_report(result.holdout, holdout_report, inputs=inputs)
+        console = _console(quiet)
+        for line in describe_clv(result):
+            console.print(line, soft_wrap=True)
+        _render_notes(console, result.dropped, result.notes)
+        if result.holdout is not None:
+            by = Table(show_edge=False, header_style="bold", title="holdout by calibration repeat purchases")
+            for head in ("repeat purchases", "customers", "predicted (mean)", "actual (mean)"):
+                by.add_column(head, justify="right")
+            for r in result.holdout.by_purchases.itertuples(index=False):
+                by.add_row(r.calibration_purchases, f"{r.customers:,}", f"{r.predicted_mean:.3f}",
+                           f"{r.actual_mean:.3f}")
+            console.print(by)
+        for path in (dest, params, holdout_report):
+            if path and path != "-":
+                console.print(f"wrote {path}")
+
+
+# ----------------------------------------------------------------- forecast (issue 16: self-contained, to move to cli/)
+
+
+@app.command(help=(
+    "Revenue and orders for the next periods with an interval (statsforecast AutoETS; --model arima|auto), "
+    "backtested from rolling origins against seasonal naive (MAPE, MASE). Complete periods only: the period "
+    "holding as-of counts when as-of is its last day. Less than two seasons of history: non-seasonal exponential "
+    "smoothing; fewer than 6 periods: naive (the last value)."))
+def forecast(
+    file: FileArg,
+    output: OutputOpt = None,
+    format_: FormatOpt = None,
+    by: Annotated[str, typer.Option("--by", metavar="week|month|quarter", help="Period.")] = "month",
+    periods: Annotated[Optional[int], typer.Option("--periods", metavar="N",
+                                                   help="Periods ahead (default: 13 weeks, 6 months, 4 quarters).")] = None,
+    level: Annotated[int, typer.Option("--level", metavar="PCT", help="Prediction interval, percent.")] = 80,
+    model: Annotated[str, typer.Option("--model", metavar="ets|arima|auto",
+                                       help="AutoETS, AutoARIMA, or the one with the lower backtest MASE.")] = "ets",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                 help="Observation end, inclusive (default: the latest order date).")] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
+                                                    help="The column that identifies a customer.")] = None,
+    region: RegionOpt = "CN",
+    dayfirst: DayfirstOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
+    delimiter: DelimiterOpt = None,
+    map_: MapOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    from .forecast import describe_forecast, forecast_sales
+    from .io import default_output, output_format, read_table, write_workbook
+
+    with handle_errors(debug):
+        dest = output or default_output(file, "forecast")
+        fmt = output_format(dest, format_)
+        df = read_table(file, sheet=sheet, encoding=encoding, header_row=header_row, delimiter=delimiter)
+        result = forecast_sales(df, by=by, periods=periods, level=level, model=model, as_of=as_of, customer=customer,
+                                overrides=parse_map_options(map_), region=region, dayfirst=dayfirst)
+        inputs = [file] if file != "-" else []
+        if fmt == "xlsx":
+            money = {c: "#,##0.00" for c in ("revenue", "revenue_lo", "revenue_hi")}
+            counts = {c: "#,##0.0" for c in ("orders", "orders_lo", "orders_hi")}
+            write_workbook({"forecast": result.table, "backtest": result.backtest}, dest, inputs=inputs,
+                           number_formats={"forecast": {**money, **counts},
+                                           "backtest": {"mape": "0.0", "mase": "0.000", "coverage": "0%",
+                                                        "baseline_mape": "0.0", "baseline_mase": "0.000"}})
+        else:
+            write_table(result.table, dest, format=fmt, inputs=inputs)
+        console = _console(quiet)
+        for line in describe_forecast(result):
+            console.print(line, soft_wrap=True)
+        _render_notes(console, result.dropped, result.notes)
+        ahead = Table(show_edge=False, header_style="bold")
+        for head in (result.by, "revenue", f"{result.level}% interval", "orders", f"{result.level}% interval "):
+            ahead.add_column(head, justify="left" if head == result.by else "right")
+        for r in result.table[result.table["kind"] == "forecast"].itertuples(index=False):
+            ahead.add_row(r.period, f"{r.revenue:,.2f}", f"{r.revenue_lo:,.2f} – {r.revenue_hi:,.2f}",
+                          f"{r.orders:,.1f}", f"{r.orders_lo:,.1f} – {r.orders_hi:,.1f}")
+        console.print(ahead)
+        if dest != "-":
+            console.print(f"wrote {dest}")

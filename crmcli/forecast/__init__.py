@@ -5,7 +5,7 @@ One call::
     result = forecast_sales(orders, by="month", periods=6, level=80, model="ets", as_of=None)
     result.table      # period, start, kind (actual|forecast), revenue, revenue_lo, revenue_hi,
                       # orders, orders_lo, orders_hi  (lo/hi only on forecast rows)
-    result.backtest   # series, model, origins, forecasts, mape, mase, baseline_mape, baseline_mase
+    result.backtest   # series, model, origins, forecasts, mape, mase, coverage, baseline_mape, baseline_mase, …
     result.methods    # series -> the model that made the forecast, e.g. "AutoETS: ETS(A,N,A)"
 
 ``series`` builds the per-period history, ``models`` holds the models and why statsforecast,
@@ -33,11 +33,11 @@ from .series import PERIODS, SERIES, PeriodSeries, build_series, check_by, futur
 DEFAULT_PERIODS = {"week": 13, "month": 6, "quarter": 4}
 MIN_PERIODS = 3
 TABLE_COLUMNS = ["period", "start", "kind", "revenue", "revenue_lo", "revenue_hi", "orders", "orders_lo", "orders_hi"]
-BACKTEST_COLUMNS = ["series", "model", "origins", "forecasts", "mape", "mase", "baseline_mape", "baseline_mase",
-                    "beats_baseline", "chosen"]
+BACKTEST_COLUMNS = ["series", "model", "origins", "forecasts", "mape", "mase", "coverage", "baseline_mape",
+                    "baseline_mase", "beats_baseline", "chosen"]
 
 __all__ = ["BACKTEST_COLUMNS", "DEFAULT_PERIODS", "INSTALL_HINT", "MODELS", "PERIODS", "TABLE_COLUMNS",
-           "ForecastResult", "forecast_sales", "load_statsforecast"]
+           "ForecastResult", "describe_forecast", "forecast_sales", "load_statsforecast"]
 
 
 @dataclass
@@ -152,9 +152,37 @@ def forecast_sales(orders: Any, *, by: str | None = "month", periods: int | None
 def _backtest_row(series: str, model: str, r: Backtest | None, *, chosen: bool) -> dict[str, Any]:
     if r is None:
         return {"series": series, "model": model, "origins": 0, "forecasts": 0, "mape": np.nan, "mase": np.nan,
-                "baseline_mape": np.nan, "baseline_mase": np.nan, "beats_baseline": "", "chosen": chosen}
+                "coverage": np.nan, "baseline_mape": np.nan, "baseline_mase": np.nan, "beats_baseline": "", "chosen": chosen}
     known = not (math.isnan(r.mase) or math.isnan(r.baseline_mase))
     beats = ("yes" if r.mase < r.baseline_mase else "no") if known else ""
     return {"series": series, "model": r.model, "origins": r.origins, "forecasts": r.forecasts, "mape": r.mape,
-            "mase": r.mase, "baseline_mape": r.baseline_mape, "baseline_mase": r.baseline_mase,
+            "mase": r.mase, "coverage": r.coverage, "baseline_mape": r.baseline_mape, "baseline_mase": r.baseline_mase,
             "beats_baseline": beats, "chosen": chosen}
+
+
+def describe_forecast(result: ForecastResult) -> list[str]:
+    """What was forecast and how well the rule did in the backtest, in a few lines."""
+    h = result.history.frame
+    span = f"{h['period'].iloc[0]} … {h['period'].iloc[-1]}" if len(h) else "-"
+    lines = [f"forecast: revenue and orders per {result.by}, {len(h)} complete {result.by}s of history ({span}), "
+             f"next {result.periods} {result.by}s, {result.level}% interval",
+             "model: " + "; ".join(f"{name} {method}" for name, method in result.methods.items())]
+    for r in result.backtest.itertuples(index=False):
+        if not r.origins:
+            continue
+        mark = " (chosen)" if r.chosen and (result.backtest["series"] == r.series).sum() > 1 else ""
+        verdict = {"yes": " -> beats seasonal naive (MASE)", "no": " -> does NOT beat seasonal naive (MASE)"}
+        lines.append(f"backtest {r.series}, {r.model}{mark}: {r.origins} origins, {r.forecasts} forecasts 1-"
+                     f"{min(result.periods, r.origins)} {result.by}s ahead: MAPE {_pct(r.mape)}, MASE {_num(r.mase)}, "
+                     f"{r.coverage:.0%} inside the {result.level}% interval; "
+                     f"seasonal naive MAPE {_pct(r.baseline_mape)}, MASE {_num(r.baseline_mase)}"
+                     f"{verdict.get(r.beats_baseline, '')}")
+    return lines
+
+
+def _pct(v: float) -> str:
+    return "-" if math.isnan(v) else f"{v:.1f}%"
+
+
+def _num(v: float) -> str:
+    return "-" if math.isnan(v) else f"{v:.3f}"

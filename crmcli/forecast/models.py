@@ -16,6 +16,10 @@ Models, by the number n of complete periods and the season length m:
   (normal, widening with √h).
 - baseline: ``seasonal naive`` = the value one season earlier (the last value where less than one
   season precedes).
+
+The intervals are statsforecast's (analytic for additive models, its approximation for multiplicative
+ones, which can come out too even across the horizon); the backtest reports the share of actuals
+that fell inside them.
 """
 
 from __future__ import annotations
