@@ -25,9 +25,12 @@ from crmcli.clv import (
     probability_alive,
     summarize_customers,
 )
+from crmcli.clv.bgnbd import LikelihoodData as BgnbdData
 from crmcli.clv.bgnbd import log_likelihood_terms
 from crmcli.clv.bgnbd import negative_log_likelihood as bgnbd_neg_ll
 from crmcli.clv.fit import month_boundaries
+from crmcli.clv.gammagamma import LikelihoodData as GgData
+from crmcli.clv.gammagamma import log_likelihood_terms as gg_terms
 from crmcli.clv.gammagamma import negative_log_likelihood as gg_neg_ll
 from crmcli.errors import DataError, UsageError
 from crmcli.io import read_table
@@ -157,25 +160,25 @@ def test_holdout_report_compares_with_the_39_weeks_that_followed(fitted, cdnow):
 def test_analytic_gradients_match_finite_differences(fitted):
     s = fitted.summary
     x, t, T = (s[c].to_numpy(dtype=float) for c in ("repeat_purchases", "t_x", "T"))
-    w = np.ones_like(x)
+    data = BgnbdData.from_arrays(x, t / 100, T / 100, np.ones_like(x))
     theta = np.log([0.3, 0.8, 0.7, 2.0])
-    scaled = (x, t / 100, T / 100, w)
-    _, grad = bgnbd_neg_ll(theta, *scaled)
+    value, grad = bgnbd_neg_ll(theta, data)
+    assert value == pytest.approx(-log_likelihood_terms(np.exp(theta), x, t / 100, T / 100).sum())
     for i in range(4):
         e = np.zeros(4)
         e[i] = 1e-6
-        num = (bgnbd_neg_ll(theta + e, *scaled)[0] - bgnbd_neg_ll(theta - e, *scaled)[0]) / 2e-6
+        num = (bgnbd_neg_ll(theta + e, data)[0] - bgnbd_neg_ll(theta - e, data)[0]) / 2e-6
         assert grad[i] == pytest.approx(num, rel=1e-5, abs=1e-4)
     rep = x > 0
     z = s["repeat_value"].to_numpy()[rep] / 30
-    xr = x[rep]
-    args = (xr, z, np.log(xr), np.log(z), np.ones_like(xr))
+    gdata = GgData.from_arrays(x[rep], z, np.ones(int(rep.sum())))
     theta = np.log([3.0, 2.5, 1.5])
-    _, grad = gg_neg_ll(theta, *args)
+    value, grad = gg_neg_ll(theta, gdata)
+    assert value == pytest.approx(-gg_terms(np.exp(theta), x[rep], z).sum())
     for i in range(3):
         e = np.zeros(3)
         e[i] = 1e-6
-        num = (gg_neg_ll(theta + e, *args)[0] - gg_neg_ll(theta - e, *args)[0]) / 2e-6
+        num = (gg_neg_ll(theta + e, gdata)[0] - gg_neg_ll(theta - e, gdata)[0]) / 2e-6
         assert grad[i] == pytest.approx(num, rel=1e-5, abs=1e-4)
 
 
@@ -208,6 +211,27 @@ def test_large_counts_and_a_near_one_stay_finite():
     # and one who bought 300 times but not for 10 days after a daily habit is less likely alive than that one
     p = probability_alive((0.5, 20.0, 0.8, 2.5), x, t_x, T)
     assert p[2] < p[3]
+
+
+def test_bgnbd_recovers_simulated_parameters():
+    """Customers simulated by the BG/NBD story (days): the fit finds the parameters they were drawn with."""
+    rng = np.random.default_rng(11)
+    n, (r, alpha, a, b) = 40_000, (0.5, 20.0, 0.9, 3.0)
+    lam, drop = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    T = rng.integers(30, 366, n).astype(float)
+    x, t_x, now, alive = np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)
+    while alive.any():  # after each repeat purchase a customer drops out with probability p
+        idx = np.flatnonzero(alive)
+        now[idx] += rng.exponential(1 / lam[idx])
+        hit = idx[now[idx] <= T[idx]]
+        alive[idx[now[idx] > T[idx]]] = False
+        x[hit] += 1
+        t_x[hit] = now[hit]
+        alive[hit] &= rng.random(len(hit)) >= drop[hit]
+    params, fit = fit_bgnbd(x, t_x, T)
+    assert fit.converged
+    for k, want in {"r": r, "alpha": alpha, "a": a, "b": b}.items():
+        assert params[k] == pytest.approx(want, rel=0.1), k
 
 
 def test_gamma_gamma_recovers_simulated_parameters():

@@ -13,6 +13,8 @@ do not grow with ``x``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
@@ -42,26 +44,54 @@ def log_likelihood_terms(params, x, t_x, T) -> np.ndarray:
     return a1 + np.logaddexp(a2, a3)
 
 
-def _neg_ll(log_params, x, t_x, T, w):
+@dataclass
+class LikelihoodData:
+    """The fit's data: rows (x, t_x, T, weight) and the distinct x values, where every special function is
+    evaluated (they depend on x only, and a million customers have a few hundred distinct x)."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    w: np.ndarray
+    xs: np.ndarray       # the distinct x values
+    xi: np.ndarray       # row -> position in xs
+
+    @classmethod
+    def from_arrays(cls, x, t_x, T, w) -> LikelihoodData:
+        xs, xi = np.unique(x, return_inverse=True)
+        return cls(x, t_x, T, w, xs, xi)
+
+
+def negative_log_likelihood(log_params, data: LikelihoodData) -> tuple[float, np.ndarray]:
+    """−LL and its gradient with respect to the log parameters (the objective :func:`fit_bgnbd` minimizes)."""
     r, alpha, a, b = np.exp(log_params)
-    rep = x > 0
-    bx1 = np.where(rep, b + x - 1, b)  # unused where x = 0
-    la, lT, lt = np.log(alpha), np.log(alpha + T), np.log(alpha + t_x)
-    a1 = gammaln(r + x) - gammaln(r) + r * la
+    xs, xi, x, w = data.xs, data.xi, data.x, data.w
+    rep_s = xs > 0
+    bx1 = np.where(rep_s, b + xs - 1, b)  # unused where x = 0
     base = betaln(a, b)
-    a2 = betaln(a, b + x) - base - (r + x) * lT
-    a3 = np.where(rep, betaln(a + 1, bx1) - base - (r + x) * lt, -np.inf)
+    # the x-only parts, on the distinct x values
+    g_r = gammaln(r + xs) - gammaln(r)
+    b2 = betaln(a, b + xs) - base
+    b3 = np.where(rep_s, betaln(a + 1, bx1) - base, -np.inf)
+    dab, dbb = digamma(a) - digamma(a + b), digamma(b) - digamma(a + b)
+    d_abx = digamma(a + b + xs)
+    dr_s = digamma(r + xs) - digamma(r)
+    da2, da3 = digamma(a) - d_abx - dab, digamma(a + 1) - d_abx - dab
+    db2 = digamma(b + xs) - d_abx - dbb
+    db3 = np.where(rep_s, digamma(bx1) - d_abx - dbb, 0.0)
+    # per row
+    la, lT, lt = np.log(alpha), np.log(alpha + data.T), np.log(alpha + data.t_x)
+    rx = r + x
+    a2 = b2[xi] - rx * lT
+    a3 = b3[xi] - rx * lt
     m = np.logaddexp(a2, a3)
-    ll = a1 + m
+    ll = g_r[xi] + r * la + m
     w2 = np.exp(a2 - m)
     w3 = 1.0 - w2
-    dab, dbb = digamma(a) - digamma(a + b), digamma(b) - digamma(a + b)
-    d_abx = digamma(a + b + x)
-    # derivatives of each term on the natural scale
-    d_r = digamma(r + x) - digamma(r) + la - w2 * lT - w3 * lt
-    d_alpha = r / alpha - w2 * (r + x) / (alpha + T) - w3 * (r + x) / (alpha + t_x)
-    d_a = w2 * (digamma(a) - d_abx - dab) + w3 * (digamma(a + 1) - d_abx - dab)
-    d_b = w2 * (digamma(b + x) - d_abx - dbb) + w3 * np.where(rep, digamma(bx1) - d_abx - dbb, 0.0)
+    d_r = dr_s[xi] + la - w2 * lT - w3 * lt
+    d_alpha = r / alpha - rx * (w2 / (alpha + data.T) + w3 / (alpha + data.t_x))
+    d_a = w2 * da2[xi] + w3 * da3[xi]
+    d_b = w2 * db2[xi] + w3 * db3[xi]
     grad = np.array([np.dot(w, d) for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
     return -float(np.dot(w, ll)), -grad
 
@@ -74,11 +104,11 @@ def fit_bgnbd(x, t_x, T, weights=None) -> tuple[dict[str, float], MleFit]:
     """
     x, t_x, T, w = _as_arrays(x, t_x, T, weights)
     scale = float(np.average(T, weights=w)) or 1.0
-    ts, Ts = t_x / scale, T / scale
+    data = LikelihoodData.from_arrays(x, t_x / scale, T / scale, w)
     rate = max(float(np.average(x, weights=w)), 1e-3)  # repeat purchases per (scaled) unit, roughly
     starts = [(1.0, 1.0 / rate, 1.0, 1.0), (0.25, 0.25 / rate, 0.8, 2.5), (2.0, 2.0 / rate, 0.3, 5.0),
               (0.5, 1.0, 2.0, 0.5)]
-    fit = fit_mle(lambda p: _neg_ll(p, x, ts, Ts, w), starts, NAMES, float(w.sum()))
+    fit = fit_mle(lambda p: negative_log_likelihood(p, data), starts, NAMES, float(w.sum()))
     r, alpha, a, b = fit.params
     params = {"r": float(r), "alpha": float(alpha * scale), "a": float(a), "b": float(b)}
     if np.isfinite(fit.log_likelihood):

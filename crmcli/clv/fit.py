@@ -205,9 +205,12 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
     fit_day = end_day
     if holdout is not None or holdout_days is not None:
         fit_day = _calibration_day(holdout, holdout_days, first_day, end_day)
+    later = int((days > end_day).sum())
+    if later:
+        dropped["after-as-of"] = later
     summary, left = summarize_customers(frame, fit_day)
     for k, v in left.items():
-        if not (holdout is not None or holdout_days is not None) or k != "after-as-of":
+        if k != "after-as-of":  # counted above; in a backtest the orders after the fit day are the holdout
             dropped[k] = dropped.get(k, 0) + v
     fit_ts = day_to_timestamp(fit_day)
     check_fit_data(summary, fit_ts)

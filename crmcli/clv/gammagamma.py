@@ -10,6 +10,8 @@ check the papers make. ``v`` is in money units; the fit scales money by the mean
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import digamma, gammaln
 
@@ -27,15 +29,39 @@ def log_likelihood_terms(params, x, mean_value) -> np.ndarray:
             - (px + q) * np.log(x * z + v))
 
 
-def _neg_ll(log_params, x, z, lx, lz, w):
+@dataclass
+class LikelihoodData:
+    """Repeat customers' x, mean value z (scaled), their logs and weights; ``xs``/``xi`` the distinct x."""
+
+    x: np.ndarray
+    z: np.ndarray
+    lz: np.ndarray
+    w: np.ndarray
+    xs: np.ndarray
+    xi: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, x, z, w) -> LikelihoodData:
+        xs, xi = np.unique(x, return_inverse=True)
+        return cls(x, z, np.log(z), w, xs, xi)
+
+
+def negative_log_likelihood(log_params, data: LikelihoodData) -> tuple[float, np.ndarray]:
+    """−LL and its gradient with respect to the log parameters; special functions on the distinct x only."""
     p, q, v = np.exp(log_params)
-    px = p * x
-    xz_v = x * z + v
+    xs, xi, x, w = data.xs, data.xi, data.x, data.w
+    pxs = p * xs
+    lx = np.log(xs)
+    g_s = gammaln(pxs + q) - gammaln(pxs) - gammaln(q) + pxs * lx
+    dpq = digamma(pxs + q)
+    dp_s = xs * (dpq - digamma(pxs) + lx)
+    dq_s = dpq - digamma(q) + np.log(v)
+    xz_v = x * data.z + v
     lxzv = np.log(xz_v)
-    ll = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + (px - 1) * lz + px * lx - (px + q) * lxzv
-    dpq = digamma(px + q)
-    d_p = x * (dpq - digamma(px) + lz + lx - lxzv)
-    d_q = dpq - digamma(q) + np.log(v) - lxzv
+    px = p * x
+    ll = g_s[xi] + q * np.log(v) + (px - 1) * data.lz - (px + q) * lxzv
+    d_p = dp_s[xi] + x * (data.lz - lxzv)
+    d_q = dq_s[xi] - lxzv
     d_v = q / v - (px + q) / xz_v
     grad = np.array([np.dot(w, d) for d in (d_p, d_q, d_v)]) * np.array([p, q, v])
     return -float(np.dot(w, ll)), -grad
@@ -47,10 +73,9 @@ def fit_gamma_gamma(x, mean_value, weights=None) -> tuple[dict[str, float], MleF
     z = np.asarray(mean_value, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
     scale = float(np.average(z, weights=w)) or 1.0
-    zs = z / scale
-    lx, lz = np.log(x), np.log(zs)
+    data = LikelihoodData.from_arrays(x, z / scale, w)
     starts = [(1.0, 1.0, 1.0), (5.0, 3.0, 3.0), (2.0, 5.0, 8.0), (10.0, 2.0, 0.5)]
-    fit = fit_mle(lambda k: _neg_ll(k, x, zs, lx, lz, w), starts, NAMES, float(w.sum()))
+    fit = fit_mle(lambda k: negative_log_likelihood(k, data), starts, NAMES, float(w.sum()))
     p, q, v = fit.params
     params = {"p": float(p), "q": float(q), "v": float(v * scale)}
     if np.isfinite(fit.log_likelihood):

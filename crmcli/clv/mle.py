@@ -4,10 +4,10 @@ The models' parameters are positive, so they are fitted on the log scale (unboun
 practice; a box of ``[-LOG_BOUND, LOG_BOUND]`` keeps a runaway start finite). Every start runs
 L-BFGS-B with the analytic gradient; the best log-likelihood wins. The fit is *converged* when
 the best run's gradient is small (L-BFGS-B may end its line search at machine precision on a flat
-optimum; the gradient decides) and no parameter sits on the box (a parameter
-running to 0 or infinity means the model does not describe the data). ``agreeing`` counts the
-starts that reached the best log-likelihood (to 1e-6 relative): one of four means a rugged
-surface, said in the result.
+optimum; the gradient decides) and no parameter sits on the box (a parameter running to 0 or
+infinity means the model does not describe the data). Starts are tried in turn until two reach the
+same best log-likelihood (to 1e-6 relative), at most all of them; ``agreeing`` of ``starts`` says how
+many did (one of four means a rugged surface, said in the result).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 LOG_BOUND = 12.0       # parameters (in the fit's scaled units) stay within exp(±12)
 GRAD_TOL = 1e-3        # largest |d LL / d log θ| per customer-weight at an accepted optimum
 AGREE_RTOL = 1e-6
+MIN_AGREEING = 2       # starts are tried in turn until this many reach the same best log-likelihood
 
 
 @dataclass
@@ -32,7 +34,7 @@ class MleFit:
     log_likelihood: float        # at ``params``, in the fit's scaled units
     converged: bool
     message: str                 # the optimizer's message, or why the fit is not accepted
-    starts: int
+    starts: int                  # starts tried (in turn, until two agree)
     agreeing: int                # starts that reached the best log-likelihood
     iterations: int
 
@@ -51,18 +53,24 @@ def fit_mle(neg_ll: Callable[[np.ndarray], tuple[float, np.ndarray]], starts: Se
     """
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(names)
     runs = []
+    tried = 0
     for start in starts:
+        tried += 1
         x0 = np.clip(np.log(np.asarray(start, dtype=np.float64)), -LOG_BOUND + 1, LOG_BOUND - 1)
-        with np.errstate(all="ignore"):
+        # one BLAS thread: the vectors are small, and on a busy machine OpenBLAS threads spin-waiting made each
+        # dot product (and each L-BFGS-B step) milliseconds instead of microseconds (measured: 6.4 ms vs 2.8 µs)
+        with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
             res = minimize(neg_ll, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
         if np.isfinite(res.fun) and np.all(np.isfinite(res.x)):
             runs.append(res)
+        if len(runs) >= MIN_AGREEING and _agreeing(runs) >= MIN_AGREEING:
+            break  # two starts found the same optimum: the rest would only confirm it
     if not runs:
         return MleFit(tuple(names), np.full(len(names), np.nan), float("nan"), False,
                       "the log-likelihood was not finite from any start", len(starts), 0, 0)
     best = min(runs, key=lambda r: r.fun)
-    agreeing = sum(1 for r in runs if abs(r.fun - best.fun) <= AGREE_RTOL * max(1.0, abs(best.fun)))
+    agreeing = _agreeing(runs)
     grad = np.asarray(best.jac, dtype=np.float64)
     at_bound = [n for n, v in zip(names, best.x) if abs(v) >= LOG_BOUND - 1e-6]
     grad_ok = bool(np.all(np.abs(grad) <= GRAD_TOL * max(total_weight, 1.0)))
@@ -77,5 +85,11 @@ def fit_mle(neg_ll: Callable[[np.ndarray], tuple[float, np.ndarray]], starts: Se
         message = f"gradient not zero at the optimum (max {np.abs(grad).max():.3g}; {best.message})"
     else:
         message = "gradient zero at the optimum"
-    return MleFit(tuple(names), np.exp(best.x), float(-best.fun), converged, message, len(starts), agreeing,
+    return MleFit(tuple(names), np.exp(best.x), float(-best.fun), converged, message, tried, agreeing,
                   int(best.nit))
+
+
+def _agreeing(runs) -> int:
+    """How many runs reached the best objective (to AGREE_RTOL)."""
+    best = min(r.fun for r in runs)
+    return sum(1 for r in runs if abs(r.fun - best) <= AGREE_RTOL * max(1.0, abs(best)))
