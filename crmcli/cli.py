@@ -825,6 +825,11 @@ def main() -> None:
 
 # ----------------------------------------------------------------- clv (issue 16: self-contained, to move to cli/)
 
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
+                                                help="Observation end, inclusive (default: the latest order date).")]
+CustomerOpt = Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
+                                                    help="The column that identifies a customer.")]
+
 
 @app.command(help=(
     "Customer lifetime value: per customer P(alive), expected orders, expected order value, discounted CLV and "
@@ -836,8 +841,7 @@ def clv(
     file: FileArg,
     output: OutputOpt = None,
     format_: FormatOpt = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
-                                                 help="Observation end, inclusive (default: the latest order date).")] = None,
+    as_of: AsOfOpt = None,
     horizon: Annotated[Optional[int], typer.Option("--horizon", metavar="DAYS",
                                                    help="Expected orders and CLV over this many days "
                                                         "(default: [clv] horizon, else 365).")] = None,
@@ -854,8 +858,7 @@ def clv(
                                                  "table by number of calibration purchases).")] = None,
     params: Annotated[Optional[str], typer.Option("--params", metavar="PATH",
                                                   help="Write the fitted parameters as JSON.")] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
-                                                    help="The column that identifies a customer.")] = None,
+    customer: CustomerOpt = None,
     config: Annotated[Optional[str], typer.Option("--config", metavar="PATH",
                                                   help="A crm.toml (default: $CRM_CONFIG, else ./crm.toml).")] = None,
     region: RegionOpt = "CN",
@@ -929,10 +932,8 @@ def forecast(
     level: Annotated[int, typer.Option("--level", metavar="PCT", help="Prediction interval, percent.")] = 80,
     model: Annotated[str, typer.Option("--model", metavar="ets|arima|auto",
                                        help="AutoETS, AutoARIMA, or the one with the lower backtest MASE.")] = "ets",
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE",
-                                                 help="Observation end, inclusive (default: the latest order date).")] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer", metavar="COLUMN",
-                                                    help="The column that identifies a customer.")] = None,
+    as_of: AsOfOpt = None,
+    customer: CustomerOpt = None,
     region: RegionOpt = "CN",
     dayfirst: DayfirstOpt = None,
     sheet: SheetOpt = None,

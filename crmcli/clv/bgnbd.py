@@ -133,8 +133,8 @@ def probability_alive(params, x, t_x, T) -> np.ndarray:
     return np.where(rep, expit(-log_odds), 1.0)
 
 
-def expected_purchases_if_alive(params, t, x, t_x, T) -> np.ndarray:
-    """E[purchases in (T, T+t] | x, t_x, T, still alive at T].
+def expected_purchases_if_alive(params, t, x, T) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, T, still alive at T] (it does not depend on t_x).
 
     = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; t/(α+T+t))]
     (Fader et al. 2005, eq. 10, divided by P(alive), with Euler's transformation of ₂F₁).
@@ -142,7 +142,8 @@ def expected_purchases_if_alive(params, t, x, t_x, T) -> np.ndarray:
     r, alpha, a, b = _params(params)
     if abs(a - 1.0) < 1e-9:  # the formula's removable singularity at a = 1
         a = 1.0 + 1e-9
-    x, t_x, T, _ = _as_arrays(x, t_x, T)
+    x = np.asarray(x, dtype=np.float64)
+    T = np.asarray(T, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + T + t)
     c = a + b + x - 1
@@ -150,6 +151,17 @@ def expected_purchases_if_alive(params, t, x, t_x, T) -> np.ndarray:
     return c / (a - 1) * (1.0 - tail)
 
 
+def cumulative_if_alive(params, ends, x, T) -> tuple[np.ndarray, np.ndarray]:
+    """The expectation if alive up to each of ``ends`` (rows) for each distinct (x, T) (columns), and each
+    customer's column: ₂F₁ is the costly part and depends on (x, T) only."""
+    from .summary import compress
+
+    ux, uT, _, inv = compress(np.asarray(x, dtype=np.float64), np.asarray(T, dtype=np.float64))
+    cum = np.vstack([expected_purchases_if_alive(params, t, ux, uT) for t in ends]) if len(ends) else \
+        np.zeros((0, len(ux)))
+    return cum, inv
+
+
 def expected_purchases(params, t, x, t_x, T) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T] = P(alive) × the expectation if alive."""
-    return probability_alive(params, x, t_x, T) * expected_purchases_if_alive(params, t, x, t_x, T)
+    return probability_alive(params, x, t_x, T) * expected_purchases_if_alive(params, t, x, T)

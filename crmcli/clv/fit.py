@@ -36,7 +36,7 @@ from ..rfm import DEFAULT_TIERS, assign_tiers
 from . import bgnbd, gammagamma
 from .holdout import HoldoutReport, backtest_holdout
 from .mle import MleFit
-from .summary import day_to_timestamp, order_days, read_orders, summarize_customers
+from .summary import compress, day_to_timestamp, order_days, read_orders, summarize_customers
 
 COLUMNS = ["customer_id", "repeat_purchases", "t_x", "T", "monetary", "p_alive", "expected_orders",
            "expected_order_value", "clv", "value_at_stake", "churn_risk"]
@@ -93,16 +93,6 @@ def check_options(horizon: Any, discount: Any) -> tuple[int, float]:
     return h, d
 
 
-def compress(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                                                     np.ndarray]:
-    """Customers sharing ``(x, t_x, T)`` share every prediction: the unique triples, counts and inverse."""
-    frame = pd.DataFrame({"x": x, "t": t_x, "T": T})
-    inverse = frame.groupby(["x", "t", "T"], sort=False).ngroup().to_numpy()
-    first = np.unique(inverse, return_index=True)[1]
-    counts = np.bincount(inverse)
-    return x[first], t_x[first], T[first], counts.astype(np.float64), inverse
-
-
 def check_fit_data(summary: pd.DataFrame, as_of: pd.Timestamp) -> None:
     """A clear DataError when the data cannot support a BG/NBD fit."""
     n = len(summary)
@@ -128,16 +118,19 @@ def month_boundaries(horizon: int) -> np.ndarray:
 
 
 def predict_customers(params: dict[str, float], x, t_x, T, *, horizon: int, discount: float) -> dict[str, np.ndarray]:
-    """``p_alive``, ``expected_orders`` over ``horizon`` and the discounted orders-if-alive per customer."""
-    ux, ut, uT, _, inv = compress(np.asarray(x, dtype=np.float64), np.asarray(t_x, dtype=np.float64),
-                                  np.asarray(T, dtype=np.float64))
-    alive = bgnbd.probability_alive(params, ux, ut, uT)
+    """``p_alive``, ``expected_orders`` over ``horizon`` and the discounted orders-if-alive per customer.
+
+    The expectation if alive depends on (x, T) only (₂F₁ is the costly part): it is computed once per
+    distinct pair and month end.
+    """
+    x, t_x, T = (np.asarray(a, dtype=np.float64) for a in (x, t_x, T))
+    alive = bgnbd.probability_alive(params, x, t_x, T)
     ends = month_boundaries(horizon)
-    cum = np.vstack([bgnbd.expected_purchases_if_alive(params, t, ux, ut, uT) for t in ends])
-    per_month = np.diff(np.vstack([np.zeros(len(ux)), cum]), axis=0)
+    cum, inv = bgnbd.cumulative_if_alive(params, ends, x, T)
+    per_month = np.diff(np.vstack([np.zeros(cum.shape[1]), cum]), axis=0)
     factors = (1.0 + discount) ** (-np.arange(1, len(ends) + 1) / 12.0)
-    discounted = factors @ per_month
-    return {"p_alive": alive[inv], "expected_orders": (alive * cum[-1])[inv], "discounted_if_alive": discounted[inv]}
+    discounted = (factors[:, None] * per_month).sum(axis=0)
+    return {"p_alive": alive, "expected_orders": alive * cum[-1][inv], "discounted_if_alive": discounted[inv]}
 
 
 def fit_values(summary: pd.DataFrame) -> tuple[np.ndarray, dict[str, float] | None, MleFit | None, str, float,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bgnbd import expected_purchases
+from .bgnbd import cumulative_if_alive, expected_purchases, probability_alive
 from .summary import count_purchase_days, day_to_timestamp
 
 TOP_BIN = 7  # the paper's last group: 7+
@@ -109,17 +109,20 @@ def _by_month(params, x, t_x, T, orders, summary, calibration_day: int, end_day:
     end = day_to_timestamp(end_day)
     months = pd.period_range(start + pd.Timedelta(days=1), end, freq="M")
     rows = []
-    previous = np.zeros(len(x))
     known = set(summary["customer_id"])
     mine = orders[orders["customer_id"].astype("str").isin(known)]
-    for m in months:
-        stop = min(end_day, int(m.end_time.normalize().value // 86_400_000_000_000))
-        cum = expected_purchases(params, stop - calibration_day, x, t_x, T)
+    stops = [min(end_day, int(m.end_time.normalize().value // 86_400_000_000_000)) for m in months]
+    cum, inv = cumulative_if_alive(params, [s - calibration_day for s in stops], x, T)
+    # predicted purchases up to each month's end, summed over customers: Σ p_alive × E[· | alive]
+    weight = np.bincount(inv, weights=probability_alive(params, x, t_x, T), minlength=cum.shape[1])
+    totals = cum @ weight if len(stops) else np.zeros(0)
+    previous = 0.0
+    for m, stop, total in zip(months, stops, totals):
         begin = int(m.start_time.value // 86_400_000_000_000) - 1
         actual = int(count_purchase_days(mine, max(begin, calibration_day), stop).sum())
         rows.append({"month": str(m), "days": stop - max(begin, calibration_day),
-                     "predicted": float((cum - previous).sum()), "actual": actual})
-        previous = cum
+                     "predicted": float(total - previous), "actual": actual})
+        previous = float(total)
     df = pd.DataFrame(rows, columns=["month", "days", "predicted", "actual"])
     df["cumulative_predicted"] = df["predicted"].cumsum()
     df["cumulative_actual"] = df["actual"].cumsum()

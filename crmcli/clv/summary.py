@@ -155,3 +155,13 @@ def count_purchase_days(orders: pd.DataFrame, start_day: int, end_day: int) -> p
     frame = pd.DataFrame({"customer_id": orders["customer_id"].astype("str").to_numpy()[inside],
                           "day": days[inside]})
     return frame.drop_duplicates().groupby("customer_id").size()
+
+
+def compress(*columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Rows sharing their values share every likelihood term and prediction: the distinct rows (one array per
+    column), how many rows each stands for, and each row's position among them."""
+    frame = pd.DataFrame({str(i): c for i, c in enumerate(columns)})
+    inverse = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    first = np.unique(inverse, return_index=True)[1]
+    counts = np.bincount(inverse)
+    return (*(c[first] for c in columns), counts.astype(np.float64), inverse)
