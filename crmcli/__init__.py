@@ -19,7 +19,7 @@ from .validate import find_issues
 
 __version__ = "0.1.0"
 
-#: Loaded on first use (scipy and statsforecast take seconds to import; most commands never need them).
+#: Loaded on first use (scipy and statsmodels take seconds to import; most commands never need them).
 _LAZY = {"ClvResult": "clv", "fit_clv": "clv", "ForecastResult": "forecast", "forecast_sales": "forecast"}
 
 

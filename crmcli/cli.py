@@ -918,7 +918,7 @@ def clv(
 
 
 @app.command(help=(
-    "Revenue and orders for the next periods with an interval (statsforecast AutoETS; --model arima|auto), "
+    "Revenue and orders for the next periods with an interval (statsmodels ETS chosen by AICc; --model theta|auto), "
     "backtested from rolling origins against seasonal naive (MAPE, MASE). Complete periods only: the period "
     "holding as-of counts when as-of is its last day. Less than two seasons of history: non-seasonal exponential "
     "smoothing; fewer than 6 periods: naive (the last value)."))
@@ -930,8 +930,8 @@ def forecast(
     periods: Annotated[Optional[int], typer.Option("--periods", metavar="N",
                                                    help="Periods ahead (default: 13 weeks, 6 months, 4 quarters).")] = None,
     level: Annotated[int, typer.Option("--level", metavar="PCT", help="Prediction interval, percent.")] = 80,
-    model: Annotated[str, typer.Option("--model", metavar="ets|arima|auto",
-                                       help="AutoETS, AutoARIMA, or the one with the lower backtest MASE.")] = "ets",
+    model: Annotated[str, typer.Option("--model", metavar="ets|theta|auto",
+                                       help="ETS, Theta, or the one with the lower backtest MASE.")] = "ets",
     as_of: AsOfOpt = None,
     customer: CustomerOpt = None,
     region: RegionOpt = "CN",

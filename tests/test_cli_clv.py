@@ -151,3 +151,23 @@ def test_help_and_readme_name_the_options(run):
         assert opt in res.stdout and opt in readme, opt
     assert "crm clv" in readme and "crm rfm" in readme and "--clv" in readme
     assert (DATA / "cdnow_sample.csv.gz").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_looking_customer_ids_stay_text(run, examples, tmp_path, fmt):
+    from tests.hostile import assert_no_live_formula
+
+    shop = pd.read_csv(examples / "shop_orders.csv", dtype=str, keep_default_na=False)
+    ids = ['=HYPERLINK("http://evil.example","x")', "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3"]
+    no_phone = shop.loc[shop["Phone"] == "", "Email"].drop_duplicates().head(len(ids))
+    shop = shop.rename(columns={"Email": "Customer ID"})
+    shop["Customer ID"] = shop["Customer ID"].replace(dict(zip(no_phone, ids)))
+    src = tmp_path / "shop.csv"
+    shop.to_csv(src, index=False)
+    dest = tmp_path / f"clv.{fmt}"
+    res = run(["clv", src, "-o", dest, "-q"])
+    assert res.exit_code == 0, res.stderr
+    assert_no_live_formula(dest)
+    if fmt == "xlsx":
+        got = {c.value for c in openpyxl.load_workbook(dest)["clv"]["A"]}
+        assert set(ids) <= got  # the values reach the sheet, as text cells

@@ -99,7 +99,7 @@ def check_fit_data(summary: pd.DataFrame, as_of: pd.Timestamp) -> None:
     repeat = int((summary["repeat_purchases"] > 0).sum())
     if n < MIN_CUSTOMERS:
         raise DataError(f"{n} customers are too few to fit the purchase model (it needs at least {MIN_CUSTOMERS})",
-                        hint="use crm rfm for small customer lists")
+                        hint="RFM (crm rfm without --clv) scores any number of customers")
     if summary["first_purchase"].nunique() == 1 and (summary["T"] == 0).all():
         raise DataError(f"every purchase is on one day ({as_of.date()}): there is no time to learn repeat buying from",
                         hint="the model needs purchase dates spread over weeks or months")

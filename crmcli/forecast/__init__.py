@@ -6,9 +6,9 @@ One call::
     result.table      # period, start, kind (actual|forecast), revenue, revenue_lo, revenue_hi,
                       # orders, orders_lo, orders_hi  (lo/hi only on forecast rows)
     result.backtest   # series, model, origins, forecasts, mape, mase, coverage, baseline_mape, baseline_mase, …
-    result.methods    # series -> the model that made the forecast, e.g. "AutoETS: ETS(A,N,A)"
+    result.methods    # series -> the model that made the forecast, e.g. "ETS(M,A,M)"
 
-``series`` builds the per-period history, ``models`` holds the models and why statsforecast,
+``series`` builds the per-period history, ``models`` holds the models and why statsmodels,
 ``backtest`` the rolling-origin evaluation. Lower interval bounds are clipped at 0 for orders, and
 for revenue when no period of the history had negative revenue.
 """
@@ -27,7 +27,7 @@ from ..clv.summary import read_orders
 from ..errors import DataError, UsageError
 from ..orders import parse_as_of
 from .backtest import Backtest, run_backtest
-from .models import INSTALL_HINT, MIN_ETS, MODELS, check_model, effective_model, fit_forecast, load_statsforecast
+from .models import INSTALL_HINT, MIN_ETS, MODELS, check_model, effective_model, fit_forecast, load_statsmodels
 from .series import PERIODS, SERIES, PeriodSeries, build_series, check_by, future_periods
 
 DEFAULT_PERIODS = {"week": 13, "month": 6, "quarter": 4}
@@ -37,7 +37,7 @@ BACKTEST_COLUMNS = ["series", "model", "origins", "forecasts", "mape", "mase", "
                     "baseline_mase", "beats_baseline", "chosen"]
 
 __all__ = ["BACKTEST_COLUMNS", "DEFAULT_PERIODS", "INSTALL_HINT", "MODELS", "PERIODS", "TABLE_COLUMNS",
-           "ForecastResult", "describe_forecast", "forecast_sales", "load_statsforecast"]
+           "ForecastResult", "describe_forecast", "forecast_sales", "load_statsmodels"]
 
 
 @dataclass
@@ -82,7 +82,7 @@ def forecast_sales(orders: Any, *, by: str | None = "month", periods: int | None
     typed frame (``customer_id``, ``order_date``, ``amount``, optional bool ``is_purchase``).
     """
     by, periods, level, model = check_options(by, periods, level, model)
-    load_statsforecast()  # fail early and clearly when the extra is missing
+    load_statsmodels()  # fail early and clearly when statsmodels is missing
     inp = read_orders(orders, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst)
     frame = inp.orders
     notes = list(inp.notes)
@@ -104,19 +104,20 @@ def forecast_sales(orders: Any, *, by: str | None = "month", periods: int | None
         notes.append(f"{history.partial} is not complete (data to {history.partial_to.date()}): left out of the fit; "
                      f"give --as-of the period's last day if the data is complete")
     if n < MIN_PERIODS:
-        raise DataError(f"{n} complete {by}s of history: too short to forecast (needs at least {MIN_PERIODS})",
+        raise DataError(f"{n} complete {by}{'' if n == 1 else 's'} of history: too short to forecast "
+                        f"(needs at least {MIN_PERIODS})",
                         hint="use a shorter --by (week), or wait for more history")
     kind = effective_model(model, n, m)
     if kind == "simple":
         notes.append(f"{n} {by}s is less than two seasons ({2 * m}): the fallback is non-seasonal exponential "
-                     f"smoothing (AutoETS without a season)")
+                     f"smoothing (ETS without a season)")
     elif kind == "naive":
         notes.append(f"{n} {by}s is too short for exponential smoothing (needs {MIN_ETS}): the fallback is naive "
                      f"(the last value; interval from the spread of changes)")
     rows, methods, bt_rows = {}, {}, []
     for name in SERIES:
         y = history.frame[name].to_numpy(dtype=np.float64)
-        candidates = ["ets", "arima"] if kind == "auto" else [kind]
+        candidates = ["ets", "theta"] if kind == "auto" else [kind]
         results = {c: run_backtest(y, model=c, horizon=periods, level=level, season_length=m) for c in candidates}
         chosen = candidates[0]
         if kind == "auto":
@@ -164,9 +165,9 @@ def describe_forecast(result: ForecastResult) -> list[str]:
     """What was forecast and how well the rule did in the backtest, in a few lines."""
     h = result.history.frame
     span = f"{h['period'].iloc[0]} … {h['period'].iloc[-1]}" if len(h) else "-"
-    lines = [f"forecast: revenue and orders per {result.by}, {len(h)} complete {result.by}s of history ({span}), "
-             f"next {result.periods} {result.by}s, {result.level}% interval",
-             "model: " + "; ".join(f"{name} {method}" for name, method in result.methods.items())]
+    head = (f"forecast: revenue and orders per {result.by}, {len(h)} complete {result.by}s of history ({span}), "
+            f"next {result.periods} {result.by}s, {result.level}% interval")
+    lines = [head, "model: " + "; ".join(f"{name} {method}" for name, method in result.methods.items())]
     for r in result.backtest.itertuples(index=False):
         if not r.origins:
             continue

@@ -284,7 +284,7 @@ def _forecast(t: Labeller, result) -> list[Sheet]:
                        t("actual_orders"): tab["orders"].where(~fut), t("forecast_orders"): tab["orders"].where(fut),
                        t("orders_lo"): tab["orders_lo"], t("orders_hi"): tab["orders_hi"]})
     kinds = {c: "money" for c in df.columns[1:5]} | {c: "number" for c in df.columns[5:]} | {t("period"): "text"}
-    dashed = {"line": {"dash_type": "dash", "width": 1.25}, "marker": {"type": "none"}}
+    dashed = {"line": {"dash_type": "dash", "width": 1.25, "color": "#7F7F7F"}, "marker": {"type": "none"}}
     chart = Chart("line", t("chart_forecast"), t("forecast"), t("period"),
                   [t("actual_revenue"), t("forecast_revenue"), t("revenue_lo"), t("revenue_hi")],
                   anchor=_anchor(len(df.columns)), number_format="#,##0", size=(760, 360),
@@ -402,7 +402,7 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
         sheets += _forecast(t, sales_forecast)
         tables["forecast"] = sales_forecast.table
         tables["forecast_backtest"] = sales_forecast.backtest
-    except CrmError as exc:  # too short a history, or statsforecast not installed: said on the sheet
+    except CrmError as exc:  # too short a history, or statsmodels missing: said on the sheet
         notes.append(f"forecast: {exc}")
         why = t("forecast_unavailable") + str(exc) + (f" ({exc.hint})" if exc.hint else "")
         sheets += [Sheet(t("forecast"), message=why), Sheet(t("forecast_backtest"), message=why)]
