@@ -11,8 +11,8 @@ Models, by the number n of complete periods and the season length m:
 
 - ``ets`` (default): statsmodels' ``ETSModel``, the candidate with the lowest AICc among error A/M ×
   trend N/A/Ad × season N (and A/M when n ≥ 2m); multiplicative error or season only for positive
-  series. ``theta``: statsmodels' ``ThetaModel`` (deseasonalized when n ≥ 2m). ``auto``: both, the
-  one with the lower backtest MASE.
+  series. ``theta``: statsmodels' ``ThetaModel`` (deseasonalized when n ≥ 2m, without its seasonality
+  test). ``auto``: both, the one with the lower backtest MASE.
 - n < 2m (less than two seasons): ``simple`` = ETS without a season (level and trend only: a season
   cannot be estimated from one), whatever was asked.
 - n < 6: ``naive`` = the last period's value, interval from the spread of period-to-period changes
@@ -140,7 +140,10 @@ def theta_forecast(y: np.ndarray, h: int, level: int, season_length: int) -> For
     _, theta_model = load_statsmodels()
     seasonal = season_length > 1 and len(y) >= 2 * season_length
     try:
-        res = theta_model(y, period=season_length if seasonal else 1, deseasonalize=seasonal).fit()
+        # with two seasons of history the season is removed without statsmodels' ACF test, which let a clear
+        # yearly pattern through on the shop example (backtest MASE 1.48 / 1.41 with it, 1.03 / 0.74 without)
+        res = theta_model(y, period=season_length if seasonal else 1, deseasonalize=seasonal,
+                          use_test=False).fit()
         mean = np.asarray(res.forecast(h), dtype=np.float64)
         pi = res.prediction_intervals(h, alpha=1 - level / 100)
     except Exception:  # noqa: BLE001 -- the stated naive fallback takes over
