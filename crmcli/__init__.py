@@ -19,6 +19,17 @@ from .validate import find_issues
 
 __version__ = "0.1.0"
 
+#: Loaded on first use (scipy and statsmodels take seconds to import; most commands never need them).
+_LAZY = {"ClvResult": "clv", "fit_clv": "clv", "ForecastResult": "forecast", "forecast_sales": "forecast"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "FIELDS", "FIELD_KINDS", "CleanResult", "CrmError", "ExitCode", "Normalized", "clean_table", "find_issues",
     "inspect_table", "map_columns", "normalize_field", "profile_columns", "read_table", "source_info",
@@ -27,4 +38,5 @@ __all__ = [
     "PreparedOrders", "prepare_orders", "RfmResult", "score_rfm", "RuleTable", "SegmentRule", "describe_rules",
     "load_rules",
     "dedupe_table", "explain_pair", "find_duplicates", "merge_duplicates",
+    "ClvResult", "fit_clv", "ForecastResult", "forecast_sales",
 ]

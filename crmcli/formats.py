@@ -12,6 +12,7 @@ MONEY = "#,##0.00"
 COUNT = "#,##0"
 RATE = "0.0%"
 RATIO = "0.00"
+ESTIMATE = "#,##0.0"   # a predicted count (expected orders per period)
 
 #: Column name -> Excel number format.
 COLUMN_FORMATS: dict[str, str] = {

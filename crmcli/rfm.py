@@ -75,6 +75,8 @@ class RfmResult:
     notes: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     orders: int = 0                        # orders scored (within as_of)
+    #: With ``clv=True``: the :class:`~crmcli.clv.ClvResult` whose columns were added to ``table``.
+    clv: Any = None
 
 
 # ----------------------------------------------------------------- option parsing
@@ -216,8 +218,8 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
 def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5, breaks: Any = None, scheme: str | RuleTable = "rfm",
               customer: str | None = None, rules: Any = None, lang: str | None = None,
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
-              region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None
-              ) -> RfmResult:
+              region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
+              clv: bool = False, clv_options: Mapping[str, Any] | None = None) -> RfmResult:
     """Score customers by RFM: one row per customer with scores, segment and value tier.
 
     ``orders`` is a :func:`~crmcli.io.read_table` frame (text: mapped and normalized here via
@@ -232,6 +234,9 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     cut points per dimension given (the others use quantiles). ``rules``: a custom
     :class:`RuleTable` or the plain dict :func:`~crmcli.segments.load_rules` takes (overrides
     ``scheme``). ``lang``: ``"en"`` / ``"zh"`` segment labels (default: the table's language).
+    ``clv=True`` also fits CLV on the same prepared orders (:func:`crmcli.clv.fit_clv`, with
+    ``clv_options`` such as ``horizon`` and ``discount``) and adds ``p_alive, expected_orders, clv,
+    churn_risk`` to the table (``result.clv`` holds the fit).
     """
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
         raise UsageError(f"--bins {bins!r} must be a whole number from 2 to 20")
@@ -246,6 +251,12 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         from .normalize import normalize_table
 
         orders = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+    prepared = orders if hasattr(orders, "dropped") else None
+    if clv and prepared is None and not (isinstance(orders, pd.DataFrame) and _is_typed(orders)):
+        from .orders import prepare_orders  # prepared once: the scores and the CLV fit use the same orders
+
+        orders = prepared = prepare_orders(orders, overrides=overrides, customer=customer, region=region,
+                                           dayfirst=dayfirst, statuses=statuses)
     frame, rows_are_orders, dropped, notes, mapping = _typed_orders(
         orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
 
@@ -338,9 +349,15 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "tier": pd.Series(assign_tiers(monetary, tiers), dtype="str"),
     })
     summary = summarize_segments(out, labels)
-    return RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
-                     edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
-                     dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
+    result = RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
+                       edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
+                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
+    if clv:
+        from .clv import add_clv
+
+        result, result.clv = add_clv(result, prepared if prepared is not None else frame, tiers=tiers,
+                                     **dict(clv_options or {}))
+    return result
 
 
 def _left_out(dropped: Mapping[str, int]) -> str:

@@ -1,6 +1,7 @@
 """Hostile input: the corpus (tests/corpus.py) and the public CSV/XLSX suites, read by the library
 and run through every command: ``inspect``, ``clean`` (CSV and xlsx output), ``validate``,
-``dedupe``, ``rfm``, ``metrics``, ``pivot`` (``--rows`` on the first column) and ``report``.
+``dedupe``, ``rfm``, ``metrics``, ``pivot`` (``--rows`` on the first column), ``report``, ``clv`` and
+``forecast``.
 
 Every file goes through every command, except the two slowest readers' files
 (``columns_16384.csv`` and ``styled_empty_rows_1m.xlsx``, ~1-5 s per command), which only
@@ -12,9 +13,10 @@ Exit codes per command (DESIGN.md: 1 = the data fails, 2 = the call is wrong):
 
 - ``validate``: 0, or 1 when the data has errors (``--fail-on error``, the default);
 - ``dedupe``: 0, or 2 when no column maps to a compared field (hint: ``--on COLUMN:KIND``);
-- ``rfm`` / ``metrics`` / ``report``: 2 when the table has no order date / amount / customer column
+- ``rfm`` / ``metrics`` / ``report`` / ``clv`` / ``forecast``: 2 when the table has no order date / amount / customer column
   (a missing column is a usage error; the hint names ``--map FIELD=COLUMN`` and the columns), 1 when
-  the columns are there but no row is a usable order (every date or amount invalid);
+  the columns are there but no row is a usable order (every date or amount invalid) — and for ``clv`` /
+  ``forecast`` when the orders are too few for the model;
 - ``pivot``: 0 (any column can be a row field).
 
 A table of every file's outcome is printed at the end of the run (see conftest.py). To add a
@@ -74,7 +76,7 @@ OUTPUT_LIMITS = {("cell_1mib.csv", "clean-xlsx"): 4, ("line_150kib.csv", "clean-
 SWEEP_SKIP = {("columns_16384.csv", "clean-csv"), ("columns_16384.csv", "clean-xlsx")}
 #: The commands added after inspect/clean skip the two slowest files (see the module docstring).
 HEAVY_FILES = ("columns_16384.csv", "styled_empty_rows_1m.xlsx")
-NEW_COMMANDS = ("validate", "dedupe", "rfm", "metrics", "pivot", "report")
+NEW_COMMANDS = ("validate", "dedupe", "rfm", "metrics", "pivot", "report", "clv", "forecast")
 SWEEP_SKIP |= {(f, c) for f in HEAVY_FILES for c in NEW_COMMANDS}
 
 
@@ -164,6 +166,10 @@ COMMANDS = {
                 (0, 1, 2, 3), False),
     "pivot": (lambda case, src, out: ["pivot", src, "--rows", _first_column(case), "-o", out / "pivot.csv", "-q",
                                       *_opts(case)], (0, 3), False),
+    # clv / forecast: 1 when the orders cannot support the model (too few customers, too short a history)
+    "clv": (lambda case, src, out: ["clv", src, "-o", out / "clv.xlsx", "-q", *_opts(case)], (0, 1, 2, 3), False),
+    "forecast": (lambda case, src, out: ["forecast", src, "-o", out / "forecast.csv", "-q", *_opts(case)],
+                 (0, 1, 2, 3), False),
     # report has no --encoding: files that need one are refused like any undecodable input
     "report": (lambda case, src, out: ["report", src, "-o", out / "report.xlsx", "-q"], (0, 1, 2, 3), False),
 }

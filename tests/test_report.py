@@ -24,9 +24,10 @@ from crmcli.report.charts import Chart
 from crmcli.rfm import score_rfm
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-ZH_SHEETS = ["概览", "月度销售", "产品排行", "RFM分群", "客户", "同期群留存", "转化漏斗", "营销活动", "数据质量"]
-EN_SHEETS = ["Summary", "Sales by month", "Products", "RFM segments", "Customers", "Cohorts", "Funnel", "Campaigns",
-             "Data quality"]
+ZH_SHEETS = ["概览", "月度销售", "销售预测", "预测回测", "产品排行", "RFM分群", "客户", "流失预警", "同期群留存", "转化漏斗",
+             "营销活动", "数据质量"]
+EN_SHEETS = ["Summary", "Sales by month", "Forecast", "Forecast backtest", "Products", "RFM segments", "Customers",
+             "At risk", "Cohorts", "Funnel", "Campaigns", "Data quality"]
 
 
 @pytest.fixture(scope="module")

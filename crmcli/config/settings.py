@@ -49,6 +49,9 @@ class Settings:
     order_status: Mapping[str, str] | None = None
     churn_days: int = 90
     attribution_days: int = 30
+    #: ``crm clv`` / the report's CLV columns: days ahead, and the yearly discount rate (0.10 = 10 %).
+    clv_horizon: int = 365
+    clv_discount: float = 0.10
     #: The report's output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
     output: str | None = None
     #: ``zh`` / ``en``; None = from the language of the input's headers.
@@ -182,6 +185,20 @@ def check_tiers(value: Any, name: str) -> Any:
     return value
 
 
+def check_clv(option: str) -> Callable[[Any, str], Any]:
+    """``crmcli.clv``'s own check of its horizon (days ≥ 1) or discount (a yearly rate; 10 = 10 %)."""
+    def check(value: Any, name: str) -> Any:
+        from ..clv.fit import check_options
+
+        try:
+            horizon, discount = check_options(value if option == "horizon" else 365,
+                                              value if option == "discount" else 0.1)
+        except UsageError as exc:
+            raise UsageError(f"{name}: {exc}", hint=exc.hint) from None
+        return horizon if option == "horizon" else discount
+    return check
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it can be set and how its value is checked."""
@@ -214,6 +231,8 @@ KEYS: tuple[Key, ...] = (
     Key("churn_days", "metrics.churn_days", "CRM_CHURN_DAYS", "--churn-days", whole_number(1), (int,)),
     Key("attribution_days", "metrics.attribution_days", "CRM_ATTRIBUTION_DAYS", "--attribution-days",
         whole_number(1), (int,)),
+    Key("clv_horizon", "clv.horizon", "CRM_CLV_HORIZON", "--horizon", check_clv("horizon"), (int,)),
+    Key("clv_discount", "clv.discount", "CRM_CLV_DISCOUNT", "--discount", check_clv("discount"), (int, float)),
     Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
 )
 KEY_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}

@@ -48,6 +48,10 @@ bins = 5                # scores 1..bins by quantiles; equal values get equal sc
 churn_days = 90         # a customer with no order in this many days counts as churned
 attribution_days = 30   # a contacted customer's orders within this many days count for the campaign
 
+[clv]
+horizon = 365           # crm clv / the report: expected orders and CLV over this many days
+discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied monthly
+
 [report]
 {output_line}# {{date}} = the as-of date; CRM_OUTPUT, -o
 # lang = "zh"           # zh or en; default: the language of the orders' headers

@@ -23,8 +23,8 @@ from ..rfm import score_rfm
 from ..table import Table
 from ..validate import find_issues as _find_issues
 
-__all__ = ["PreparedOrders", "campaigns", "cohort_matrix", "find_issues", "funnel", "kpi_table", "period_kpis",
-           "prepare", "rfm", "window"]
+__all__ = ["PreparedOrders", "campaigns", "clv", "cohort_matrix", "find_issues", "forecast", "funnel", "kpi_table",
+           "period_kpis", "prepare", "rfm", "window"]
 
 
 def prepare(orders: Table, *, statuses: Mapping[str, str] | None = None) -> PreparedOrders:
@@ -35,6 +35,20 @@ def rfm(prepared: PreparedOrders, *, as_of: pd.Timestamp, bins: int, breaks: Any
         lang: str):
     """``crmcli.rfm.score_rfm`` on the prepared orders: ``.table`` (one row per customer), ``.segments``."""
     return score_rfm(prepared, as_of=as_of, bins=bins, breaks=breaks, scheme=scheme, rules=rules, lang=lang)
+
+
+def clv(prepared: PreparedOrders, *, as_of: pd.Timestamp, horizon: int, discount: float):
+    """``crmcli.clv.fit_clv`` on the prepared orders: ``.table`` (one row per customer), ``.params``."""
+    from ..clv import fit_clv
+
+    return fit_clv(prepared, as_of=as_of, horizon=horizon, discount=discount)
+
+
+def forecast(prepared: PreparedOrders, *, as_of: pd.Timestamp):
+    """``crmcli.forecast.forecast_sales`` by month on the prepared orders: ``.table``, ``.backtest``."""
+    from ..forecast import forecast_sales
+
+    return forecast_sales(prepared, by="month", as_of=as_of)
 
 
 def kpi_table(orders: pd.DataFrame, lines: pd.DataFrame, *, as_of: pd.Timestamp, churn_days: int) -> pd.DataFrame:

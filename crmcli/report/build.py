@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..clv.join import join_predictions
 from ..config import Settings
-from ..errors import DataError
+from ..errors import CrmError, DataError
 from ..metrics.funnel import CUSTOMER_ROW
 from ..normalize import normalize_table
 from ..table import Table
@@ -200,8 +201,9 @@ def _segments(t: Labeller, summary: pd.DataFrame) -> Sheet:
     return Sheet(t("segments"), df, kinds=kinds, charts=[chart])
 
 
-def _customers(t: Labeller, rfm: pd.DataFrame, customers: Table | None) -> Sheet:
-    table = rfm.copy()
+def _with_contacts(table: pd.DataFrame, customers: Table | None) -> pd.DataFrame:
+    """``table`` with name, phone, email, city from the customers file inserted after ``customer_id``."""
+    table = table.copy()
     if customers is not None and len(customers):
         idc = customers.column("customer_id")
         if idc:
@@ -217,16 +219,80 @@ def _customers(t: Labeller, rfm: pd.DataFrame, customers: Table | None) -> Sheet
                 joined = info.reindex(table["customer_id"]).reset_index(drop=True)
                 for i, f in enumerate(joined.columns):
                     table.insert(1 + i, f, joined[f].fillna("").to_numpy())
+    return table
+
+
+#: Column kinds of the customer tables (RFM + contacts + the CLV predictions).
+CUSTOMER_KINDS = {"customer_id": "text", "name": "text", "phone": "text", "email": "text", "city": "text",
+                  "recency_days": "int", "frequency": "int", "monetary": "money", "first_order": "date",
+                  "last_order": "date", "avg_order_value": "money", "r_score": "int", "f_score": "int",
+                  "m_score": "int", "rfm_score": "text", "segment": "text", "tier": "text",
+                  "repeat_purchases": "int", "p_alive": "percent", "expected_orders": "number",
+                  "expected_order_value": "money", "clv": "money", "value_at_stake": "money", "churn_risk": "text"}
+LEVELS_ZH = {"high": "高", "mid": "中", "medium": "中", "low": "低"}
+
+
+def _customers(t: Labeller, rfm: pd.DataFrame, customers: Table | None) -> Sheet:
+    table = _with_contacts(rfm, customers)
     table = table.sort_values(["monetary", "customer_id"], ascending=[False, True])
-    if t.lang == "zh" and "tier" in table.columns:
-        table["tier"] = table["tier"].replace({"high": "高", "mid": "中", "low": "低"})
-    kinds = {"customer_id": "text", "name": "text", "phone": "text", "email": "text", "city": "text",
-             "recency_days": "int", "frequency": "int", "monetary": "money", "first_order": "date",
-             "last_order": "date", "avg_order_value": "money", "r_score": "int", "f_score": "int",
-             "m_score": "int", "rfm_score": "text", "segment": "text", "tier": "text"}
+    return _labelled_sheet(t, t("customers"), table)
+
+
+def _labelled_sheet(t: Labeller, name: str, table: pd.DataFrame) -> Sheet:
+    """A customer table with labelled columns, their kinds, and zh tier / risk levels."""
+    table = table.copy()
+    if t.lang == "zh":
+        for col in ("tier", "churn_risk"):
+            if col in table.columns:
+                table[col] = table[col].replace(LEVELS_ZH)
     labelled = {c: t.col(c) for c in table.columns}
-    return Sheet(t("customers"), table.rename(columns=labelled),
-                 kinds={labelled[c]: k for c, k in kinds.items() if c in labelled})
+    return Sheet(name, table.rename(columns=labelled),
+                 kinds={labelled[c]: k for c, k in CUSTOMER_KINDS.items() if c in labelled})
+
+
+#: The At risk sheet's columns (after customer_id and the contact columns).
+AT_RISK_COLUMNS = ["segment", "tier", "monetary", "frequency", "last_order", "recency_days", "repeat_purchases",
+                   "p_alive", "expected_order_value", "value_at_stake", "clv"]
+
+
+def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, customers: Table | None) -> Sheet:
+    """流失预警 / At risk: customers with churn_risk high, by value at stake (CLV if alive − CLV)."""
+    cols = ["repeat_purchases", "p_alive", "expected_order_value", "value_at_stake", "clv", "churn_risk"]
+    table = join_predictions(rfm, clv_table, columns=cols)
+    table = table[table["churn_risk"] == "high"].sort_values(["value_at_stake", "customer_id"],
+                                                             ascending=[False, True])
+    if table.empty:
+        return Sheet(t("at_risk"), message=t("no_at_risk"))
+    table = _with_contacts(table[["customer_id", *AT_RISK_COLUMNS]], customers)
+    return _labelled_sheet(t, t("at_risk"), table)
+
+
+def _forecast(t: Labeller, result) -> list[Sheet]:
+    """销售预测 / Forecast (actuals, forecast, interval; a line chart) and the backtest beside seasonal naive."""
+    tab = result.table
+    fut = (tab["kind"] == "forecast").to_numpy()
+    actual_rev = tab["revenue"].where(~fut)
+    fc_rev = tab["revenue"].where(fut)
+    last = int((~fut).sum()) - 1
+    if last >= 0:  # the forecast line starts at the last actual, so the two lines join
+        fc_rev.iloc[last] = tab["revenue"].iloc[last]
+    df = pd.DataFrame({t("period"): tab["period"], t("actual_revenue"): actual_rev, t("forecast_revenue"): fc_rev,
+                       t("revenue_lo"): tab["revenue_lo"], t("revenue_hi"): tab["revenue_hi"],
+                       t("actual_orders"): tab["orders"].where(~fut), t("forecast_orders"): tab["orders"].where(fut),
+                       t("orders_lo"): tab["orders_lo"], t("orders_hi"): tab["orders_hi"]})
+    kinds = {c: "money" for c in df.columns[1:5]} | {c: "number" for c in df.columns[5:]} | {t("period"): "text"}
+    dashed = {"line": {"dash_type": "dash", "width": 1.25, "color": "#7F7F7F"}, "marker": {"type": "none"}}
+    chart = Chart("line", t("chart_forecast"), t("forecast"), t("period"),
+                  [t("actual_revenue"), t("forecast_revenue"), t("revenue_lo"), t("revenue_hi")],
+                  anchor=_anchor(len(df.columns)), number_format="#,##0", size=(760, 360),
+                  series_options={t("revenue_lo"): dashed, t("revenue_hi"): dashed})
+    bt = result.backtest.drop(columns=["chosen"]).copy()
+    bt.insert(2, "method", bt["series"].map(result.methods))
+    bt["series"] = bt["series"].map(t)
+    bt = bt.rename(columns={c: t(c) for c in bt.columns})
+    bt_kinds = {t("mape"): "number", t("mase"): "number", t("baseline_mape"): "number", t("baseline_mase"): "number",
+                t("coverage"): "percent", t("origins"): "int", t("forecasts"): "int"}
+    return [Sheet(t("forecast"), df, kinds=kinds, charts=[chart]), Sheet(t("forecast_backtest"), bt, kinds=bt_kinds)]
 
 
 def _cohorts(t: Labeller, matrix: pd.DataFrame) -> Sheet:
@@ -330,7 +396,17 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         "avg_sales_cycle_days": funnel_result.avg_sales_cycle_days}
 
     summary, kpis = _summary(t, order_table, lines, as_of, settings, len(orders), left_out, source, figures)
-    sheets = [summary, _sales_by_month(t, lines), _products(t, lines)]
+    sheets = [summary, _sales_by_month(t, lines)]
+    try:
+        sales_forecast = analytics.forecast(prepared, as_of=as_of_ts)
+        sheets += _forecast(t, sales_forecast)
+        tables["forecast"] = sales_forecast.table
+        tables["forecast_backtest"] = sales_forecast.backtest
+    except CrmError as exc:  # too short a history, or statsmodels missing: said on the sheet
+        notes.append(f"forecast: {exc}")
+        why = t("forecast_unavailable") + str(exc) + (f" ({exc.hint})" if exc.hint else "")
+        sheets += [Sheet(t("forecast"), message=why), Sheet(t("forecast_backtest"), message=why)]
+    sheets.append(_products(t, lines))
     if order_table.empty:
         rfm = pd.DataFrame(columns=["customer_id", "recency_days", "frequency", "monetary", "first_order",
                                     "last_order", "avg_order_value", "r_score", "f_score", "m_score", "rfm_score",
@@ -342,7 +418,19 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         rfm, seg = result.table, result.segments
     tables.update(rfm=rfm, segments=seg)
     sheets.append(_segments(t, seg))
+    clv_sheet = Sheet(t("at_risk"), message=t("no_orders"))
+    if not order_table.empty:
+        try:
+            clv_result = analytics.clv(prepared, as_of=as_of_ts, horizon=settings.clv_horizon,
+                                       discount=settings.clv_discount)
+            tables["clv"] = clv_result.table
+            clv_sheet = _at_risk(t, rfm, clv_result.table, inputs.get("customers"))
+            rfm = join_predictions(rfm, clv_result.table)
+        except DataError as exc:  # too few customers, no repeat buying, no convergence: said on the sheet
+            notes.append(f"clv: {exc}")
+            clv_sheet = Sheet(t("at_risk"), message=t("clv_unavailable") + str(exc))
     sheets.append(_customers(t, rfm, inputs.get("customers")))
+    sheets.append(clv_sheet)
     cohorts = analytics.cohort_matrix(order_table, as_of_ts)
     tables["cohorts"] = cohorts
     sheets.append(_cohorts(t, cohorts))

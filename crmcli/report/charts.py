@@ -34,6 +34,8 @@ class Chart:
     y_title: str | None = None
     size: tuple[int, int] = (640, 320)
     options: dict[str, Any] = field(default_factory=dict)
+    #: Extra xlsxwriter series options per value column, e.g. ``{"Upper": {"line": {"dash_type": "dash"}}}``.
+    series_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def add_chart(wb: Any, ws: Any, chart: Chart, titles: Mapping[str, str], nrows: Mapping[str, int],
@@ -63,6 +65,7 @@ def add_chart(wb: Any, ws: Any, chart: Chart, titles: Mapping[str, str], nrows: 
             series["marker"] = {"type": "circle", "size": 5}
         if chart.kind == "pie":
             series["data_labels"] = {"percentage": True, "category": False}
+        series.update(chart.series_options.get(c, {}))
         xl.add_series(series)
     xl.set_title({"name": chart.title})
     if chart.kind != "pie":

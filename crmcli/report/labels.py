@@ -88,6 +88,35 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_monthly": ("月度销售额", "Monthly revenue"),
     "chart_segments": ("各分群客户数", "Customers per segment"),
     "chart_products": ("产品销售额", "Revenue by product"),
+    # CLV and forecast sheets
+    "at_risk": ("流失预警", "At risk"),
+    "forecast": ("销售预测", "Forecast"),
+    "forecast_backtest": ("预测回测", "Forecast backtest"),
+    "chart_forecast": ("销售额预测", "Revenue forecast"),
+    "period": ("期间", "Period"),
+    "actual_revenue": ("实际销售额", "Actual revenue"),
+    "forecast_revenue": ("预测销售额", "Forecast revenue"),
+    "revenue_lo": ("销售额下限", "Revenue, lower bound"),
+    "revenue_hi": ("销售额上限", "Revenue, upper bound"),
+    "actual_orders": ("实际订单数", "Actual orders"),
+    "forecast_orders": ("预测订单数", "Forecast orders"),
+    "orders_lo": ("订单数下限", "Orders, lower bound"),
+    "orders_hi": ("订单数上限", "Orders, upper bound"),
+    "series": ("指标", "Series"),
+    "model": ("模型", "Model"),
+    "origins": ("回测起点数", "Origins"),
+    "forecasts": ("回测预测数", "Forecasts"),
+    "mape": ("MAPE (%)", "MAPE (%)"),
+    "mase": ("MASE", "MASE"),
+    "coverage": ("落在区间内的比例", "Inside the interval"),
+    "baseline_mape": ("季节朴素法 MAPE (%)", "Seasonal naive MAPE (%)"),
+    "baseline_mase": ("季节朴素法 MASE", "Seasonal naive MASE"),
+    "beats_baseline": ("优于季节朴素法", "Beats seasonal naive"),
+    "method": ("所用模型", "Model used"),
+    "no_at_risk": ("没有高流失风险的客户 (存活概率 < 0.5 的复购或高价值客户)。",
+                   "No customer at high churn risk (a repeat or high-tier buyer with P(alive) < 0.5)."),
+    "clv_unavailable": ("无法计算客户终身价值：", "CLV could not be computed: "),
+    "forecast_unavailable": ("无法预测：", "No forecast: "),
 }
 
 #: RFM table columns (the library's names) -> labels.
@@ -109,6 +138,14 @@ RFM_COLUMNS: dict[str, tuple[str, str]] = {
     "rfm_score": ("RFM分", "RFM score"),
     "segment": ("分群", "Segment"),
     "tier": ("价值层级", "Tier"),
+    # crm clv's columns (BG/NBD + Gamma-Gamma)
+    "repeat_purchases": ("复购天数", "Repeat purchase days"),
+    "p_alive": ("存活概率", "P(alive)"),
+    "expected_orders": ("预计订单数", "Expected orders"),
+    "expected_order_value": ("预计每单金额", "Expected order value"),
+    "clv": ("客户终身价值 (CLV)", "CLV"),
+    "value_at_stake": ("流失损失价值", "Value at stake"),
+    "churn_risk": ("流失风险", "Churn risk"),
 }
 
 #: KPI metric (``crmcli.metrics`` names) -> (zh label, en label)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from . import clean, dedupe, init, inspect, metrics, pivot, report, rfm, validate
+from . import clean, clv, dedupe, forecast, init, inspect, metrics, pivot, report, rfm, validate
 
 #: In the order ``crm --help`` lists them.
-MODULES = (inspect, validate, clean, dedupe, rfm, metrics, pivot, report, init)
+MODULES = (inspect, validate, clean, dedupe, rfm, clv, metrics, forecast, pivot, report, init)
 
 
 def register_all(app: typer.Typer) -> None:

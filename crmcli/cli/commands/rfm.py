@@ -58,6 +58,8 @@ def rfm(
     show_rules: Annotated[bool, typer.Option("--rules", help="Print the active rule table on stdout: cells each "
                                                              "rule owns, overlapping and never-matching rules, "
                                                              "unmatched share (with FILE: customers per rule).")] = False,
+    with_clv: Annotated[bool, typer.Option("--clv", help="Add p_alive, expected_orders, clv, churn_risk (as crm clv: "
+                                                         "[clv] horizon and discount; crm clv for the details).")] = False,
 ) -> None:
     s = c.settings(as_of=as_of, rfm_bins=bins, rfm_scheme=scheme, lang=lang, rfm_tiers=tiers,
                    rfm_breaks=breaks or None)
@@ -73,11 +75,16 @@ def rfm(
     result = score_rfm(file, read=c.read, as_of=s.as_of, bins=s.rfm_bins, breaks=s.rfm_breaks, scheme=rules,
                        customer=customer, lang=s.lang, tiers=parse_tiers(s.rfm_tiers),
                        overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst,
-                       statuses=s.order_status)
+                       statuses=s.order_status, clv=with_clv,
+                       clv_options={"horizon": s.clv_horizon, "discount": s.clv_discount})
     if show_rules:
         render.rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
         return
     tables = {"rfm": result.table, "segments": result.segments}
     write_sheets(tables, spec, number_formats=sheet_formats(tables), inputs=[file])
+    if result.clv is not None:
+        from ...clv import describe_clv  # scipy: imported only when asked for
+
+        c.say(describe_clv(result.clv)[1])
     render.rfm(c.console, result, RFM_DEFINITIONS)
     c.wrote(spec.dest, f"{len(result.table):,} customers")
