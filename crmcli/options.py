@@ -9,12 +9,41 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .errors import OutputError, UsageError
+
+#: A day as people type it: 2024-12-31, 2024/12/31, 2024.12.31, 2024-3-5, optionally with a time.
+_DAY = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\S.*)?$")
+
+
+def parse_as_of(value: Any, option: str = "as_of") -> pd.Timestamp | None:
+    """The one parser of an observation end (``as_of``, a holdout date …): a day as a Timestamp at
+    midnight; ISO text (``2024-12-31``, ``2024/3/5``, a time is dropped), a date, datetime or Timestamp;
+    empty -> None. Words the clock would answer (``today``, ``now``) are refused: the library never
+    reads the clock."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, str):
+            text = value.strip()
+            if not _DAY.match(text):
+                raise ValueError(text)
+            ts = pd.Timestamp(text.replace("/", "-").replace(".", "-"))
+        else:
+            ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise UsageError(f"{{opt:{option}}} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-12-31",
+                         option=option) from None
+    if ts is pd.NaT:
+        raise UsageError(f"{{opt:{option}}} {value!r} is not a date", hint="write it as YYYY-MM-DD", option=option)
+    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
 
 #: Formats we write, and the extension each file gets.
 WRITE_FORMATS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "json": ".json", "jsonl": ".jsonl"}

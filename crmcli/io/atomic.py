@@ -35,11 +35,11 @@ def check_destination(dest: str | os.PathLike, inputs: Iterable[str | os.PathLik
         try:
             if dest.exists() and os.path.samefile(dest, inp):
                 raise OutputError(f"refusing to overwrite the input {os.fspath(inp)}",
-                                  hint="choose another -o path")
+                                  hint="choose another {opt:output} path")
         except OSError:
             continue
     if dest.is_dir():
-        raise OutputError(f"{dest} is a directory", hint="give a file name with -o")
+        raise OutputError(f"{dest} is a directory", hint="give a file name with {opt:output}")
     if not dest.parent.exists():  # every command creates a missing output folder
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
