@@ -3,21 +3,21 @@
 - :class:`ReadOptions`: sheet, encoding, header row, delimiter — the only way read options travel.
 - :class:`WriteSpec`: a destination (path or ``-``) and its format, decided by one rule
   (:meth:`WriteSpec.decide`) for every command and every output flag.
-- :func:`check_destinations`: every destination of a run checked before anything is written.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .errors import OutputError, UsageError
+from .errors import UsageError
+from .io.atomic import is_device
 
 #: A day as people type it: 2024-12-31, 2024/12/31, 2024.12.31, 2024-3-5, optionally with a time.
 _DAY = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\S.*)?$")
@@ -79,14 +79,6 @@ def parse_format(format: str | None) -> str | None:
     return fmt
 
 
-def _special(path: Path) -> bool:
-    """A device or pipe (``/dev/null``, a FIFO): written into as it is, never renamed."""
-    try:
-        return path.exists() and not path.is_file() and not path.is_dir()
-    except OSError:
-        return False
-
-
 @dataclass(frozen=True)
 class WriteSpec:
     """Where one output goes and in which format."""
@@ -133,56 +125,14 @@ class WriteSpec:
             if fmt is not None and fmt != kind:
                 raise UsageError(f"{dest} is a {ext} file but {{opt:format}} asks for {fmt}",
                                  hint=f"name the file .{fmt}, or leave {{opt:format}} out", option="format")
-        elif ext and not _special(p) and len(ext) <= 6 and ext[1:].isalnum():
+        elif ext and not is_device(p) and len(ext) <= 6 and ext[1:].isalnum():
             raise UsageError(f"cannot write {ext} files ({dest})",
                              hint="use " + ", ".join(WRITE_FORMATS[f] for f in allowed), option=option)
         else:
             kind = default
-            if not _special(p):
+            if not is_device(p):
                 dest = dest + WRITE_FORMATS[kind]
         if kind not in allowed:
             raise UsageError(f"this output cannot be {kind} ({dest})",
                              hint="one of " + ", ".join(WRITE_FORMATS[f] for f in allowed), option=option)
         return cls(dest, kind)
-
-
-def check_destinations(dests: Iterable[str | os.PathLike | None], *,
-                       inputs: Iterable[str | os.PathLike | None] = ()) -> list[str]:
-    """Check every destination of a run before anything is written; create missing folders.
-
-    Refused (:class:`OutputError`): a destination that is one of the inputs, a folder, one named
-    twice, one below a path that is a file, or in a folder that cannot be written. A missing folder
-    is fine: the writer creates it (every command: ``-o reports/2024/x.xlsx`` makes ``reports/2024``).
-    Returns the file destinations (stdout left out).
-    """
-    inputs = [os.fspath(i) for i in inputs if i is not None and os.fspath(i) != "-"]
-    seen: dict[str, str] = {}
-    files: list[str] = []
-    for dest in dests:
-        if dest is None or os.fspath(dest) == "-":
-            continue
-        path = Path(os.fspath(dest))
-        if _special(path):
-            continue
-        key = os.path.normcase(os.path.abspath(path))
-        if key in seen:
-            raise OutputError(f"{os.fspath(dest)} is named as two outputs", hint="give each output its own file")
-        seen[key] = os.fspath(dest)
-        for inp in inputs:
-            try:
-                if path.exists() and os.path.samefile(path, inp):
-                    raise OutputError(f"refusing to overwrite the input {inp}", hint="choose another output path")
-            except OSError:
-                continue
-        if path.is_dir():
-            raise OutputError(f"{path} is a directory", hint="give a file name")
-        folder = path.parent
-        existing = folder
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if not existing.is_dir():
-            raise OutputError(f"cannot write {path}: {existing} is not a folder")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write {path}: folder {existing} is not writable")
-        files.append(os.fspath(dest))
-    return files
