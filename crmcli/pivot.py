@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .errors import UsageError
-from .metrics.kpis import PERIODS
+from .metrics.kpis import PERIODS, check_period
 from .normalize import normalize_table
 from .schema import FIELDS, header_key
 from .table import Table
@@ -64,7 +64,7 @@ def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple
         return keyed[0], mapping.get(keyed[0])
     if name in FIELDS:
         raise UsageError(f"no column is mapped to the field {name!r}",
-                         hint=f"map one with --map {name}=COLUMN; columns: " + ", ".join(columns[:20]))
+                         hint=f"map one with {{opt:map}} {name}=COLUMN; columns: " + ", ".join(columns[:20]))
     raise UsageError(f"no field or column named {name!r}", hint="columns: " + ", ".join(columns[:20]))
 
 
@@ -126,12 +126,11 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     t = normalize_table(table, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     agg = agg.lower()
     if agg not in AGGS:
-        raise UsageError(f"--agg {agg!r} is not one of " + ", ".join(AGGS))
-    if by is not None and by not in PERIODS:
-        raise UsageError(f"--by {by!r} is not month, quarter or year")
+        raise UsageError(f"{{opt:agg}} {agg!r} is not one of " + ", ".join(AGGS))
+    check_period(by)
     rows = [r for r in (rows or []) if r.strip()]
     if not rows:
-        raise UsageError("--rows needs at least one field", hint="e.g. --rows channel")
+        raise UsageError("{opt:rows} needs at least one field", hint="e.g. {opt:rows} channel")
     notes: list[str] = []
     total_rows = list(t.totals)  # a 合计 row counted again would double the Total
     table = t.frame.drop(index=total_rows) if total_rows else t.frame
@@ -147,13 +146,13 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         dims = row_heads + ([col_head] if col_head else [])
         if not any(_kind(f) == "date" for _, f in dims):
             if col_head:
-                raise UsageError(f"--by {by} needs a date field among --rows/--cols",
-                                 hint="e.g. --cols order_date --by month")
+                raise UsageError(f"{{opt:by}} {by} needs a date field among {{opt:rows}}",
+                                 hint="e.g. {opt:cols} order_date {opt:by} month")
             date_heads = [h for h, f in mapping.items() if f == "order_date"] or [
                 h for h, f in mapping.items() if _kind(f) == "date"]
             if not date_heads:
-                raise UsageError(f"--by {by}: the table has no date column",
-                                 hint="map one with --map order_date=COLUMN")
+                raise UsageError(f"{{opt:by}} {by}: the table has no date column",
+                                 hint="map one with {opt:map} order_date=COLUMN")
             col_head = (date_heads[0], mapping[date_heads[0]])
 
     frame = pd.DataFrame(index=table.index)
@@ -165,13 +164,13 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     row_names = dim_names[: len(row_heads)]
     col_name = dim_names[len(row_heads)] if col_head else None
     if col_name in row_names:
-        raise UsageError(f"{col_name!r} is both in --rows and --cols")
+        raise UsageError(f"{col_name!r} is both in {{opt:rows}} and {{opt:cols}}")
 
     value_label, number_format = "rows", "0"
     if values and values.strip() == "amount" and "amount" not in mapping.values() and "unit_price" in mapping.values():
         if agg in ("count", "nunique"):
             raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
-                             "count", hint="--agg sum, mean, min or max")
+                             "count", hint="{opt:agg} sum, mean, min or max")
         ruled = []
         frame["_v"] = _order_amounts(t, table, None, statuses, notes, ruled)
         frame = frame[~frame.index.isin(ruled)]
@@ -198,7 +197,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         value_label = vhead
     else:
         if agg not in ("count", "sum"):
-            raise UsageError(f"--agg {agg} needs --values", hint="e.g. --values amount")
+            raise UsageError(f"{{opt:agg}} {agg} needs {{opt:values}}", hint="e.g. {opt:values} amount")
         agg = "count"  # without --values: count rows
         frame["_v"] = 1.0
     label = f"{agg} of {value_label}"
@@ -224,9 +223,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             grouped.index.get_level_values(row_names[0]).nunique(dropna=False)
         if n_cols + len(row_names) + 1 > MAX_COLUMNS or n_rows * n_cols > MAX_CELLS:
             raise UsageError(f"the pivot would be {n_rows:,} rows × {n_cols:,} columns: {cols} has too many "
-                             f"distinct values for --cols",
+                             f"distinct values for {{opt:cols}}",
                              hint=f"at most {MAX_COLUMNS - len(row_names) - 1:,} columns and {MAX_CELLS:,} cells; "
-                                  "use a field with fewer values, or put it in --rows")
+                                  "use a field with fewer values, or put it in {opt:rows}")
         cells = grouped.unstack(col_name)
         cells.columns = [str(c) for c in cells.columns]
         cells = cells[[c for c in cells.columns if c != BLANK] + [c for c in cells.columns if c == BLANK]]

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, UsageError
-from .orders import parse_as_of, purchase_mask
+from .options import parse_as_of
+from .orders import purchase_mask
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
@@ -52,8 +53,8 @@ RFM_DEFINITIONS = (
     "cancelled and refunded orders are left out; a credit note — an order with a negative net amount — is not an "
     "order); monetary = total net amount, refunds and credit notes netted; avg_order_value = monetary ÷ frequency"
 )
-_BREAK_KEYS = {"r": "r", "recency": "r", "recency_days": "r", "f": "f", "frequency": "f",
-               "m": "m", "monetary": "m"}
+#: How a dimension of ``breaks`` may be named (``--breaks r=…``, crm.toml ``[rfm.breaks] recency = […]``).
+BREAK_KEYS = {"r": "r", "recency": "r", "recency_days": "r", "f": "f", "frequency": "f", "m": "m", "monetary": "m"}
 
 
 @dataclass
@@ -98,13 +99,13 @@ def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> 
         for item in items:
             key, sep, vals = str(item).partition("=")
             if not sep:
-                raise UsageError(f"--breaks {item!r} is not DIM=CUT,CUT,…", hint="e.g. --breaks r=30,90,180,365")
+                raise UsageError(f"{{opt:breaks}} {item!r} is not DIM=CUT,CUT,…", hint="e.g. {opt:breaks} r=30,90,180,365")
             pairs.append((key, vals))
     out: dict[str, np.ndarray] = {}
     for key, vals in pairs:
-        dim = _BREAK_KEYS.get(str(key).strip().lower())
+        dim = BREAK_KEYS.get(str(key).strip().lower())
         if dim is None:
-            raise UsageError(f"--breaks names unknown dimension {key!r}", hint="use r=, f= or m=")
+            raise UsageError(f"{{opt:breaks}} names unknown dimension {key!r}", hint="use r=, f= or m=")
         if isinstance(vals, str):
             parts = [v for v in vals.replace("，", ",").split(",") if v.strip()]
         else:
@@ -112,12 +113,12 @@ def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> 
         try:
             cuts = np.array([float(v) for v in parts], dtype=np.float64)
         except (TypeError, ValueError):
-            raise UsageError(f"--breaks {key}: {vals!r} are not numbers") from None
+            raise UsageError(f"{{opt:breaks}} {key}: {vals!r} are not numbers") from None
         if len(cuts) != bins - 1:
-            raise UsageError(f"--breaks {key} has {len(cuts)} cut points; {bins} bins need {bins - 1}",
-                             hint=f"e.g. --breaks {key}=" + ",".join(str(10 * (i + 1)) for i in range(bins - 1)))
+            raise UsageError(f"{{opt:breaks}} {key} has {len(cuts)} cut points; {bins} bins need {bins - 1}",
+                             hint=f"e.g. {{opt:breaks}} {key}=" + ",".join(str(10 * (i + 1)) for i in range(bins - 1)))
         if not np.isfinite(cuts).all() or (np.diff(cuts) <= 0).any():
-            raise UsageError(f"--breaks {key}: cut points must be finite and strictly increasing")
+            raise UsageError(f"{{opt:breaks}} {key}: cut points must be finite and strictly increasing")
         out[dim] = cuts
     return out
 
@@ -239,11 +240,11 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     churn_risk`` to the table (``result.clv`` holds the fit).
     """
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
-        raise UsageError(f"--bins {bins!r} must be a whole number from 2 to 20")
+        raise UsageError(f"{{opt:bins}} {bins!r} must be a whole number from 2 to 20")
     table_rules = _resolve_rules(scheme, rules)
     lang = (lang or table_rules.lang).lower()
     if lang not in ("en", "zh"):
-        raise UsageError(f"--lang {lang!r} is not en or zh")
+        raise UsageError(f"{{opt:lang}} {lang!r} is not en or zh")
     cuts = parse_breaks(breaks, bins)
     as_of_day = parse_as_of(as_of)
 
@@ -265,7 +266,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     if as_of_day is None:
         if len(dates) == 0:
             raise DataError("no orders with a valid date, amount and customer to score" + _left_out(dropped),
-                             hint="check the date/amount columns (crm inspect), or --map them")
+                             hint="check the date/amount columns (crm inspect), or {opt:map} them")
         as_of_day = pd.Timestamp(int(days.max()))
     as_of_ns = as_of_day.as_unit("ns").value
     later = days > as_of_ns
@@ -275,7 +276,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         frame, dates, days = frame[keep], dates[keep], days[keep]
     if len(frame) == 0:
         raise DataError(f"no orders on or before {as_of_day.date()} to score" + _left_out(dropped),
-                        hint="check --as-of")
+                        hint="check {opt:as_of}")
 
     cust_codes, cust_uniques = pd.factorize(frame["customer_id"].astype("str"), sort=True)
     ncust = len(cust_uniques)
@@ -300,7 +301,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         buyers = frequency > 0
         if not buyers.any():
             raise DataError(f"no purchases on or before {as_of_day.date()} to score: every order is a credit note "
-                            f"(a negative net amount)" + _left_out(dropped), hint="check the amount column and --as-of")
+                            f"(a negative net amount)" + _left_out(dropped), hint="check the amount column and {opt:as_of}")
         if not buyers.all():
             gone = int((~buyers).sum())
             notes.append(f"{gone} customer{'s' if gone != 1 else ''} with only credit notes (net "
@@ -460,12 +461,12 @@ def parse_tiers(spec: str | Sequence[float] | None) -> tuple[tuple[str, float], 
     try:
         parts = [float(v) for v in (spec.split(",") if isinstance(spec, str) else spec)]
     except (TypeError, ValueError):
-        raise UsageError(f"--tiers {spec!r} is not HIGH,MID[,LOW] percentages", hint="e.g. --tiers 20,30") from None
+        raise UsageError(f"{{opt:tiers}} {spec!r} is not HIGH,MID[,LOW] percentages", hint="e.g. {opt:tiers} 20,30") from None
     if parts and max(parts) > 1:  # percentages
         parts = [v / 100 for v in parts]
     if len(parts) == 2:
         parts.append(1 - sum(parts))
     if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
-        raise UsageError(f"--tiers {spec!r}: high, mid and low must be non-negative and add up to 100%",
-                         hint="e.g. --tiers 20,30 (low = the remaining 50)")
+        raise UsageError(f"{{opt:tiers}} {spec!r}: high, mid and low must be non-negative and add up to 100%",
+                         hint="e.g. {opt:tiers} 20,30 (low = the remaining 50)")
     return tuple(zip(("high", "mid", "low"), parts))

@@ -243,9 +243,9 @@ def parse_map_options(items: Iterable[str] | None) -> dict[str, str]:
         field, sep, column = item.partition("=")
         field = field.strip()
         if not sep or not field or not column.strip():
-            raise UsageError(f"--map {item!r} is not FIELD=COLUMN", hint="e.g. --map phone=联系电话")
+            raise UsageError(f"{{opt:map}} {item!r} is not FIELD=COLUMN", hint="e.g. {opt:map} phone=联系电话")
         if field not in SYNONYMS:
-            raise UsageError(f"--map names unknown field {field!r}",
+            raise UsageError(f"{{opt:map}} names unknown field {field!r}",
                              hint="fields: " + ", ".join(FIELDS))
         out[field] = column.strip()
     return out

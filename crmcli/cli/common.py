@@ -32,7 +32,8 @@ from rich.console import Console
 
 from ..config import Settings, load_settings
 from ..errors import CrmError, ExitCode, InputError
-from ..options import ReadOptions, WriteSpec, check_destinations
+from ..io import check_destinations
+from ..options import ReadOptions, WriteSpec
 from ..schema import parse_map_options
 
 #: typer vendors click; its exception base class, reached through a public typer class.

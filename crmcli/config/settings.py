@@ -92,23 +92,14 @@ class Settings:
 
 
 def parse_date(value: Any, name: str = "as_of") -> dt.date | None:
-    """``YYYY-MM-DD`` (or a TOML date) -> date; empty -> None; else UsageError."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
+    """A date setting (``YYYY-MM-DD`` or a TOML date) by the one as-of parser; empty -> None; else UsageError."""
+    from ..options import parse_as_of
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:  # 2024-3-5
-        y, m, d = (int(p) for p in text.split("-"))
-        return dt.date(y, m, d)
-    except (ValueError, TypeError):
+        ts = parse_as_of(value)
+    except UsageError:
         raise UsageError(f"{name} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-12-31") from None
+    return ts.date() if ts is not None else None
 
 
 def parse_bool(value: Any, name: str) -> bool | None:

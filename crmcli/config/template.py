@@ -97,7 +97,7 @@ def init_config(path: str | os.PathLike | None = None, *, cwd: str | os.PathLike
     if target.is_dir():
         target = target / CONFIG_NAME
     if target.exists() and not force:
-        raise OutputError(f"{target} already exists", hint="use --force to replace it")
+        raise OutputError(f"{target} already exists", hint="use {opt:force} to replace it")
     folder = target.parent
 
     def pick(given: str | None, example: str, required: bool = False) -> str | None:

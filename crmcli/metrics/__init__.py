@@ -21,8 +21,9 @@ from ..schema import header_key
 from ..table import Table
 from .campaigns import CAMPAIGN_DEFINITIONS, CampaignReport, compute_campaigns
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
-from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, compute_cohorts, compute_kpis, compute_periods,
-                   resolve_as_of, window)
+from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, check_period, compute_cohorts, compute_kpis,
+                   compute_periods, resolve_as_of, window)
+from .labels import label_zh
 
 __all__ = [
     "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
@@ -32,12 +33,13 @@ __all__ = [
 
 Source = "str | os.PathLike[str] | pd.DataFrame"
 
+#: metric -> definition of the funnel's KPI rows (their labels: :data:`crmcli.metrics.labels.METRICS`).
 FUNNEL_KPIS = {
-    "leads": ("线索数", "rows of the leads table"),
-    "converted_leads": ("转化线索数", FUNNEL_DEFINITIONS["customer"]),
-    "lead_conversion_rate": ("线索转化率", "overall lead→customer conversion = converted_leads ÷ leads"),
-    "avg_sales_cycle_days": ("平均销售周期（天）", "mean days from lead date to first order on or after it, "
-                                              "over converted leads with a lead date"),
+    "leads": "rows of the leads table",
+    "converted_leads": FUNNEL_DEFINITIONS["customer"],
+    "lead_conversion_rate": "overall lead→customer conversion = converted_leads ÷ leads",
+    "avg_sales_cycle_days": "mean days from lead date to first order on or after it, over converted leads with a "
+                            "lead date",
 }
 
 GROUP_COLUMNS = ["customers", "orders", "revenue", "aov", "revenue_per_customer", "orders_per_customer",
@@ -89,8 +91,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     """
     from ..orders import prepare_orders
 
-    if by is not None and by not in PERIODS:
-        raise UsageError(f"--by {by!r} is not month, quarter or year")
+    check_period(by)
     table = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     if customer:
         table = table.remap({"customer_id": customer})
@@ -103,7 +104,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     if later:
         notes.append(f"{later} order(s) dated after as_of {as_of_ts.date()} left out")
     if o.empty:
-        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check --as-of and the date column")
+        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
 
     kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
@@ -136,7 +137,8 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
         f = report.funnel
         extra = {"leads": f.leads, "converted_leads": f.converted, "lead_conversion_rate": f.conversion_rate,
                  "avg_sales_cycle_days": f.avg_sales_cycle_days}
-        add = pd.DataFrame([(m, float(v), *FUNNEL_KPIS[m]) for m, v in extra.items()], columns=kpis.columns)
+        add = pd.DataFrame([(m, float(v), label_zh(m), FUNNEL_KPIS[m]) for m, v in extra.items()],
+                           columns=kpis.columns)
         report.kpis = pd.concat([report.kpis, add], ignore_index=True)
     if campaigns is not None:
         typed = prepare_campaigns(campaigns, overrides=campaign_overrides, region=region, dayfirst=dayfirst)
@@ -162,7 +164,7 @@ def _group_labels(table: Table, lines: pd.DataFrame, group: str) -> pd.Series:
         elif headers:
             values = raw.loc[lines.index, headers[0]]
         else:
-            raise UsageError(f"--group {group!r}: no such field or column",
+            raise UsageError(f"{{opt:group}} {group!r}: no such field or column",
                              hint="columns: " + ", ".join(map(str, raw.columns[:20])))
     values = values.astype("str").str.strip()
     return values.where(values != "", "(blank)")

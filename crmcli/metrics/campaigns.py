@@ -53,9 +53,9 @@ def compute_campaigns(campaigns: pd.DataFrame, lines: pd.DataFrame, orders: pd.D
                       attribution_days: int = 30) -> CampaignReport:
     """Per campaign: contacted, responders, response rate, attributed orders/revenue, cost, ROI, ROAS."""
     if "campaign" not in campaigns.columns:
-        raise UsageError("the campaigns table has no campaign column", hint="map one with --map campaign=COLUMN")
+        raise UsageError("the campaigns table has no campaign column", hint="map one with {opt:map} campaign=COLUMN")
     if attribution_days < 0:
-        raise UsageError("--attribution-days must be 0 or more")
+        raise UsageError("{opt:attribution_days} must be 0 or more")
     notes: list[str] = []
     camp = campaigns.copy()
     camp["campaign"] = camp["campaign"].astype("str").str.strip()

@@ -82,7 +82,7 @@ def _ladder(values: pd.Series, stages: list[str] | None) -> tuple[list[str], dic
     unknown = sorted({v for k, v in by_key.items() if k not in position and k not in lost_keys})
     if unknown:
         raise UsageError("unknown lead stage(s): " + ", ".join(unknown[:10]),
-                         hint="give the stage order, e.g. --stages 'new,contacted,qualified,won'")
+                         hint="give the stage order, e.g. {opt:stages} 'new,contacted,qualified,won'")
     positions = {k: position.get(k, -1) for k in by_key}
     lost_labels = {by_key[k] for k in by_key if positions[k] == -1}
     return labels, positions, lost_labels
@@ -96,7 +96,7 @@ def compute_funnel(leads: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFram
     find each converted lead's first order on or after its lead date).
     """
     if "stage" not in leads.columns:
-        raise UsageError("the leads table has no stage/status column", hint="map one with --map stage=COLUMN")
+        raise UsageError("the leads table has no stage/status column", hint="map one with {opt:map} stage=COLUMN")
     notes: list[str] = []
     stage = leads["stage"].astype("str").str.strip()
     labels, positions, lost = _ladder(stage, stages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..config import LANGS
+from ..metrics.labels import METRICS
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -28,15 +29,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "change": ("变化", "Change"),
     "definition": ("定义", "Definition"),
     # metrics
-    "revenue": ("销售额", "Revenue"),
-    "orders": ("订单数", "Orders"),
     "customers_n": ("客户数", "Customers"),
-    "aov": ("平均订单金额 (AOV)", "Average order value (AOV)"),
-    "revenue_per_customer": ("客单价", "Revenue per customer (客单价)"),
-    "repurchase_rate": ("复购率", "Repurchase rate"),
-    "new_customers": ("新客户数", "New customers"),
-    "churn_rate": ("流失率", "Churn rate"),
-    "refund_amount": ("退款金额", "Refunds"),
     "as_of": ("观察截止日", "Observation end (as of)"),
     "rows_read": ("读取行数", "Rows read"),
     "rows_left_out": ("未计入行数", "Rows left out"),
@@ -118,6 +111,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "clv_unavailable": ("无法计算客户终身价值：", "CLV could not be computed: "),
     "forecast_unavailable": ("无法预测：", "No forecast: "),
 }
+LABELS.update({k: v for k, v in METRICS.items() if k not in LABELS})  # the metrics' names: one table
 
 #: RFM table columns (the library's names) -> labels.
 RFM_COLUMNS: dict[str, tuple[str, str]] = {
@@ -148,24 +142,6 @@ RFM_COLUMNS: dict[str, tuple[str, str]] = {
     "churn_risk": ("流失风险", "Churn risk"),
 }
 
-#: KPI metric (``crmcli.metrics`` names) -> (zh label, en label)
-METRICS: dict[str, tuple[str, str]] = {
-    "customers": ("客户数", "Customers"),
-    "orders": ("订单数", "Orders"),
-    "revenue": ("销售额", "Revenue"),
-    "aov": ("平均订单金额 (AOV)", "Average order value (AOV)"),
-    "revenue_per_customer": ("客单价", "Revenue per customer (客单价)"),
-    "orders_per_customer": ("人均订单数", "Orders per customer"),
-    "repurchase_rate": ("复购率", "Repurchase rate"),
-    "new_customers": ("新客户数", "New customers"),
-    "returning_customers": ("回头客数", "Returning customers"),
-    "churn_rate": ("流失率", "Churn rate"),
-    "refund_amount": ("退款金额", "Refunds"),
-    "leads": ("线索数", "Leads"),
-    "converted_leads": ("转化线索数", "Converted leads"),
-    "lead_conversion_rate": ("线索转化率", "Lead conversion rate"),
-    "avg_sales_cycle_days": ("平均销售周期（天）", "Average sales cycle (days)"),
-}
 
 #: metric -> zh definition (the English ones come from ``crmcli.metrics``, with the same meaning).
 DEFINITIONS_ZH: dict[str, str] = {
