@@ -22,6 +22,10 @@ COLUMN_FORMATS: dict[str, str] = {
                      "response_rate", "roi", "share", "revenue_share", "conversion_rate", "ctr"), RATE),
     **dict.fromkeys(("roas", "orders_per_customer"), RATIO),
     **dict.fromkeys(("customers", "orders", "frequency", "recency_days"), COUNT),
+    # crm basket
+    **dict.fromkeys(("support", "confidence"), RATE),
+    "lift": RATIO,
+    **dict.fromkeys(("count", "antecedent_count", "consequent_count", "size"), COUNT),
 }
 
 

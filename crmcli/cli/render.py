@@ -148,3 +148,28 @@ def kpis(console: Console, report: Any) -> None:
     for row in report.kpis.itertuples(index=False):
         table.add_row(row.metric, number(row.value), row.label_zh)
     console.print(table)
+
+
+def basket(console: Console, result: Any, definitions: dict[str, str], limit: int = 10) -> None:
+    """``crm basket``'s summary: what a basket is, the threshold, the first rules."""
+    what = f"{result.unit} (then bought within {result.window} days)" if result.window else result.unit
+    console.print(f"basket: {result.baskets:,} {what}, {result.items:,} {result.by} values; frequent = in at least "
+                  f"{result.threshold:,} {result.unit} (min support {result.min_support:.1%}); "
+                  f"{len(result.rules):,} rules")
+    if result.dropped:
+        left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())
+        console.print(f"left out: {sum(result.dropped.values()):,} rows ({left})")
+    for line in result.notes:
+        console.print(f"note: {line}")
+    console.print("definitions: " + "; ".join(f"{k} = {v}" for k, v in definitions.items()))
+    if result.rules.empty:
+        console.print("no rules: lower --min-support / --min-count")
+        return
+    table = _table("antecedent", "consequent", "count", "support", "confidence", "lift",
+                   right=("count", "support", "confidence", "lift"))
+    for row in result.rules.head(limit).itertuples(index=False):
+        table.add_row(row.antecedent, row.consequent, f"{row.count:,}", f"{row.support:.1%}",
+                      f"{row.confidence:.1%}", f"{row.lift:,.2f}")
+    console.print(table)
+    if len(result.rules) > limit:
+        console.print(f"+{len(result.rules) - limit:,} more")

@@ -105,7 +105,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
     if group:
-        labels = _group_labels(raw, lines, group, overrides)
+        labels = group_labels(raw, lines, group, overrides)
         if by:
             parts = []
             for g, sub in _group_orders(lines, labels):
@@ -146,7 +146,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 # ----------------------------------------------------------------- groups
 
 
-def _group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
+def group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
                   overrides: Mapping[str, str] | None) -> pd.Series:
     """The group value of each order line: a canonical field of ``lines`` or a column of ``raw``."""
     if group in lines.columns and group not in ("order_date", "amount"):
