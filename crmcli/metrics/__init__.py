@@ -17,13 +17,13 @@ import pandas as pd
 from ..errors import UsageError
 from ..io import read_input
 from ..schema import header_key, map_columns
-from .campaigns import CAMPAIGN_DEFINITIONS, CampaignReport, compute_campaigns
+from .campaigns import CAMPAIGN_COUNTS, CAMPAIGN_DEFINITIONS, COST_TYPES, FLAG_RULES, CampaignReport, compute_campaigns
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
 from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, compute_cohorts, compute_kpis, compute_periods,
                    resolve_as_of, window)
 
 __all__ = [
-    "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
+    "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FLAG_RULES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
     "CampaignReport", "Funnel", "MetricsReport", "compute_campaigns", "compute_cohorts", "compute_funnel",
     "compute_kpis", "compute_metrics", "compute_periods", "prepare_campaigns", "prepare_leads",
 ]
@@ -181,10 +181,13 @@ _DATE_HEADERS = ("date", "contact date", "contacted at", "contacted on", "send d
                  "start date", "campaign date", "touch date", "触达日期", "触达时间", "发送日期", "发送时间",
                  "联系日期", "联系时间", "活动日期", "开始日期", "活动开始", "推送日期", "推送时间")
 _RESPONDED_HEADERS = ("responded", "response", "replied", "clicked", "converted flag", "是否响应", "响应",
-                      "已响应", "是否回复", "回复", "是否点击", "是否参与", "参与")
+                      "已响应", "是否回复", "回复", "是否点击")
+_PARTICIPATED_HEADERS = ("participated", "joined", "attended", "signed up", "是否参与", "参与", "已参与", "是否参加",
+                         "参加", "是否报名", "报名")
 _CONTACTED_HEADERS = ("contacted", "contacts", "reach", "reached", "sent count", "audience", "触达人数",
                       "触达", "发送人数", "发送量", "联系人数", "覆盖人数")
-_RESPONDERS_HEADERS = ("responders", "responses", "response count", "响应人数", "回复人数", "参与人数")
+_RESPONDERS_HEADERS = ("responders", "responses", "response count", "响应人数", "回复人数")
+
 _TRUE = {"1", "y", "yes", "true", "t", "是", "已响应", "响应", "有", "√", "✓", "x", "已回复", "已参与", "已点击"}
 _FALSE = {"0", "n", "no", "false", "f", "否", "未响应", "无", "未回复", "未参与", "未点击", "×"}
 
@@ -232,8 +235,10 @@ def prepare_leads(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
 
 def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                       dayfirst: bool | None = None) -> pd.DataFrame:
-    """Type a campaigns table: ``campaign, customer_id, phone, email, date, responded, cost,
-    contacted, responders`` (see :mod:`crmcli.metrics.campaigns` for the layout)."""
+    """Type a campaigns table: ``campaign, customer_id, phone, email, date``, then when the table has
+    them ``responded``, ``participated`` (flags), ``cost``, ``contacted``, ``responders``, ``impressions``,
+    ``clicks``, ``participants``, ``buyers`` (counts) and ``cost_ads, cost_staff, cost_material, cost_other``
+    (see :mod:`crmcli.metrics.campaigns` for the layout)."""
     from ..fields import normalize_field
 
     mapping = map_columns(raw.columns, overrides)
@@ -250,13 +255,16 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
     out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
     out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
     out["date"] = _dates(raw, date_head, region, dayfirst)
-    resp = _find(cols, _RESPONDED_HEADERS)
-    if resp is not None:
-        flag = raw[resp].astype("str").str.strip().str.casefold()
-        out["responded"] = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in flag],
-                                    dtype="boolean")
-    for name, head in (("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
-                       ("responders", _find(cols, _RESPONDERS_HEADERS))):
+    for name, headers in (("responded", _RESPONDED_HEADERS), ("participated", _PARTICIPATED_HEADERS)):
+        head = _find(cols, headers)
+        if head is not None:
+            flag = raw[head].astype("str").str.strip().str.casefold()
+            out[name] = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in flag],
+                                 dtype="boolean")
+    heads = [("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
+             ("responders", _find(cols, _RESPONDERS_HEADERS))]
+    heads += [(name, by_field.get(name)) for name in (*CAMPAIGN_COUNTS, *COST_TYPES)]
+    for name, head in heads:
         if head is not None:
             out[name] = normalize_field(raw[head], "amount", region=region, dayfirst=dayfirst).parsed
     return out

@@ -171,6 +171,25 @@ LABELS.update({
 })
 
 
+# crm metrics --campaigns as marketers count them (the Campaigns sheet)
+LABELS.update({
+    "impressions": ("曝光量", "Impressions"),
+    "clicks": ("点击量", "Clicks"),
+    "ctr": ("点击率", "CTR (clicks ÷ impressions)"),
+    "participants": ("参与人数", "Participants"),
+    "buyers": ("成交人数", "Buyers"),
+    "conversion_rate": ("转化率", "Conversion rate (buyers ÷ participants)"),
+    "cost_ads": ("广告费用", "Ad cost"),
+    "cost_staff": ("人力成本", "Staff cost"),
+    "cost_material": ("物料费用", "Material cost"),
+    "cost_other": ("其他费用", "Other cost"),
+    "roas_text": ("投入产出比 (1:N)", "ROAS (1:N)"),
+    "flag": ("提示", "Flag"),
+})
+#: The campaigns' flags (``crmcli.metrics.campaigns.FLAG_RULES``) in Chinese.
+FLAGS_ZH = {"high reach, low conversion": "高参与低转化", "low CTR": "点击率低", "ROAS < 1": "投入产出比低于1:1"}
+
+
 def detect_lang(headers) -> str:
     """``zh`` when any header holds Chinese characters, else ``en``."""
     return "zh" if any(_CJK.search(str(h)) for h in headers) else "en"
@@ -192,6 +211,12 @@ class Labeller:
     def col(self, key: str) -> str:
         pair = RFM_COLUMNS.get(key) or LABELS.get(key)
         return pair[self._i] if pair else key
+
+    def flags(self, text: str) -> str:
+        """A campaign's ``flag`` text in the chosen language."""
+        if self.lang != "zh" or not text:
+            return text
+        return "；".join(FLAGS_ZH.get(f, f) for f in str(text).split("; "))
 
     def metric(self, key: str) -> str:
         pair = METRICS.get(key)
