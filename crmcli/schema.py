@@ -67,7 +67,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "生日", "出生年月"),
     "national_id": ("national id", "id card", "id number", "ssn", "soc sec id", "passport",
                     "身份证", "身份证号", "身份证号码", "证件号", "证件号码"),
-    "created_at": ("created at", "created", "create time", "created time", "creation date",
+    "created_at": ("created at", "created", "create time", "created time", "creation date", "created date",
                    "signup date", "sign up date", "registered", "registration date", "join date",
                    "创建时间", "创建日期", "注册时间", "注册日期", "录入时间", "录入日期", "入会时间",
                    "建档日期", "开户日期"),
@@ -96,16 +96,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "revenue", "value", "order value", "payment", "paid", "paid amount", "sum",
                "金额", "订单金额", "总金额", "实付金额", "实付", "付款金额", "销售额", "销售金额",
                "成交金额", "交易金额", "应付金额", "合计金额", "总价", "消费金额", "net sales", "net revenue",
-               "gross sales"),
+               "gross sales", "预计金额", "商机金额", "预计成交金额", "预计签约金额", "合同金额", "expected amount",
+               "deal amount", "deal value", "deal size", "opportunity amount"),
     "channel": ("channel", "sales channel", "source", "platform", "store", "shop",
                 "渠道", "销售渠道", "来源", "平台", "店铺", "来源渠道", "下单渠道", "店铺名称", "shop name",
-                "store name", "订单来源", "订单渠道"),
+                "store name", "订单来源", "订单渠道", "lead source", "线索来源", "商机来源", "客户来源"),
     "campaign": ("campaign", "campaign name", "campaign id", "promotion", "promo",
                  "活动", "活动名称", "营销活动", "推广活动", "活动编号"),
     "status": ("status", "order status", "state of order", "状态", "订单状态", "交易状态", "financial status",
                "payment status", "支付状态", "付款状态"),
     "lead_id": ("lead id", "lead no", "lead number", "prospect id", "线索id", "线索编号", "商机编号",
-                "商机id"),
+                "商机id", "opportunity id", "opportunity no", "opportunity number", "deal id", "商机号"),
     "lead_date": ("lead date", "lead created", "inquiry date", "enquiry date", "first contact",
                   "线索日期", "线索创建时间", "获客日期", "咨询日期", "首次接触日期"),
     "stage": ("stage", "lead stage", "pipeline stage", "funnel stage", "lead status", "deal stage",
@@ -392,6 +393,26 @@ def _fits(fld: str, values: list[str]) -> tuple[bool, str]:
     if fld == "order_id":
         return code_like >= 0.8, f"not order numbers: {examples}"
     return True, ""
+
+
+def find_column(name: str, columns: Iterable[object], mapping: Mapping[str, str]) -> tuple[str, str | None] | None:
+    """``(header, field)`` of the column ``name`` means — a canonical field mapped in ``mapping``
+    (``owner``), a header as written or by its key (``负责人``), or a synonym of a mapped field
+    (``source`` -> the column mapped to ``channel``) — or None."""
+    name = str(name).strip()
+    columns = [str(c) for c in columns]
+    by_field = {f: h for h, f in mapping.items()}
+    if name in by_field:
+        return by_field[name], name
+    if name in columns:
+        return name, mapping.get(name)
+    keyed = [c for c in columns if header_key(c) == header_key(name)]
+    if len(keyed) == 1:
+        return keyed[0], mapping.get(keyed[0])
+    fld = field_for_header(name)
+    if fld in by_field:
+        return by_field[fld], fld
+    return None
 
 
 def column_for(mapping: Mapping[str, str], field: str) -> str | None:

@@ -71,13 +71,18 @@ class Basket:
     notes: list[str] = field(default_factory=list)
 
 
+#: A stand-in customer column for order lines that name no customer (till receipts): baskets need orders only.
+ANONYMOUS = "\x00basket customer"
+
+
 def _typed_lines(orders: Any, *, by: str, read: Any, overrides: Mapping[str, str] | None, customer: str | None,
-                 region: str, dayfirst: bool | None, statuses: Mapping[str, str] | None
+                 region: str, dayfirst: bool | None, statuses: Mapping[str, str] | None, window: int | None = None
                  ) -> tuple[pd.DataFrame, pd.Series, dict[str, int], list[str], bool]:
     """(purchase lines, their item labels, dropped, notes, has_order_id) for any accepted input."""
     from ..io import read_input
     from ..metrics import group_labels
     from ..orders import PreparedOrders, prepare_orders
+    from ..schema import map_columns
 
     if isinstance(orders, PreparedOrders):
         prepared, raw = orders, None
@@ -88,6 +93,10 @@ def _typed_lines(orders: Any, *, by: str, read: Any, overrides: Mapping[str, str
         return lines, items, {}, [], has_ids
     else:
         raw = read_input(orders, read)
+        if window is None and customer is None and not {"customer_id", "email", "phone", "name"} & set(
+                map_columns(raw.columns, overrides).values()):
+            # the same order is the basket: lines that name no customer still make one
+            raw, customer = raw.assign(**{ANONYMOUS: "-"}), ANONYMOUS
         prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
                                   statuses=statuses)
     lines = prepared.lines
@@ -148,7 +157,7 @@ def find_associations(orders: Any, *, by: str = "product", max_size: int = 2, wi
         raise UsageError(f"{{opt:top}} {top!r} must be at least 1", option="top")
     lines, items, dropped, notes, has_ids = _typed_lines(orders, by=by, read=read, overrides=overrides,
                                                          customer=customer, region=region, dayfirst=dayfirst,
-                                                         statuses=statuses)
+                                                         statuses=statuses, window=window)
     keep = np.ones(len(lines), dtype=bool)
     if "is_purchase" in lines.columns:
         credit = ~lines["is_purchase"].to_numpy(dtype=bool)

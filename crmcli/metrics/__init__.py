@@ -16,9 +16,11 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..io import read_input
-from ..schema import header_key, map_columns
+from ..schema import find_column, header_key, map_columns
 from .campaigns import CAMPAIGN_COUNTS, CAMPAIGN_DEFINITIONS, COST_TYPES, FLAG_RULES, CampaignReport, compute_campaigns
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
+from .pipeline import DEFAULT_PROBABILITIES, PIPELINE_DEFINITIONS, Pipeline, compute_pipeline
+from .team import TEAM_DEFINITIONS, TeamReport, compute_team, read_quotas
 from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, compute_cohorts, compute_kpis, compute_periods,
                    resolve_as_of, window)
 
@@ -26,6 +28,8 @@ __all__ = [
     "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FLAG_RULES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
     "CampaignReport", "Funnel", "MetricsReport", "compute_campaigns", "compute_cohorts", "compute_funnel",
     "compute_kpis", "compute_metrics", "compute_periods", "prepare_campaigns", "prepare_leads",
+    "DEFAULT_PROBABILITIES", "PIPELINE_DEFINITIONS", "Pipeline", "compute_pipeline", "TEAM_DEFINITIONS",
+    "TeamReport", "compute_team", "read_quotas", "group_labels", "orders_by_group",
 ]
 
 Source = "str | os.PathLike[str] | pd.DataFrame"
@@ -53,6 +57,7 @@ class MetricsReport:
     cohorts: pd.DataFrame | None = None
     funnel: Funnel | None = None
     campaigns: CampaignReport | None = None
+    team: TeamReport | None = None
     dropped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -66,6 +71,8 @@ class MetricsReport:
             out["funnel"] = self.funnel.table
         if self.campaigns is not None:
             out["campaigns"] = self.campaigns.table
+        if self.team is not None:
+            out["team"] = self.team.table
         return out
 
 
@@ -76,7 +83,8 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                     region: str = "CN", dayfirst: bool | None = None, read: object = None,
                     lead_overrides: Mapping[str, str] | None = None,
                     campaign_overrides: Mapping[str, str] | None = None,
-                    statuses: Mapping[str, str] | None = None) -> MetricsReport:
+                    statuses: Mapping[str, str] | None = None, team: bool = False, quota: object = None,
+                    team_period: str = "all") -> MetricsReport:
     """Everything ``crm metrics`` reports, in one call.
 
     ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
@@ -84,6 +92,11 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     file; ``overrides`` / ``lead_overrides`` / ``campaign_overrides`` map each input's columns). Orders are
     prepared by ``crmcli.orders.prepare_orders`` (invalid rows and unpaid/cancelled/refunded orders left out
     and counted in ``dropped``; ``statuses`` = crm.toml's ``[orders] status``).
+
+    ``group`` splits the KPIs by a field or column of the orders and, with ``leads``, the funnel by a
+    column of the leads (``owner``, ``source``); at least one of them must have it. ``team`` adds the
+    sales-team table (:mod:`crmcli.metrics.team`: owners from the orders' owner column, else from the
+    leads), with ``quota`` (a number, ``{owner: number}`` or a quota file) over ``team_period``.
     """
     from ..orders import prepare_orders
 
@@ -104,11 +117,26 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 
     kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
+    typed_leads, lead_group = None, None
+    if leads is not None:
+        raw_leads = read_input(leads)
+        typed_leads = prepare_leads(raw_leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        found = find_column(group, raw_leads.columns, map_columns(raw_leads.columns, lead_overrides)) if group else None
+        if found is not None:
+            typed_leads[group] = _text(raw_leads, found[0], "text", region, dayfirst)
+            lead_group = group
+    labels = None
     if group:
-        labels = group_labels(raw, lines, group, overrides)
+        try:
+            labels = group_labels(raw, lines, group, overrides)
+        except UsageError:
+            if lead_group is None:
+                raise
+            notes.append(f"--group {group}: the orders have no such column; the funnel is split by it")
+    if labels is not None:
         if by:
             parts = []
-            for g, sub in _group_orders(lines, labels):
+            for g, sub in orders_by_group(lines, labels):
                 p = compute_periods(sub, by=by, as_of=as_of_ts)
                 p.insert(0, "group", g)
                 parts.append(p)
@@ -117,7 +145,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                 report.periods = report.periods.rename(columns={"group": group})
         else:
             rows = []
-            for g, sub in _group_orders(lines, labels):
+            for g, sub in orders_by_group(lines, labels):
                 k = compute_kpis(sub, as_of=as_of_ts, churn_days=churn_days,
                                  lines=lines[labels.reindex(lines.index) == g])
                 rows.append([g, *k.set_index("metric").loc[GROUP_COLUMNS, "value"].tolist()])
@@ -126,9 +154,9 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
         report.periods = compute_periods(o, by=by, as_of=as_of_ts)
     if cohorts:
         report.cohorts = compute_cohorts(o, as_of=as_of_ts)
-    if leads is not None:
-        typed = prepare_leads(read_input(leads), overrides=lead_overrides, region=region, dayfirst=dayfirst)
-        report.funnel = compute_funnel(typed, lines, o, stages=list(stages) if stages else None)
+    if typed_leads is not None:
+        report.funnel = compute_funnel(typed_leads, lines, o, stages=list(stages) if stages else None,
+                                       group=lead_group)
         report.notes += [f"leads: {n}" for n in report.funnel.notes]
         f = report.funnel
         extra = {"leads": f.leads, "converted_leads": f.converted, "lead_conversion_rate": f.conversion_rate,
@@ -140,6 +168,10 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                                   dayfirst=dayfirst)
         report.campaigns = compute_campaigns(typed, lines, o, attribution_days=attribution_days)
         report.notes += [f"campaigns: {n}" for n in report.campaigns.notes]
+    if team:
+        report.team = compute_team(lines, o, as_of=as_of_ts, churn_days=churn_days, leads=typed_leads,
+                                   quota=read_quotas(quota), period=team_period)
+        report.notes += report.team.notes
     return report
 
 
@@ -166,7 +198,7 @@ def group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
     return values.where(values != "", "(blank)")
 
 
-def _group_orders(lines: pd.DataFrame, labels: pd.Series):
+def orders_by_group(lines: pd.DataFrame, labels: pd.Series):
     """(group value, that group's orders) pairs: each group's lines regrouped into orders."""
     from ..orders import group_orders
 
@@ -216,7 +248,9 @@ def _dates(raw: pd.DataFrame, header: str | None, region: str, dayfirst: bool | 
 
 def prepare_leads(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                   dayfirst: bool | None = None) -> pd.DataFrame:
-    """Type a leads table: ``lead_id, stage, lead_date, customer_id, phone, email``."""
+    """Type a leads table: ``lead_id, stage, lead_date, customer_id, phone, email, name, owner,
+    channel`` (the lead source), and for an opportunities table ``amount``, ``probability`` (text as
+    written: ``60%``, ``0.6``) and ``close_date`` (the expected close)."""
     mapping = map_columns(raw.columns, overrides)
     by_field = {f: h for h, f in mapping.items()}
     stage = by_field.get("stage") or by_field.get("status")
@@ -230,6 +264,13 @@ def prepare_leads(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
     out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
     out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
     out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
+    for fname in ("name", "company", "owner", "channel", "probability"):
+        out[fname] = _text(raw, by_field.get(fname), "text", region, dayfirst)
+    out["close_date"] = _dates(raw, by_field.get("close_date"), region, dayfirst)
+    if "amount" in by_field:
+        from ..fields import normalize_field
+
+        out["amount"] = normalize_field(raw[by_field["amount"]], "amount").parsed.astype("float64")
     return out
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..metrics.kpis import PERIODS
-from ..schema import FIELDS, header_key, map_columns, map_table
+from ..schema import FIELDS, find_column, map_columns, map_table
 
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 TOTAL = "Total"
@@ -91,19 +91,13 @@ ORDER_RULE_REASONS = ("totals-row", "duplicate-row", "unpaid", "cancelled", "ref
 
 def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
     """(header, canonical field or None) for a field name or a header."""
-    name = name.strip()
-    by_field = {f: h for h, f in mapping.items()}
-    if name in by_field:
-        return by_field[name], name
-    if name in columns:
-        return name, mapping.get(name)
-    keyed = [c for c in columns if header_key(c) == header_key(name)]
-    if len(keyed) == 1:
-        return keyed[0], mapping.get(keyed[0])
-    if name in FIELDS:
-        raise UsageError(f"no column is mapped to the field {name!r}",
-                         hint=f"map one with --map {name}=COLUMN; columns: " + ", ".join(columns[:20]))
-    raise UsageError(f"no field or column named {name!r}", hint="columns: " + ", ".join(columns[:20]))
+    found = find_column(name, columns, mapping)
+    if found is not None:
+        return found
+    if name.strip() in FIELDS:
+        raise UsageError(f"no column is mapped to the field {name.strip()!r}",
+                         hint=f"map one with --map {name.strip()}=COLUMN; columns: " + ", ".join(columns[:20]))
+    raise UsageError(f"no field or column named {name.strip()!r}", hint="columns: " + ", ".join(columns[:20]))
 
 
 def _kind(field_name: str | None) -> str:

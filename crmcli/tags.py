@@ -1,0 +1,3 @@
+"""placeholder"""
+def load_tag_rules(value):
+    return value
