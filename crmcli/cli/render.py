@@ -91,8 +91,10 @@ def notes(console: Console, dropped: dict[str, int], lines: list[str]) -> None:
 def rfm(console: Console, result: Any, definitions: str) -> None:
     from ..rfm import describe_edges
 
-    console.print(f"rfm: {len(result.table):,} customers, {result.orders:,} orders, as of {result.as_of.date()}, "
-                  f"scheme {result.rules.name}")
+    prospects = getattr(result, "prospects", 0)
+    extra = f" (+{prospects:,} prospects: leads with no order)" if prospects else ""
+    console.print(f"rfm: {len(result.table) - prospects:,} customers{extra}, {result.orders:,} orders, as of "
+                  f"{result.as_of.date()}, scheme {result.rules.name}")
     console.print(f"definitions: {definitions}")
     if result.dropped:
         left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())

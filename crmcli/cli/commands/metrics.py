@@ -12,7 +12,7 @@ from ...io import write_sheets, write_table
 from ...metrics import compute_metrics
 from ...options import WriteSpec
 from .. import render
-from ..common import AsOfOpt, ByOpt, Common, CustomerOpt, FileArg, command
+from ..common import AsOfOpt, ByOpt, ChurnDaysOpt, Common, CustomerOpt, FileArg, command
 
 HELP = """KPIs — orders, customers, revenue, AOV (revenue ÷ orders), 客单价 (revenue ÷ paying customers),
 复购率 (customers with 2+ orders ÷ customers), churn, median days between orders — and with --by per
@@ -38,10 +38,7 @@ def metrics(
     c: Common,
     file: FileArg,
     as_of: AsOfOpt = None,
-    churn_days: Annotated[Optional[int], typer.Option(
-        "--churn-days", metavar="N", show_default=False,
-        help="Churned = no order in the last N days (default 90); also the window for new/returning "
-             "customers.")] = None,
+    churn_days: ChurnDaysOpt = None,
     by: ByOpt = None,
     group: Annotated[Optional[str], typer.Option("--group", metavar="COLUMN", show_default=False,
                                                  help="Break down by a field or column (channel, product…).")] = None,
