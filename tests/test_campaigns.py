@@ -115,3 +115,14 @@ def test_cli_csv_and_xlsx_and_the_report_sheet(run, files, tmp_path):
     table = pd.DataFrame(rows[1:], columns=rows[0]).set_index("活动")
     assert table.loc["春季新品", "投入产出比 (1:N)"] == "1:4" and table.loc["春季新品", "转化率"] == 0.1
     assert table.loc["会员日", "提示"] == "高参与低转化；点击率低；投入产出比低于1:1"
+
+
+def test_the_example_campaign_results_file(examples):
+    """examples/campaign_results.csv reports each campaign's own revenue (成交金额): 双11大促 is the seeds' example."""
+    rep = compute_metrics(str(examples / "orders.xlsx"), campaigns=str(examples / "campaign_results.csv")).campaigns
+    t = rep.table.set_index("campaign")
+    assert t.loc["双11大促"][["participants", "buyers", "conversion_rate", "attributed_revenue", "cost", "roas"]].tolist() \
+        == [5000, 500, 0.1, 200000, 50000, 4.0]
+    assert t.loc["双11大促", "roas_text"] == "1:4" and t.loc["双11大促", "impressions"] == 850000
+    assert t.loc["618年中", "flag"] == "high reach, low conversion; ROAS < 1"
+    assert t.loc["会员日", "cost"] == 3800 and t.loc["会员日", "cost_ads"] == 0

@@ -278,7 +278,8 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
                       dayfirst: bool | None = None) -> pd.DataFrame:
     """Type a campaigns table: ``campaign, customer_id, phone, email, date``, then when the table has
     them ``responded``, ``participated`` (flags), ``cost``, ``contacted``, ``responders``, ``impressions``,
-    ``clicks``, ``participants``, ``buyers`` (counts) and ``cost_ads, cost_staff, cost_material, cost_other``
+    ``clicks``, ``participants``, ``buyers`` (counts), ``revenue`` (a reported 成交金额/销售额/GMV) and
+    ``cost_ads, cost_staff, cost_material, cost_other``
     (see :mod:`crmcli.metrics.campaigns` for the layout)."""
     from ..fields import normalize_field
 
@@ -305,6 +306,7 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
     heads = [("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
              ("responders", _find(cols, _RESPONDERS_HEADERS))]
     heads += [(name, by_field.get(name)) for name in (*CAMPAIGN_COUNTS, *COST_TYPES)]
+    heads.append(("revenue", by_field.get("amount")))  # revenue a campaign row reports (成交金额, 销售额, GMV)
     for name, head in heads:
         if head is not None:
             out[name] = normalize_field(raw[head], "amount", region=region, dayfirst=dayfirst).parsed

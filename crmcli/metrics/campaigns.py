@@ -11,7 +11,8 @@
   (``cost_ads``, ``cost_staff``, ``cost_material``, ``cost_other``: 广告费, 人力, 物料, 其他) each
   type is summed too; a row's cost is its ``cost`` cell (a total), else the sum of its types;
 - marketers' counts on a campaign row: ``impressions`` (曝光/展示量), ``clicks`` (点击),
-  ``participants`` (参与人数), ``buyers`` (成交人数); contact rows may carry ``participated``.
+  ``participants`` (参与人数), ``buyers`` (成交人数), and ``revenue`` the platform reported (成交金额,
+  销售额, GMV), added to the attributed revenue; contact rows may carry ``participated``.
 
 Rates, each with its own denominator, never mixed: ``ctr`` = clicks ÷ impressions;
 ``response_rate`` = responders ÷ contacted (a responded flag or responders counts; empty without
@@ -52,7 +53,8 @@ CAMPAIGN_DEFINITIONS = {
     "conversion_rate": "转化率 = buyers ÷ participants",
     "attributed_orders": "orders carrying the campaign, or untagged orders of a contacted customer within "
                          "attribution_days after the contact (last touch wins); each order counted once",
-    "attributed_revenue": "sum of the attributed orders' amounts, refunds netted",
+    "attributed_revenue": "sum of the attributed orders' amounts, refunds netted, plus the revenue campaign rows "
+                          "report (成交金额, 销售额, GMV: sales the orders file does not hold)",
     "cost_ads": "sum of the advertising cost cells (广告费)",
     "cost_staff": "sum of the staff cost cells (人力)",
     "cost_material": "sum of the material cost cells (物料)",
@@ -161,7 +163,7 @@ def compute_campaigns(campaigns: pd.DataFrame, lines: pd.DataFrame, orders: pd.D
         buyer_ids = set(att.loc[att["_purchase"], "customer_id"])
         participants = joined["_who"].nunique() + _total(summary, "participants")
         buyers = joined.loc[joined["_customer"].isin(buyer_ids), "_who"].nunique() + _total(summary, "buyers")
-        revenue = round(float(att["amount"].sum()), 2) + 0.0
+        revenue = round(float(att["amount"].sum()) + _total(summary, "revenue"), 2) + 0.0
         cost = _total(c, "_cost") if c["_cost"].notna().any() else float("nan")
         if not cost == cost:
             notes.append(f"campaign {name}: no cost given; ROI and ROAS left empty")

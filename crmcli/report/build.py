@@ -368,6 +368,12 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
         sheets.append(_campaigns(t, camp.table))
     else:
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
+    from .team import team_sheet  # the Team sheet, when the orders or the leads name owners
+
+    team = team_sheet(t, lines, order_table, leads, settings, as_of_ts)
+    if team is not None:
+        sheets.append(team[0])
+        tables["team"] = team[1]
 
     issues = {"orders": analytics.find_issues(orders, role="orders", overrides=settings.columns.get("orders"),
                                               region=settings.region, dayfirst=settings.dayfirst,

@@ -186,6 +186,18 @@ LABELS.update({
     "roas_text": ("投入产出比 (1:N)", "ROAS (1:N)"),
     "flag": ("提示", "Flag"),
 })
+# crm metrics --team (the Team sheet)
+LABELS.update({
+    "team": ("销售团队", "Sales team"),
+    "owner": ("负责人", "Owner"),
+    "unassigned": ("(未分配)", "(unassigned)"),
+    "team_leads": ("线索数", "Leads"),
+    "converted_leads": ("转化线索数", "Converted leads"),
+    "lead_conversion": ("线索转化率", "Lead conversion"),
+    "sales_cycle": ("平均销售周期（天）", "Sales cycle (days)"),
+    "quota": ("业绩目标", "Quota"),
+    "attainment": ("目标完成率", "Attainment"),
+})
 #: The campaigns' flags (``crmcli.metrics.campaigns.FLAG_RULES``) in Chinese.
 FLAGS_ZH = {"high reach, low conversion": "高参与低转化", "low CTR": "点击率低", "ROAS < 1": "投入产出比低于1:1"}
 
