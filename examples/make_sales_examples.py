@@ -37,9 +37,9 @@ PRODUCTS = {
     "手机": ("数码", 2999.0), "手机壳": ("数码", 59.0), "钢化膜": ("数码", 29.0), "蓝牙耳机": ("数码", 299.0),
 }
 #: Baskets people buy, with their weights (the associations crm basket should find).
-BASKETS = [(("咖啡豆 500g", "磨豆机", "滤纸 100张"), 5), (("咖啡豆 500g", "滤纸 100张"), 6), (("咖啡豆 500g", "手冲壶"), 3),
+BASKETS = [(("咖啡豆 500g", "磨豆机", "滤纸 100张"), 5), (("咖啡豆 500g", "滤纸 100张"), 2), (("咖啡豆 500g", "手冲壶"), 3),
            (("茶叶 250g", "茶具套装"), 6), (("茶叶 250g", "保温杯"), 3), (("手机", "手机壳", "钢化膜"), 4),
-           (("手机", "手机壳"), 3), (("蓝牙耳机",), 4), (("马克杯",), 3), (("保温杯",), 4), (("咖啡豆 500g",), 6),
+           (("手机", "手机壳"), 3), (("蓝牙耳机",), 2), (("马克杯",), 3), (("保温杯",), 4), (("咖啡豆 500g",), 6),
            (("茶叶 250g",), 4), (("蓝牙耳机", "手机壳"), 2)]
 CHANNELS = ["天猫", "京东", "微信小程序", "线下门店"]
 REPS = ["张伟", "李娜", "王磊", "陈静"]
@@ -68,7 +68,7 @@ def _price(rng: random.Random, price: float) -> str:
 
 def make_order_lines(rng: random.Random) -> list[list[str]]:
     customers = [(f"K{2001 + i}", rng.choice(SURNAMES) + rng.choice(GIVEN), _phone(rng), rng.choice(REPS + [""]))
-                 for i in range(40)]
+                 for i in range(90)]
     start = dt.datetime(2024, 1, 2, 9)
     rows: list[list[str]] = []
     baskets, weights = zip(*BASKETS)
@@ -84,10 +84,12 @@ def make_order_lines(rng: random.Random) -> list[list[str]]:
             category, price = PRODUCTS[item]
             rows.append([f"DD{24000 + k}", _time(rng, when), cid, name, phone, item, category,
                          str(rng.choice([1, 1, 1, 2])), _price(rng, price), status, channel, rep])
-        if "咖啡豆 500g" in items and status == "交易成功" and rng.random() < 0.5:  # the filters run out
-            later = when + dt.timedelta(days=rng.randint(7, 25))
-            rows.append([f"DD{24500 + k}", _time(rng, later), cid, name, phone, "滤纸 100张", "咖啡", "2",
-                         _price(rng, 25.0), "交易成功", channel, rep])
+        for first, then, share in (("咖啡豆 500g", "滤纸 100张", 0.6), ("手机", "蓝牙耳机", 0.5)):
+            if first in items and then not in items and status == "交易成功" and rng.random() < share:
+                later = when + dt.timedelta(days=rng.randint(5, 25))  # bought later: the filters ran out
+                category, price = PRODUCTS[then]
+                rows.append([f"DD{24500 + k}{then == '蓝牙耳机' and 'B' or ''}", _time(rng, later), cid, name, phone,
+                             then, category, "1", _price(rng, price), "交易成功", channel, rep])
     rows.insert(40, list(rows[39]))  # a line exported twice
     return rows
 

@@ -198,7 +198,8 @@ def team(console: Console, report: Any) -> None:
     """``crm metrics --team``: one line per owner."""
     t = report.table
     since = f"{report.start.date()} .. " if report.start is not None else "up to "
-    console.print(f"team: {len(t) - 1:,} owners, {since}{report.as_of.date()} (owners from the {report.owners_from})")
+    owners = int((~t["owner"].isin(["Total", "(unassigned)"])).sum())
+    console.print(f"team: {owners:,} owners, {since}{report.as_of.date()} (owners from the {report.owners_from})")
     cols = [c for c in ("owner", "revenue", "orders", "customers", "new_customers", "conversion_rate", "attainment")
             if c in t.columns]
     table = _table(*cols, right=tuple(cols[1:]))

@@ -223,6 +223,7 @@ def compute_team(lines: pd.DataFrame, orders: pd.DataFrame, *, as_of: pd.Timesta
                        else np.nan)
         rows.insert(len(rows) - 1, row)
     table = pd.DataFrame(rows, columns=TEAM_COLUMNS)
+    table["avg_sales_cycle_days"] = table["avg_sales_cycle_days"].round(1)
     body = table.iloc[:-1].sort_values(["revenue", "owner"], ascending=[False, True], kind="stable")
     body = pd.concat([body[body["owner"] != UNASSIGNED], body[body["owner"] == UNASSIGNED], table.iloc[-1:]],
                      ignore_index=True)

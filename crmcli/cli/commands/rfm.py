@@ -87,4 +87,5 @@ def rfm(
     tables = {"rfm": result.table, "segments": result.segments}
     write_sheets(tables, spec, number_formats=sheet_formats(tables), inputs=[f for f in (file, leads) if f])
     render.rfm(c.console, result, RFM_DEFINITIONS)
-    c.wrote(spec.dest, f"{len(result.table):,} customers")
+    extra = f" + {result.prospects:,} prospects" if result.prospects else ""
+    c.wrote(spec.dest, f"{len(result.table) - result.prospects:,} customers{extra}")
