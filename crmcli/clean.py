@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +25,8 @@ import pandas as pd
 from .errors import UsageError
 from .fields import Normalized, kind_of
 from .io import default_output, output_format, write_table, write_workbook
-from .schema import map_columns
-from .validate import collect_issues, default_unique, normalize_table
+from .normalize import normalize_table
+from .validate import collect_issues
 
 if TYPE_CHECKING:
     from .dedupe import DedupeResult
@@ -66,8 +66,8 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
                 mapping: Mapping[str, str] | None = None, unique: Iterable[str] | None = None,
                 progress: Progress | None = None, dedupe: bool = False,
                 dedupe_options: Mapping[str, object] | None = None) -> CleanResult:
-    """Clean a ``read_table`` frame (or a path, ``"-"`` or bytes, read with ``read`` = ReadOptions);
-    ``df`` itself is not modified.
+    """Clean a :class:`~crmcli.table.Table`, a ``read_table`` frame, or a path, ``"-"`` or bytes (read with
+    ``read`` = ReadOptions); the input itself is not modified.
 
     ``overrides`` is ``{field: header}`` (``--map``); ``mapping`` ``{header: field}`` skips the
     automatic mapping. ``progress(done, total, label)`` is called as columns are normalized.
@@ -78,20 +78,13 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
     holds the merged table and clusters, and ``result.output`` is the merged table.
     """
-    from .io import read_input
-
-    df = read_input(df, read)
-    mapping = dict(mapping) if mapping is not None else map_columns(df.columns, overrides, data=df)
-    unique = default_unique(mapping) if unique is None else tuple(unique)
-    normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, progress=progress,
-                                 count_changes=True, unique=unique)
+    table = normalize_table(df, read=read, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst,
+                            progress=progress, count_changes=True, unique=unique)
+    df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
     if progress:
         progress(len(normalized), len(normalized), "checking duplicates")
-    issues = collect_issues(df, mapping, normalized, region=region, unique=unique)
-    cleaned = df.copy(deep=False)
-    for col, res in normalized.items():
-        cleaned[col] = res.values
-    cleaned.attrs = dict(df.attrs)
+    issues = collect_issues(table, unique=unique)
+    cleaned = table.cleaned()
     summary = summarize_columns(df, mapping, normalized, issues)
     rejected = cleaned.iloc[:0]
     if drop_invalid:
@@ -103,8 +96,9 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
 
         if progress:
             progress(len(normalized), len(normalized), "finding duplicates")
-        deduped = dedupe_table(cleaned, mapping={c: f for c, f in mapping.items() if c in cleaned.columns},
-                               region=region, **dict(dedupe_options or {}))
+        # the cleaned rows, with the values normalized above: dedupe normalizes nothing again
+        kept = replace(table, frame=table.cleaned()).drop_rows(rejected.index)
+        deduped = dedupe_table(kept, **dict(dedupe_options or {}))
     return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
                        mapping=mapping, normalized=normalized, deduped=deduped)
 
@@ -143,10 +137,19 @@ def _filled(raw: pd.Series) -> int:
 
 
 def _typed(frame: pd.DataFrame, result: CleanResult) -> pd.DataFrame:
-    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text."""
+    return type_cells(frame, result.mapping, result.normalized)
+
+
+def type_cells(frame: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized]) -> pd.DataFrame:
+    """Dates as datetimes and money/numbers as floats for a workbook; invalid cells stay text.
+
+    ``normalized`` holds the mapped columns' :class:`Normalized` results (indexed like ``frame``, or a
+    superset of it)."""
     out = frame.copy(deep=False)
-    for col, res in result.normalized.items():
-        kind = kind_of(result.mapping.get(col))
+    for col, res in normalized.items():
+        if col not in frame.columns:
+            continue
+        kind = kind_of(mapping.get(col))
         if kind not in ("date", "amount", "number"):
             continue
         parsed = res.parsed.reindex(frame.index)
@@ -194,12 +197,14 @@ def write_cleaned(result: CleanResult, dest: str | os.PathLike, *, format: str |
     written: list[str] = []
     dropped = not result.rejected.empty
     if fmt == "xlsx" and result.deduped is not None:
-        # merged values come from several rows each, so they stay text cells (no per-cell typing)
-        sheets = {"deduped": result.deduped.merged, "clusters": result.deduped.clusters.reset_index(drop=True),
+        # the golden rows typed like the cleaned sheet: dates as dates, money as numbers
+        sheets = {"deduped": result.deduped.sheet(), "clusters": result.deduped.clusters.reset_index(drop=True),
                   "issues": result.issues, "summary": result.summary}
         if dropped:
             sheets["rejected"] = _typed(result.rejected, result)
-        write_workbook(sheets, dest, highlights={"rejected": _highlights(result.rejected, result.issues)}
+        money = {col: MONEY_FORMAT for col, f in result.mapping.items() if kind_of(f) == "amount"}
+        write_workbook(sheets, dest, number_formats={"deduped": money, "rejected": money},
+                       highlights={"rejected": _highlights(result.rejected, result.issues)}
                        if dropped else None, inputs=inputs)
         written.append(os.fspath(dest))
     elif fmt == "xlsx":

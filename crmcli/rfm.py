@@ -183,10 +183,16 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
                   dayfirst: bool | None, statuses: Mapping[str, str] | None = None
                   ) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str], pd.DataFrame]:
     """(frame, rows_are_orders, dropped, notes, mapping, lines) for any accepted input."""
+    from .orders import prepare_orders
+    from .table import Table
+
     if not isinstance(orders, pd.DataFrame) and hasattr(orders, "orders") and hasattr(orders, "dropped"):
         return orders.orders, True, dict(orders.dropped), list(orders.notes), dict(orders.mapping), orders.lines
+    if isinstance(orders, Table):
+        p = prepare_orders(orders, customer=customer, statuses=statuses)
+        return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping), p.lines
     if not isinstance(orders, pd.DataFrame):
-        raise TypeError("score_rfm needs a DataFrame or PreparedOrders")
+        raise TypeError("score_rfm needs a Table, a DataFrame or PreparedOrders")
     if customer is None and not overrides and _is_typed(orders):
         frame = orders
         dropped: dict[str, int] = {}
@@ -201,8 +207,6 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
         if dropped:
             frame = frame[~(bad_date | bad_amount | bad_cust)]
         return frame, "order_id" not in frame.columns, dropped, [], {}, frame
-    from .orders import prepare_orders
-
     p = prepare_orders(orders, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
                        statuses=statuses)
     return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping), p.lines
@@ -251,9 +255,9 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     as_of_day = parse_as_of(as_of)
 
     if not isinstance(orders, pd.DataFrame) and not hasattr(orders, "dropped"):
-        from .io import read_input
+        from .normalize import normalize_table
 
-        orders = read_input(orders, read)
+        orders = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     frame, rows_are_orders, dropped, notes, mapping, lines = _typed_orders(
         orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
 

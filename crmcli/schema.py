@@ -38,7 +38,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "billing last name"),
     "company": ("company", "company name", "organization", "organisation", "org", "account",
                 "account name", "business", "employer", "公司", "公司名称", "单位", "单位名称",
-                "企业", "企业名称", "客户公司", "所属公司", "机构"),
+                "企业", "企业名称", "客户公司", "所属公司", "机构",
+                "organization name", "organisation name", "org name", "business name", "company legal name",
+                "legal name", "firm", "firm name", "agency", "agency name", "site name", "site",
+                "location name", "facility", "facility name", "provider name", "center name",
+                "centre name", "school name", "store name", "shop name", "branch name", "outlet",
+                "merchant name", "vendor name", "supplier name",
+                "机构名称", "门店名称", "门店", "网点", "网点名称", "商户", "商户名称", "商家", "商家名称",
+                "分店", "分店名称", "店名", "经销商", "经销商名称", "供应商", "供应商名称", "客户单位",
+                "工作单位", "学校名称", "医院名称", "单位全称", "公司全称", "企业全称"),
     "phone": ("phone", "phone number", "mobile", "mobile phone", "mobile number", "cell",
               "cellphone", "cell phone", "tel", "telephone", "contact number", "contact phone",
               "电话", "手机", "手机号", "手机号码", "联系电话", "联系方式", "电话号码", "移动电话",
@@ -146,6 +154,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "预计成交日期", "预计签约日期", "预计成交时间", "预计关闭日期", "预计成交", "预计结单日期"),
 }
 
+#: Headers that name the sales channel in an order table but the organisation itself in a list of them
+#: (a Taobao export's 店铺 is the shop that sold; a franchise list's 店铺名称 is the record): in a table
+#: with no order fields they map to ``company``.
+CONTEXT_HEADERS: dict[str, tuple[str, str]] = {
+    header: ("channel", "company") for header in ("store", "shop", "店铺", "店铺名称", "门店名")}
+ORDER_FIELDS = frozenset(("order_id", "order_date", "amount", "quantity", "unit_price", "product"))
+
 #: Canonical fields in their documented order.
 FIELDS: tuple[str, ...] = tuple(SYNONYMS)
 
@@ -224,6 +239,9 @@ def _lookup_key(header: object) -> str:
     return header_key(_UNIT.sub("", str(header)))
 
 
+_CONTEXT = {header_key(h): fields for h, fields in CONTEXT_HEADERS.items()}
+
+
 def field_for_header(header: object) -> str | None:
     """The canonical field a single header names, or None."""
     return _INDEX.get(_lookup_key(header)) if header is not None else None
@@ -271,6 +289,20 @@ class ColumnMap:
         return [f"column {h!r} {why}" for h, why in self.unfit.items()]
 
 
+def resolve_header(field_name: str, header: str, columns: list[str]) -> str:
+    """The column ``header`` names (as written, else the one column with the same key) for an override
+    ``field_name = header``; a UsageError when the field is unknown or no single column matches."""
+    if field_name not in SYNONYMS:
+        raise UsageError(f"unknown field {field_name!r}", hint="fields: " + ", ".join(FIELDS), option="map")
+    if header in columns:
+        return header
+    matches = [c for c in columns if header_key(c) == header_key(header)]
+    if len(matches) != 1:
+        raise UsageError(f"{{opt:map}} {field_name}={header}: no column named {header!r}",
+                         hint="columns: " + ", ".join(columns[:30]), option="map")
+    return matches[0]
+
+
 def map_table(columns: Iterable[object], overrides: Mapping[str, str] | None = None, *,
               data: pd.DataFrame | None = None) -> ColumnMap:
     """Map headers onto canonical fields (see :func:`map_columns`), and say why.
@@ -285,22 +317,18 @@ def map_table(columns: Iterable[object], overrides: Mapping[str, str] | None = N
     overrides = dict(overrides or {})
     mapping: dict[str, str] = {}
     for fld, header in overrides.items():
-        if fld not in SYNONYMS:
-            raise UsageError(f"unknown field {fld!r}", hint="fields: " + ", ".join(FIELDS))
-        if header not in columns:
-            matches = [c for c in columns if header_key(c) == header_key(header)]
-            if len(matches) != 1:
-                raise UsageError(f"--map {fld}={header}: no column named {header!r}",
-                                 hint="columns: " + ", ".join(columns[:30]))
-            header = matches[0]
-        mapping[header] = fld
+        mapping[resolve_header(fld, header, columns)] = fld
     taken = set(mapping.values())
     unfit: dict[str, str] = {}
     candidates: dict[str, list[tuple[int, float, int, str]]] = {}
+    orders = any(field_for_header(h) in ORDER_FIELDS for h in columns) or bool(taken & ORDER_FIELDS)
     for pos, header in enumerate(columns):
         if header in mapping:
             continue
         fld = field_for_header(header)
+        context = _CONTEXT.get(header_key(header))
+        if context:  # 店铺 / Store: the channel of an order, the record itself in a list of shops
+            fld = context[0] if orders else context[1]
         if fld is None:
             continue
         rank = header_rank(header)

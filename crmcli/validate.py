@@ -10,15 +10,14 @@ invalid-date ambiguous-date invalid-amount invalid-number``; ``duplicate-id`` (a
 must be unique seen again: ``order_id``, or ``customer_id`` in a customer table, i.e. one
 without order fields); ``duplicate-row`` (a row whose normalized values all repeat an earlier
 row, e.g. an order exported twice; the later copies are reported, naming the first); and the
-reader's problems (``ragged-row``, ``renamed-header``…) from ``source_info(df).problems``.
+reader's problems (``ragged-row``, ``renamed-header``…) from the table's source info.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .fields import CODES as FIELD_CODES
-from .fields import Normalized, kind_of, normalize_field, warm_up
-from .io import source_info
+from .fields import Normalized
+from .normalize import first_rows
 from .schema import column_for
+from .table import Table
 
 ISSUE_COLUMNS = ("row", "column", "field", "value", "code", "severity", "message", "suggestion")
 #: Fields whose presence makes a table an order table.
@@ -67,76 +67,6 @@ CUSTOMER_ID_SEVERITY = "error"
 _READER_SUGGESTIONS = {"ragged-row": "check the row's delimiters and quotes in the source file"}
 
 
-#: Rows above which a table's columns are normalized on two threads (pyarrow and numpy
-#: release the GIL for the column-wide passes that dominate).
-PARALLEL_ROWS = 50_000
-
-
-def normalize_table(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str = "CN",
-                    dayfirst: bool | None = None,
-                    progress: Callable[[int, int, str], None] | None = None,
-                    count_changes: bool = False, unique: Iterable[str] = ()) -> dict[str, Normalized]:
-    """``{header: Normalized}`` for every mapped column (unmapped columns are left alone).
-
-    ``progress(done, total, column)`` is called as columns are started (from this thread).
-    Work the caller will need next can be done alongside, on big tables in the worker
-    threads: ``count_changes`` counts each column's changed values (``Normalized.changed``),
-    ``unique`` (fields) sorts those columns for the duplicate checks.
-    """
-    cols = [c for c in mapping if c in df.columns]
-    sort_cols = {column_for(mapping, f) for f in unique} & set(cols)
-    regions = phone_regions(df, mapping, region)
-
-    def one(col: str) -> Normalized:
-        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst,
-                              regions=regions if kind_of(mapping[col]) == "phone" else None)
-        if count_changes:
-            res.changed(df[col])
-        return res
-
-    if len(df) < PARALLEL_ROWS or len(cols) < 2 or (os.cpu_count() or 1) < 2:
-        normalized: dict[str, Normalized] = {}
-        for i, col in enumerate(cols):
-            if progress:
-                progress(i, len(cols), str(col))
-            normalized[col] = one(col)
-        for col in sort_cols:
-            normalized[col]._first = first_rows(normalized[col].values)
-        return normalized
-    warm_up(region)
-
-    def sorted_after(col: str, future: Future) -> Normalized:
-        res = future.result()
-        res._first = first_rows(res.values)
-        return res
-
-    # the slowest kinds first, so that the threads finish together (cutting a column in parts
-    # for the threads was tried: slower, the extra copies cost more than they saved)
-    cost = {"phone": 0, "date": 1, "email": 2, "amount": 3, "number": 4, "id": 5, "text": 6}
-    ordered = sorted(cols, key=lambda c: cost.get(kind_of(mapping[c]), 9))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {col: pool.submit(one, col) for col in ordered}
-        for col in ordered:
-            if col in sort_cols:
-                futures[col] = pool.submit(sorted_after, col, futures[col])
-        for i, col in enumerate(ordered):
-            if progress:
-                progress(i, len(cols), str(col))
-            futures[col].result()
-        return {col: futures[col].result() for col in cols}
-
-
-def phone_regions(df: pd.DataFrame, mapping: Mapping[str, str], region: str):
-    """Each row's phone region from the table's country column (``Billing Country`` = United
-    Kingdom → GB; blank or unknown → ``region``), or None when no country column is mapped."""
-    from .fields import row_regions
-
-    col = column_for(mapping, "country")
-    if col is None or col not in df.columns or column_for(mapping, "phone") is None:
-        return None
-    return row_regions(df[col], region)
-
-
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
     """``order_id`` in an order table; ``customer_id`` in a customer table (no order fields)."""
     fields = set(mapping.values())
@@ -145,51 +75,52 @@ def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
     return ("customer_id",) if "customer_id" in fields else ()
 
 
-def find_issues(df: pd.DataFrame, mapping: Mapping[str, str] | None = None, *, region: str = "CN",
+def find_issues(table: Any, mapping: Mapping[str, str] | None = None, *, region: str = "CN",
                 dayfirst: bool | None = None, unique: Iterable[str] | None = None,
                 required: Iterable[str] = ()) -> pd.DataFrame:
-    """Every problem in ``df`` (a ``read_table`` frame) as an issues DataFrame, sorted by row.
+    """Every problem in ``table`` as an issues DataFrame, sorted by row.
 
-    ``mapping`` is ``{header: field}`` (default: :func:`crmcli.schema.map_columns`);
-    ``unique`` the fields that must not repeat (default: :func:`default_unique`);
-    ``required`` fields whose empty cells are ``missing-value`` warnings.
+    ``table`` is a :class:`~crmcli.table.Table` (its normalized columns are used as they are), or a
+    ``read_table`` frame / a source, normalized here with ``mapping`` (``{header: field}``; default:
+    the content-confirmed automatic mapping), ``region`` and ``dayfirst``. ``unique``: the fields that
+    must not repeat (default: :func:`default_unique`); ``required``: fields whose empty cells are
+    ``missing-value`` warnings.
     """
-    if mapping is None:
-        from .schema import map_columns
+    from .normalize import normalize_table
 
-        mapping = map_columns(df.columns, data=df)
-    unique = default_unique(mapping) if unique is None else tuple(unique)
-    normalized = normalize_table(df, mapping, region=region, dayfirst=dayfirst, unique=unique)
-    return collect_issues(df, mapping, normalized, region=region, unique=unique, required=required)
+    table = normalize_table(table, mapping=mapping, region=region, dayfirst=dayfirst, unique=unique)
+    return collect_issues(table, unique=unique, required=required)
 
 
 @dataclass
 class Validation:
-    """What ``crm validate`` found: the issue list, its summary, the rows checked."""
+    """What ``crm validate`` found: the issue list, its summary, the table checked."""
 
     issues: pd.DataFrame
     summary: pd.DataFrame
-    rows: int
-    mapping: dict[str, str]
+    table: Table
+
+    @property
+    def rows(self) -> int:
+        return len(self.table)
 
 
-def validate_table(source: object, *, read: object = None, overrides: Mapping[str, str] | None = None,
+def validate_table(source: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
                    region: str = "CN", dayfirst: bool | None = None) -> Validation:
-    """Read ``source`` (a path, ``"-"``, bytes or a ``read_table`` frame; ``read`` = ReadOptions), map
-    its columns (``overrides`` = ``{field: column}``) and find every issue: the call behind ``crm validate``."""
-    from .io import read_input
-    from .schema import map_columns
+    """Read, map (``overrides`` = ``{field: column}``) and normalize ``source`` (a path, ``"-"``, bytes,
+    a ``read_table`` frame or a :class:`~crmcli.table.Table`; ``read`` = ReadOptions) and find every
+    issue: the call behind ``crm validate``."""
+    from .normalize import normalize_table
 
-    df = read_input(source, read)
-    mapping = map_columns(df.columns, overrides, data=df)
-    issues = find_issues(df, mapping, region=region, dayfirst=dayfirst)
-    return Validation(issues=issues, summary=summarize_issues(issues), rows=len(df), mapping=mapping)
+    table = normalize_table(source, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+    issues = collect_issues(table)
+    return Validation(issues=issues, summary=summarize_issues(issues), table=table)
 
 
-def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized], *,
-                   region: str = "CN", unique: Iterable[str] | None = None,
+def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
                    required: Iterable[str] = ()) -> pd.DataFrame:
-    """The issues of ``df`` given its normalized columns (see :func:`find_issues`)."""
+    """The issues of a :class:`~crmcli.table.Table` (see :func:`find_issues`)."""
+    df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
     out = _IssueList(df.columns)
     catalogue = _catalogue(region)
     for col, res in normalized.items():
@@ -228,12 +159,11 @@ def collect_issues(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Map
             if field == "customer_id" and customer_table:
                 part["severity"] = CUSTOMER_ID_SEVERITY
             out.add_frame(part)
-    info = source_info(df)
-    if info is not None and info.problems:
+    if table.problems:
         out.add_frame(pd.DataFrame([
             {"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",
              "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
-             "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in info.problems]))
+             "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in table.problems]))
     return out.frame()
 
 
@@ -328,31 +258,6 @@ def _clean_frame(df: pd.DataFrame, normalized: Mapping[str, Normalized]) -> pd.D
     for col, res in normalized.items():
         out[col] = res.values
     return out
-
-
-def first_rows(values: pd.Series) -> np.ndarray:
-    """For each position, the position of the first row holding the same value (itself when
-    it is the first): one stable sort, faster than hashing strings."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(values)
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    arr = getattr(values.array, "_pa_array", None)
-    if arr is None or arr.null_count:
-        codes = pd.factorize(values.astype("str").fillna(""))[0]
-        first_of_code = np.empty(codes.max() + 1, dtype=np.int64)
-        first_of_code[codes[::-1]] = np.arange(n - 1, -1, -1)   # the last write (the first row) wins
-        return first_of_code[codes]
-    order = pc.sort_indices(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-    ordered = arr.take(pa.array(order))
-    same = pc.equal(ordered.slice(1), ordered.slice(0, n - 1)).to_numpy(zero_copy_only=False)
-    starts = np.concatenate(([True], ~np.asarray(same, dtype=bool)))
-    group = np.cumsum(starts) - 1
-    first = np.empty(n, dtype=np.int64)
-    first[order] = order[np.flatnonzero(starts)][group]   # the stable sort puts each group's first row first
-    return first
 
 
 def _repeated(first: np.ndarray) -> np.ndarray:

@@ -5,8 +5,10 @@
 Writes, beside this script:
 - orders.xlsx            orders workbook: title row, blank row, Chinese header on row 3, a notes sheet
 - orders_gb18030.csv     the same orders as a GB18030 CSV (as WPS/Excel on Chinese Windows save them)
-- customers_zh.csv       UTF-8-with-BOM customers, Chinese headers (记录号, 客户名称, 联系电话, 邮箱, 城市, 地址)
-- customers_en.csv       UTF-8 customers, English headers
+- customers_zh.csv       UTF-8-with-BOM customers, Chinese headers (记录号, 客户名称, 联系电话, 邮箱, 城市, 地址);
+                         record 61 repeats record 4 (a trailing space, the email in capitals): the planted duplicate
+- customers_en.csv       UTF-8 customers, English headers; the last row repeats C10013 (Ethan Green) as
+                         "GREEN, Ethan" with +86 and a capitalised email: the duplicate `crm dedupe` finds
 - leads.csv              UTF-8-with-BOM sales leads (线索编号, 线索日期, 阶段, 负责人…) for `crm metrics --leads`:
                          some became the customers in the orders (matched by customer id or phone), some never did
 - campaigns.csv          UTF-8-with-BOM campaign contacts and costs for `crm metrics --campaigns`: one row per
@@ -226,6 +228,13 @@ def main() -> None:
     for c in customers[:40]:
         en_rows.append([c["id"], c["name"], _messy_phone(rng, c["phone"]), c["email"], c["city"],
                         c["province"], c["created"].strftime(rng.choice(["%Y-%m-%d", "%d/%m/%Y", "%b %d, %Y"]))])
+    # the planted duplicate: an English-named customer typed again, surname first, the phone with its
+    # country code, the email in capitals, no province (no random draw: the other files stay byte-identical)
+    c = next(c for c in customers[:40] if " " in c["name"])
+    first, last = c["name"].split(" ", 1)
+    p = c["phone"]
+    en_rows.append([f"C{10001 + len(en_rows)}", f"{last.upper()}, {first}", f"+86 {p[:3]} {p[3:7]} {p[7:]}",
+                    c["email"].upper(), c["city"], "", (c["created"] + dt.timedelta(days=200)).strftime("%d/%m/%Y")])
     write_csv(HERE / "customers_en.csv", ["Customer ID", "Name", "Mobile", "Email", "City", "Province", "Created"],
               en_rows, "utf-8")
 

@@ -127,3 +127,90 @@ def test_clean_without_dedupe_is_unchanged(run, customers, tmp_path):
     res = run(["clean", customers, "-o", tmp_path / "out.csv"])
     assert res.exit_code == 0, res.stderr
     assert "cluster_id" not in pd.read_csv(tmp_path / "out.csv", dtype=str).columns
+
+
+# ----------------------------------------------------------------------------- README shows real output
+
+
+def _readme_dedupe_runs() -> list[tuple[str, list[str]]]:
+    """Commands of the README's crm dedupe / clean --dedupe examples on the bundled files, with the lines shown."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```console\n(.*?)```", readme, flags=re.S):
+        current = None
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                cmd = line[2:].split("  #")[0].strip()
+                usable = ("dedupe" in cmd and "examples/customers_" in cmd and "|" not in cmd and ">" not in cmd
+                          and not cmd.endswith("\\"))
+                current = (cmd, []) if usable else None
+                if current:
+                    out.append(current)
+            elif current is not None:
+                current[1].append(line)
+    return out
+
+
+@pytest.mark.parametrize("cmd, shown", _readme_dedupe_runs(), ids=lambda x: x if isinstance(x, str) else "")
+def test_readme_shows_the_real_output(cmd, shown, tmp_path, monkeypatch):
+    import shlex
+
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    from typer.testing import CliRunner
+
+    from crmcli.cli import app
+
+    res = CliRunner().invoke(app, shlex.split(cmd)[1:], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    actual = [ln.rstrip() for ln in (res.stdout + res.stderr).splitlines()]
+    assert [ln.rstrip() for ln in shown] == actual
+
+
+# ----------------------------------------------------------------------------- golden rows, totals, the model line
+
+
+def test_totals_row_is_not_a_record(run, tmp_path):
+    path = tmp_path / "with_totals.csv"
+    path.write_text("客户名称,联系电话,邮箱,金额\n张三,13812345678,a@x.cn,100\n李四,13912345678,b@x.cn,200\n"
+                    "张三 ,138 1234 5678,A@X.CN,50\n合计,,,350\n", encoding="utf-8")
+    res = run(["dedupe", path, "-o", tmp_path / "out.csv"])
+    assert res.exit_code == 0, res.stderr
+    assert "left out 1 totals row(s): 5" in res.stderr
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out["客户名称"].tolist() == ["张三", "李四"] and out["source_rows"].tolist() == ["2;4", "3"]
+    assert out["联系电话"].tolist() == ["+8613812345678", "+8613912345678"]   # one number, E.164
+    assert out["邮箱"].tolist() == ["a@x.cn", "b@x.cn"]                       # A@X.CN is the same address
+    lib = dedupe_table(crmcli.read_table(path))
+    assert lib.stats["totals_rows"] == [5] and 5 not in lib.clusters.index
+
+
+def test_model_line_on_stderr(run, customers, tmp_path):
+    for args in (["dedupe", customers, "-o", tmp_path / "a.csv"], ["clean", customers, "--dedupe", "-o", tmp_path / "b.csv"]):
+        res = run(args)
+        assert res.exit_code == 0, res.stderr
+        model = [ln for ln in res.stderr.splitlines() if ln.startswith("model: ")]
+        assert len(model) == 1 and "anchor pair" in model[0] and "prior" in model[0]
+
+
+def test_deduped_sheets_are_typed(run, tmp_path, examples):
+    import openpyxl
+
+    res = run(["dedupe", examples / "customers_en.csv", "-o", tmp_path / "en.xlsx", "-q"])
+    assert res.exit_code == 0, res.stderr
+    ws = openpyxl.load_workbook(tmp_path / "en.xlsx").active
+    header = [c.value for c in ws[1]]
+    created = header.index("Created") + 1
+    assert all(ws.cell(r, created).is_date for r in range(2, ws.max_row + 1))
+    mobile = header.index("Mobile") + 1
+    assert ws.cell(2, mobile).data_type == "s"                                 # phones stay text
+    res = run(["clean", examples / "customers_en.csv", "--dedupe", "-o", tmp_path / "clean.xlsx"])
+    assert res.exit_code == 0, res.stderr
+    ws = openpyxl.load_workbook(tmp_path / "clean.xlsx")["deduped"]
+    header = [c.value for c in ws[1]]
+    assert ws.cell(2, header.index("Created") + 1).is_date
+    assert ws.max_row == 41                                                    # 41 records, one duplicate

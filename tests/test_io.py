@@ -152,8 +152,8 @@ def test_large_csv_fast_path_quotes_match_careful_path(tmp_path, odd, bom, crlf)
     big.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     fast = read_table(big)
     probs = []
-    header, records, rownums = cio._read_records(text, ",", 0, strict=False)
-    careful = cio._frame(cio._unique_headers(header, 1, probs), records, rownums, 1, probs)
+    header, records, rownums = cio.csv.read_records(text, ",", 0, strict=False)
+    careful = cio.frame.build_frame(cio.frame.unique_headers(header, 1, probs), records, rownums, 1, probs)
     assert fast["a"].tolist() == careful["a"].tolist()
     assert fast["b"].tolist() == careful["b"].tolist()
     assert fast.index.tolist() == careful.index.tolist()
@@ -404,7 +404,7 @@ def test_xlsx_refuses_cell_longer_than_excel_allows(tmp_path):
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(tmp_path, monkeypatch):
     import crmcli.io as crmio
 
-    monkeypatch.setattr(crmio, "EXCEL_MAX_ROWS", 3)
+    monkeypatch.setattr(crmio.xlsx, "EXCEL_MAX_ROWS", 3)
     df = pd.DataFrame({"a": ["1", "2", "3"]}, dtype="str")
     with pytest.raises(OutputError, match="rows"):
         write_table(df, tmp_path / "o.xlsx")
@@ -421,13 +421,13 @@ def test_unreadable_file_message(tmp_path, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(crmio, "open", denied, raising=False)
+    monkeypatch.setattr(crmio.source, "open", denied, raising=False)
     with pytest.raises(InputError, match="permission denied"):
         read_table(p)
 
 
 def test_totals_rows_flagged_in_large_frames():
-    from crmcli.io import _flag_totals
+    from crmcli.io.totals import flag_totals as _flag_totals
 
     n = 20_000
     df = pd.DataFrame({"a": [f"SO{i}" for i in range(n)], "b": ["x"] * n, "c": ["y"] * n}, dtype="str")

@@ -15,8 +15,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from crmcli import _bytes
 from crmcli import io as crmio
-from crmcli.io import _PLAIN_NUMBER, _FORMULA_START, _first_bytes, escape_formulas
+from crmcli._bytes import first_bytes as _first_bytes
+from crmcli.io import FORMULA_START as _FORMULA_START
+from crmcli.io import PLAIN_NUMBER as _PLAIN_NUMBER
+from crmcli.io import csv as io_csv
+from crmcli.io import csv_fast, totals
+from crmcli.io import read as io_read
+from crmcli.io import escape_formulas
 
 TRICKY = ["", "=1+1", "+", "-", "+3", "-12.5", "-.5", "+1e5", "-1E-3", "- 3", "-12\n", "+８", "-1,197.00",
           "\tx", "\rx", "@SUM(A1)", "abc", "张伟", "+8613812345678", "-336", "12", "-+3", "--3", "+.", "-1.",
@@ -89,7 +96,7 @@ def _big(*middle: str, rows: int = 1500, header: str = HEADER, tail: str = "") -
 def _read(data: bytes, monkeypatch, careful: bool, **kw):
     """(frame, source_info, whether pyarrow's fast path took it), or the CrmError raised."""
     taken = []
-    real = crmio._parse_csv_fast
+    real = io_csv.parse_csv_fast
 
     def spy(*a, **k):
         out = None if careful else real(*a, **k)
@@ -97,7 +104,7 @@ def _read(data: bytes, monkeypatch, careful: bool, **kw):
         return out
 
     with monkeypatch.context() as m:
-        m.setattr(crmio, "_parse_csv_fast", spy)
+        m.setattr(io_csv, "parse_csv_fast", spy)
         try:
             df = crmio.read_table(data, **kw)
         except crmio.CrmError as exc:
@@ -171,7 +178,7 @@ def test_quoted_fields_take_the_fast_path(monkeypatch):
 
 
 def test_bad_quote_patterns_cases():
-    ok = crmio._quoting_ok
+    ok = csv_fast.quoting_ok
     assert ok(b'a,"b",c\n"d","e""f",""\n', ",")
     assert ok(b'a,5",c\n', ",")
     assert ok(b'"a"', ",") and ok(b'x,"a"\r\ny,z\r\n', ",")
@@ -186,7 +193,7 @@ def test_maybe_blank_covers_every_whitespace_character():
     for cp in range(0x110000):
         ch = chr(cp)
         if ch.isspace():
-            assert crmio._MAYBE_BLANK[ch.encode("utf-8")[0]], hex(cp)
+            assert _bytes.MAYBE_BLANK[ch.encode("utf-8")[0]], hex(cp)
 
 
 def test_label_prefixes_cover_every_spelling():
@@ -197,7 +204,7 @@ def test_label_prefixes_cover_every_spelling():
         low = ch.lower()
         if low[:1] in starts:
             assert ch == low[0] or (ch.isascii() and ch.lower() == low[0]), hex(cp)
-    table = crmio._LABEL_PREFIX.reshape(256, 256)
+    table = totals.LABEL_PREFIX.reshape(256, 256)
     for label in crmio.TOTAL_LABELS:
         for variant in (label, label.upper(), label.title(), label.capitalize()):
             if variant.strip().lower() in crmio.TOTAL_LABELS:
@@ -218,7 +225,7 @@ def test_big_utf8_read_without_full_decode_matches_full_path(monkeypatch):
     data = _huge(tail='合计,,,,,"9.00",\n'.encode())
     quick = crmio.read_table(data)
     with monkeypatch.context() as m:
-        m.setattr(crmio, "_read_big_utf8_csv", lambda *a, **k: None)
+        m.setattr(io_read, "read_big_utf8_csv", lambda *a, **k: None)
         full = crmio.read_table(data)
     pd.testing.assert_frame_equal(quick, full)
     assert crmio.source_info(quick) == crmio.source_info(full)
@@ -229,8 +236,8 @@ def test_big_utf8_read_without_full_decode_matches_full_path(monkeypatch):
 def test_big_utf8_encoding_labels(monkeypatch):
     data = _huge()
     calls = []
-    real = crmio._read_big_utf8_csv
-    monkeypatch.setattr(crmio, "_read_big_utf8_csv", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = io_read.read_big_utf8_csv
+    monkeypatch.setattr(io_read, "read_big_utf8_csv", lambda *a, **k: calls.append(1) or real(*a, **k))
     bom = crmio.read_table(b"\xef\xbb\xbf" + data)
     assert crmio.source_info(bom).encoding == "utf-8-sig" and bom.columns[0] == "订单号"
     assert crmio.source_info(crmio.read_table(data, encoding="UTF8")).encoding == "UTF8"
@@ -253,7 +260,7 @@ def test_big_utf8_with_a_bad_byte_late_is_refused_as_before(monkeypatch):
     with pytest.raises(crmio.InputError) as quick:
         crmio.read_table(data)
     assert "UTF-8 with an invalid byte 0xFF on line" in str(quick.value)
-    monkeypatch.setattr(crmio, "_read_big_utf8_csv", lambda *a, **k: None)
+    monkeypatch.setattr(io_read, "read_big_utf8_csv", lambda *a, **k: None)
     with pytest.raises(crmio.InputError) as full:
         crmio.read_table(data)
     assert str(quick.value) == str(full.value)
@@ -298,6 +305,6 @@ def test_totals_rows_in_large_frames_match_the_plain_rule():
             df.iloc[r] = row
     df.iloc[-1] = ["Sum", "full", "row", "x"]
     problems = []
-    crmio._flag_totals(df, problems)
+    totals.flag_totals(df, problems)
     got = [p["row"] for p in problems]
     assert got == _totals_reference(df) and len(got) > 10

@@ -53,3 +53,19 @@ def test_fields_include_extras():
 
 def test_header_key_folds():
     assert header_key("Order_Date ") == header_key("order-date") == "orderdate"
+
+
+def test_organisation_headers_map_to_company():
+    from crmcli.schema import map_columns
+
+    for header in ("Site name", "Agency", "Organization", "Company Name", "机构名称", "门店名称", "网点", "公司名称"):
+        assert map_columns([header, "Phone"])[header] == "company", header
+
+
+def test_store_and_shop_name_the_channel_in_orders_and_the_organisation_in_a_list():
+    from crmcli.schema import map_columns
+
+    assert map_columns(["订单号", "店铺", "金额"])["店铺"] == "channel"
+    assert map_columns(["Order ID", "Store", "Total"])["Store"] == "channel"
+    assert map_columns(["店铺名称", "联系电话", "地址"])["店铺名称"] == "company"
+    assert map_columns(["Store", "Phone", "Address"])["Store"] == "company"

@@ -81,24 +81,29 @@ def _typed_lines(orders: Any, *, by: str, read: Any, overrides: Mapping[str, str
     """(purchase lines, their item labels, dropped, notes, has_order_id) for any accepted input."""
     from ..io import read_input
     from ..metrics import group_labels
+    from ..normalize import normalize_table
     from ..orders import PreparedOrders, prepare_orders
-    from ..schema import map_columns
+    from ..table import Table
 
+    table = None
     if isinstance(orders, PreparedOrders):
-        prepared, raw = orders, None
+        prepared = orders
     elif isinstance(orders, pd.DataFrame) and _is_typed(orders, by):
         lines = orders
         items = lines[by].astype("str").str.strip()
         has_ids = "order_id" in lines.columns and bool((lines["order_id"].astype("str") != "").any())
         return lines, items, {}, [], has_ids
     else:
-        raw = read_input(orders, read)
-        if window is None and customer is None and not {"customer_id", "email", "phone", "name"} & set(
-                map_columns(raw.columns, overrides).values()):
-            # the same order is the basket: lines that name no customer still make one
-            raw, customer = raw.assign(**{ANONYMOUS: "-"}), ANONYMOUS
-        prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
-                                  statuses=statuses)
+        table = normalize_table(orders if isinstance(orders, Table) else read_input(orders, read),
+                                overrides=overrides, region=region, dayfirst=dayfirst)
+        if customer:
+            table = table.remap({"customer_id": customer})
+        elif window is None and not {"customer_id", "email", "phone", "name"} & set(table.mapping.values()):
+            # the same order is the basket: lines that name no customer (till receipts) still make one
+            from dataclasses import replace
+
+            table = replace(table, frame=table.frame.assign(**{ANONYMOUS: "-"})).remap({"customer_id": ANONYMOUS})
+        prepared = prepare_orders(table, statuses=statuses)
     lines = prepared.lines
     dropped = dict(prepared.dropped)
     notes = list(prepared.notes)
@@ -106,12 +111,12 @@ def _typed_lines(orders: Any, *, by: str, read: Any, overrides: Mapping[str, str
         items = lines[by].astype("str").str.strip()
     elif by in ("product", "category"):
         raise UsageError(f"the orders table has no {by} column",
-                         hint=f"map one with {{opt:map}} {by}=COLUMN" + ("" if raw is None else
-                              "; columns: " + ", ".join(map(str, list(raw.columns)[:20]))), option="by")
-    elif raw is None:
+                         hint=f"map one with {{opt:map}} {by}=COLUMN" + ("" if table is None else
+                              "; columns: " + ", ".join(map(str, list(table.frame.columns)[:20]))), option="by")
+    elif table is None:
         raise UsageError(f"{{opt:by}} {by!r}: the prepared orders have no such column", option="by")
     else:
-        items = group_labels(raw, lines, by, overrides).replace("(blank)", "")
+        items = group_labels(table, lines, by).replace("(blank)", "")
     has_ids = bool((lines["order_id"] != "").any())
     return lines, items, dropped, notes, has_ids
 

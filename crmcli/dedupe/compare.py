@@ -13,8 +13,6 @@ names cost a few thousand string comparisons.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,61 +20,61 @@ import pandas as pd
 from rapidfuzz import distance, fuzz, process
 
 from ..errors import UsageError
+from .keys import address_key, digits_key, exact_key, fold, house_numbers, name_key, text_key  # noqa: F401
+from .org import company_key, company_similarity
 
-KINDS = ("name", "phone", "email", "address", "date", "text", "exact", "number")
+KINDS = ("name", "company", "phone", "email", "address", "date", "text", "exact", "number")
 
 #: canonical field -> comparator kind, for zero-config (no ``--on``) runs.
 FIELD_COMPARATORS: dict[str, str] = {
-    "name": "name", "first_name": "name", "last_name": "name", "company": "name",
+    "name": "name", "first_name": "name", "last_name": "name", "company": "company",
     "phone": "phone", "email": "email", "address": "address", "birth_date": "date",
     "postcode": "exact", "national_id": "exact", "city": "exact", "gender": "exact",
 }
 
-_EN_HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau dame lady lord".split())
-_ZH_HONORIFICS = ("先生", "女士", "小姐", "太太", "夫人", "老师", "同学")
-_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_NONDIGIT = re.compile(r"\D+")
 
+@dataclass(frozen=True)
+class KindSpec:
+    """What a comparator kind compares: its levels and the fallbacks the estimation starts from.
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip()
-
-
-def name_key(text: str) -> str:
-    """Normalized, token-order-insensitive name: ``"Smith, John"`` and ``"Mr John SMITH"`` -> ``"john smith"``.
-
-    Honorifics (Mr/Mrs/Dr…, 先生/女士/小姐…) are dropped; a name written only in CJK characters is
-    joined without spaces (``"张 伟"`` -> ``"张伟"``).
+    ``m`` are the documented fallback m probabilities (P(level | same record), from "differ" up to
+    "exact"), used wherever the data hold too few matches to learn from; ``u0`` is the prior chance
+    that two *different* records agree exactly, which a small list cannot measure (it is worth
+    ``PSEUDO_RECORDS`` records of evidence, so a list of 6 leans on it and a list of 10,000 does not).
     """
-    s = _fold(text)
-    tokens = [t for t in _SPLIT.split(s) if t and t not in _EN_HONORIFICS]
-    if not tokens:
-        return ""
-    if all(_CJK.match(t) for t in tokens):
-        joined = "".join(tokens)
-        for h in _ZH_HONORIFICS:
-            if joined.endswith(h) and len(joined) > len(h):
-                joined = joined[: -len(h)]
-                break
-        return joined
-    return " ".join(sorted(tokens))
+
+    thresholds: tuple[float, ...]
+    levels: tuple[str, ...]
+    m: tuple[float, ...]
+    u0: float
+    tf: bool = True
 
 
-def text_key(text: str) -> str:
-    """Trimmed, case- and width-folded, punctuation-free text; CJK runs keep no spaces."""
-    s = " ".join(t for t in _SPLIT.split(_fold(text)) if t)
-    if _CJK.search(s):
-        s = re.sub(r"(?<=[\u3400-\u9fff]) (?=\S)|(?<=\S) (?=[\u3400-\u9fff])", "", s)
-    return s
-
-
-def exact_key(text: str) -> str:
-    return _fold(text)
-
-
-def digits_key(text: str) -> str:
-    return _NONDIGIT.sub("", text)
+#: m: the true m measured on labelled sets (FEBRL 1-4, Splink's fake_1000, generated customers, organisation
+#: sites and planted-duplicate lists; benchmarks/measure_m.py), averaged per kind and rounded; "differ" kept at
+#: 5 % or more for what people change (a phone, an email, a company's name); number: no labelled set, a guess.
+KIND_SPECS: dict[str, KindSpec] = {
+    "name": KindSpec((0.92, 0.80), ("differ", "jaro-winkler>=0.80", "jaro-winkler>=0.92", "exact"),
+                     (0.08, 0.03, 0.12, 0.77), 2e-3),
+    "company": KindSpec((0.80, 0.55), ("differ", "words>=0.55", "words>=0.80", "exact"),
+                        (0.05, 0.05, 0.30, 0.60), 1e-3),
+    "phone": KindSpec((), ("differ", "same last 7 digits or 1 typo", "exact"), (0.06, 0.07, 0.87), 1e-4, tf=False),
+    "email": KindSpec((0.88,), ("differ", "jaro-winkler>=0.88, same numbers", "same local part", "exact"),
+                      (0.06, 0.05, 0.02, 0.87), 1e-4),
+    "address": KindSpec((0.90, 0.75), ("other house number", "differ", "similarity>=0.75", "similarity>=0.90",
+                                       "exact"), (0.01, 0.06, 0.13, 0.21, 0.59), 1e-3),
+    "date": KindSpec((), ("differ", "within 1 year or 2 typos", "1 typo or day/month swapped", "exact"),
+                     (0.08, 0.04, 0.03, 0.85), 1e-3, tf=False),
+    "text": KindSpec((0.90,), ("differ", "jaro-winkler>=0.90", "exact"), (0.07, 0.14, 0.79), 0.02),
+    "exact": KindSpec((), ("differ", "exact"), (0.12, 0.88), 0.1),
+    "number": KindSpec((), ("differ", "within 5%", "exact"), (0.10, 0.15, 0.75), 0.02, tf=False),
+}
+#: how many records of evidence the prior ``u0`` is worth (see KindSpec)
+PSEUDO_RECORDS = 20.0
+#: kinds whose exact agreement identifies a record (anchors of the estimation)
+IDENTIFIER_KINDS = ("phone", "email")
+#: kinds that name the record (a person or an organisation)
+NAME_KINDS = ("name", "company")
 
 
 @dataclass
@@ -88,26 +86,33 @@ class Comparator:
     tf: bool = True                      #: term-frequency adjust the exact level
     thresholds: tuple[float, ...] = ()   #: similarity cut-offs, highest first (fuzzy levels)
     levels: tuple[str, ...] = field(default=())
+    identifier: bool | None = None       #: exact agreement identifies the record (default: phone, email)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise UsageError(f"unknown comparator kind {self.kind!r}", hint="kinds: " + ", ".join(KINDS))
-        defaults = {
-            "name": ((0.92, 0.80), ("differ", "jaro-winkler>=0.80", "jaro-winkler>=0.92", "exact")),
-            "phone": ((0.9,), ("differ", "same last 8 digits or 1 typo", "exact")),
-            "email": ((0.88,), ("differ", "jaro-winkler>=0.88", "same local part", "exact")),
-            "address": ((0.90, 0.75), ("differ", "similarity>=0.75", "similarity>=0.90", "exact")),
-            "date": ((), ("differ", "within 1 year or 2 typos", "1 typo or day/month swapped", "exact")),
-            "text": ((0.90,), ("differ", "jaro-winkler>=0.90", "exact")),
-            "exact": ((), ("differ", "exact")),
-            "number": ((), ("differ", "within 5%", "exact")),
-        }[self.kind]
+        spec = KIND_SPECS[self.kind]
         if not self.thresholds:
-            self.thresholds = defaults[0]
+            self.thresholds = spec.thresholds
         if not self.levels:
-            self.levels = defaults[1]
-        if self.kind in ("phone", "date", "number"):
+            self.levels = spec.levels
+        if not spec.tf:
             self.tf = False
+        if self.identifier is None:
+            self.identifier = self.kind in IDENTIFIER_KINDS
+
+    @property
+    def spec(self) -> KindSpec:
+        return KIND_SPECS[self.kind]
+
+    @property
+    def default_m(self) -> np.ndarray:
+        """The documented fallback m of this comparator's levels."""
+        m = np.asarray(self.spec.m, dtype=np.float64)
+        if len(m) != len(self.levels):   # custom levels: "differ" keeps its share, the rest rise geometrically
+            rest = np.geomspace(0.05, 1.0, len(self.levels) - 1)
+            m = np.concatenate(([self.spec.m[0]], rest / rest.sum() * (1 - self.spec.m[0])))
+        return m / m.sum()
 
     @property
     def top(self) -> int:
@@ -119,8 +124,8 @@ class Comparator:
         """Normalize the column (``normalized`` = the field layer's values, when given) into codes."""
         raw = normalized if normalized is not None else values
         raw = raw.astype(str).fillna("")
-        fn = {"name": name_key, "address": text_key, "text": text_key, "exact": exact_key,
-              "email": lambda s: _fold(s), "phone": digits_key, "date": digits_key,
+        fn = {"name": name_key, "company": company_key, "address": address_key, "text": text_key,
+              "exact": exact_key, "email": fold, "phone": digits_key, "date": digits_key,
               "number": lambda s: s.strip().replace(",", "")}[self.kind]
         # normalize each distinct raw value once, then map the records through it
         raw_codes, raw_uniques = pd.factorize(raw, sort=False)
@@ -132,9 +137,7 @@ class Comparator:
         if len(empty):
             codes[codes == empty[0]] = -1
         counts = np.bincount(codes[codes >= 0], minlength=len(uniq)).astype(np.float64)
-        filled = counts.sum()
-        freq = counts / filled if filled else counts
-        prep = Prepared(codes=codes, uniques=uniq, freq=freq, u_exact=float((freq**2).sum()) or 1e-12)
+        prep = Prepared(codes=codes, uniques=uniq, counts=counts, u0=self.spec.u0)
         if self.kind == "number":
             prep.numbers = pd.to_numeric(pd.Series(uniq), errors="coerce").to_numpy(dtype=np.float64)
         return prep
@@ -182,11 +185,17 @@ class Comparator:
             lv[rel <= 0.05] = 1
             return lv, sim
         if self.kind == "phone":
+            # a 7-digit local number ("2262649") is the same line as "(773) 226-2649"
             lev = _cp(va, vb, distance.Levenshtein.distance)
-            tail = prep.derived("tail8", lambda v: _codes([x[-8:] if len(x) >= 8 else "" for x in v]))
+            tail = prep.derived("tail7", lambda v: _codes([x[-7:] if len(x) >= 7 else "" for x in v]))
             same_tail = (tail[a] == tail[b]) & (tail[a] >= 0)
             lv[(lev <= 1) | same_tail] = 1
             return lv, _cp(va, vb, distance.Levenshtein.normalized_similarity).astype(np.float32)
+        if self.kind == "company":
+            sim = company_similarity(prep, a, b)
+            for k, t in enumerate(self.thresholds):
+                lv[(lv == 0) & (sim >= t)] = self.top - 1 - k
+            return lv, sim.astype(np.float32)
         if self.kind == "date":
             lev = _cp(va, vb, distance.Levenshtein.distance)
             ymd = prep.derived("ymd", _date_parts)   # (year, month, day) as ints, -1 where not 8 digits
@@ -204,15 +213,34 @@ class Comparator:
         if self.kind == "email":
             sim = _cp(va, vb, distance.JaroWinkler.similarity)
             local = prep.derived("local", lambda v: _codes([x.split("@")[0] for x in v]))
-            lv[sim >= self.thresholds[0]] = 1
+            # carter.r608@ and carter.r983@ are two people: the numbers in an address must agree to be close
+            nums = prep.derived("email_numbers", lambda v: _codes(["#" + house_numbers(x) for x in v]))
+            lv[(sim >= self.thresholds[0]) & (nums[a] == nums[b])] = 1
             lv[local[a] == local[b]] = 2
             return lv, sim.astype(np.float32)
         if self.kind in ("address", "name"):
             nospace = prep.derived("nospace", lambda v: np.array([x.replace(" ", "") for x in v], dtype=object))
         if self.kind == "address":
-            s1 = _cp(va, vb, fuzz.token_sort_ratio) / 100.0
-            s2 = _cp(nospace[a], nospace[b], fuzz.ratio) / 100.0
-            sim = np.maximum(s1, s2)
+            # 1020 and 1030 W Bryn Mawr Ave are two buildings: a different house number is its own level
+            num = prep.derived("numbers", lambda v: np.array([house_numbers(x) for x in v], dtype=object))
+            first = prep.derived("first_number", lambda v: _codes([n.split(" ")[0] if n else "" for n in num]))
+            other = (first[a] >= 0) & (first[b] >= 0) & (first[a] != first[b])
+            same = np.flatnonzero(~other)   # only these need a similarity
+            sim = np.zeros(len(a), dtype=np.float64)
+            if len(same):
+                a2, b2 = a[same], b[same]
+                s = np.maximum(_cp(u[a2], u[b2], fuzz.token_sort_ratio), _cp(nospace[a2], nospace[b2], fuzz.ratio)) / 100.0
+                # "8146 W Foster" is all of "8146-50 West Foster Avenue Building Z": close, never exact
+                low = np.flatnonzero((s < self.thresholds[0]) & (s >= 0.5))
+                if len(low):
+                    s3 = _cp(u[a2[low]], u[b2[low]], fuzz.token_set_ratio) / 100.0
+                    s[low] = np.maximum(s[low], np.minimum(s3, self.thresholds[0]))
+                sim[same] = s
+            lv[:] = 1
+            for k, t in enumerate(self.thresholds):
+                lv[(lv == 1) & (sim >= t)] = self.top - 1 - k
+            lv[other] = 0
+            return lv, sim.astype(np.float32)
         else:  # name, text
             sim = _cp(va, vb, distance.JaroWinkler.similarity)
             if self.kind == "name":
@@ -243,14 +271,49 @@ def _date_parts(values: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Prepared:
-    """A column turned into integer codes of normalized keys (``-1`` = empty)."""
+    """A column turned into integer codes of normalized keys (``-1`` = empty), with their counts.
+
+    ``u_exact`` (ū) is the chance that a random record agrees exactly with another random record (a record
+    never agrees with itself); a small list adds ``PSEUDO_RECORDS`` records of the kind's prior ``u0``, so a
+    list of 6 distinct names does not claim that names never repeat.
+
+    ``value_u(codes)`` is the chance that a *stranger* holds the value a pair agrees on (the term
+    frequency), estimated empirical-Bayes from the records other than the pair's two, with ū as the
+    prior worth ``1/ū`` records (the number of records in which one would expect to see the value once):
+    ``(c - 2 + 1) / (n - 2 + 1/ū)``. A value only the pair holds is then as common as a typical value (no
+    adjustment), 张伟 held by 20 records is more common, and the pair's own two copies never count as
+    evidence that strangers share the value.
+    """
 
     codes: np.ndarray
     uniques: np.ndarray
-    freq: np.ndarray            #: share of filled records holding each key (term frequency)
-    u_exact: float              #: chance two random filled records agree exactly (sum of freq²)
+    counts: np.ndarray          #: records holding each key
+    u0: float = 1e-3            #: prior chance two different records agree exactly (KindSpec.u0)
     numbers: np.ndarray | None = None
     cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def filled(self) -> float:
+        return float(self.counts.sum())
+
+    @property
+    def freq(self) -> np.ndarray:
+        """Share of filled records holding each key."""
+        n = self.filled
+        return self.counts / n if n else self.counts
+
+    @property
+    def u_exact(self) -> float:
+        n, c = self.filled, self.counts
+        if n < 2:
+            return self.u0
+        agree = float((c * (c - 1)).sum()) + PSEUDO_RECORDS * self.u0 * n
+        return max(agree / (n * (n - 1 + PSEUDO_RECORDS)), 1e-12)
+
+    def value_u(self, code: np.ndarray) -> np.ndarray:
+        """Per agreeing pair (by the key code they share): the chance a stranger holds that key."""
+        c = self.counts[np.maximum(code, 0)]
+        return (np.maximum(c - 1, 1.0)) / (max(self.filled - 2, 0.0) + 1.0 / self.u_exact)
 
     def derived(self, name: str, fn) -> np.ndarray:
         """``fn(uniques)``: an array per distinct value, computed once and kept."""

@@ -6,6 +6,7 @@ together and keeps what a caller needs afterwards (pairs, review band, explanati
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, UsageError
-from ..fields import normalize_field
+from ..fields import Normalized, kind_of, normalize_field
 from ..schema import map_columns
 from .block import BlockKey, block_pairs, candidate_pairs, compound_keys, pair_budget
 from .cluster import best_scores, connected_components, guard_components
-from .compare import FIELD_COMPARATORS, Comparator, parse_on
+from .compare import FIELD_COMPARATORS, Comparator, Prepared, parse_on
 from .score import Model, probability, weight_of
 
 DEFAULT_THRESHOLD = 0.9
-DEFAULT_SPLIT_PROBABILITY = 0.001
+DEFAULT_SPLIT_PROBABILITY = 1e-6
 DEFAULT_WINDOW = 25
 #: field-layer kind used to normalize a comparator kind's column before comparing
 _FIELD_KIND = {"phone": "phone", "email": "email", "date": "date"}
@@ -80,8 +81,7 @@ class Duplicates:
             level = int(lv[0, k])
             tf = ""
             if comp.tf and level == comp.top:
-                p_v = prep.freq[prep.codes[a]]
-                tf = f"{np.log2(prep.u_exact / max(p_v, 1e-6)):+.2f}"
+                tf = f"{float(self.model.tf_adjustment(k, left)[0]):+.2f}"
             rows.append({"field": comp.column, "kind": comp.kind,
                          "left": str(self.table.iat[a, self.table.columns.get_loc(comp.column)]),
                          "right": str(self.table.iat[b, self.table.columns.get_loc(comp.column)]),
@@ -118,11 +118,13 @@ def choose_comparators(table: pd.DataFrame, on: list[str] | None = None,
     return comps
 
 
-def _normalized(series: pd.Series, kind: str, region: str) -> pd.Series | None:
+def _normalized(series: pd.Series, kind: str, region: str, known: Normalized | None = None,
+                field: str | None = None) -> pd.Series | None:
+    """The field layer's values of a column compared as ``kind`` (``known``: already normalized as ``field``)."""
     fkind = _FIELD_KIND.get(kind)
     if fkind is None:
         return None
-    res = normalize_field(series, fkind, region=region)
+    res = known if known is not None and kind_of(field) == fkind else normalize_field(series, fkind, region=region)
     if fkind == "phone" and res.bad.any():  # a masked number (138****5678) is no matching key
         return res.values.where(res.codes != "masked-phone", "")
     return res.values
@@ -130,14 +132,20 @@ def _normalized(series: pd.Series, kind: str, region: str) -> pd.Series | None:
 
 def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping: dict[str, str] | None = None,
                     threshold: float = DEFAULT_THRESHOLD, region: str = "CN", window: int = DEFAULT_WINDOW,
-                    split_probability: float = DEFAULT_SPLIT_PROBABILITY, seed: int = 0) -> Duplicates:
-    """Find records of the same person: block → compare → score (EM, no labels) → cluster."""
+                    split_probability: float = DEFAULT_SPLIT_PROBABILITY, seed: int = 0,
+                    normalized: Mapping[str, Normalized] | None = None) -> Duplicates:
+    """Find records of the same person: block → compare → score (EM, no labels) → cluster.
+
+    ``normalized``: the mapped columns already normalized by the field layer (``normalize_table``),
+    so they are not normalized again."""
     if not 0 < threshold < 1:
         raise UsageError(f"--threshold {threshold} is not a probability between 0 and 1", hint="e.g. --threshold 0.9")
     comps = choose_comparators(table, on, mapping)
     n = len(table)
-    prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region)) for c in comps]
-    model = Model(comps, prepared)
+    known, fields = normalized or {}, mapping or {}
+    prepared = [c.prepare(table[c.column], _normalized(table[c.column], c.kind, region, known.get(c.column),
+                                                       fields.get(c.column))) for c in comps]
+    model = Model(comps, prepared, swap=_swap_pair(comps, prepared))
 
     left, right, key_report = _block(comps, prepared, n, window)
 
@@ -162,10 +170,27 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
         "records": n, "comparisons": int(len(left)), "matched_pairs": int(hit.sum()),
         "clusters": int((sizes > 0).sum()), "duplicate_clusters": int((sizes > 1).sum()),
         "records_in_duplicate_clusters": int(sizes[label].__gt__(1).sum()),
-        "em_iterations": model.iterations, "match_share_of_candidates": round(model.lam, 5),
+        "em_iterations": model.iterations, "prior": float(f"{model.lam:.4g}"),
+        "estimation": model.estimation.line(),
         "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
     }
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
+
+
+def _swap_pair(comps: list[Comparator], prepared: list[Prepared]) -> tuple | None:
+    """Two person-name comparators (given name, surname) in one key space, for crossed comparison: the
+    records' keys of the first column, then of the second (records offset by the number of records)."""
+    names = [k for k, c in enumerate(comps) if c.kind == "name"]
+    if len(names) != 2:
+        return None
+    i, j = names
+    pi, pj = prepared[i], prepared[j]
+    codes, uniques = pd.factorize(np.concatenate([pi.uniques, pj.uniques]), sort=False)
+    joint_codes = np.concatenate([np.where(pi.codes >= 0, codes[np.maximum(pi.codes, 0)], -1),
+                                  np.where(pj.codes >= 0, codes[len(pi.uniques) + np.maximum(pj.codes, 0)], -1)])
+    uniq = np.asarray(uniques, dtype=object)
+    counts = np.bincount(joint_codes[joint_codes >= 0], minlength=len(uniq)).astype(np.float64)
+    return i, j, Prepared(codes=joint_codes.astype(np.int64), uniques=uniq, counts=counts, u0=pi.u0)
 
 
 SESSIONS = 2                 #: EM training sessions (Splink's tutorial uses two)
@@ -195,6 +220,8 @@ def _sessions(model: Model, comps: list[Comparator], prepared: list, n: int, see
 #: a key is used only while it adds at most this many candidate pairs per record
 SINGLE_KEY_BUDGET = 1.0
 COMPOUND_KEY_BUDGET = 1.0
+#: ... or this many pairs, whichever is more: a small list can afford to compare far more pairs per record
+MIN_KEY_PAIRS = 20_000
 NAME_WINDOW = 2
 
 
@@ -211,10 +238,11 @@ def _block(comps: list[Comparator], prepared: list, n: int, window: int) -> tupl
     single = {c.column: p.codes for c, p in zip(comps, prepared)}
     singles = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
                for c, p in zip(comps, prepared)]
-    keys = [k for k in singles if pair_budget(k.codes, k.window) <= SINGLE_KEY_BUDGET * n or len(comps) == 1]
+    single_budget = max(SINGLE_KEY_BUDGET * n, MIN_KEY_PAIRS)
+    keys = [k for k in singles if pair_budget(k.codes, k.window) <= single_budget or len(comps) == 1]
     skipped = [{"key": k.name, "pairs": 0, "skipped": True} for k in singles if k not in keys]
     compound = compound_keys(single, window, order_by)
-    keys += [k for k in compound if pair_budget(k.codes, k.window) <= COMPOUND_KEY_BUDGET * n]
+    keys += [k for k in compound if pair_budget(k.codes, k.window) <= max(COMPOUND_KEY_BUDGET * n, MIN_KEY_PAIRS)]
     skipped += [{"key": k.name, "pairs": 0, "skipped": True} for k in compound if k not in keys]
     if order_by is not None:
         keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), NAME_WINDOW, order_by))
@@ -228,7 +256,10 @@ def _name_rank(names: list, n: int) -> np.ndarray:
     for p in names:
         vals = np.where(p.codes >= 0, p.uniques[np.maximum(p.codes, 0)], "")
         joined = joined + " " + vals
-    order = np.argsort(joined.astype(str), kind="stable")
+    # word order does not matter: "Noah Watson" and "Watson Noah" sort together (each distinct name once)
+    codes, uniques = pd.factorize(joined, sort=False)
+    keys = np.array([" ".join(sorted(x.split())) for x in uniques.tolist()], dtype=object)
+    order = np.argsort(keys[codes].astype(str), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     return rank

@@ -2,8 +2,8 @@
 
 Per column, the surviving value is chosen by a rule:
 
-- ``complete`` (default): the most complete value — the longest non-empty one (ties: the most
-  frequent, then the first);
+- ``complete`` (default): the most complete value — the one with the most letters and digits
+  (``GREEN, Ethan`` says no more than ``Ethan Green``; ties: the most frequent, then the first);
 - ``frequent``: the most frequent non-empty value (ties: the longest, then the first);
 - ``recent``: the non-empty value of the most recent record, by the recency column (``created_at``
   / ``order_date`` …, else the last row in the file).
@@ -166,6 +166,11 @@ def _keep_all(raw: np.ndarray, norm: np.ndarray, rows: np.ndarray) -> tuple[str,
     return JOIN.join(kept), src
 
 
+def _completeness(value: str) -> int:
+    """How much a value says: its letters and digits (punctuation, spaces and case add nothing)."""
+    return sum(ch.isalnum() for ch in value)
+
+
 def _survive(vals: np.ndarray, rows: np.ndarray, rank: np.ndarray, rule: str) -> tuple[str, list]:
     filled = [(str(v).strip(), r, t) for v, r, t in zip(vals, rows, rank) if str(v).strip()]
     if not filled:
@@ -176,6 +181,6 @@ def _survive(vals: np.ndarray, rows: np.ndarray, rank: np.ndarray, rule: str) ->
     elif rule == "frequent":
         value = max(counts, key=lambda v: (counts[v], len(v)))
     else:
-        value = max(counts, key=lambda v: (len(v), counts[v]))
+        value = max(counts, key=lambda v: (_completeness(v), counts[v]))
     src = [r for v, r, _ in filled if v == value]
     return value, src

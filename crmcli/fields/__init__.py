@@ -92,6 +92,10 @@ class Normalized:
             self._code_idx = code_indices(self.codes.fillna("").astype("str").tolist())
         return self._code_idx
 
+    def take(self, mask: np.ndarray) -> Normalized:
+        """The values of the rows where ``mask`` is True (a new Normalized on those rows)."""
+        return Normalized(self.values[mask], parsed=self.parsed[mask], _code_idx=self.code_index[mask])
+
     @property
     def bad(self) -> np.ndarray:
         """Boolean mask of the values with an issue code."""

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._bytes import from_parts
+from .._bytes import from_parts, np_bool  # noqa: F401  (np_bool: the kinds import it from here)
 
 #: Every issue code the field layer gives; a column's codes are indices into this (0 = fine).
 CODES = ("", "invalid-phone", "lossy-phone", "invalid-email", "invalid-date", "ambiguous-date",
@@ -26,13 +26,6 @@ _CODES_ARRAY = None
 MANY_DISTINCT = 0.8
 
 Slow = Callable[[list[str]], tuple[list[str], list[str], "np.ndarray | None"]]
-
-
-def np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A boolean pyarrow array (no nulls expected; nulls count as False) as a numpy array."""
-    if a.null_count:
-        a = pc.fill_null(a, False)
-    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def blank_strings(n: int) -> pa.LargeStringArray:

@@ -6,10 +6,13 @@ thousands separators in proper groups (``1,234.50``), full-width digits (``１�
 surrounding spaces, a sign (refunds are negative), accounting brackets ``(12.50)``.
 Scientific notation (``1.2345E+05``, as Excel shows large numbers) is read as the number it
 writes. A comma that is not a thousands separator (``12,5``) is not guessed at: it is invalid.
+A number too large for a float64 (``1e309``, a 400-digit integer) is invalid too, as are
+``inf``/``nan`` spellings: every amount a command adds up is finite.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -28,7 +31,15 @@ _PLAIN = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$")
 
 
 def parse_amount(text: str, *, units: re.Pattern[str] = _UNIT_SUFFIX) -> str | None:
-    """The canonical decimal text of ``text`` ("" for empty), or None when it is not a number."""
+    """The canonical decimal text of ``text`` ("" for empty), or None when it is not a number
+    (or one too large for a float64: ``1e309``)."""
+    canon = _parse_amount(text, units)
+    if canon and not math.isfinite(float(canon)):
+        return None
+    return canon
+
+
+def _parse_amount(text: str, units: re.Pattern[str]) -> str | None:
     if _PLAIN.match(text):
         return text if text != "-0" else "0"
     s = text if text.isascii() else unicodedata.normalize("NFKC", text).replace("\u2212", "-")
@@ -38,7 +49,7 @@ def parse_amount(text: str, *, units: re.Pattern[str] = _UNIT_SUFFIX) -> str | N
     s = units.sub("", s)
     s = _CURRENCY.sub("", s)
     if s.endswith("万") and units in (_UNIT_SUFFIX, _QTY_SUFFIX):  # 1.2万 = 12000 (exact: the decimal point shifted)
-        inner = parse_amount(s[:-1])
+        inner = _parse_amount(s[:-1], _UNIT_SUFFIX)
         if not inner:
             return None
         return _shift(inner, 4)
@@ -114,6 +125,10 @@ def normalize_amount_array(arr, *, code: str = "invalid-amount", units: re.Patte
     plain = np_bool(pc.match_substring_regex(arr, _PLAIN.pattern)) & np_bool(pc.not_equal(arr, "-0"))
     if plain.any():
         nums[plain] = pc.cast(arr.filter(pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+        huge = plain & np.isinf(nums)
+        if huge.any():  # past float64 (a 400-digit integer): parse_amount refuses it
+            plain &= ~huge
+            nums[huge] = np.nan
     todo = ~plain & np_bool(pc.greater(pc.binary_length(arr), 0))
 
     def slow(values: list[str]) -> tuple[list[str], list[str], np.ndarray]:

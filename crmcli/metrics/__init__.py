@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from ..errors import UsageError
-from ..io import read_input
-from ..schema import find_column, header_key, map_columns
-from .campaigns import CAMPAIGN_COUNTS, CAMPAIGN_DEFINITIONS, COST_TYPES, FLAG_RULES, CampaignReport, compute_campaigns
+from ..normalize import normalize_table
+from ..schema import find_column, header_key
+from ..table import Table
+from .campaigns import (CAMPAIGN_COUNTS, CAMPAIGN_DEFINITIONS, COST_TYPES, FLAG_RULES, CampaignReport,
+                        compute_campaigns)
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
 from .pipeline import DEFAULT_PROBABILITIES, PIPELINE_DEFINITIONS, Pipeline, compute_pipeline
 from .team import TEAM_DEFINITIONS, TeamReport, compute_team, read_quotas
@@ -102,9 +105,10 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 
     if by is not None and by not in PERIODS:
         raise UsageError(f"--by {by!r} is not month, quarter or year")
-    raw = read_input(orders, read)
-    prepared = prepare_orders(raw, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
-                              statuses=statuses)
+    table = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+    if customer:
+        table = table.remap({"customer_id": customer})
+    prepared = prepare_orders(table, statuses=statuses)
     notes = list(prepared.notes)
     as_of_ts = resolve_as_of(prepared.orders, as_of)
     o = window(prepared.orders, as_of_ts)
@@ -117,18 +121,18 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 
     kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
-    typed_leads, lead_group = None, None
+    lead_table, typed_leads, lead_group = None, None, None
     if leads is not None:
-        raw_leads = read_input(leads)
-        typed_leads = prepare_leads(raw_leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
-        found = find_column(group, raw_leads.columns, map_columns(raw_leads.columns, lead_overrides)) if group else None
+        lead_table = normalize_table(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        typed_leads = prepare_leads(lead_table)
+        found = find_column(group, lead_table.frame.columns, lead_table.mapping) if group else None
         if found is not None:
-            typed_leads[group] = _text(raw_leads, found[0], "text", region, dayfirst)
+            typed_leads[group] = _text(lead_table, found[0], "text")
             lead_group = group
     labels = None
     if group:
         try:
-            labels = group_labels(raw, lines, group, overrides)
+            labels = group_labels(table, lines, group)
         except UsageError:
             if lead_group is None:
                 raise
@@ -164,8 +168,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
         add = pd.DataFrame([(m, float(v), *FUNNEL_KPIS[m]) for m, v in extra.items()], columns=kpis.columns)
         report.kpis = pd.concat([report.kpis, add], ignore_index=True)
     if campaigns is not None:
-        typed = prepare_campaigns(read_input(campaigns), overrides=campaign_overrides, region=region,
-                                  dayfirst=dayfirst)
+        typed = prepare_campaigns(campaigns, overrides=campaign_overrides, region=region, dayfirst=dayfirst)
         report.campaigns = compute_campaigns(typed, lines, o, attribution_days=attribution_days)
         report.notes += [f"campaigns: {n}" for n in report.campaigns.notes]
     if team:
@@ -178,13 +181,13 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
 # ----------------------------------------------------------------- groups
 
 
-def group_labels(raw: pd.DataFrame, lines: pd.DataFrame, group: str,
-                  overrides: Mapping[str, str] | None) -> pd.Series:
-    """The group value of each order line: a canonical field of ``lines`` or a column of ``raw``."""
+def group_labels(table: Table, lines: pd.DataFrame, group: str) -> pd.Series:
+    """The group value of each order line: a canonical field of ``lines`` or a column of the table."""
+    raw = table.frame
     if group in lines.columns and group not in ("order_date", "amount"):
         values = lines[group]
     else:
-        mapping = map_columns(raw.columns, overrides, data=raw)
+        mapping = table.mapping
         headers = [h for h in raw.columns if h == group or header_key(h) == header_key(group)]
         fields = [mapping.get(h) for h in headers]
         if fields and fields[0] in lines.columns:
@@ -219,7 +222,6 @@ _PARTICIPATED_HEADERS = ("participated", "joined", "attended", "signed up", "是
 _CONTACTED_HEADERS = ("contacted", "contacts", "reach", "reached", "sent count", "audience", "触达人数",
                       "触达", "发送人数", "发送量", "联系人数", "覆盖人数")
 _RESPONDERS_HEADERS = ("responders", "responses", "response count", "响应人数", "回复人数")
-
 _TRUE = {"1", "y", "yes", "true", "t", "是", "已响应", "响应", "有", "√", "✓", "x", "已回复", "已参与", "已点击"}
 _FALSE = {"0", "n", "no", "false", "f", "否", "未响应", "无", "未回复", "未参与", "未点击", "×"}
 
@@ -229,61 +231,66 @@ def _find(columns, names) -> str | None:
     return next((c for c in columns if header_key(c) in keys), None)
 
 
-def _text(raw: pd.DataFrame, header: str | None, kind: str, region: str, dayfirst: bool | None) -> pd.Series:
-    from ..fields import normalize_field
+def _normalized(table: Table, header: str, kind: str):
+    """A column's normalized values as ``kind``: the table's own when it normalized the column as that
+    kind, else normalized now (a column the mapping gave no field, or another one)."""
+    from ..fields import kind_of, normalize_field
 
+    if header in table.normalized and kind_of(table.mapping[header]) == kind:
+        return table.normalized[header]
+    return normalize_field(table.frame[header], kind, region=table.region, dayfirst=table.dayfirst)
+
+
+def _text(table: Table, header: str | None, kind: str) -> pd.Series:
     if header is None:
-        return pd.Series("", index=raw.index, dtype="str")
+        return pd.Series("", index=table.frame.index, dtype="str")
     # invalid phones/emails stay verbatim: the row still names someone, it just matches no customer
-    return normalize_field(raw[header], kind, region=region, dayfirst=dayfirst).values.astype("str")
+    return _normalized(table, header, kind).values.astype("str")
 
 
-def _dates(raw: pd.DataFrame, header: str | None, region: str, dayfirst: bool | None) -> pd.Series:
-    from ..fields import normalize_field
-
+def _dates(table: Table, header: str | None) -> pd.Series:
     if header is None:
-        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    return normalize_field(raw[header], "date", region=region, dayfirst=dayfirst).parsed
+        return pd.Series(pd.NaT, index=table.frame.index, dtype="datetime64[ns]")
+    return _normalized(table, header, "date").parsed
 
 
-def prepare_leads(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+def prepare_leads(leads: Any, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                   dayfirst: bool | None = None) -> pd.DataFrame:
-    """Type a leads table: ``lead_id, stage, lead_date, customer_id, phone, email, name, owner,
-    channel`` (the lead source), and for an opportunities table ``amount``, ``probability`` (text as
-    written: ``60%``, ``0.6``) and ``close_date`` (the expected close)."""
-    mapping = map_columns(raw.columns, overrides)
+    """Type a leads table (a :class:`~crmcli.table.Table`, a frame or a source; ``overrides``, ``region``
+    and ``dayfirst`` apply when it is not a Table yet): ``lead_id, stage, lead_date, customer_id, phone,
+    email, name, company, owner, channel`` (the lead source), and for an opportunities table ``amount``,
+    ``probability`` (text as written: ``60%``, ``0.6``) and ``close_date`` (the expected close)."""
+    table = normalize_table(leads, overrides=overrides, region=region, dayfirst=dayfirst)
+    raw, mapping = table.frame, table.mapping
     by_field = {f: h for h, f in mapping.items()}
     stage = by_field.get("stage") or by_field.get("status")
     if stage is None:
         raise UsageError("the leads table has no stage/status column", hint="name it 阶段, stage or status")
     date_head = by_field.get("lead_date") or by_field.get("created_at") or by_field.get("order_date")
     out = pd.DataFrame(index=raw.index)
-    out["lead_id"] = _text(raw, by_field.get("lead_id"), "id", region, dayfirst)
-    out["stage"] = _text(raw, stage, "text", region, dayfirst)
-    out["lead_date"] = _dates(raw, date_head, region, dayfirst)
-    out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
-    out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
-    out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
+    out["lead_id"] = _text(table, by_field.get("lead_id"), "id")
+    out["stage"] = _text(table, stage, "text")
+    out["lead_date"] = _dates(table, date_head)
+    out["customer_id"] = _text(table, by_field.get("customer_id"), "id")
+    out["phone"] = _text(table, by_field.get("phone"), "phone")
+    out["email"] = _text(table, by_field.get("email"), "email")
     for fname in ("name", "company", "owner", "channel", "probability"):
-        out[fname] = _text(raw, by_field.get(fname), "text", region, dayfirst)
-    out["close_date"] = _dates(raw, by_field.get("close_date"), region, dayfirst)
+        out[fname] = _text(table, by_field.get(fname), "text")
+    out["close_date"] = _dates(table, by_field.get("close_date"))
     if "amount" in by_field:
-        from ..fields import normalize_field
-
-        out["amount"] = normalize_field(raw[by_field["amount"]], "amount").parsed.astype("float64")
+        out["amount"] = _normalized(table, by_field["amount"], "amount").parsed.astype("float64")
     return out
 
 
-def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
+def prepare_campaigns(campaigns: Any, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                       dayfirst: bool | None = None) -> pd.DataFrame:
-    """Type a campaigns table: ``campaign, customer_id, phone, email, date``, then when the table has
-    them ``responded``, ``participated`` (flags), ``cost``, ``contacted``, ``responders``, ``impressions``,
-    ``clicks``, ``participants``, ``buyers`` (counts), ``revenue`` (a reported 成交金额/销售额/GMV) and
-    ``cost_ads, cost_staff, cost_material, cost_other``
-    (see :mod:`crmcli.metrics.campaigns` for the layout)."""
-    from ..fields import normalize_field
-
-    mapping = map_columns(raw.columns, overrides)
+    """Type a campaigns table (a :class:`~crmcli.table.Table`, a frame or a source): ``campaign,
+    customer_id, phone, email, date``, then when the table has them ``responded``, ``participated``
+    (flags), ``cost``, ``contacted``, ``responders``, ``impressions``, ``clicks``, ``participants``,
+    ``buyers`` (counts), ``revenue`` (a reported 成交金额/销售额/GMV) and ``cost_ads, cost_staff,
+    cost_material, cost_other`` (see :mod:`crmcli.metrics.campaigns` for the layout)."""
+    table = normalize_table(campaigns, overrides=overrides, region=region, dayfirst=dayfirst)
+    raw, mapping = table.frame, table.mapping
     by_field = {f: h for h, f in mapping.items()}
     camp = by_field.get("campaign")
     if camp is None:
@@ -292,11 +299,11 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
     date_head = _find(cols, _DATE_HEADERS) or by_field.get("order_date") or by_field.get("lead_date") \
         or by_field.get("created_at")
     out = pd.DataFrame(index=raw.index)
-    out["campaign"] = _text(raw, camp, "text", region, dayfirst)
-    out["customer_id"] = _text(raw, by_field.get("customer_id"), "id", region, dayfirst)
-    out["phone"] = _text(raw, by_field.get("phone"), "phone", region, dayfirst)
-    out["email"] = _text(raw, by_field.get("email"), "email", region, dayfirst)
-    out["date"] = _dates(raw, date_head, region, dayfirst)
+    out["campaign"] = _text(table, camp, "text")
+    out["customer_id"] = _text(table, by_field.get("customer_id"), "id")
+    out["phone"] = _text(table, by_field.get("phone"), "phone")
+    out["email"] = _text(table, by_field.get("email"), "email")
+    out["date"] = _dates(table, date_head)
     for name, headers in (("responded", _RESPONDED_HEADERS), ("participated", _PARTICIPATED_HEADERS)):
         head = _find(cols, headers)
         if head is not None:
@@ -309,5 +316,5 @@ def prepare_campaigns(raw: pd.DataFrame, *, overrides: Mapping[str, str] | None 
     heads.append(("revenue", by_field.get("amount")))  # revenue a campaign row reports (成交金额, 销售额, GMV)
     for name, head in heads:
         if head is not None:
-            out[name] = normalize_field(raw[head], "amount", region=region, dayfirst=dayfirst).parsed
+            out[name] = _normalized(table, head, "amount").parsed
     return out

@@ -94,10 +94,11 @@ def compute_pipeline(opportunities: Any, *, probabilities: Mapping[str, float] |
     or a path / ``"-"`` (read with ``read``)."""
     if not (isinstance(opportunities, pd.DataFrame) and _is_typed(opportunities)):
         from ..io import read_input
+        from ..table import Table
         from . import prepare_leads
 
-        opportunities = prepare_leads(read_input(opportunities, read), overrides=overrides, region=region,
-                                      dayfirst=dayfirst)
+        source = opportunities if isinstance(opportunities, (pd.DataFrame, Table)) else read_input(opportunities, read)
+        opportunities = prepare_leads(source, overrides=overrides, region=region, dayfirst=dayfirst)
     if "amount" not in opportunities.columns:
         raise UsageError("the opportunities table has no amount column",
                          hint="name it 预计金额, 商机金额, amount…, or map one with --map amount=COLUMN")

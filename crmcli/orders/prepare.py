@@ -60,8 +60,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from ..fields import FIELD_KINDS, normalize_field
-from ..schema import AMOUNT_LABELS, amount_source, column_for, map_table
+from ..fields import FIELD_KINDS
+from ..normalize import normalize_table
+from ..schema import AMOUNT_LABELS, amount_source, column_for
 from .lines import fill_blank, group_orders, is_order_level, net_lines, order_codes, order_numbers, pair_codes
 from .status import LEFT_OUT_LABELS, classify_statuses, status_table
 
@@ -120,26 +121,24 @@ def purchase_mask(orders: pd.DataFrame) -> np.ndarray:
     return ~(orders["amount"].to_numpy(dtype=np.float64, na_value=np.nan) < 0)
 
 
-def _normalized(df: pd.DataFrame, header: str, field_name: str, region: str, dayfirst: bool | None, regions):
-    kind = FIELD_KINDS.get(field_name, "text")
-    return normalize_field(df[header].astype("str"), kind, region=region, dayfirst=dayfirst,
-                           regions=regions if kind == "phone" else None)
-
-
-def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = None, customer: str | None = None,
-                   region: str = "CN", dayfirst: bool | None = None,
+def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
+                   customer: str | None = None, region: str = "CN", dayfirst: bool | None = None,
                    statuses: Mapping[str, str] | None = None) -> PreparedOrders:
-    """Map, normalize and type an orders table (text, as :func:`~crmcli.io.read_table` gives it).
+    """Type an orders table and group it into orders: a :class:`~crmcli.table.Table` (its normalized
+    columns are used as they are), or a ``read_table`` frame / a source (read with ``read``, mapped with
+    ``overrides`` = ``{field: column}``, normalized with ``region`` and ``dayfirst`` here).
 
-    ``statuses`` (``{status text: class}``, crm.toml's ``[orders] status``) extends or
-    overrides the status vocabulary (:mod:`crmcli.orders.status`).
+    ``customer`` names the column to use as ``customer_id``. ``statuses`` (``{status text: class}``,
+    crm.toml's ``[orders] status``) extends or overrides the status vocabulary (:mod:`crmcli.orders.status`).
     """
-    from ..validate import phone_regions
-
+    vocabulary = status_table(statuses)  # checks the overrides before any work
     overrides = dict(overrides or {})
     if customer:
         overrides["customer_id"] = customer
-    cmap = map_table(df.columns, overrides, data=df)
+    table = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+    if customer:
+        table = table.remap({"customer_id": customer})
+    df, cmap = table.frame, table.columns
     mapping = cmap.mapping
     notes: list[str] = cmap.notes()
     columns = ", ".join(map(str, list(df.columns)[:20]))
@@ -153,16 +152,14 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
     if amount_col is None and column_for(mapping, "unit_price") is None:
         raise UsageError("the orders table has no amount column",
                          hint=f"map one with --map amount=COLUMN (columns: {columns})")
-    table = status_table(statuses)  # checks the overrides before any work
 
     n = len(df)
     index = df.index
-    regions = phone_regions(df, mapping, region)
     lines: dict[str, pd.Series] = {}
     codes: dict[str, pd.Series] = {}
     blank: dict[str, np.ndarray] = {}
     for header, fname in mapping.items():
-        res = _normalized(df, header, fname, region, dayfirst, regions)
+        res = table.normalized[header]
         codes[fname] = res.codes
         kind = FIELD_KINDS.get(fname, "text")
         if kind == "date":
@@ -232,9 +229,7 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
     keep = np.ones(n, dtype=bool)
     reason = np.full(n, "", dtype=object)
     # rows the reader flagged as a totals row (合计 …): summed again they would double the revenue
-    from ..io import totals_rows
-
-    tot = totals_rows(df)
+    tot = table.totals
     if tot:
         is_tot = index.isin(tot)
         dropped["totals-row"] = int(is_tot.sum())
@@ -250,7 +245,7 @@ def prepare_orders(df: pd.DataFrame, *, overrides: Mapping[str, str] | None = No
                          f"each is counted as an order of its own")
 
     # order status: unpaid, cancelled/closed/voided and refunded orders are left out, by class
-    row_class = _status_classes(lines, blank, table)
+    row_class = _status_classes(lines, blank, vocabulary)
     left_out_orders: dict[str, int] = {}
     for cls in LEFT_OUT_CLASSES:
         hit = (row_class == cls) & keep

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
 from ..metrics.kpis import PERIODS
-from ..schema import FIELDS, find_column, map_columns, map_table
+from ..normalize import normalize_table
+from ..schema import FIELDS, find_column
+from ..table import Table
 
 AGGS = ("sum", "count", "mean", "nunique", "min", "max")
 TOTAL = "Total"
@@ -106,18 +109,29 @@ def _kind(field_name: str | None) -> str:
     return FIELD_KINDS.get(field_name, "text") if field_name else "text"
 
 
-def _normalized(series: pd.Series, kind: str, region: str, dayfirst: bool | None):
-    from ..fields import normalize_field
+class _Rows(NamedTuple):
+    values: pd.Series
+    parsed: pd.Series
 
-    return normalize_field(series, kind, region=region, dayfirst=dayfirst)
+
+def _normalized(t: Table, series: pd.Series, kind: str):
+    """``series`` (a column of ``t``, maybe fewer rows) normalized as ``kind``: the table's own values when it
+    normalized the column as that kind, else normalized now."""
+    from ..fields import kind_of, normalize_field
+
+    header = series.name
+    if header in t.normalized and kind_of(t.mapping[header]) == kind:
+        res = t.normalized[header]
+        return _Rows(res.values.loc[series.index], res.parsed.loc[series.index])
+    return normalize_field(series, kind, region=t.region, dayfirst=t.dayfirst)
 
 
-def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str | None, region: str,
-               dayfirst: bool | None, notes: list[str]) -> tuple[pd.Series, bool]:
+def _dimension(t: Table, table: pd.DataFrame, header: str, field_name: str | None, by: str | None,
+               notes: list[str]) -> tuple[pd.Series, bool]:
     """The labels of one row/column dimension, and whether it was a date bucketed by ``by``."""
     kind = _kind(field_name)
     if kind == "date":
-        res = _normalized(table[header], "date", region, dayfirst)
+        res = _normalized(t, table[header], "date")
         if by:
             per = res.parsed.dt.to_period(PERIODS[by])
             labels = per.astype("str").where(res.parsed.notna(), "")
@@ -127,7 +141,7 @@ def _dimension(table: pd.DataFrame, header: str, field_name: str | None, by: str
             return labels.astype("str"), True
         return res.values.astype("str"), False
     if kind in ("phone", "email", "id", "text"):
-        return _normalized(table[header], kind, region, dayfirst).values.astype("str"), False
+        return _normalized(t, table[header], kind).values.astype("str"), False
     return table[header].astype("str").str.strip(), False
 
 
@@ -152,10 +166,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     date, the order date (else the first date field) becomes ``cols``. Totals row and column
     (computed from the rows, as Excel does) unless ``totals=False``.
     """
-    from ..io import read_input
     from .show import show_values
 
-    table = read_input(table, read)
+    t = normalize_table(table, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     specs = parse_values(values, agg, show)
     if by is not None and by not in PERIODS:
         raise UsageError(f"{{opt:by}} {by!r} is not month, quarter or year", option="by")
@@ -165,15 +178,15 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     if not rows:
         raise UsageError("{opt:rows} needs at least one field", hint="e.g. --rows channel", option="rows")
     from ..conditions import parse_conditions
-    from ..io import drop_totals
 
     conditions = parse_conditions(where)
     notes: list[str] = []
-    table, total_rows = drop_totals(table)  # a 合计 row counted again would double the Total
+    total_rows = list(t.totals)  # a 合计 row counted again would double the Total
+    table = t.frame.drop(index=total_rows) if total_rows else t.frame
     if total_rows:
         notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
     columns = [str(c) for c in table.columns]
-    cmap = map_table(columns, overrides, data=table)
+    cmap = t.columns
     mapping = cmap.mapping
     notes.extend(cmap.notes())
     row_heads = [_resolve(r, columns, mapping) for r in rows]
@@ -195,7 +208,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     dim_names: list[str] = []
     dates: list[str] = []
     for header, fname in row_heads + ([col_head] if col_head else []):
-        labels, bucketed = _dimension(table, header, fname, by, region, dayfirst, notes)
+        labels, bucketed = _dimension(t, table, header, fname, by, notes)
         frame[header] = labels.where(labels != "", BLANK)
         dim_names.append(header)
         if _kind(fname) == "date":
@@ -209,14 +222,13 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     measures: list[tuple[str, str, str]] = []  # (column in frame, agg, label) per spec
     formats: list[str] = []
     for k, spec in enumerate(specs):
-        column, label, fmt = _value_column(table, spec, k, columns, mapping, frame, overrides, region, dayfirst,
-                                           statuses, notes, ruled)
+        column, label, fmt = _value_column(t, table, spec, k, columns, mapping, frame, statuses, notes, ruled)
         measures.append((column, spec.agg, label))
         formats.append(fmt)
     if ruled:
         frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
     if conditions:
-        keep = _where(table.loc[frame.index], conditions, columns, mapping, region, dayfirst)
+        keep = _where(t, table.loc[frame.index], conditions, columns, mapping)
         notes.append(f"where {' AND '.join(map(str, conditions))}: {int(keep.sum()):,} of {len(keep):,} rows")
         frame = frame[keep]
     order = None
@@ -291,8 +303,8 @@ def _named(col: object, label: str, several: bool) -> str:
     return f"{label} | {col}" if several else str(col)
 
 
-def _value_column(table: pd.DataFrame, spec: ValueSpec, k: int, columns: list[str], mapping: Mapping[str, str],
-                  frame: pd.DataFrame, overrides, region: str, dayfirst, statuses, notes: list[str],
+def _value_column(t: Table, table: pd.DataFrame, spec: ValueSpec, k: int, columns: list[str],
+                  mapping: Mapping[str, str], frame: pd.DataFrame, statuses, notes: list[str],
                   ruled: list) -> tuple[str, str, str]:
     """Put the ``k``-th value's series in ``frame``; (its column, its label, its number format)."""
     name = f"_v{k}"
@@ -305,52 +317,55 @@ def _value_column(table: pd.DataFrame, spec: ValueSpec, k: int, columns: list[st
         if agg in ("count", "nunique"):
             raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
                              "count", hint="--agg sum, mean, min or max")
-        frame[name] = _order_amounts(table, None, overrides, region, dayfirst, statuses, notes, ruled)
+        frame[name] = _order_amounts(t, table, None, statuses, notes, ruled)
         return name, f"{agg} of amount", "#,##0.00"
     vhead, vfield = _resolve(values, columns, mapping)
     raw = table[vhead].astype("str").str.strip()
     kind = _kind(vfield)
     if agg in ("count", "nunique"):
-        text = _normalized(table[vhead], kind, region, dayfirst).values if kind != "amount" else raw
+        text = _normalized(t, table[vhead], kind).values if kind != "amount" else raw
         frame[name] = text.where(text != "", None)
         return name, f"{agg} of {vhead}", "0"
-    res = _normalized(table[vhead], "number" if kind == "number" else "amount", region, dayfirst)
+    res = _normalized(t, table[vhead], "number" if kind == "number" else "amount")
     frame[name] = res.parsed.astype("float64")
     bad = int((frame[name].isna() & (raw != "")).sum())
     if bad:
         notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
     if vfield == "amount":
-        frame[name] = _order_amounts(table, frame[name], overrides, region, dayfirst, statuses, notes, ruled)
+        frame[name] = _order_amounts(t, table, frame[name], statuses, notes, ruled)
     return name, f"{agg} of {vhead}", "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
 
 
-def _where(table: pd.DataFrame, conditions, columns: list[str], mapping: Mapping[str, str], region: str,
-           dayfirst) -> np.ndarray:
+def _where(t: Table, table: pd.DataFrame, conditions, columns: list[str], mapping: Mapping[str, str]) -> np.ndarray:
     """Rows meeting every condition, each field typed by the field layer (dates as dates, money and
     numbers as numbers, phones/emails/text normalized)."""
     from ..conditions import compare
+    from ..fields import normalize_field
+
+    def typed(values: tuple[str, ...], kind: str):
+        return normalize_field(pd.Series(values, dtype="str"), kind, region=t.region, dayfirst=t.dayfirst)
 
     keep = np.ones(len(table), dtype=bool)
     for cond in conditions:
         header, fname = _resolve(cond.field, columns, mapping)
         kind = _kind(fname)
         if kind in ("date", "amount", "number"):
-            cells = _normalized(table[header], kind, region, dayfirst).parsed
-            typed = _normalized(pd.Series(cond.values, dtype="str"), kind, region, dayfirst)
-            if typed.parsed.isna().any():
-                bad = [v for v, p in zip(cond.values, typed.parsed) if pd.isna(p)]
+            cells = _normalized(t, table[header], kind).parsed
+            target = typed(cond.values, kind)
+            if target.parsed.isna().any():
+                bad = [v for v, p in zip(cond.values, target.parsed) if pd.isna(p)]
                 raise UsageError(f"{{opt:where}} {cond}: {bad[0]!r} is not a {kind} (the {header} column holds "
                                  f"{kind}s)", option="where",
                                  hint="dates as YYYY-MM-DD, numbers as 100 or 1.2万")
-            targets = list(typed.parsed)
+            targets = list(target.parsed)
             if kind == "date":
                 cells = pd.to_datetime(cells)
                 targets = [pd.Timestamp(t) for t in targets]
             else:
                 cells = cells.astype("float64")
         else:
-            cells = _normalized(table[header], kind, region, dayfirst).values.astype("str")
-            targets = list(_normalized(pd.Series(cond.values, dtype="str"), kind, region, dayfirst).values)
+            cells = _normalized(t, table[header], kind).values.astype("str")
+            targets = list(typed(cond.values, kind).values)
         keep &= compare(cells, cond.op, targets)
     return keep
 
@@ -423,30 +438,28 @@ def _blank_last(frame):
     return frame.iloc[np.concatenate([np.flatnonzero(~blank), np.flatnonzero(blank)])]
 
 
-def _order_amounts(table: pd.DataFrame, parsed: pd.Series | None, overrides: Mapping[str, str] | None, region: str,
-                   dayfirst: bool | None, statuses: Mapping[str, str] | None, notes: list[str],
-                   ruled_out: list | None = None) -> pd.Series:
+def _order_amounts(t: Table, table: pd.DataFrame, parsed: pd.Series | None, statuses: Mapping[str, str] | None,
+                   notes: list[str], ruled_out: list | None = None) -> pd.Series:
     """Each row's amount by the order rules (see the module docstring); ``parsed`` = the rows'
     own parsed amounts (None: unit price × quantity), kept where the rules have no say. The rows
     the rules leave out are appended to ``ruled_out``."""
-    from ..fields import normalize_field
     from ..orders import prepare_orders
 
     if parsed is None:
-        mapping = map_columns(table.columns, overrides, data=table)
-        by_field = {f: h for h, f in mapping.items()}
-        price = normalize_field(table[by_field["unit_price"]], "amount").parsed.astype("float64")
-        qty = normalize_field(table[by_field["quantity"]], "number").parsed.astype("float64").fillna(1.0) \
+        by_field = {f: h for h, f in t.mapping.items()}
+        price = _normalized(t, table[by_field["unit_price"]], "amount").parsed.astype("float64")
+        qty = _normalized(t, table[by_field["quantity"]], "number").parsed.astype("float64").fillna(1.0) \
             if "quantity" in by_field else 1.0
         parsed = (price * qty).round(2)
         notes.append("no amount column: amount = unit_price × quantity")
     try:
-        p = prepare_orders(table, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
+        p = prepare_orders(t, statuses=statuses)
     except UsageError:  # not an orders table (no order date): the rows as they are
         return parsed
     out = parsed.astype("float64").copy()
-    out.loc[p.lines.index] = p.lines["amount"].to_numpy()
-    ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS)]
+    kept = p.lines.index.isin(out.index)  # the pivot's rows: the table less its totals rows
+    out.loc[p.lines.index[kept]] = p.lines["amount"].to_numpy()[kept]
+    ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS) & p.left_out.index.isin(out.index)]
     out.loc[ruled.index] = float("nan")
     if ruled_out is not None:
         ruled_out.extend(ruled.index)

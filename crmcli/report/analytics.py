@@ -20,16 +20,15 @@ from ..metrics import compute_campaigns, compute_cohorts, compute_funnel, comput
 from ..metrics.kpis import window
 from ..orders import PreparedOrders, prepare_orders, purchase_mask
 from ..rfm import score_rfm
-from ..schema import map_columns
+from ..table import Table
 from ..validate import find_issues as _find_issues
 
 __all__ = ["PreparedOrders", "campaigns", "cohort_matrix", "find_issues", "funnel", "kpi_table", "period_kpis",
            "prepare", "rfm", "window"]
 
 
-def prepare(df: pd.DataFrame, *, overrides: Mapping[str, str] | None, region: str,
-            dayfirst: bool | None, statuses: Mapping[str, str] | None = None) -> PreparedOrders:
-    return prepare_orders(df, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
+def prepare(orders: Table, *, statuses: Mapping[str, str] | None = None) -> PreparedOrders:
+    return prepare_orders(orders, statuses=statuses)
 
 
 def rfm(prepared: PreparedOrders, *, as_of: pd.Timestamp, bins: int, breaks: Any, scheme: str, rules: Any,
@@ -89,17 +88,15 @@ def cohort_matrix(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return matrix
 
 
-def funnel(leads: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFrame, *, stages: Sequence[str] | None,
-           overrides: Mapping[str, str] | None, region: str, dayfirst: bool | None):
+def funnel(leads: Table, lines: pd.DataFrame, orders: pd.DataFrame, *, stages: Sequence[str] | None):
     """``crmcli.metrics.compute_funnel`` on the typed leads: ``.table`` and the headline figures."""
-    typed = prepare_leads(leads, overrides=overrides, region=region, dayfirst=dayfirst)
+    typed = prepare_leads(leads)
     return compute_funnel(typed, lines, orders, stages=list(stages) if stages else None)
 
 
-def campaigns(table: pd.DataFrame, lines: pd.DataFrame, orders: pd.DataFrame, *, overrides: Mapping[str, str] | None,
-              attribution_days: int, region: str, dayfirst: bool | None):
+def campaigns(table: Table, lines: pd.DataFrame, orders: pd.DataFrame, *, attribution_days: int):
     """``crmcli.metrics.compute_campaigns`` on the typed campaigns table."""
-    typed = prepare_campaigns(table, overrides=overrides, region=region, dayfirst=dayfirst)
+    typed = prepare_campaigns(table)
     return compute_campaigns(typed, lines, orders, attribution_days=attribution_days)
 
 
@@ -108,10 +105,7 @@ UNIQUE: dict[str, tuple[str, ...] | None] = {"orders": None, "customers": None, 
                                              "campaigns": ()}  # a contact list repeats customers
 
 
-def find_issues(df: pd.DataFrame, *, role: str, overrides: Mapping[str, str] | None, region: str,
-                dayfirst: bool | None, required: Sequence[str] = ()) -> pd.DataFrame:
+def find_issues(table: Table, *, role: str, required: Sequence[str] = ()) -> pd.DataFrame:
     """``crmcli.validate.find_issues``: ``row, column, field, value, code, severity, message, suggestion``."""
-    mapping = map_columns(df.columns, overrides, data=df)
-    present = set(mapping.values())
-    return _find_issues(df, mapping, region=region, dayfirst=dayfirst, unique=UNIQUE.get(role),
-                        required=[f for f in required if f in present])
+    present = set(table.mapping.values())
+    return _find_issues(table, unique=UNIQUE.get(role), required=[f for f in required if f in present])

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,10 +22,9 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..config import Settings
 from ..errors import DataError
-from ..fields import FIELD_KINDS, normalize_field
-from ..io import read_table
 from ..metrics.funnel import CUSTOMER_ROW
-from ..schema import column_for, map_columns
+from ..normalize import normalize_table
+from ..table import Table
 from . import analytics
 from .charts import Chart
 from .labels import Labeller, detect_lang
@@ -201,21 +200,18 @@ def _segments(t: Labeller, summary: pd.DataFrame) -> Sheet:
     return Sheet(t("segments"), df, kinds=kinds, charts=[chart])
 
 
-def _customers(t: Labeller, rfm: pd.DataFrame, customers: pd.DataFrame | None,
-               settings: Settings) -> Sheet:
+def _customers(t: Labeller, rfm: pd.DataFrame, customers: Table | None) -> Sheet:
     table = rfm.copy()
-    if customers is not None and not customers.empty:
-        cmap = map_columns(customers.columns, settings.columns.get("customers"))
-        idc = column_for(cmap, "customer_id")
+    if customers is not None and len(customers):
+        idc = customers.column("customer_id")
         if idc:
             extra = {}
             for f in ("name", "phone", "email", "city"):
-                col = column_for(cmap, f)
-                if col:
-                    extra[f] = normalize_field(customers[col].astype("str"), FIELD_KINDS.get(f, "text"),
-                                               region=settings.region, dayfirst=settings.dayfirst).values
+                res = customers.normalized_field(f)
+                if res is not None:
+                    extra[f] = res.values
             if extra:
-                ids = normalize_field(customers[idc].astype("str"), "id").values
+                ids = customers.normalized[idc].values
                 info = pd.DataFrame(extra).set_axis(ids.to_numpy())
                 info = info[~info.index.duplicated()]
                 joined = info.reindex(table["customer_id"]).reset_index(drop=True)
@@ -297,21 +293,26 @@ def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.Da
 # --------------------------------------------------------------------------- the report
 
 
-def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
-                 leads: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None,
+def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campaigns: Any = None,
                  settings: Settings | None = None, as_of: dt.date | None = None, lang: str | None = None,
                  source: str | None = None) -> Report:
-    """Build every sheet of the report from tables as ``read_table`` gives them (text).
+    """Build every sheet of the report from the inputs: :class:`~crmcli.table.Table` objects, or tables as
+    ``read_table`` gives them (text) / sources, each normalized here once (``[columns.<input>]`` of
+    ``settings`` mapping it) and handed to every sheet that uses it.
 
     ``as_of`` (else ``settings.as_of``, else the latest order date) ends the observation
     window, inclusive; later orders are left out. ``lang`` (else ``settings.lang``, else the
     language of the orders' headers) picks the labels.
     """
     settings = settings or Settings()
-    lang = lang or settings.lang or detect_lang(orders.columns)
+    inputs = {name: normalize_table(df, overrides=settings.columns.get(name), region=settings.region,
+                                    dayfirst=settings.dayfirst)
+              for name, df in (("orders", orders), ("customers", customers), ("leads", leads),
+                               ("campaigns", campaigns)) if df is not None}
+    orders = inputs["orders"]
+    lang = lang or settings.lang or detect_lang(orders.frame.columns)
     t = Labeller(lang)
-    prepared = analytics.prepare(orders, overrides=settings.columns.get("orders"), region=settings.region,
-                                 dayfirst=settings.dayfirst, statuses=settings.order_status)
+    prepared = analytics.prepare(orders, statuses=settings.order_status)
     notes = list(prepared.notes)
     as_of = as_of or settings.as_of
     if as_of is None:
@@ -330,9 +331,7 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
     tables: dict[str, pd.DataFrame] = {"lines": lines, "orders": order_table}
     funnel_result = None
     if leads is not None:
-        funnel_result = analytics.funnel(leads, lines, order_table, stages=settings.funnel_stages,
-                                         overrides=settings.columns.get("leads"), region=settings.region,
-                                         dayfirst=settings.dayfirst)
+        funnel_result = analytics.funnel(inputs["leads"], lines, order_table, stages=settings.funnel_stages)
         notes += [f"leads: {n}" for n in funnel_result.notes]
         tables["funnel"] = funnel_result.table
     figures = None if funnel_result is None else {
@@ -353,16 +352,15 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
         rfm, seg = result.table, result.segments
     tables.update(rfm=rfm, segments=seg)
     sheets.append(_segments(t, seg))
-    sheets.append(_customers(t, rfm, customers, settings))
+    sheets.append(_customers(t, rfm, inputs.get("customers")))
     cohorts = analytics.cohort_matrix(order_table, as_of_ts)
     tables["cohorts"] = cohorts
     sheets.append(_cohorts(t, cohorts))
     sheets.append(_funnel(t, funnel_result.table) if funnel_result is not None
                   else Sheet(t("funnel"), message=t("missing_leads")))
     if campaigns is not None:
-        camp = analytics.campaigns(campaigns, lines, order_table, overrides=settings.columns.get("campaigns"),
-                                   attribution_days=settings.attribution_days, region=settings.region,
-                                   dayfirst=settings.dayfirst)
+        camp = analytics.campaigns(inputs["campaigns"], lines, order_table,
+                                   attribution_days=settings.attribution_days)
         notes += [f"campaigns: {n}" for n in camp.notes]
         tables["campaigns"] = camp.table
         sheets.append(_campaigns(t, camp.table))
@@ -370,19 +368,14 @@ def build_report(orders: pd.DataFrame, *, customers: pd.DataFrame | None = None,
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
     from .team import team_sheet  # the Team sheet, when the orders or the leads name owners
 
-    team = team_sheet(t, lines, order_table, leads, settings, as_of_ts)
+    team = team_sheet(t, lines, order_table, inputs.get("leads"), settings, as_of_ts)
     if team is not None:
         sheets.append(team[0])
         tables["team"] = team[1]
 
-    issues = {"orders": analytics.find_issues(orders, role="orders", overrides=settings.columns.get("orders"),
-                                              region=settings.region, dayfirst=settings.dayfirst,
-                                              required=("order_date", "amount", "customer_id"))}
-    for name, df in (("customers", customers), ("leads", leads), ("campaigns", campaigns)):
-        if df is not None:
-            issues[name] = analytics.find_issues(df, role=name, overrides=settings.columns.get(name),
-                                                 region=settings.region,
-                                                 dayfirst=settings.dayfirst)
+    issues = {name: analytics.find_issues(table, role=name,
+                                          required=("order_date", "amount", "customer_id") if name == "orders" else ())
+              for name, table in inputs.items()}
     quality, counts = _quality(t, issues)
     sheets.append(quality)
     tables["quality"] = counts
@@ -402,10 +395,6 @@ class ReportResult:
     path: str
 
 
-def _read(path: str | None) -> pd.DataFrame | None:
-    return read_table(path) if path else None
-
-
 def make_report(settings: Settings, *, output: str | None = None) -> ReportResult:
     """Read the inputs named in ``settings``, build the report and write it atomically.
 
@@ -417,9 +406,8 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
     if not settings.orders:
         raise UsageError("no orders file given",
                          hint="crm report ORDERS, or set [inputs] orders in crm.toml (crm init writes one)")
-    orders = read_table(settings.orders)
-    extras = {name: _read(getattr(settings, name)) for name in ("customers", "leads", "campaigns")}
-    report = build_report(orders, **extras, settings=settings, source=os.path.basename(settings.orders))
+    extras = {name: getattr(settings, name) for name in ("customers", "leads", "campaigns") if getattr(settings, name)}
+    report = build_report(settings.orders, **extras, settings=settings, source=os.path.basename(settings.orders))
     dest = output or settings.output_path(report.as_of)
     inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
               if p and p != "-"]

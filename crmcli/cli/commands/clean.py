@@ -61,8 +61,10 @@ def clean(
     c.say(f"cleaned {kept}: {result.errors:,} errors, {result.warnings:,} warnings")
     if result.deduped is not None:
         st = result.deduped.stats
-        c.say(f"dedupe: {st['comparisons']:,} pairs compared; {st['duplicate_clusters']:,} clusters of duplicates "
+        k = st["duplicate_clusters"]
+        c.say(f"dedupe: {st['comparisons']:,} pairs compared; {k:,} cluster{'' if k == 1 else 's'} of duplicates "
               f"({st['records_in_duplicate_clusters']:,} records) -> {st['merged_rows']:,} rows")
+        c.say(st["estimation"])
     for path in written:
         c.wrote(path)
     raise typer.Exit(exit_for(result.issues, fail_on))

@@ -68,8 +68,8 @@ def dedupe(
     if not explain:
         c.check([spec.dest, *(s.dest for s in extra.values())], inputs)
     settings = c.settings()
-    result = dedupe_table(read_input(file, c.read), on=on, overrides=c.overrides("customers"), threshold=threshold,
-                          region=settings.region, keep=keep_rules or "complete",
+    result = dedupe_table(file, read=c.read, on=on, overrides=c.overrides("customers"), threshold=threshold,
+                          region=settings.region, dayfirst=settings.dayfirst, keep=keep_rules or "complete",
                           previous=read_input(previous) if previous else None, id_column=id_column)
     if explain:
         frame = explain_pair(result, explain[0], explain[1], id_column)
@@ -80,11 +80,16 @@ def dedupe(
               "review": lambda: result.review}
     for name, s in extra.items():
         write_table(tables[name](), s.dest, format=s.format, inputs=inputs)
-    write_table(result.merged, spec.dest, format=spec.format, inputs=inputs)
+    write_table(result.sheet() if spec.format == "xlsx" else result.merged, spec.dest, format=spec.format,
+                inputs=inputs)
     st = result.stats
+    k = st["duplicate_clusters"]
     c.say(f"dedupe: {st['records']:,} records, {st['comparisons']:,} pairs compared, {st['matched_pairs']:,} matched; "
-          f"{st['duplicate_clusters']:,} clusters of duplicates ({st['records_in_duplicate_clusters']:,} records) "
+          f"{k:,} cluster{'' if k == 1 else 's'} of duplicates ({st['records_in_duplicate_clusters']:,} records) "
           f"-> {st['merged_rows']:,} rows")
     c.say("compared on: " + ", ".join(st["compared_on"]))
+    c.say(st["estimation"])
+    if st["totals_rows"]:
+        c.say(f"left out {len(st['totals_rows']):,} totals row(s): " + ", ".join(map(str, st["totals_rows"])))
     for s in [spec, *extra.values()]:
         c.wrote(s.dest)

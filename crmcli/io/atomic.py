@@ -1,0 +1,112 @@
+"""Atomic writes: a temp file beside the destination, renamed into place.
+
+A destination is checked before anything is written (never an input, never a folder; a
+missing folder is created). Whatever stops a write — an error, a full disk, Ctrl-C, an exception
+raised by a signal handler — the temp file is removed (``finally``) and a previous file at
+the destination is left as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO
+
+from ..errors import OutputError
+
+#: errno values that mean "the disk (or the quota, or the file size limit) is full".
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def check_destination(dest: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> None:
+    """Raise :class:`OutputError` unless ``dest`` can be written: not one of ``inputs``, not a
+    folder; a missing folder is created. ``"-"`` (stdout) is always fine."""
+    if os.fspath(dest) == "-":
+        return
+    dest = Path(os.fspath(dest))
+    for inp in inputs:
+        if inp is None or os.fspath(inp) == "-":
+            continue
+        try:
+            if dest.exists() and os.path.samefile(dest, inp):
+                raise OutputError(f"refusing to overwrite the input {os.fspath(inp)}",
+                                  hint="choose another -o path")
+        except OSError:
+            continue
+    if dest.is_dir():
+        raise OutputError(f"{dest} is a directory", hint="give a file name with -o")
+    if not dest.parent.exists():  # every command creates a missing output folder
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create folder {dest.parent} for {dest} ({exc.strerror or exc})") from None
+
+
+def write_error(path: Path, exc: OSError) -> OutputError:
+    """The :class:`OutputError` for an OS error writing ``path``; a full disk names the folder."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in FULL_ERRNOS:
+        return OutputError(f"cannot write {path}: no space left in {path.parent or '.'} ({reason})",
+                           hint="free some space there, or write somewhere else")
+    return OutputError(f"cannot write {path} ({reason})")
+
+
+def atomic_write(dest: str | os.PathLike, write: Callable[[IO[bytes]], None], *,
+                 inputs: Iterable[str | os.PathLike] = ()) -> None:
+    """Call ``write(fileobj)`` on a temp file beside ``dest``, then rename it into place.
+
+    ``dest`` of ``"-"`` writes to stdout. A failure leaves any previous ``dest`` untouched
+    and no temp file behind.
+    """
+    if os.fspath(dest) == "-":
+        buf = io.BytesIO()
+        write(buf)
+        try:
+            sys.stdout.buffer.write(buf.getvalue())
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to stdout ({exc.strerror or exc})") from None
+        return
+    path = Path(os.fspath(dest))
+    check_destination(path, inputs)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # a device or pipe (-o /dev/null, a FIFO): write into it; renaming over it would replace it
+        try:
+            with open(path, "wb") as fh:
+                write(fh)
+        except OSError as exc:
+            raise write_error(path, exc) from None
+        return
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        if path.exists():
+            try:
+                os.chmod(tmp_name, path.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
