@@ -21,15 +21,14 @@ Writes, beside this script:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞",
-         "平", "刚", "晓东", "子涵", "雨萱", "浩然", "思远", "嘉怡", "俊杰", "欣怡"]
+sys.path.insert(0, str(HERE))
+from make_examples import GIVEN, SURNAMES, write_csv  # noqa: E402  (the examples' names and CSV writer)
 #: product -> (category, unit price)
 PRODUCTS = {
     "咖啡豆 500g": ("咖啡", 98.0), "手冲壶": ("咖啡", 169.0), "磨豆机": ("咖啡", 299.0), "滤纸 100张": ("咖啡", 25.0),
@@ -139,13 +138,6 @@ def make_campaign_results() -> list[list[str]]:
          ""],
         ["春节老客回访", "2024-01-20", "2024-02-05", "短信", "", "", "320", "41", "9,840", "1200", "", "", ""],
     ]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        w = csv.writer(fh, lineterminator="\r\n")
-        w.writerow(header)
-        w.writerows(rows)
 
 
 def main() -> None:
