@@ -109,6 +109,8 @@ RFM_COLUMNS: dict[str, tuple[str, str]] = {
     "rfm_score": ("RFM分", "RFM score"),
     "segment": ("分群", "Segment"),
     "tier": ("价值层级", "Tier"),
+    "avg_days_between_orders": ("平均购买间隔（天）", "Avg days between orders"),
+    "tags": ("客户标签", "Tags"),
 }
 
 #: KPI metric (``crmcli.metrics`` names) -> (zh label, en label)
