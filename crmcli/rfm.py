@@ -41,7 +41,8 @@ from .orders import purchase_mask
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
-           "avg_order_value", "r_score", "f_score", "m_score", "rfm_score", "segment", "tier"]
+           "avg_order_value", "avg_days_between_orders", "r_score", "f_score", "m_score", "rfm_score", "segment",
+           "tier", "tags"]
 SUMMARY_COLUMNS = ["segment", "customers", "share", "revenue", "revenue_share", "orders", "aov"]
 DIMENSIONS = {"r": "recency_days", "f": "frequency", "m": "monetary"}
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("high", 0.2), ("mid", 0.3), ("low", 0.5))
@@ -78,6 +79,7 @@ class RfmResult:
     orders: int = 0                        # orders scored (within as_of)
     #: With ``clv=True``: the :class:`~crmcli.clv.ClvResult` whose columns were added to ``table``.
     clv: Any = None
+    prospects: int = 0                     # leads with no order, listed with frequency 0 (``leads=``)
 
 
 # ----------------------------------------------------------------- option parsing
@@ -182,16 +184,16 @@ def _is_typed(df: pd.DataFrame) -> bool:
 
 def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, str] | None, region: str,
                   dayfirst: bool | None, statuses: Mapping[str, str] | None = None
-                  ) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str]]:
-    """(frame, rows_are_orders, dropped, notes, mapping) for any accepted input."""
+                  ) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str], pd.DataFrame]:
+    """(frame, rows_are_orders, dropped, notes, mapping, lines) for any accepted input."""
     from .orders import prepare_orders
     from .table import Table
 
     if not isinstance(orders, pd.DataFrame) and hasattr(orders, "orders") and hasattr(orders, "dropped"):
-        return orders.orders, True, dict(orders.dropped), list(orders.notes), dict(orders.mapping)
+        return orders.orders, True, dict(orders.dropped), list(orders.notes), dict(orders.mapping), orders.lines
     if isinstance(orders, Table):
         p = prepare_orders(orders, customer=customer, statuses=statuses)
-        return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping)
+        return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping), p.lines
     if not isinstance(orders, pd.DataFrame):
         raise TypeError("score_rfm needs a Table, a DataFrame or PreparedOrders")
     if customer is None and not overrides and _is_typed(orders):
@@ -207,10 +209,10 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
                 dropped[reason] = int(mask.sum())
         if dropped:
             frame = frame[~(bad_date | bad_amount | bad_cust)]
-        return frame, "order_id" not in frame.columns, dropped, [], {}
+        return frame, "order_id" not in frame.columns, dropped, [], {}, frame
     p = prepare_orders(orders, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
                        statuses=statuses)
-    return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping)
+    return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping), p.lines
 
 
 # ----------------------------------------------------------------- the one call
@@ -220,7 +222,9 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
               customer: str | None = None, rules: Any = None, lang: str | None = None,
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
               region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
-              clv: bool = False, clv_options: Mapping[str, Any] | None = None) -> RfmResult:
+              clv: bool = False, clv_options: Mapping[str, Any] | None = None, churn_days: int = 90,
+              tag_rules: Any = None, leads: Any = None, lead_overrides: Mapping[str, str] | None = None
+              ) -> RfmResult:
     """Score customers by RFM: one row per customer with scores, segment and value tier.
 
     ``orders`` is a :func:`~crmcli.io.read_table` frame (text: mapped and normalized here via
@@ -235,10 +239,19 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     cut points per dimension given (the others use quantiles). ``rules``: a custom
     :class:`RuleTable` or the plain dict :func:`~crmcli.segments.load_rules` takes (overrides
     ``scheme``). ``lang``: ``"en"`` / ``"zh"`` segment labels (default: the table's language).
+
+    ``tags`` (:mod:`crmcli.tags`): the rule table ``tag_rules`` (plain data as ``[[tags.rules]]``; None =
+    the defaults: high value, churned and new by ``churn_days``, prospect). ``leads`` (a leads table or
+    a path; ``lead_overrides`` maps its columns) adds a row per lead with no order (frequency 0), tagged
+    prospect (潜在客户) by the defaults. ``avg_days_between_orders`` = (last − first order) ÷
+    (frequency − 1), empty for one order.
     ``clv=True`` also fits CLV on the same prepared orders (:func:`crmcli.clv.fit_clv`, with
     ``clv_options`` such as ``horizon`` and ``discount``) and adds ``p_alive, expected_orders, clv,
     churn_risk`` to the table (``result.clv`` holds the fit).
     """
+    from .tags import assign_tags, load_tag_rules
+
+    tag_table = load_tag_rules(tag_rules)
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
         raise UsageError(f"{{opt:bins}} {bins!r} must be a whole number from 2 to 20")
     table_rules = _resolve_rules(scheme, rules)
@@ -258,7 +271,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
 
         orders = prepared = prepare_orders(orders, overrides=overrides, customer=customer, region=region,
                                            dayfirst=dayfirst, statuses=statuses)
-    frame, rows_are_orders, dropped, notes, mapping = _typed_orders(
+    frame, rows_are_orders, dropped, notes, mapping, lines = _typed_orders(
         orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
 
     dates = frame["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -342,6 +355,8 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "first_order": pd.to_datetime((first - first % _DAY).astype("datetime64[ns]")),
         "last_order": pd.to_datetime((last - last % _DAY).astype("datetime64[ns]")),
         "avg_order_value": np.round(monetary / frequency, 2),
+        "avg_days_between_orders": np.where(frequency > 1, ((last - first) / _DAY) / np.maximum(frequency - 1, 1),
+                                            np.nan).round(1),
         "r_score": scores["r"].astype(np.int64),
         "f_score": scores["f"].astype(np.int64),
         "m_score": scores["m"].astype(np.int64),
@@ -350,9 +365,23 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "tier": pd.Series(assign_tiers(monetary, tiers), dtype="str"),
     })
     summary = summarize_segments(out, labels)
+    prospects = 0
+    if leads is not None:
+        from .metrics import prepare_leads
+        from .tags import prospect_rows
+
+        typed = prepare_leads(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        extra = prospect_rows(typed, lines, set(out["customer_id"]))
+        prospects = len(extra)
+        if prospects:
+            out = pd.concat([out, extra], ignore_index=True)
+            for col in ("rfm_score", "segment", "tier"):
+                out[col] = out[col].fillna("").astype("str")
+            notes.append(f"{prospects} lead(s) with no order listed as prospects (frequency 0)")
+    out["tags"] = assign_tags(out, tag_table, as_of=as_of_day, churn_days=churn_days, lang=lang)
     result = RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
                        edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
-                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
+                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()), prospects=prospects)
     if clv:
         from .clv import add_clv
 

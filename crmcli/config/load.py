@@ -154,6 +154,12 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
             value = _parse_breaks(value, where)
         elif name == "rfm_rules":
             value = _parse_rules(data["rfm"], where)
+        elif name == "team_quota" and isinstance(value, str) and value.strip():
+            try:
+                float(value.replace(",", ""))
+            except ValueError:  # a quota file, relative to this crm.toml
+                q = Path(os.path.expanduser(value))
+                value = str(q if q.is_absolute() else base / q)
         elif name == "order_status":
             from ..orders import parse_status_classes
 

@@ -10,6 +10,7 @@ activity. Money is rounded to cents. Nothing here reads files or the clock.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, UsageError
@@ -35,6 +36,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "churn_rate": "customers with no order in the last {days} days ({start} .. {end}) ÷ customers",
     "refund_amount": "refunds up to as_of, as a positive number: refund amounts of counted orders, negative lines "
                      "and credit notes; already netted out of revenue",
+    "median_days_between_orders": "median, over every two consecutive purchases of the same customer, of the days "
+                                  "between them (repeat customers only)",
 }
 
 PERIOD_DEFINITIONS: dict[str, str] = {
@@ -122,10 +125,23 @@ def compute_kpis(orders: pd.DataFrame, *, as_of: pd.Timestamp, churn_days: int =
         "returning_customers": returning,
         "churn_rate": ratio(int((~recent).sum()), customers),
         "refund_amount": round(refund, 2) + 0.0,
+        "median_days_between_orders": median_gap_days(buys),
     }
     fmt = {"days": churn_days, "start": start.date().isoformat(), "end": as_of.date().isoformat()}
     rows = [(m, float(values[m]), label_zh(m), d.format(**fmt)) for m, d in KPI_DEFINITIONS.items()]
     return pd.DataFrame(rows, columns=["metric", "value", "label_zh", "definition"])
+
+
+def median_gap_days(purchases: pd.DataFrame) -> float:
+    """The median of the days between consecutive purchases of the same customer (NaN: nobody bought twice)."""
+    if purchases.empty:
+        return float("nan")
+    days = purchases["order_date"].dt.normalize()
+    frame = pd.DataFrame({"c": purchases["customer_id"].to_numpy(), "d": days.to_numpy()}).sort_values(
+        ["c", "d"], kind="stable")
+    same = frame["c"].to_numpy()[1:] == frame["c"].to_numpy()[:-1]
+    gaps = np.diff(frame["d"].to_numpy().astype("datetime64[D]").astype(np.int64))[same]
+    return float(np.median(gaps)) if len(gaps) else float("nan")
 
 
 def _purchases(orders: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "returning_customers": ("回头客数", "Returning customers"),
     "churn_rate": ("流失率", "Churn rate"),
     "refund_amount": ("退款金额", "Refunds"),
+    "median_days_between_orders": ("购买间隔中位数（天）", "Median days between orders"),
     "leads": ("线索数", "Leads"),
     "converted_leads": ("转化线索数", "Converted leads"),
     "lead_conversion_rate": ("线索转化率", "Lead conversion rate"),

@@ -140,6 +140,8 @@ RFM_COLUMNS: dict[str, tuple[str, str]] = {
     "clv": ("客户终身价值 (CLV)", "CLV"),
     "value_at_stake": ("流失损失价值", "Value at stake"),
     "churn_risk": ("流失风险", "Churn risk"),
+    "avg_days_between_orders": ("平均购买间隔（天）", "Avg days between orders"),
+    "tags": ("客户标签", "Tags"),
 }
 
 
@@ -184,6 +186,37 @@ LABELS.update({
 })
 
 
+# crm metrics --campaigns as marketers count them (the Campaigns sheet)
+LABELS.update({
+    "impressions": ("曝光量", "Impressions"),
+    "clicks": ("点击量", "Clicks"),
+    "ctr": ("点击率", "CTR (clicks ÷ impressions)"),
+    "participants": ("参与人数", "Participants"),
+    "buyers": ("成交人数", "Buyers"),
+    "conversion_rate": ("转化率", "Conversion rate (buyers ÷ participants)"),
+    "cost_ads": ("广告费用", "Ad cost"),
+    "cost_staff": ("人力成本", "Staff cost"),
+    "cost_material": ("物料费用", "Material cost"),
+    "cost_other": ("其他费用", "Other cost"),
+    "roas_text": ("投入产出比 (1:N)", "ROAS (1:N)"),
+    "flag": ("提示", "Flag"),
+})
+# crm metrics --team (the Team sheet)
+LABELS.update({
+    "team": ("销售团队", "Sales team"),
+    "owner": ("负责人", "Owner"),
+    "unassigned": ("(未分配)", "(unassigned)"),
+    "team_leads": ("线索数", "Leads"),
+    "converted_leads": ("转化线索数", "Converted leads"),
+    "lead_conversion": ("线索转化率", "Lead conversion"),
+    "sales_cycle": ("平均销售周期（天）", "Sales cycle (days)"),
+    "quota": ("业绩目标", "Quota"),
+    "attainment": ("目标完成率", "Attainment"),
+})
+#: The campaigns' flags (``crmcli.metrics.campaigns.FLAG_RULES``) in Chinese.
+FLAGS_ZH = {"high reach, low conversion": "高参与低转化", "low CTR": "点击率低", "ROAS < 1": "投入产出比低于1:1"}
+
+
 def detect_lang(headers) -> str:
     """``zh`` when any header holds Chinese characters, else ``en``."""
     return "zh" if any(_CJK.search(str(h)) for h in headers) else "en"
@@ -205,6 +238,12 @@ class Labeller:
     def col(self, key: str) -> str:
         pair = RFM_COLUMNS.get(key) or LABELS.get(key)
         return pair[self._i] if pair else key
+
+    def flags(self, text: str) -> str:
+        """A campaign's ``flag`` text in the chosen language."""
+        if self.lang != "zh" or not text:
+            return text
+        return "；".join(FLAGS_ZH.get(f, f) for f in str(text).split("; "))
 
     def metric(self, key: str) -> str:
         pair = METRICS.get(key)
