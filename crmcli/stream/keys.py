@@ -1,0 +1,141 @@
+"""Duplicates across the batches of a streamed table, found with a compact key index.
+
+Each row's key (all its normalized values for ``duplicate-row``, the normalized id for
+``duplicate-id``) is kept as a 64-bit hash with its row number: 16 bytes a row and key, whatever
+the row holds. Rows whose hash repeats are *candidates*; a hash can collide, so candidates are
+confirmed on their values (:func:`confirm_duplicates`, a second pass over just those rows) and
+only rows whose values are really equal are reported — never a false duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..validate import CODES, CUSTOMER_ID_SEVERITY, ISSUE_COLUMNS, ORDER_FIELDS
+
+#: The hash's top bits pick a part; the parts are sorted one at a time (a sort's memory is a part's).
+PARTS = 16
+
+
+def hash_rows(frame: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row of a text frame (all columns)."""
+    return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy(dtype=np.uint64)
+
+
+def hash_values(values: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(values, index=False, categorize=False).to_numpy(dtype=np.uint64)
+
+
+@dataclass
+class KeyIndex:
+    """Hashes and row numbers of one key over every batch."""
+
+    name: str
+    hashes: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, rows: np.ndarray, hashes: np.ndarray) -> None:
+        self.hashes.append(np.asarray(hashes, dtype=np.uint64))
+        self.rows.append(np.asarray(rows, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(h.nbytes + r.nbytes for h, r in zip(self.hashes, self.rows))
+
+    def candidates(self) -> np.ndarray:
+        """Rows whose hash is shared with another row (sorted)."""
+        if not self.hashes:
+            return np.empty(0, dtype=np.int64)
+        found = []
+        for part in range(PARTS):
+            hs, rs = [], []
+            for h, r in zip(self.hashes, self.rows):
+                sel = (h >> np.uint64(60)) == part
+                if sel.any():
+                    hs.append(h[sel])
+                    rs.append(r[sel])
+            if not hs:
+                continue
+            h, r = np.concatenate(hs), np.concatenate(rs)
+            order = np.argsort(h, kind="stable")
+            hs_sorted = h[order]
+            same = hs_sorted[1:] == hs_sorted[:-1]
+            hit = np.zeros(len(h), dtype=bool)
+            hit[1:] |= same
+            hit[:-1] |= same
+            found.append(r[order[hit]])
+        return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+
+def first_of(keys: pd.Series) -> pd.Series:
+    """For rows (index = Excel row, sorted) holding exact key values, the first row with the same value."""
+    if keys.empty:
+        return pd.Series([], dtype="int64")
+    frame = pd.DataFrame({"k": keys.to_numpy(), "row": keys.index.to_numpy()})
+    return pd.Series(frame.groupby("k", sort=False)["row"].transform("min").to_numpy(), index=keys.index)
+
+
+def duplicate_issues(rows_keys: pd.Series | None, ids: Mapping[str, tuple[str, pd.Series]],
+                     mapping: Mapping[str, str]) -> pd.DataFrame:
+    """The ``duplicate-row`` and ``duplicate-id`` issues of confirmed candidates, in the words
+    :func:`crmcli.validate.collect_issues` uses.
+
+    ``rows_keys``: the candidate rows' exact row keys (index = Excel row); ``ids``: ``{column:
+    (field, candidate rows' normalized ids)}``."""
+    parts = []
+    dup_rows: set[int] = set()
+    if rows_keys is not None and len(rows_keys):
+        first = first_of(rows_keys)
+        later = first.index.to_numpy() != first.to_numpy()
+        spec = CODES["duplicate-row"]
+        rows = first.index.to_numpy()[later]
+        dup_rows = set(rows.tolist())
+        parts.append(pd.DataFrame({
+            "row": rows, "column": "", "field": "", "value": "", "code": "duplicate-row", "severity": spec.severity,
+            "message": [spec.message.format(first=int(f)) for f in first.to_numpy()[later]],
+            "suggestion": spec.suggestion}))
+    customer_table = not (set(mapping.values()) & set(ORDER_FIELDS))
+    for col, (fname, values) in ids.items():
+        values = values[values != ""]
+        if values.empty:
+            continue
+        first = first_of(values)
+        later = (first.index.to_numpy() != first.to_numpy()) & ~np.isin(first.index.to_numpy(), list(dup_rows))
+        if not later.any():
+            continue
+        spec = CODES["duplicate-id"]
+        vals = values.to_numpy()[later]
+        parts.append(pd.DataFrame({
+            "row": first.index.to_numpy()[later], "column": col, "field": fname, "value": vals,
+            "code": "duplicate-id",
+            "severity": CUSTOMER_ID_SEVERITY if fname == "customer_id" and customer_table else spec.severity,
+            "message": [spec.message.format(field=fname, value=v, first=int(f))
+                        for v, f in zip(vals, first.to_numpy()[later])],
+            "suggestion": spec.suggestion}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else "str") for c in ISSUE_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    order = {c: i for i, c in enumerate(["", *ids])}
+    out = out.assign(_c=out["column"].map(order)).sort_values(["row", "_c"], kind="stable").drop(columns="_c")
+    return out.reset_index(drop=True)[list(ISSUE_COLUMNS)]
+
+
+def row_keys(clean: pd.DataFrame) -> pd.Series:
+    """Exact row keys (every normalized value, joined by a separator no cell holds: ``\\x1f``) of a
+    frame's rows, ``""``-only rows left out."""
+    text = clean.astype("str").fillna("")
+    filled = np.zeros(len(text), dtype=bool)
+    for c in text.columns:
+        filled |= (text[c] != "").to_numpy()
+    joined = text.iloc[:, 0].str.len().astype("str") + "\x1f" + text.iloc[:, 0]
+    for c in text.columns[1:]:
+        joined = joined + "\x1f" + text[c].str.len().astype("str") + "\x1f" + text[c]
+    return joined[filled]
+
+
+def iter_rows(index_rows: Iterable[int]) -> np.ndarray:
+    return np.asarray(sorted(set(index_rows)), dtype=np.int64)
