@@ -81,6 +81,10 @@ CustomerOpt = Annotated[Optional[str], typer.Option("--customer", metavar="COLUM
                                                          "customer_id, else normalized phone/email/name).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", show_default=False,
                                               help="One row per period.")]
+EngineOpt = Annotated[Optional[str], typer.Option("--engine", metavar="auto|pandas|duckdb|spark", show_default=False,
+                                                  help="Where it runs: pandas in memory, duckdb out of core (clean/"
+                                                       "validate: in batches), spark on a cluster (default auto: "
+                                                       "duckdb for inputs over [engine] big, 256MB).")]
 FAIL_ON = ("error", "warning", "never")
 
 

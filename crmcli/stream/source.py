@@ -103,9 +103,10 @@ class BatchSource:
         delim = self.info.delimiter or ","
 
         def on_invalid(row: Any) -> str:
+            # (with one parsing thread pyarrow numbers records from the file's first: the Excel row)
             number = row.number if row.number is not None and row.number > 0 else 0
             cells = next(csv.reader(io.StringIO(row.text or "", newline=""), delimiter=delim), [])
-            invalid.append((header_row + number, cells))
+            invalid.append((number, cells))
             return "skip"
 
         enc = codecs.lookup(self.info.encoding or "utf-8").name
@@ -114,7 +115,7 @@ class BatchSource:
             reader = pacsv.open_csv(
                 self.path,
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_row, block_size=16 << 20,
-                                               encoding=encoding, use_threads=True),
+                                               encoding=encoding, use_threads=False),
                 parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, ignore_empty_lines=False,
                                                  invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
