@@ -22,12 +22,31 @@ PARTS = 16
 
 
 def hash_rows(frame: pd.DataFrame) -> np.ndarray:
-    """One 64-bit hash per row of a text frame (all columns)."""
-    return pd.util.hash_pandas_object(frame, index=False, categorize=False).to_numpy(dtype=np.uint64)
+    """One 64-bit hash per row of a text frame (all its columns; DuckDB's ``hash``, on the Arrow
+    columns as they are: ~6x pandas' hashing of Arrow strings)."""
+    import duckdb
+    import pyarrow as pa
+
+    if frame.shape[1] == 0 or len(frame) == 0:
+        return np.zeros(len(frame), dtype=np.uint64)
+    names = [f"c{j}" for j in range(frame.shape[1])]
+    cols = []
+    for j in range(frame.shape[1]):
+        s = frame.iloc[:, j].reset_index(drop=True)
+        arr = pa.Array.from_pandas(s)
+        cols.append(arr if not arr.null_count else arr.fill_null(""))
+    con = duckdb.connect()
+    try:
+        con.register("batch", pa.Table.from_arrays(cols, names=names))
+        out = con.sql(f"select hash({', '.join(names)}) as h from batch").to_arrow_table()
+    finally:
+        con.close()
+    return out.column("h").to_numpy()
 
 
 def hash_values(values: pd.Series) -> np.ndarray:
-    return pd.util.hash_pandas_object(values, index=False, categorize=False).to_numpy(dtype=np.uint64)
+    """One 64-bit hash per value."""
+    return hash_rows(values.to_frame())
 
 
 @dataclass

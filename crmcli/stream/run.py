@@ -42,7 +42,7 @@ from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
 from .keys import KeyIndex, duplicate_issues, hash_rows, hash_values, row_keys
 from .plan import Plan, plan_table
-from .source import BATCH_ROWS, open_source
+from .source import BATCH_ROWS, Renumber, open_source
 
 #: Issue codes found over the whole file by the key index (left out of the per-batch lists).
 WHOLE_FILE_CODES = ("duplicate-row", "duplicate-id")
@@ -163,10 +163,21 @@ def stream_table(source: str | os.PathLike, *, read: Any = None, overrides: Mapp
     path = os.fspath(source)
     src = open_source(path, read, batch_rows=batch_rows)
     plan = plan_table(src.head, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst)
+    args = dict(output=output, format=format, issues=issues, issues_format=issues_format, rejected=rejected,
+                drop_invalid=drop_invalid, inputs=[path, *inputs], progress=progress, dayfirst=dayfirst)
+    try:
+        return _stream(src, plan, **args)
+    except Renumber:   # a row pyarrow could not take, read on several threads: again on one, to number it
+        src.threads = False
+        return _stream(src, plan, **args)
+
+
+def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, issues: str | None,
+            issues_format: str | None, rejected: str | None, drop_invalid: bool, inputs: list[str],
+            progress: Progress | None, dayfirst: bool | None) -> StreamResult:
     cmap = plan.mapping
     unique = default_unique(cmap)
     id_cols = {h: f for h, f in cmap.items() if f in unique}
-    inputs = [path, *inputs]
     fmt = output_format(output, format) if output is not None else None
     sinks: list[_Sink] = []
     try:

@@ -70,6 +70,8 @@ class BatchSource:
     batch_rows: int = BATCH_ROWS
     #: reader problems found while streaming (ragged rows), besides the head's
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: parse on several threads (pyarrow then cannot number a bad row: :class:`Renumber` asks for one thread)
+    threads: bool = True
 
     def batches(self) -> Iterator[pd.DataFrame]:
         """Text frames of at most ``batch_rows`` rows, in order; each has its reader problems
@@ -100,10 +102,14 @@ class BatchSource:
         names = [f"f{i}" for i in range(width)]
         header_row = int(self.info.header_row or 1)
         invalid: list[tuple[int, list[str]]] = []   # (row, cells) of rows pyarrow could not take
+        unnumbered: list[int] = []
         delim = self.info.delimiter or ","
 
         def on_invalid(row: Any) -> str:
             # (with one parsing thread pyarrow numbers records from the file's first: the Excel row)
+            if row.number is None:
+                unnumbered.append(1)
+                return "skip"
             number = row.number if row.number is not None and row.number > 0 else 0
             cells = next(csv.reader(io.StringIO(row.text or "", newline=""), delimiter=delim), [])
             invalid.append((number, cells))
@@ -115,7 +121,7 @@ class BatchSource:
             reader = pacsv.open_csv(
                 self.path,
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_row, block_size=16 << 20,
-                                               encoding=encoding, use_threads=False),
+                                               encoding=encoding, use_threads=self.threads),
                 parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, ignore_empty_lines=False,
                                                  invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
@@ -133,6 +139,8 @@ class BatchSource:
                 break
             except (pa.ArrowException, OSError, ValueError) as exc:
                 raise self._read_error(exc) from None
+            if unnumbered:
+                raise Renumber()
             pending.append(pa.Table.from_batches([batch]))
             pending_rows += batch.num_rows
             if pending_rows < self.batch_rows:
@@ -207,18 +215,35 @@ class BatchSource:
         return InputError(f"{self.path}: cannot read it in batches ({text})", hint=hint)
 
 
+class Renumber(Exception):
+    """A row pyarrow could not take, read on several threads (no row number): read again on one."""
+
+
 def _not_blank(cols: list[pa.Array]) -> np.ndarray | None:
-    """Mask of the rows with a cell that is not empty or whitespace (None: every row has one)."""
+    """Mask of the rows with a cell that is not empty or whitespace (None: every row has one).
+    Only rows whose every cell starts like whitespace (or is empty) get the exact check."""
     import pyarrow.compute as pc
+
+    from .._bytes import MAYBE_BLANK, first_bytes
 
     if not cols or not len(cols[0]):
         return None
-    blank = None
+    maybe = np.ones(len(cols[0]), dtype=bool)
     for c in cols:
-        empty = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(c)), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    out = ~blank.to_numpy(zero_copy_only=False)
-    return None if out.all() else out
+        first = first_bytes(c)
+        if first is not None:
+            maybe &= MAYBE_BLANK.take(first)
+        if not maybe.any():
+            return None
+    where = pa.array(np.flatnonzero(maybe))
+    blank = np.ones(len(where), dtype=bool)
+    for c in cols:
+        blank &= pc.equal(pc.binary_length(pc.utf8_trim_whitespace(c.take(where))), 0).to_numpy(zero_copy_only=False)
+    if not blank.any():
+        return None
+    out = np.ones(len(cols[0]), dtype=bool)
+    out[np.flatnonzero(maybe)[blank]] = False
+    return out
 
 
 def open_source(path: str | os.PathLike, read: Any = None, *, batch_rows: int = BATCH_ROWS) -> BatchSource:
