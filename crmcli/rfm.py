@@ -122,7 +122,7 @@ def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> 
     return out
 
 
-def _resolve_rules(scheme: str | RuleTable, rules: Any) -> RuleTable:
+def resolve_rules(scheme: str | RuleTable, rules: Any) -> RuleTable:
     if rules is None:
         return get_scheme(scheme)
     if isinstance(rules, RuleTable):
@@ -240,7 +240,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     """
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
         raise UsageError(f"--bins {bins!r} must be a whole number from 2 to 20")
-    table_rules = _resolve_rules(scheme, rules)
+    table_rules = resolve_rules(scheme, rules)
     lang = (lang or table_rules.lang).lower()
     if lang not in ("en", "zh"):
         raise UsageError(f"--lang {lang!r} is not en or zh")
@@ -308,6 +308,26 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
             cust_uniques, frequency, monetary = cust_uniques[buyers], frequency[buyers], monetary[buyers]
             first, last = first[buyers], last[buyers]
             ncust = len(cust_uniques)
+    result = score_customers(cust_uniques, frequency, monetary, first, last, as_of_day, bins=bins, cuts=cuts,
+                             rules=table_rules, lang=lang, tiers=tiers, dropped=dropped, notes=notes, mapping=mapping)
+    if clv:
+        from .clv import add_clv
+
+        result, result.clv = add_clv(result, prepared if prepared is not None else frame, tiers=tiers,
+                                     **dict(clv_options or {}))
+    return result
+
+
+def score_customers(customers: Any, frequency: np.ndarray, monetary: np.ndarray, first: np.ndarray,
+                    last: np.ndarray, as_of_day: pd.Timestamp, *, bins: int, cuts: Mapping[str, np.ndarray],
+                    rules: RuleTable, lang: str, tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS,
+                    dropped: dict[str, int] | None = None, notes: list[str] | None = None,
+                    mapping: dict[str, str] | None = None) -> RfmResult:
+    """Scores, segments and tiers from the per-customer figures (customers with a purchase, in
+    customer order; ``first``/``last`` purchase times in ns): the one scoring for every engine."""
+    table_rules = rules
+    as_of_ns = as_of_day.as_unit("ns").value
+    cust_uniques = customers
     recency = (as_of_ns - (last - last % _DAY)) // _DAY
 
     values = {"r": recency, "f": frequency, "m": monetary}
@@ -349,15 +369,10 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "tier": pd.Series(assign_tiers(monetary, tiers), dtype="str"),
     })
     summary = summarize_segments(out, labels)
-    result = RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
-                       edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
-                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
-    if clv:
-        from .clv import add_clv
-
-        result, result.clv = add_clv(result, prepared if prepared is not None else frame, tiers=tiers,
-                                     **dict(clv_options or {}))
-    return result
+    return RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
+                     edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
+                     dropped=dict(dropped or {}), notes=list(notes or []), mapping=dict(mapping or {}),
+                     orders=int(frequency.sum()))
 
 
 def _left_out(dropped: Mapping[str, int]) -> str:
