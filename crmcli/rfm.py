@@ -219,7 +219,8 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
               customer: str | None = None, rules: Any = None, lang: str | None = None,
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
               region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
-              clv: bool = False, clv_options: Mapping[str, Any] | None = None) -> RfmResult:
+              clv: bool = False, clv_options: Mapping[str, Any] | None = None, engine: str | None = None,
+              engine_options: Mapping[str, Any] | None = None) -> RfmResult:
     """Score customers by RFM: one row per customer with scores, segment and value tier.
 
     ``orders`` is a :func:`~crmcli.io.read_table` frame (text: mapped and normalized here via
@@ -237,7 +238,22 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     ``clv=True`` also fits CLV on the same prepared orders (:func:`crmcli.clv.fit_clv`, with
     ``clv_options`` such as ``horizon`` and ``discount``) and adds ``p_alive, expected_orders, clv,
     churn_risk`` to the table (``result.clv`` holds the fit).
+
+    ``engine``: ``pandas`` (default), ``duckdb``, ``spark`` or ``auto`` (duckdb for a file over
+    ``engine_options["big"]`` bytes): the same result computed there (:mod:`crmcli.engines`);
+    ``engine_options`` also takes ``spark_master`` / ``session``.
     """
+    from .engines import ENGINE_BIG_BYTES, analytics_engine
+
+    options = dict(engine_options or {})
+    where = analytics_engine(engine, orders, big=options.pop("big", ENGINE_BIG_BYTES), supported=not clv,
+                             what="--clv")
+    if where != "pandas":
+        from .engines.analytics import rfm_with_engine
+
+        return rfm_with_engine(orders, engine=where, options=options, read=read, overrides=overrides,
+                               customer=customer, region=region, dayfirst=dayfirst, statuses=statuses, as_of=as_of,
+                               bins=bins, breaks=breaks, scheme=scheme, rules=rules, lang=lang, tiers=tiers)
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
         raise UsageError(f"--bins {bins!r} must be a whole number from 2 to 20")
     table_rules = resolve_rules(scheme, rules)

@@ -81,10 +81,10 @@ def test_hash_collisions_never_report_a_false_duplicate(messy, tmp_path, monkeyp
 
 def test_key_index_finds_shared_hashes_only():
     idx = stream_keys.KeyIndex("k")
-    idx.add(np.array([2, 3, 4]), np.array([5, 1 << 63, 7], dtype=np.uint64))
-    idx.add(np.array([5, 6]), np.array([7, 9], dtype=np.uint64))
-    assert idx.candidates().tolist() == [4, 5]
-    assert idx.nbytes == 5 * 16
+    idx.add(np.array([2, 3, 4]), np.array([5 << 32, 1 << 63, 7 << 32], dtype=np.uint64))
+    idx.add(np.array([5, 6, 9]), np.array([7 << 32, 9 << 32, 5 << 32], dtype=np.uint64), np.array([1, 1, 0], bool))
+    assert idx.candidates().tolist() == [4, 5]      # row 9 has no key: never a candidate
+    assert idx.nbytes == 6 * 4 + 16 + 3 * 8          # 4 bytes a row (+ the rows of a batch that skipped one)
 
 
 def test_ragged_rows_blank_lines_and_title_rows_keep_their_row_numbers(tmp_path):

@@ -170,6 +170,11 @@ class Common:
             self._settings = load_settings(self.config, flags=given, env=os.environ, cwd=os.getcwd())
         return self._settings
 
+    def engine_options(self) -> dict[str, Any]:
+        """What ``engine_options`` the analytics calls take: ``[engine] big`` and ``spark_master``."""
+        s = self.settings()
+        return {"big": s.engine_big, "spark_master": s.spark_master}
+
     def overrides(self, kind: str | None) -> dict[str, str]:
         """``{field: column}``: ``[columns.<kind>]`` of crm.toml, then every ``--map``."""
         base = self.settings().columns_for(kind) if kind else {}

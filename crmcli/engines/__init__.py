@@ -37,3 +37,24 @@ def resolve_engine(engine: str | None, sources: Iterable[object] = (), *, big: i
     if name != "auto":
         return name
     return "duckdb" if input_bytes(sources) >= big else "pandas"
+
+
+def analytics_engine(engine: str | None, source: object, *, big: int = ENGINE_BIG_BYTES,
+                     supported: bool = True, what: str = "this") -> str:
+    """The engine an analytics call runs on: ``pandas`` when ``engine`` is None/pandas, when ``auto``
+    finds a small input, and when ``auto`` is asked for what only pandas computes (``supported`` False);
+    an explicit duckdb/spark with such options is a UsageError."""
+    if engine in (None, "pandas"):
+        return "pandas"
+    from ..table import Table
+
+    sources = [] if isinstance(source, Table) or not isinstance(source, (str, os.PathLike)) else [source]
+    name = resolve_engine(engine, sources, big=big)
+    if name == "pandas":
+        return name
+    if not supported:
+        if (engine or "auto") == "auto":
+            return "pandas"
+        raise UsageError(f"{what} runs on the pandas engine only", hint="leave {opt:engine} out, or use pandas",
+                         option="engine")
+    return name

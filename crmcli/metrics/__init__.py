@@ -78,7 +78,8 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                     region: str = "CN", dayfirst: bool | None = None, read: object = None,
                     lead_overrides: Mapping[str, str] | None = None,
                     campaign_overrides: Mapping[str, str] | None = None,
-                    statuses: Mapping[str, str] | None = None) -> MetricsReport:
+                    statuses: Mapping[str, str] | None = None, engine: str | None = None,
+                    engine_options: Mapping[str, Any] | None = None) -> MetricsReport:
     """Everything ``crm metrics`` reports, in one call.
 
     ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
@@ -86,7 +87,22 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     file; ``overrides`` / ``lead_overrides`` / ``campaign_overrides`` map each input's columns). Orders are
     prepared by ``crmcli.orders.prepare_orders`` (invalid rows and unpaid/cancelled/refunded orders left out
     and counted in ``dropped``; ``statuses`` = crm.toml's ``[orders] status``).
+
+    ``engine`` (``pandas`` default, ``duckdb``, ``spark``, ``auto``): the KPIs, periods and cohorts computed
+    there (:mod:`crmcli.engines`); groups, leads and campaigns are computed on pandas.
     """
+    from ..engines import ENGINE_BIG_BYTES, analytics_engine
+
+    options = dict(engine_options or {})
+    where = analytics_engine(engine, orders, big=options.pop("big", ENGINE_BIG_BYTES),
+                             supported=not (group or leads is not None or campaigns is not None),
+                             what="--group / --leads / --campaigns")
+    if where != "pandas":
+        from ..engines.analytics import metrics_with_engine
+
+        return metrics_with_engine(orders, engine=where, options=options, read=read, overrides=overrides,
+                                   customer=customer, region=region, dayfirst=dayfirst, statuses=statuses,
+                                   as_of=as_of, churn_days=churn_days, by=by, cohorts=cohorts)
     from ..orders import prepare_orders
 
     if by is not None and by not in PERIODS:

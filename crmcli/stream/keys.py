@@ -1,10 +1,12 @@
 """Duplicates across the batches of a streamed table, found with a compact key index.
 
 Each row's key (all its normalized values for ``duplicate-row``, the normalized id for
-``duplicate-id``) is kept as a 64-bit hash with its row number: 16 bytes a row and key, whatever
-the row holds. Rows whose hash repeats are *candidates*; a hash can collide, so candidates are
-confirmed on their values (:func:`confirm_duplicates`, a second pass over just those rows) and
-only rows whose values are really equal are reported — never a false duplicate.
+``duplicate-id``) is kept as a 32-bit hash, in row order (the row numbers are the batches' own:
+a first row and a count, unless a batch skipped blank lines): 4 bytes a row and key, whatever the
+row holds. Rows whose hash repeats are *candidates*; hashes collide (32 bits: about n²/2³³ false
+pairs — a million at 100M rows), so candidates are confirmed on their values (a second pass over
+just those rows, :func:`crmcli.stream.run.stream_table`) and only rows whose values are really
+equal are reported — never a false duplicate.
 """
 
 from __future__ import annotations
@@ -51,19 +53,32 @@ def hash_values(values: pd.Series) -> np.ndarray:
 
 @dataclass
 class KeyIndex:
-    """Hashes and row numbers of one key over every batch."""
+    """32-bit hashes of one key over every batch, in row order (0 = the row has no key)."""
 
     name: str
     hashes: list[np.ndarray] = field(default_factory=list)
-    rows: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray | tuple[int, int]] = field(default_factory=list)
 
-    def add(self, rows: np.ndarray, hashes: np.ndarray) -> None:
-        self.hashes.append(np.asarray(hashes, dtype=np.uint64))
-        self.rows.append(np.asarray(rows, dtype=np.int64))
+    def add(self, rows: np.ndarray, hashes: np.ndarray, keyed: np.ndarray | None = None) -> None:
+        """A batch's rows (Excel row numbers, ascending), their 64-bit hashes, and which rows have a key."""
+        h = (np.asarray(hashes, dtype=np.uint64) >> np.uint64(32)).astype(np.uint32)
+        h[h == 0] = 1
+        if keyed is not None:
+            h[~np.asarray(keyed, dtype=bool)] = 0
+        self.hashes.append(h)
+        rows = np.asarray(rows, dtype=np.int64)
+        contiguous = len(rows) == 0 or int(rows[-1]) - int(rows[0]) + 1 == len(rows)
+        self.rows.append((int(rows[0]) if len(rows) else 0, len(rows)) if contiguous else rows)
 
     @property
     def nbytes(self) -> int:
-        return sum(h.nbytes + r.nbytes for h, r in zip(self.hashes, self.rows))
+        return sum(h.nbytes + (r.nbytes if isinstance(r, np.ndarray) else 16) for h, r in zip(self.hashes, self.rows))
+
+    def _rows(self, i: int, sel: np.ndarray) -> np.ndarray:
+        r = self.rows[i]
+        if isinstance(r, np.ndarray):
+            return r[sel]
+        return r[0] + np.flatnonzero(sel)
 
     def candidates(self) -> np.ndarray:
         """Rows whose hash is shared with another row (sorted)."""
@@ -72,11 +87,11 @@ class KeyIndex:
         found = []
         for part in range(PARTS):
             hs, rs = [], []
-            for h, r in zip(self.hashes, self.rows):
-                sel = (h >> np.uint64(60)) == part
+            for i, h in enumerate(self.hashes):
+                sel = ((h >> np.uint32(28)) == part) & (h != 0)
                 if sel.any():
                     hs.append(h[sel])
-                    rs.append(r[sel])
+                    rs.append(self._rows(i, sel))
             if not hs:
                 continue
             h, r = np.concatenate(hs), np.concatenate(rs)

@@ -272,17 +272,15 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
 
 
 def _index_keys(clean: pd.DataFrame, rows: np.ndarray, row_index: KeyIndex, id_index: Mapping[str, KeyIndex]) -> None:
-    if not len(clean):
+    if not len(clean) or not clean.shape[1]:
         return
     filled = np.zeros(len(clean), dtype=bool)
     for c in clean.columns:
         filled |= (clean[c].fillna("") != "").to_numpy()
-    if clean.shape[1]:
-        row_index.add(rows[filled], hash_rows(clean[filled]))
+    row_index.add(rows, hash_rows(clean), filled)
     for col, idx in id_index.items():
         ids = clean[col].fillna("")
-        has = (ids != "").to_numpy()
-        idx.add(rows[has], hash_values(ids[has]))
+        idx.add(rows, hash_values(ids), (ids != "").to_numpy())
 
 
 def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str, np.ndarray],

@@ -120,7 +120,7 @@ class BatchSource:
         try:
             reader = pacsv.open_csv(
                 self.path,
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_row, block_size=16 << 20,
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_row, block_size=4 << 20,
                                                encoding=encoding, use_threads=self.threads),
                 parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, ignore_empty_lines=False,
                                                  invalid_row_handler=on_invalid),
@@ -146,11 +146,13 @@ class BatchSource:
             if pending_rows < self.batch_rows:
                 continue
             table = pa.concat_tables(pending)
-            pending, pending_rows = [], 0
-            for start in range(0, table.num_rows, self.batch_rows):
+            whole = table.num_rows - table.num_rows % self.batch_rows
+            for start in range(0, whole, self.batch_rows):
                 part = table.slice(start, self.batch_rows)
                 frame, done, placed = self._csv_frame(part, done, invalid, placed, header_row, width, final=False)
                 yield frame
+            rest = table.slice(whole)            # carried into the next batch
+            pending, pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
         table = pa.concat_tables(pending) if pending else None
         frame, done, placed = self._csv_frame(table, done, invalid, placed, header_row, width, final=True)
         if len(frame) or placed < len(invalid):

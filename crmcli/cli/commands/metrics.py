@@ -12,7 +12,7 @@ from ...io import write_sheets, write_table
 from ...metrics import compute_metrics
 from ...options import WriteSpec
 from .. import render
-from ..common import AsOfOpt, ByOpt, Common, CustomerOpt, FileArg, command
+from ..common import AsOfOpt, ByOpt, Common, CustomerOpt, EngineOpt, FileArg, command
 
 HELP = """KPIs — orders, customers, revenue, AOV (revenue ÷ orders), 客单价 (revenue ÷ paying customers),
 复购率 (customers with 2+ orders ÷ customers), churn — and with --by per month/quarter/year, with
@@ -54,10 +54,12 @@ def metrics(
         "--attribution-days", metavar="N", show_default=False,
         help="Attribute a contacted customer's orders within N days (default 30).")] = None,
     customer: CustomerOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     if [file, leads, campaigns].count("-") > 1:
         raise CrmError("only one input can come from stdin", code=ExitCode.USAGE)
-    s = c.settings(as_of=as_of, churn_days=churn_days, attribution_days=attribution_days, funnel_stages=stages)
+    s = c.settings(as_of=as_of, churn_days=churn_days, attribution_days=attribution_days, funnel_stages=stages,
+                   engine=engine)
     spec = c.destination(file, "metrics")
     cohort_spec = WriteSpec.decide(cohorts, option="cohorts") if cohorts else None
     inputs = [f for f in (file, leads, campaigns) if f]
@@ -67,7 +69,7 @@ def metrics(
         leads=leads, stages=s.funnel_stages, campaigns=campaigns, attribution_days=s.attribution_days,
         overrides=c.overrides("orders"), lead_overrides=s.columns_for("leads"),
         campaign_overrides=s.columns_for("campaigns"), customer=customer, region=s.region, dayfirst=s.dayfirst,
-        statuses=s.order_status)
+        statuses=s.order_status, engine=s.engine, engine_options=c.engine_options())
     tables = report.tables()
     extra = [k for k in tables if k != "kpis"]
     if spec.format != "xlsx" and len(extra) > 1:
