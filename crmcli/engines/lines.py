@@ -118,10 +118,10 @@ def typed_lines(table: Table, spec: LineSpec) -> pa.Table:
         cols[f + "_blank"] = pa.array(blank[f]) if f in blank else pa.array(np.ones(n, dtype=bool))
     # exact repeated export rows: every column (normalized where mapped, as written otherwise)
     clean = table.cleaned()
-    cols["h1"] = pa.array(hash_rows(clean))
+    cols["h1"] = pa.array(hash_rows(clean).view(np.int64))   # (signed: Spark has no unsigned integers)
     salted = clean.iloc[:, ::-1].copy(deep=False)
     salted.insert(0, "\x1f", "\x1f")   # a second, independent combination of the same values
-    cols["h2"] = pa.array(hash_rows(salted))
+    cols["h2"] = pa.array(hash_rows(salted).view(np.int64))
     return pa.Table.from_pydict(cols)
 
 

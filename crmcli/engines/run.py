@@ -131,9 +131,20 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
     """The order rules of ``crmcli.orders.prepare_orders`` on an engine: leaves tables ``orders`` (one
     row per counted order) and ``lines_net`` (kept lines, their net amounts) in ``runner``."""
     vocabulary = status_table(statuses)
-    spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer, region=region,
-                                         dayfirst=dayfirst, batch_rows=batch_rows)
-    runner.load("lines", schema, batches)
+    if runner.name == "spark" and spark_path(source):
+        from .spark import spark_lines
+
+        ov = dict(overrides or {})
+        if customer:
+            ov["customer_id"] = customer
+        opts = read.kwargs() if read is not None else {}
+        spec, lines = spark_lines(runner.spark, source, overrides=ov, region=region, dayfirst=dayfirst,
+                                  encoding=opts.get("encoding"), delimiter=opts.get("delimiter"))
+        runner.load("lines", None, lines)
+    else:
+        spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
+                                             region=region, dayfirst=dayfirst, batch_rows=batch_rows)
+        runner.load("lines", schema, batches)
     runner.create("filled", sql.filled(("status", "refund_status", "channel", "campaign")))
     notes = list(spec.notes)
     aol = rol = False
@@ -198,6 +209,17 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
         notes.append(credit_note_sentence(int(credit["n"]), float(credit["total"])))
     return EngineOrders(runner=runner, spec=spec, dropped=dropped, left_out_orders=left_out, notes=notes,
                         mapping=dict(spec.mapping), n_orders=n_orders)
+
+
+def spark_path(source: Any) -> bool:
+    """A source Spark reads itself: CSV/Parquet paths (local, hdfs://, s3a://; a folder of part files)."""
+    import os
+
+    items = source if isinstance(source, (list, tuple)) else [source]
+    if not items or not all(isinstance(s, (str, os.PathLike)) and os.fspath(s) != "-" for s in items):
+        return False
+    names = [os.fspath(s).lower().rstrip("/") for s in items]
+    return all(n.endswith((".csv", ".tsv", ".parquet", ".pq")) or "://" in n or os.path.isdir(n) for n in names)
 
 
 def _order_level(runner: Runner, column: str, blank: str, named_total: bool) -> bool:

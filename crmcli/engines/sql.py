@@ -6,7 +6,8 @@ small results into the frames ``crmcli.rfm`` / ``crmcli.metrics`` give. The defi
 of ``crmcli.orders.prepare_orders`` and ``crmcli.metrics.kpis`` (DESIGN.md "RFM and metrics
 definitions"); ``tests/test_engines.py`` holds every engine to the pandas figures.
 
-Money is rounded half-to-even to cents as numpy rounds (``ROUND_EVEN``; Spark's ``BROUND``).
+Money columns hold no NaN or infinity (the lines carry null for a value that is not a finite
+number), so every check is ``IS NULL``. Money is rounded half-to-even to cents as numpy rounds (``ROUND_EVEN``; Spark's ``BROUND``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ SELECT *, CASE
     WHEN cls = 'unpaid' THEN 'unpaid'
     WHEN cls = 'refunded' THEN 'refunded'
     WHEN order_date_f IS NULL THEN 'invalid-date'
-    WHEN amount_f IS NULL OR isnan(amount_f) OR isinf(amount_f) THEN 'invalid-amount'
+    WHEN amount_f IS NULL THEN 'invalid-amount'
     WHEN cust_f = '' THEN 'missing-customer'
     ELSE '' END AS reason
 FROM classed
@@ -126,7 +127,7 @@ def lines_net(*, amount_order_level: bool, refund_order_level: bool, has_refund:
     return f"""
 WITH kept AS (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY cust_f, ogroup ORDER BY row) AS rn,
-    CASE WHEN {w} IS NOT NULL AND NOT isnan({w}) AND NOT isinf({w}) AND {w} > 0 THEN {w} ELSE 0 END AS wpos
+    CASE WHEN {w} IS NOT NULL AND {w} > 0 THEN {w} ELSE 0 END AS wpos
   FROM reasons WHERE reason = ''
 ), totals AS (
   SELECT *, {gross} AS gross_order, {refund} AS refund_order, SUM(wpos) OVER ({g}) AS wsum FROM kept

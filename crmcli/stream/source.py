@@ -34,6 +34,21 @@ BATCH_ROWS = 200_000
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
+def text_frame(columns: list[str], cols: list[pa.Array], rows: np.ndarray, info: SourceInfo | None = None,
+               problems: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """One batch as the text frame ``read_table`` gives (index = row number), its totals rows flagged
+    and its reader problems in ``frame.attrs["source"]``."""
+    problems = [] if problems is None else problems
+    frame = pd.DataFrame({name: pd.Series(pd.array(c, dtype=_STR)) for name, c in zip(columns, cols)})
+    frame.index = pd.Index(rows, dtype="int64", name="row")
+    flag_totals(frame, problems)
+    info = info or SourceInfo()
+    frame.attrs["source"] = SourceInfo(path=info.path, format=info.format, encoding=info.encoding,
+                                       delimiter=info.delimiter, header_row=info.header_row, rows=len(frame),
+                                       problems=problems)
+    return frame
+
+
 def streamable(path: str | os.PathLike) -> str | None:
     """``csv``/``tsv``/``parquet`` when ``path`` is a file that can be read in batches, else None
     (stdin, workbooks, JSON)."""
@@ -201,14 +216,8 @@ class BatchSource:
         return self._frame(cols, rows, problems), done + n, placed
 
     def _frame(self, cols: list[pa.Array], rows: np.ndarray, problems: list[dict[str, Any]]) -> pd.DataFrame:
-        frame = pd.DataFrame({name: pd.Series(pd.array(c, dtype=_STR)) for name, c in zip(self.columns, cols)})
-        frame.index = pd.Index(rows, dtype="int64", name="row")
-        flag_totals(frame, problems)
         self.problems.extend(p for p in problems if p.get("code") == "ragged-row")
-        frame.attrs["source"] = SourceInfo(path=self.info.path, format=self.info.format, encoding=self.info.encoding,
-                                           delimiter=self.info.delimiter, header_row=self.info.header_row,
-                                           rows=len(frame), problems=problems)
-        return frame
+        return text_frame(self.columns, cols, rows, self.info, problems)
 
     def _read_error(self, exc: BaseException) -> InputError:
         text = describe_error(exc)
