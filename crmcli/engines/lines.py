@@ -56,11 +56,11 @@ def line_spec(table: Table) -> LineSpec:
     date_field = next((f for f in DATE_FIELDS if column_for(mapping, f) is not None), None)
     if date_field is None:
         raise UsageError("the orders table has no order date column",
-                         hint=f"map one with --map order_date=COLUMN (columns: {columns})")
+                         hint=f"map one with {opt:map} order_date=COLUMN (columns: {columns})")
     amount_col = column_for(mapping, "amount")
     if amount_col is None and column_for(mapping, "unit_price") is None:
         raise UsageError("the orders table has no amount column",
-                         hint=f"map one with --map amount=COLUMN (columns: {columns})")
+                         hint=f"map one with {opt:map} amount=COLUMN (columns: {columns})")
     lines, codes, _ = type_fields(table)
     fields = set(mapping.values())
     notes = list(cmap.notes())

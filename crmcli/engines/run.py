@@ -234,7 +234,7 @@ def _date_literal(ts: pd.Timestamp) -> str:
 
 
 def resolve_as_of_on(p: EngineOrders, as_of: Any) -> pd.Timestamp:
-    from ..orders import parse_as_of
+    from ..options import parse_as_of
 
     day = parse_as_of(as_of)
     if day is not None:
@@ -243,21 +243,20 @@ def resolve_as_of_on(p: EngineOrders, as_of: Any) -> pd.Timestamp:
     if not int(r["n"].iloc[0]):
         raise DataError("no orders with a valid date, amount and customer to score"
                         + (f" ({', '.join(f'{n} {k}' for k, n in p.dropped.items())})" if p.dropped else ""),
-                        hint="check the date/amount columns (crm inspect), or --map them")
+                        hint="check the date/amount columns (crm inspect), or {opt:map} them")
     return pd.Timestamp(r["day"].iloc[0])
 
 
 def rfm_on(p: EngineOrders, *, as_of: Any = None, bins: int = 5, breaks: Any = None, scheme: Any = "rfm",
-           rules: Any = None, lang: str | None = None, tiers: Sequence[tuple[str, float]] | None = None) -> Any:
+           rules: Any = None, lang: str | None = None, tiers: Sequence[tuple[str, float]] | None = None,
+           churn_days: int = 90, tag_rules: Any = None) -> Any:
     """``crmcli.rfm.score_rfm`` on prepared engine orders: the per-customer figures in SQL, the scoring in
     :func:`crmcli.rfm.score_customers`."""
-    from ..rfm import DEFAULT_TIERS, parse_breaks, resolve_rules, score_customers
+    from ..rfm import DEFAULT_TIERS, check_rfm_options, score_customers, tag_customers
+    from ..tags import load_tag_rules
 
-    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
-        raise UsageError(f"--bins {bins!r} must be a whole number from 2 to 20")
-    table_rules = resolve_rules(scheme, rules)
-    lang = (lang or table_rules.lang).lower()
-    cuts = parse_breaks(breaks, bins)
+    tag_table = load_tag_rules(tag_rules)
+    table_rules, lang, cuts = check_rfm_options(bins, scheme, rules, lang, breaks)
     as_of_day = resolve_as_of_on(p, as_of)
     lit = _date_literal(as_of_day)
     dropped = dict(p.dropped)
@@ -266,35 +265,37 @@ def rfm_on(p: EngineOrders, *, as_of: Any = None, bins: int = 5, breaks: Any = N
         dropped["after-as-of"] = later
     per = p.runner.fetch(sql.rfm_customers(lit))
     if per.empty:
-        raise DataError(f"no orders on or before {as_of_day.date()} to score", hint="check --as-of")
+        raise DataError(f"no orders on or before {as_of_day.date()} to score", hint="check {opt:as_of}")
     notes = list(p.notes)
     buyers = per["frequency"].to_numpy() > 0
     if not buyers.any():
         raise DataError(f"no purchases on or before {as_of_day.date()} to score: every order is a credit note "
-                        f"(a negative net amount)", hint="check the amount column and --as-of")
+                        f"(a negative net amount)", hint="check the amount column and {opt:as_of}")
     if not buyers.all():
         gone = int((~buyers).sum())
         notes.append(f"{gone} customer{'s' if gone != 1 else ''} with only credit notes (net "
                      f"{float(per.loc[~buyers, 'monetary'].sum()):,.2f}) ha{'ve' if gone != 1 else 's'} no RFM row")
         per = per[buyers]
-    first = pd.to_datetime(per["first_day"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    last = pd.to_datetime(per["last_day"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return score_customers(per["customer_id"].astype(str).to_numpy(dtype=object),
-                           per["frequency"].to_numpy(dtype=np.int64), per["monetary"].to_numpy(dtype=np.float64) + 0.0,
-                           first, last, as_of_day, bins=bins, cuts=cuts, rules=table_rules, lang=lang,
-                           tiers=tiers or DEFAULT_TIERS, dropped=dropped, notes=notes, mapping=p.mapping)
+    first = pd.to_datetime(per["first_at"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    last = pd.to_datetime(per["last_at"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    result = score_customers(per["customer_id"].astype(str).to_numpy(dtype=object),
+                             per["frequency"].to_numpy(dtype=np.int64),
+                             per["monetary"].to_numpy(dtype=np.float64) + 0.0, first, last, as_of_day, bins=bins,
+                             cuts=cuts, rules=table_rules, lang=lang, tiers=tiers or DEFAULT_TIERS, dropped=dropped,
+                             notes=notes, mapping=p.mapping)
+    return tag_customers(result, tag_table, churn_days=churn_days)
 
 
 def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: str | None = None,
                cohorts: bool = False) -> Any:
     """``crmcli.metrics.compute_metrics`` (KPIs, periods, cohorts) on prepared engine orders."""
     from ..metrics import MetricsReport
-    from ..metrics.kpis import KPI_DEFINITIONS, PERIODS
+    from ..metrics.kpis import KPI_DEFINITIONS, check_period
+    from ..metrics.labels import label_zh
 
-    if by is not None and by not in PERIODS:
-        raise UsageError(f"--by {by!r} is not month, quarter or year")
+    check_period(by)
     if churn_days < 1:
-        raise UsageError("--churn-days must be at least 1")
+        raise UsageError("{opt:churn_days} must be at least 1", option="churn_days")
     if as_of is None or as_of == "":
         if not p.n_orders:
             raise DataError("no orders to compute metrics from: every row was left out or the table is empty",
@@ -310,7 +311,7 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     if later:
         notes.append(f"{later} order(s) dated after as_of {as_of_ts.date()} left out")
     if not n_window:
-        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check --as-of and the date column")
+        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
     start = as_of_ts - pd.Timedelta(days=churn_days - 1)
     k = r.fetch(sql.kpis(lit, f"TIMESTAMP '{start.isoformat(sep=' ')}'")).iloc[0]
     revenue, n_orders, customers = float(k["revenue"]) + 0.0, int(k["orders"]), int(k["customers"])
@@ -327,9 +328,10 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
                                                                                     customers),
         "new_customers": int(k["new_customers"]), "returning_customers": int(k["returning_customers"]),
         "churn_rate": ratio(int(k["churned"]), customers), "refund_amount": round(float(k["refund"]), 2) + 0.0,
+        "median_days_between_orders": float("nan") if pd.isna(k["median_gap"]) else float(k["median_gap"]),
     }
     fmt = {"days": churn_days, "start": start.date().isoformat(), "end": as_of_ts.date().isoformat()}
-    kpis = pd.DataFrame([(m, float(values[m]), zh, d.format(**fmt)) for m, (zh, d) in KPI_DEFINITIONS.items()],
+    kpis = pd.DataFrame([(m, float(values[m]), label_zh(m), d.format(**fmt)) for m, d in KPI_DEFINITIONS.items()],
                         columns=["metric", "value", "label_zh", "definition"])
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(p.dropped), notes=notes)
     if by:

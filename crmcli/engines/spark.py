@@ -29,7 +29,7 @@ def spark_session(master: str | None = None) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise UsageError("--engine spark needs pyspark", hint="pip install 'crmcli[spark]'",
+        raise UsageError("{opt:engine} spark needs pyspark", hint="pip install 'crmcli[spark]'",
                          option="engine") from None
     return (SparkSession.builder.master(master or "local[*]").appName("crm")
             .config("spark.sql.session.timeZone", "UTC")

@@ -185,11 +185,11 @@ def max_day() -> str:
 
 def rfm_customers(as_of: str) -> str:
     """Per customer up to ``as_of`` (a DATE literal): frequency (purchases), monetary (net, credit notes
-    netted), first and last purchase day; customers ordered by id."""
+    netted), first and last purchase (date and time); customers ordered by id."""
     return f"""
 SELECT customer_id, ROUND_EVEN(SUM(amount), 2) AS monetary,
   SUM(CASE WHEN is_purchase THEN 1 ELSE 0 END) AS frequency,
-  MIN(CASE WHEN is_purchase THEN {DAY} END) AS first_day, MAX(CASE WHEN is_purchase THEN {DAY} END) AS last_day
+  MIN(CASE WHEN is_purchase THEN order_date END) AS first_at, MAX(CASE WHEN is_purchase THEN order_date END) AS last_at
 FROM orders WHERE {DAY} <= {as_of}
 GROUP BY customer_id ORDER BY customer_id
 """
@@ -211,6 +211,9 @@ def kpis(as_of: str, start: str) -> str:
 WITH per AS (
   SELECT customer_id, COUNT(*) AS n, MIN(order_date) AS first_at, MAX(order_date) AS last_at
   FROM window_orders WHERE is_purchase GROUP BY customer_id
+), gaps AS (
+  SELECT DATE_DIFF('day', LAG({DAY}) OVER (PARTITION BY customer_id ORDER BY order_date), {DAY}) AS gap
+  FROM window_orders WHERE is_purchase
 )
 SELECT
   (SELECT ROUND_EVEN(SUM(amount), 2) FROM window_orders) AS revenue,
@@ -221,7 +224,8 @@ SELECT
   (SELECT COUNT(*) FROM per WHERE last_at >= {start} AND first_at < {start}) AS returning_customers,
   (SELECT COUNT(*) FROM per WHERE last_at < {start}) AS churned,
   (SELECT COALESCE(-SUM(CASE WHEN line_amount < 0 THEN line_amount ELSE 0 END), 0) + COALESCE(SUM(line_refund), 0)
-   FROM window_lines) AS refund
+   FROM window_lines) AS refund,
+  (SELECT MEDIAN(gap) FROM gaps) AS median_gap
 """
 
 

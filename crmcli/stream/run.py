@@ -263,7 +263,7 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
     undecided = [c for c, d in plan.dayfirst.items() if d is None and dayfirst is None]
     if undecided and batches > 1:
         notes.append("day/month order not decided by the first rows of " + ", ".join(map(repr, undecided))
-                     + ": decided batch by batch (give --dayfirst or --monthfirst to fix it)")
+                     + ": decided batch by batch (give {opt:dayfirst} to fix it)")
     written = [s.out.dest for s in sinks]
     return StreamResult(rows=rows, issues=shown_frame, summary=summary, issue_summary=issue_summary, errors=errors,
                         warnings=warnings, issue_count=int(issue_summary["count"].sum()) if len(issue_summary) else 0,

@@ -221,7 +221,7 @@ class BatchSource:
 
     def _read_error(self, exc: BaseException) -> InputError:
         text = describe_error(exc)
-        hint = "give the encoding with --encoding (e.g. gb18030)" if "UTF8" in text or "utf-8" in text.lower() \
+        hint = "give the encoding with {opt:encoding} (e.g. gb18030)" if "UTF8" in text or "utf-8" in text.lower() \
             or "decode" in text.lower() else "check the file"
         return InputError(f"{self.path}: cannot read it in batches ({text})", hint=hint)
 
