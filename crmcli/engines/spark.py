@@ -36,7 +36,8 @@ def spark_session(master: str | None = None) -> Any:
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.legacy.javaCharsets", "true")   # GB18030/GBK CSV (Spark 4 allows only UTF/Latin-1)
             .getOrCreate())
 
 
@@ -106,17 +107,13 @@ def spark_lines(spark: Any, paths: str | list[str], *, overrides: Any = None, re
     if all(p.lower().endswith((".parquet", ".pq")) for p in paths):
         raw = spark.read.parquet(*paths)
         raw = raw.select([F.col(f"`{c}`").cast("string").alias(c) for c in raw.columns])
+        columns = list(raw.columns)
     else:
-        reader = spark.read.option("header", "true").option("inferSchema", "false").option("multiLine", "true")
-        reader = reader.option("escape", '"').option("mode", "PERMISSIVE")
-        if encoding:
-            reader = reader.option("encoding", encoding)
-        if delimiter:
-            reader = reader.option("sep", delimiter)
-        raw = reader.csv(paths)
-    columns = list(raw.columns)
-    # the file order, kept as the row number (increasing, not consecutive: the order rules need the order)
-    raw = raw.withColumn("__row", F.monotonically_increasing_id() + 2).fillna("", subset=columns)
+        raw, columns = read_csv_text(spark, paths, encoding=encoding, delimiter=delimiter)
+    if "__row" not in raw.columns:
+        # the file order, kept as the row number (increasing, not consecutive: the order rules need the order)
+        raw = raw.withColumn("__row", F.monotonically_increasing_id() + 2)
+    raw = raw.fillna("", subset=columns)
     head_pd = raw.limit(HEAD_ROWS).toPandas()
     head = text_frame(columns, [pa.array(head_pd[c].astype(str).tolist(), type=pa.large_string()) for c in columns],
                       head_pd["__row"].to_numpy(dtype="int64"))
@@ -138,3 +135,45 @@ def spark_lines(spark: Any, paths: str | list[str], *, overrides: Any = None, re
 
     typed = raw.mapInArrow(normalize_batches, from_arrow_schema(schema))
     return spec, SparkLines(typed)
+
+
+def read_csv_text(spark: Any, paths: list[str], *, encoding: str | None = None,
+                  delimiter: str | None = None) -> tuple[Any, list[str]]:
+    """CSV ``paths`` as a Spark DataFrame of text (``__row`` = the line order) and its column names.
+
+    Local files are read as ``crm`` reads them: the encoding, delimiter, header row (title rows above it)
+    and header names are decided on the driver from the first file's head (:func:`crmcli.stream.open_source`),
+    and each file — one partition each, as a multi-line CSV is not split — drops its rows up to the header.
+    Elsewhere (hdfs://, s3a://…) the header is the first line and the encoding UTF-8 unless given.
+    """
+    import os
+
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    reader = spark.read.option("inferSchema", "false").option("multiLine", "true").option("escape", '"')
+    reader = reader.option("mode", "PERMISSIVE")
+    local = all("://" not in p or p.startswith("file://") for p in paths)
+    if not local or any(os.path.isdir(p) for p in paths):
+        if encoding:
+            reader = reader.option("encoding", encoding)
+        if delimiter:
+            reader = reader.option("sep", delimiter)
+        raw = reader.option("header", "true").csv(paths)
+        return raw, list(raw.columns)
+    from ..stream.source import open_source
+    from ..options import ReadOptions
+
+    src = open_source(paths[0].removeprefix("file://"), ReadOptions(encoding=encoding, delimiter=delimiter))
+    columns, header_row = list(src.columns), int(src.info.header_row or 1)
+    enc = src.info.encoding or "utf-8"
+    if not enc.lower().startswith("utf-8"):
+        spark.conf.set("spark.sql.legacy.javaCharsets", "true")   # a session the caller started
+    schema = StructType([StructField(f"c{i}", StringType()) for i in range(len(columns))])
+    raw = (reader.option("header", "false").option("encoding", "UTF-8" if enc.lower().startswith("utf-8") else enc)
+           .option("sep", src.info.delimiter or ",").schema(schema).csv(paths))
+    line = F.monotonically_increasing_id()
+    within = line.bitwiseAND(F.lit((1 << 33) - 1))   # the row's place in its file (one partition a file)
+    raw = raw.withColumn("__row", line + 1).where(within >= header_row)
+    raw = raw.select([F.col(f"c{i}").alias(c) for i, c in enumerate(columns)] + [F.col("__row")])
+    return raw, columns
