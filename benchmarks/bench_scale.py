@@ -73,7 +73,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     wall = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if proc.returncode not in (0, 1):
+    if proc.returncode != 0:
         print(f"  ! {' '.join(cmd[:4])}… exit {proc.returncode}: {err.strip().splitlines()[-1:] }", file=sys.stderr)
     return wall, usage.ru_maxrss / (1 << 20), proc.returncode
 
@@ -88,7 +88,7 @@ def parse_rows(text: str) -> list[int]:
 
 
 def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, float]]:
-    py, crm = sys.executable, [sys.executable, "-m", "crmcli.cli"]
+    py, crm = sys.executable, [sys.executable, "-m", "crmcli"]
     env = dict(os.environ, CRM_AS_OF="2024-12-31")
     big = folder / f"orders_{rows}.csv"
     t = time.perf_counter()
@@ -101,7 +101,9 @@ def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, 
     res: dict[str, tuple[float, float]] = {}
 
     def step(name: str, cmd: list[str]) -> None:
-        wall, rss, _ = measure(cmd, env)
+        wall, rss, code = measure(cmd, env)
+        if code:
+            raise SystemExit(f"{name} failed (exit {code}): no figure")
         res[name] = (wall, rss)
         print(f"  {name:<28} {wall:8.1f} s {rss:6.2f} GB", file=sys.stderr)
 

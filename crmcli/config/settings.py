@@ -306,7 +306,7 @@ KEYS: tuple[Key, ...] = (
     Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
     Key("engine", "engine.name", "CRM_ENGINE", "--engine", parse_engine),
     Key("engine_big", "engine.big", "CRM_ENGINE_BIG", None, parse_size, (int, str)),
-    Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", "--spark-master", parse_master),
+    Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", None, parse_master),
     Key("pipeline_probabilities", "pipeline.probabilities", None, None, check_probabilities, (dict,)),
     Key("team_quota", "team.quota", None, "--quota", check_quota, (int, float, dict, str)),
     Key("team_period", "team.period", "CRM_TEAM_PERIOD", "--team-period", check_team_period),
