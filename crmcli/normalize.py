@@ -56,7 +56,7 @@ PARALLEL_ROWS = 50_000
 
 
 def normalize_columns(df: pd.DataFrame, mapping: Mapping[str, str], *, region: str = "CN",
-                    dayfirst: bool | None = None,
+                    dayfirst: bool | None | Mapping[str, bool | None] = None,
                     progress: Callable[[int, int, str], None] | None = None,
                     count_changes: bool = False, unique: Iterable[str] = ()) -> dict[str, Normalized]:
     """``{header: Normalized}`` for every mapped column (unmapped columns are left alone).
@@ -64,14 +64,16 @@ def normalize_columns(df: pd.DataFrame, mapping: Mapping[str, str], *, region: s
     ``progress(done, total, column)`` is called as columns are started (from this thread).
     Work the caller will need next can be done alongside, on big tables in the worker
     threads: ``count_changes`` counts each column's changed values (``Normalized.changed``),
-    ``unique`` (fields) sorts those columns for the duplicate checks.
+    ``unique`` (fields) sorts those columns for the duplicate checks. ``dayfirst`` may be
+    ``{column: dayfirst}`` (a column read in parts keeps the order decided for the whole of it).
     """
     cols = [c for c in mapping if c in df.columns]
     sort_cols = {column_for(mapping, f) for f in unique} & set(cols)
     regions = phone_regions(df, mapping, region)
 
     def one(col: str) -> Normalized:
-        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=dayfirst,
+        order = dayfirst.get(col) if isinstance(dayfirst, Mapping) else dayfirst
+        res = normalize_field(df[col], kind_of(mapping[col]), region=region, dayfirst=order,
                               regions=regions if kind_of(mapping[col]) == "phone" else None)
         if count_changes:
             res.changed(df[col])

@@ -46,10 +46,12 @@ def parse_as_of(value: Any, option: str = "as_of") -> pd.Timestamp | None:
     return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
 
 #: Formats we write, and the extension each file gets.
-WRITE_FORMATS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "json": ".json", "jsonl": ".jsonl"}
+WRITE_FORMATS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "json": ".json", "jsonl": ".jsonl",
+                                  "parquet": ".parquet"}
 #: Extensions we recognise on an output path.
 OUTPUT_EXTENSIONS: dict[str, str] = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx",
-                                     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+                                     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                                     ".parquet": "parquet", ".pq": "parquet"}
 #: Input extensions whose default output is another format (we read them, we don't write them).
 _READ_ONLY = {".xls": ".xlsx", ".xlsm": ".xlsx", ".ods": ".xlsx"}
 

@@ -125,7 +125,7 @@ def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> 
     return out
 
 
-def _resolve_rules(scheme: str | RuleTable, rules: Any) -> RuleTable:
+def resolve_rules(scheme: str | RuleTable, rules: Any) -> RuleTable:
     if rules is None:
         return get_scheme(scheme)
     if isinstance(rules, RuleTable):
@@ -223,8 +223,8 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
               region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
               clv: bool = False, clv_options: Mapping[str, Any] | None = None, churn_days: int = 90,
-              tag_rules: Any = None, leads: Any = None, lead_overrides: Mapping[str, str] | None = None
-              ) -> RfmResult:
+              tag_rules: Any = None, leads: Any = None, lead_overrides: Mapping[str, str] | None = None,
+              engine: str | None = None, engine_options: Mapping[str, Any] | None = None) -> RfmResult:
     """Score customers by RFM: one row per customer with scores, segment and value tier.
 
     ``orders`` is a :func:`~crmcli.io.read_table` frame (text: mapped and normalized here via
@@ -248,17 +248,27 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     ``clv=True`` also fits CLV on the same prepared orders (:func:`crmcli.clv.fit_clv`, with
     ``clv_options`` such as ``horizon`` and ``discount``) and adds ``p_alive, expected_orders, clv,
     churn_risk`` to the table (``result.clv`` holds the fit).
-    """
-    from .tags import assign_tags, load_tag_rules
 
-    tag_table = load_tag_rules(tag_rules)
-    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
-        raise UsageError(f"{{opt:bins}} {bins!r} must be a whole number from 2 to 20")
-    table_rules = _resolve_rules(scheme, rules)
-    lang = (lang or table_rules.lang).lower()
-    if lang not in ("en", "zh"):
-        raise UsageError(f"{{opt:lang}} {lang!r} is not en or zh")
-    cuts = parse_breaks(breaks, bins)
+    ``engine``: ``pandas`` (default), ``duckdb``, ``spark`` or ``auto`` (duckdb for a file over
+    ``engine_options["big"]`` bytes): the same result computed there (:mod:`crmcli.engines`);
+    ``engine_options`` also takes ``spark_master`` / ``session``. CLV and leads run on pandas only.
+    """
+    from .engines import ENGINE_BIG_BYTES, analytics_engine
+
+    options = dict(engine_options or {})
+    where = analytics_engine(engine, orders, big=options.pop("big", ENGINE_BIG_BYTES),
+                             supported=not clv and leads is None, what="--clv / --leads")
+    if where != "pandas":
+        from .engines.analytics import rfm_with_engine
+
+        return rfm_with_engine(orders, engine=where, options=options, read=read, overrides=overrides,
+                               customer=customer, region=region, dayfirst=dayfirst, statuses=statuses, as_of=as_of,
+                               bins=bins, breaks=breaks, scheme=scheme, rules=rules, lang=lang, tiers=tiers,
+                               churn_days=churn_days, tag_rules=tag_rules)
+    from .tags import load_tag_rules
+
+    tag_table = load_tag_rules(tag_rules)   # checked before the work
+    table_rules, lang, cuts = check_rfm_options(bins, scheme, rules, lang, breaks)
     as_of_day = parse_as_of(as_of)
 
     if not isinstance(orders, pd.DataFrame) and not hasattr(orders, "dropped"):
@@ -322,6 +332,61 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
             cust_uniques, frequency, monetary = cust_uniques[buyers], frequency[buyers], monetary[buyers]
             first, last = first[buyers], last[buyers]
             ncust = len(cust_uniques)
+    result = score_customers(cust_uniques, frequency, monetary, first, last, as_of_day, bins=bins, cuts=cuts,
+                             rules=table_rules, lang=lang, tiers=tiers, dropped=dropped, notes=notes, mapping=mapping)
+    if leads is not None:
+        from .metrics import prepare_leads
+        from .tags import prospect_rows
+
+        typed = prepare_leads(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        extra = prospect_rows(typed, lines, set(result.table["customer_id"]))
+        result.prospects = len(extra)
+        if result.prospects:
+            out = pd.concat([result.table, extra], ignore_index=True)
+            for col in ("rfm_score", "segment", "tier"):
+                out[col] = out[col].fillna("").astype("str")
+            result.table = out
+            result.notes.append(f"{result.prospects} lead(s) with no order listed as prospects (frequency 0)")
+    tag_customers(result, tag_table, churn_days=churn_days)
+    if clv:
+        from .clv import add_clv
+
+        result, result.clv = add_clv(result, prepared if prepared is not None else frame, tiers=tiers,
+                                     **dict(clv_options or {}))
+    return result
+
+
+def check_rfm_options(bins: Any, scheme: str | RuleTable, rules: Any, lang: str | None,
+                      breaks: Any) -> tuple[RuleTable, str, dict[str, np.ndarray]]:
+    """``(rule table, lang, cut points)`` for score_rfm's options on any engine; a UsageError for a bad one."""
+    if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
+        raise UsageError(f"{{opt:bins}} {bins!r} must be a whole number from 2 to 20")
+    table_rules = resolve_rules(scheme, rules)
+    lang = (lang or table_rules.lang).lower()
+    if lang not in ("en", "zh"):
+        raise UsageError(f"{{opt:lang}} {lang!r} is not en or zh")
+    return table_rules, lang, parse_breaks(breaks, bins)
+
+
+def tag_customers(result: RfmResult, tag_table: Any, *, churn_days: int = 90) -> RfmResult:
+    """The ``tags`` column on ``result.table`` (``tag_table``: :func:`crmcli.tags.load_tag_rules`' rules)."""
+    from .tags import assign_tags
+
+    result.table["tags"] = assign_tags(result.table, tag_table, as_of=result.as_of, churn_days=churn_days,
+                                       lang=result.lang)
+    return result
+
+
+def score_customers(customers: Any, frequency: np.ndarray, monetary: np.ndarray, first: np.ndarray,
+                    last: np.ndarray, as_of_day: pd.Timestamp, *, bins: int, cuts: Mapping[str, np.ndarray],
+                    rules: RuleTable, lang: str, tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS,
+                    dropped: dict[str, int] | None = None, notes: list[str] | None = None,
+                    mapping: dict[str, str] | None = None) -> RfmResult:
+    """Scores, segments and tiers from the per-customer figures (customers with a purchase, in
+    customer order; ``first``/``last`` purchase times in ns): the one scoring for every engine."""
+    table_rules = rules
+    as_of_ns = as_of_day.as_unit("ns").value
+    cust_uniques = customers
     recency = (as_of_ns - (last - last % _DAY)) // _DAY
 
     values = {"r": recency, "f": frequency, "m": monetary}
@@ -365,29 +430,10 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "tier": pd.Series(assign_tiers(monetary, tiers), dtype="str"),
     })
     summary = summarize_segments(out, labels)
-    prospects = 0
-    if leads is not None:
-        from .metrics import prepare_leads
-        from .tags import prospect_rows
-
-        typed = prepare_leads(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
-        extra = prospect_rows(typed, lines, set(out["customer_id"]))
-        prospects = len(extra)
-        if prospects:
-            out = pd.concat([out, extra], ignore_index=True)
-            for col in ("rfm_score", "segment", "tier"):
-                out[col] = out[col].fillna("").astype("str")
-            notes.append(f"{prospects} lead(s) with no order listed as prospects (frequency 0)")
-    out["tags"] = assign_tags(out, tag_table, as_of=as_of_day, churn_days=churn_days, lang=lang)
-    result = RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
-                       edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
-                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()), prospects=prospects)
-    if clv:
-        from .clv import add_clv
-
-        result, result.clv = add_clv(result, prepared if prepared is not None else frame, tiers=tiers,
-                                     **dict(clv_options or {}))
-    return result
+    return RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
+                     edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
+                     dropped=dict(dropped or {}), notes=list(notes or []), mapping=dict(mapping or {}),
+                     orders=int(frequency.sum()))
 
 
 def _left_out(dropped: Mapping[str, int]) -> str:

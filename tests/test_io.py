@@ -340,7 +340,7 @@ def test_write_refuses_input_and_bad_dirs(tmp_path):
     write_table(df, tmp_path / "new" / "x.csv")  # a missing folder is created
     assert (tmp_path / "new" / "x.csv").is_file()
     with pytest.raises(UsageError):
-        write_table(df, tmp_path / "x.parquet")
+        write_table(df, tmp_path / "x.ods")  # read, never written
 
 
 def test_failed_write_keeps_previous_file(tmp_path):

@@ -82,6 +82,10 @@ CustomerOpt = Annotated[Optional[str], typer.Option("--customer", metavar="COLUM
                                                          "customer_id, else normalized phone/email/name).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", show_default=False,
                                               help="One row per period.")]
+EngineOpt = Annotated[Optional[str], typer.Option("--engine", metavar="auto|pandas|duckdb|spark", show_default=False,
+                                                  help="Where it runs: pandas in memory, duckdb out of core (clean/"
+                                                       "validate: in batches), spark on a cluster (default auto: "
+                                                       "duckdb for inputs over [engine] big, 256MB).")]
 ChurnDaysOpt = Annotated[Optional[int], typer.Option(
     "--churn-days", metavar="N", show_default=False,
     help="Churned = no order in the last N days (default 90); also the window for new/returning customers.")]
@@ -171,6 +175,11 @@ class Common:
             given = {"region": self.region, "dayfirst": self.dayfirst, **flags}
             self._settings = load_settings(self.config, flags=given, env=os.environ, cwd=os.getcwd())
         return self._settings
+
+    def engine_options(self) -> dict[str, Any]:
+        """What ``engine_options`` the analytics calls take: ``[engine] big`` and ``spark_master``."""
+        s = self.settings()
+        return {"big": s.engine_big, "spark_master": s.spark_master}
 
     def overrides(self, kind: str | None) -> dict[str, str]:
         """``{field: column}``: ``[columns.<kind>]`` of crm.toml, then every ``--map``."""

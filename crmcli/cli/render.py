@@ -63,11 +63,14 @@ def problems(console: Console, found: list[dict[str, Any]], limit: int = 10) -> 
         console.print(f"warning: +{len(found) - limit:,} more")
 
 
-def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20) -> None:
-    errors = int((found["severity"] == "error").sum())
-    warnings = int((found["severity"] == "warning").sum())
+def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20,
+           counts: tuple[int, int, int] | None = None) -> None:
+    """``counts`` = (errors, warnings, issues) when ``found`` is only the first of them (a streamed run)."""
+    errors = int((found["severity"] == "error").sum()) if counts is None else counts[0]
+    warnings = int((found["severity"] == "warning").sum()) if counts is None else counts[1]
+    total = len(found) if counts is None else counts[2]
     console.print(f"{rows:,} rows checked: {errors:,} errors, {warnings:,} warnings")
-    if found.empty:
+    if not total:
         return
     counts = _table("field", "code", "severity", "count", right=("count",))
     for rec in summary.itertuples(index=False):
@@ -77,8 +80,8 @@ def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 2
     for rec in found.head(limit).itertuples(index=False):
         first.add_row(str(rec.row), rec.column or "-", rec.value, rec.code, rec.message)
     console.print(first)
-    if len(found) > limit:
-        console.print(f"+{len(found) - limit:,} more")
+    if total > min(limit, len(found)):
+        console.print(f"+{total - min(limit, len(found)):,} more")
 
 
 def notes(console: Console, dropped: dict[str, int], lines: list[str]) -> None:

@@ -20,6 +20,11 @@ CONFIG_NAME = "crm.toml"
 INPUTS = ("orders", "customers", "leads", "campaigns")
 LANGS = ("zh", "en")
 SCHEMES = ("rfm", "cn8")
+#: Where analytics run (``crmcli.engines``): auto = pandas for small inputs, duckdb above ``engine_big``.
+ENGINES = ("auto", "pandas", "duckdb", "spark")
+#: Input size from which ``--engine auto`` streams clean/validate and runs analytics on DuckDB
+#: (measured: benchmarks/bench_scale.py; the in-memory path needs 5-7x the file in memory).
+ENGINE_BIG_BYTES = 256 << 20
 DEFAULT_OUTPUT = "report-{date}.xlsx"
 
 
@@ -52,6 +57,12 @@ class Settings:
     #: ``crm clv`` / the report's CLV columns: days ahead, and the yearly discount rate (0.10 = 10 %).
     clv_horizon: int = 365
     clv_discount: float = 0.10
+    #: ``auto`` / ``pandas`` / ``duckdb`` / ``spark`` (``[engine] name``, ``--engine``).
+    engine: str = "auto"
+    #: Bytes of input from which ``auto`` means the out-of-core path (``[engine] big``: 256MB, 2GB or bytes).
+    engine_big: int = ENGINE_BIG_BYTES
+    #: The Spark master for ``--engine spark`` (``local[2]``, ``spark://host:7077``, ``yarn``); None = local[*].
+    spark_master: str | None = None
     #: ``{stage: probability}`` from ``[pipeline] probabilities`` (a natural stage or a stage as written).
     pipeline_probabilities: Mapping[str, float] | None = None
     #: ``[team] quota``: one number for every owner, ``{owner: number}``, or a quota file's path.
@@ -198,6 +209,36 @@ def check_clv(option: str) -> Callable[[Any, str], Any]:
     return check
 
 
+def parse_engine(value: Any, name: str) -> str:
+    text = str(value).strip().lower()
+    if text not in ENGINES:
+        raise UsageError(f"{name} {value!r} is not one of {', '.join(ENGINES)}")
+    return text
+
+
+def parse_size(value: Any, name: str) -> int:
+    """A size in bytes: ``268435456``, ``256MB``, ``2GB``, ``512 MiB``."""
+    if isinstance(value, bool):
+        raise UsageError(f"{name} {value!r} is not a size")
+    if isinstance(value, int):
+        n = value
+    else:
+        import re
+
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", str(value).lower())
+        if not m:
+            raise UsageError(f"{name} {value!r} is not a size", hint="e.g. 256MB, 2GB or a number of bytes")
+        n = int(float(m[1]) * 1024 ** " kmgt".index(m[2] or " "))
+    if n < 0:
+        raise UsageError(f"{name} must not be negative, got {value!r}")
+    return n
+
+
+def parse_master(value: Any, name: str) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it can be set and how its value is checked."""
@@ -263,6 +304,9 @@ KEYS: tuple[Key, ...] = (
     Key("clv_horizon", "clv.horizon", "CRM_CLV_HORIZON", "--horizon", check_clv("horizon"), (int,)),
     Key("clv_discount", "clv.discount", "CRM_CLV_DISCOUNT", "--discount", check_clv("discount"), (int, float)),
     Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
+    Key("engine", "engine.name", "CRM_ENGINE", "--engine", parse_engine),
+    Key("engine_big", "engine.big", "CRM_ENGINE_BIG", None, parse_size, (int, str)),
+    Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", None, parse_master),
     Key("pipeline_probabilities", "pipeline.probabilities", None, None, check_probabilities, (dict,)),
     Key("team_quota", "team.quota", None, "--quota", check_quota, (int, float, dict, str)),
     Key("team_period", "team.period", "CRM_TEAM_PERIOD", "--team-period", check_team_period),

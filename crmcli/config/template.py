@@ -65,6 +65,11 @@ discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied mo
 # label_zh = "高价值客户"
 # when = "tier = high"  # FIELD OP VALUE (= != > >= < <= in [..]) joined by AND; {{churn_days}} = the churn window
 
+[engine]
+# name = "auto"         # where analytics run: auto (pandas; duckdb for inputs over `big`), pandas, duckdb, spark
+# big = "256MB"         # from this input size auto streams clean/validate and runs analytics on DuckDB
+# spark_master = "local[2]"   # --engine spark: local[N], spark://host:7077 or yarn (pip install 'crmcli[spark]')
+
 [report]
 {output_line}# {{date}} = the as-of date; CRM_OUTPUT, -o
 # lang = "zh"           # zh or en; default: the language of the orders' headers

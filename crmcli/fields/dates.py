@@ -114,6 +114,13 @@ def decide_dayfirst(pieces: Sequence[tuple | None]) -> bool | None:
     return None  # no evidence, or contradicting evidence: each value decides for itself or is ambiguous
 
 
+def column_dayfirst(values: Sequence[str]) -> bool | None:
+    """The order a column's evidence decides for its ``a/b/yyyy`` values (see :func:`decide_dayfirst`):
+    what :func:`normalize_dates` decides for the same values; to fix one decision for a column read in parts."""
+    trimmed = [v.strip() for v in values if v and v.strip()]
+    return decide_dayfirst([_pieces(t if t.isascii() else unicodedata.normalize("NFKC", t)) for t in trimmed])
+
+
 _STRICT_ISO = r"^\d{4}-\d{2}-\d{2}(?: (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)?$"
 
 

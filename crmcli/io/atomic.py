@@ -153,3 +153,85 @@ def atomic_write(dest: str | os.PathLike, write: Callable[[IO[bytes]], None], *,
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+class AtomicStream:
+    """A file written in parts and renamed into place by :meth:`commit` (stdout for ``"-"``:
+    written as it comes, nothing held back). :meth:`discard` (or leaving a ``with`` block on an
+    exception) removes the temp file and leaves a previous ``dest`` as it was."""
+
+    def __init__(self, dest: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()):
+        self.dest = os.fspath(dest)
+        self._tmp: str | None = None
+        self._final: Path | None = None
+        if self.dest == "-":
+            self.fh: IO[bytes] = sys.stdout.buffer
+            return
+        path = Path(self.dest)
+        check_destination(path, inputs)
+        try:
+            if path.exists() and not path.is_file() and not path.is_dir():
+                self.fh = open(path, "wb")  # noqa: SIM115 - a device or pipe: written into as it is
+                return
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            self.fh = os.fdopen(fd, "wb")
+            self._final = path
+        except OSError as exc:
+            raise write_error(path, exc) from None
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.fh.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise write_error(Path(self.dest), exc) from None
+
+    def commit(self) -> None:
+        if self.dest == "-":
+            try:
+                self.fh.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise OutputError(f"cannot write to stdout ({exc.strerror or exc})") from None
+            return
+        try:
+            self.fh.close()
+            if self._tmp is not None and self._final is not None:
+                if self._final.exists():
+                    try:
+                        os.chmod(self._tmp, self._final.stat().st_mode & 0o777)
+                    except OSError:
+                        pass
+                else:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    os.chmod(self._tmp, 0o666 & ~umask)
+                os.replace(self._tmp, self._final)
+                self._tmp = None
+        except OSError as exc:
+            self.discard()
+            raise write_error(Path(self.dest), exc) from None
+
+    def discard(self) -> None:
+        if self.dest != "-":
+            try:
+                self.fh.close()
+            except OSError:
+                pass
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+    def __enter__(self) -> AtomicStream:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()

@@ -44,6 +44,12 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
     problems: list[dict[str, Any]] = []
     if fmt in ("xlsx", "xls", "ods"):
         frame, info = read_workbook(data, fmt, name, sheet, header_row, problems)
+    elif fmt == "parquet":
+        from .parquet import read_parquet
+
+        if sheet is not None:
+            raise UsageError(f"{{opt:sheet}} applies to workbooks; {name} is Parquet", option="sheet")
+        frame, info = read_parquet(data, name), SourceInfo(path=name, format="parquet", header_row=None)
     else:
         if sheet is not None:
             raise UsageError(f"{{opt:sheet}} applies to workbooks; {name} is {fmt.upper()}")

@@ -25,6 +25,7 @@ Source = Union[str, os.PathLike, bytes, IO[bytes]]
 EXT_FORMATS = {
     ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
     ".xls": "xls", ".ods": "ods", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".parquet": "parquet", ".pq": "parquet",
 }
 MAX_INPUT_BYTES = 2 << 30                 # 2 GiB: a pipe or device never fills the memory
 
@@ -111,6 +112,8 @@ def sniff_format(data: bytes, ext_format: str | None, name: str) -> str:
         return "ods" if ext_format == "ods" or b"opendocument.spreadsheet" in data[:200] else "xlsx"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
+    if data.startswith(b"PAR1") and data.endswith(b"PAR1"):
+        return "parquet"
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"{name} is {what}, not a table", hint="give a CSV or Excel file")

@@ -89,7 +89,8 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                     lead_overrides: Mapping[str, str] | None = None,
                     campaign_overrides: Mapping[str, str] | None = None,
                     statuses: Mapping[str, str] | None = None, team: bool = False, quota: object = None,
-                    team_period: str = "all") -> MetricsReport:
+                    team_period: str = "all", engine: str | None = None,
+                    engine_options: Mapping[str, Any] | None = None) -> MetricsReport:
     """Everything ``crm metrics`` reports, in one call.
 
     ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
@@ -102,7 +103,22 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     column of the leads (``owner``, ``source``); at least one of them must have it. ``team`` adds the
     sales-team table (:mod:`crmcli.metrics.team`: owners from the orders' owner column, else from the
     leads), with ``quota`` (a number, ``{owner: number}`` or a quota file) over ``team_period``.
+
+    ``engine`` (``pandas`` default, ``duckdb``, ``spark``, ``auto``): the KPIs, periods and cohorts computed
+    there (:mod:`crmcli.engines`); groups, leads, campaigns and the team table are computed on pandas.
     """
+    from ..engines import ENGINE_BIG_BYTES, analytics_engine
+
+    options = dict(engine_options or {})
+    where = analytics_engine(engine, orders, big=options.pop("big", ENGINE_BIG_BYTES),
+                             supported=not (group or team or leads is not None or campaigns is not None),
+                             what="{opt:group} / {opt:leads} / {opt:campaigns} / {opt:team}")
+    if where != "pandas":
+        from ..engines.analytics import metrics_with_engine
+
+        return metrics_with_engine(orders, engine=where, options=options, read=read, overrides=overrides,
+                                   customer=customer, region=region, dayfirst=dayfirst, statuses=statuses,
+                                   as_of=as_of, churn_days=churn_days, by=by, cohorts=cohorts)
     from ..orders import prepare_orders
 
     check_period(by)

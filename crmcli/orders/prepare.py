@@ -155,20 +155,7 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
 
     n = len(df)
     index = df.index
-    lines: dict[str, pd.Series] = {}
-    codes: dict[str, pd.Series] = {}
-    blank: dict[str, np.ndarray] = {}
-    for header, fname in mapping.items():
-        res = table.normalized[header]
-        codes[fname] = res.codes
-        kind = FIELD_KINDS.get(fname, "text")
-        if kind == "date":
-            lines[fname] = pd.Series(res.parsed, index=index).astype("datetime64[ns]")
-        elif kind in ("amount", "number"):
-            lines[fname] = pd.Series(res.parsed, index=index, dtype="float64")
-        else:
-            lines[fname] = pd.Series(res.values, index=index, dtype="str")
-        blank[fname] = (res.values.fillna("") == "").to_numpy()
+    lines, codes, blank = type_fields(table)
     if date_field != "order_date":
         lines["order_date"], blank["order_date"] = lines[date_field], blank[date_field]
         codes["order_date"] = codes[date_field]
@@ -180,14 +167,7 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
     if amount_col is None:
         lines["amount"] = line_value
         blank["amount"] = np.zeros(n, dtype=bool)
-        notes.append("no amount column: amount = unit_price × quantity")
-    else:
-        src = amount_source(amount_col)
-        passed = cmap.passed_over.get("amount", [])
-        if passed:
-            others = ", ".join(f"{h!r} ({AMOUNT_LABELS[amount_source(h)]})" for h in passed)
-            notes.append(f"amount: {amount_col!r} ({AMOUNT_LABELS[src]}) over {others} — the amount paid wins "
-                         f"over a total, a total over goods value, goods value over unit price × quantity")
+    notes += amount_notes(cmap, amount_col)
 
     cust, key_note = _customer_key(lines, codes, index)
     if key_note:
@@ -241,8 +221,7 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
             reason[dup & keep] = "duplicate-row"
             keep &= ~dup
         else:
-            notes.append(f"{int(dup.sum())} rows repeat an earlier row exactly; without an order id column "
-                         f"each is counted as an order of its own")
+            notes.append(repeated_rows_sentence(int(dup.sum())))
 
     # order status: unpaid, cancelled/closed/voided and refunded orders are left out, by class
     row_class = _status_classes(lines, blank, vocabulary)
@@ -268,8 +247,7 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
     if amb is not None:
         n_amb = int(((amb == "ambiguous-date").to_numpy() & keep).sum())
         if n_amb:
-            notes.append(f"{n_amb} order dates are ambiguous (day/month); read as the column's likely order — "
-                         f"use --dayfirst to force")
+            notes.append(ambiguous_sentence(n_amb))
 
     out = {"customer_id": cust, "order_id": order_id if order_id is not None else pd.Series("", index=index,
                                                                                           dtype="str"),
@@ -300,19 +278,70 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
     if left_out_orders:
         notes.append(status_sentence(left_out_orders, {k: dropped[k] for k in left_out_orders}))
     if unknown:
-        listed = ", ".join(f"{text!r} ({k} order{'s' if k != 1 else ''})" for text, k in unknown.items())
-        notes.append(f"unknown order status, counted as a purchase: {listed} — set its class in crm.toml "
-                     f"(the status table of the orders section, orders.status)")
+        notes.append(unknown_sentence(unknown))
     if credit:
-        total = float(order_frame.loc[~order_frame["is_purchase"], "amount"].sum())
-        notes.append(f"{credit} credit note{'s' if credit != 1 else ''} (orders with a negative net amount: returns "
-                     f"with their own order id, C… invoices; {total:,.2f} in all) net into revenue and monetary "
-                     f"but are not purchases: no order count, frequency, AOV denominator, first/last order or "
-                     f"recency")
+        notes.append(credit_note_sentence(credit, float(order_frame.loc[~order_frame["is_purchase"], "amount"].sum())))
     return PreparedOrders(lines=line_frame, orders=order_frame, dropped=dropped, notes=notes, mapping=mapping,
                           left_out_orders=left_out_orders, unknown_statuses=unknown, amount_from=amount_from,
                           credit_notes=credit, left_out=pd.Series(reason[reason != ""], index=index[reason != ""],
                                                                   dtype="str"))
+
+
+def amount_notes(cmap: Any, amount_col: str | None) -> list[str]:
+    """Where the amount comes from, when there was a choice (or no amount column)."""
+    if amount_col is None:
+        return ["no amount column: amount = unit_price × quantity"]
+    passed = cmap.passed_over.get("amount", [])
+    if not passed:
+        return []
+    others = ", ".join(f"{h!r} ({AMOUNT_LABELS[amount_source(h)]})" for h in passed)
+    return [f"amount: {amount_col!r} ({AMOUNT_LABELS[amount_source(amount_col)]}) over {others} — the amount paid "
+            f"wins over a total, a total over goods value, goods value over unit price × quantity"]
+
+
+def credit_note_sentence(credit: int, total: float) -> str:
+    """The note on credit notes (orders with a negative net amount)."""
+    return (f"{credit} credit note{'s' if credit != 1 else ''} (orders with a negative net amount: returns "
+            f"with their own order id, C… invoices; {total:,.2f} in all) net into revenue and monetary "
+            f"but are not purchases: no order count, frequency, AOV denominator, first/last order or "
+            f"recency")
+
+
+def unknown_sentence(unknown: Mapping[str, int]) -> str:
+    listed = ", ".join(f"{text!r} ({k} order{'s' if k != 1 else ''})" for text, k in unknown.items())
+    return (f"unknown order status, counted as a purchase: {listed} — set its class in crm.toml "
+            f"(the status table of the orders section, orders.status)")
+
+
+def repeated_rows_sentence(n: int) -> str:
+    return (f"{n} rows repeat an earlier row exactly; without an order id column each is counted as an order "
+            f"of its own")
+
+
+def ambiguous_sentence(n: int) -> str:
+    return (f"{n} order dates are ambiguous (day/month); read as the column's likely order — "
+            f"use --dayfirst to force")
+
+
+def type_fields(table: Any) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, np.ndarray]]:
+    """``({field: typed values}, {field: issue codes}, {field: blank mask})`` of a Table's mapped
+    columns: dates as datetime64, amounts and numbers as float64 (NaN where invalid), the rest text."""
+    index = table.frame.index
+    lines: dict[str, pd.Series] = {}
+    codes: dict[str, pd.Series] = {}
+    blank: dict[str, np.ndarray] = {}
+    for header, fname in table.mapping.items():
+        res = table.normalized[header]
+        codes[fname] = res.codes
+        kind = FIELD_KINDS.get(fname, "text")
+        if kind == "date":
+            lines[fname] = pd.Series(res.parsed, index=index).astype("datetime64[ns]")
+        elif kind in ("amount", "number"):
+            lines[fname] = pd.Series(res.parsed, index=index, dtype="float64")
+        else:
+            lines[fname] = pd.Series(res.values, index=index, dtype="str")
+        blank[fname] = (res.values.fillna("") == "").to_numpy()
+    return lines, codes, blank
 
 
 def status_sentence(orders_by_class: Mapping[str, int], rows_by_class: Mapping[str, int] | None = None) -> str:
@@ -332,6 +361,22 @@ def status_sentence(orders_by_class: Mapping[str, int], rows_by_class: Mapping[s
 def _customer_key(lines: dict[str, pd.Series], codes: dict[str, pd.Series], index: pd.Index
                   ) -> tuple[pd.Series, str | None]:
     """The customer key per row and the note saying how it was made (None with a customer id column)."""
+    return customer_key(lines, codes, index)
+
+
+def key_fields(lines: Mapping[str, pd.Series], codes: Mapping[str, pd.Series]) -> list[str]:
+    """The fields a customer key is taken from, in order, without a customer id column: the more
+    complete (more valid values) of email and phone first (an orders export's email is the buyer's
+    account), then the name."""
+    valid = {f: int(((lines[f].str.strip() != "") & (codes[f] == "")).sum()) for f in ("email", "phone") if f in lines}
+    return [*sorted(valid, key=lambda f: -valid[f]), *(["name"] if "name" in lines else [])]
+
+
+def customer_key(lines: Mapping[str, pd.Series], codes: Mapping[str, pd.Series], index: pd.Index,
+                 fields: list[str] | None = None) -> tuple[pd.Series, str | None]:
+    """The customer key per row — the ``customer_id`` column, else the first valid value of
+    ``fields`` (default :func:`key_fields`; a table read in parts decides them once) — and the note
+    saying how it was made (None with a customer id column)."""
     if "customer_id" in lines:
         return lines["customer_id"].str.strip(), None
     cust = pd.Series("", index=index, dtype="str")
@@ -340,10 +385,9 @@ def _customer_key(lines: dict[str, pd.Series], codes: dict[str, pd.Series], inde
         if fname in lines:
             vals = lines[fname].str.strip()
             valid[fname] = (vals, ((vals != "") & (codes[fname] == "")).to_numpy())
-    # the more complete of email and phone first (an orders export's email is the buyer's account)
-    contact = sorted((f for f in ("email", "phone") if f in valid), key=lambda f: -int(valid[f][1].sum()))
+    order = key_fields(lines, codes) if fields is None else [f for f in fields if f in valid]
     used = []
-    for fname in [*contact, *(["name"] if "name" in valid else [])]:
+    for fname in order:
         vals, ok = valid[fname]
         take = (cust == "").to_numpy() & ok
         if take.any():

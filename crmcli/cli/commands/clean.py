@@ -12,8 +12,8 @@ import typer
 from ...clean import clean_table, rejected_destination, write_cleaned
 from ...options import WriteSpec
 from .. import render
-from ..common import Common, FailOnOpt, FileArg, command
-from .validate import IssuesOpt, exit_for
+from ..common import Common, EngineOpt, FailOnOpt, FileArg, command
+from .validate import IssuesOpt, exit_for, exit_for_counts, stream_engine
 
 HELP = """Normalize every field (phones to E.164, dates to ISO, amounts to numbers, text trimmed) and keep
 every row in order. An .xlsx output has sheets cleaned, issues and summary with invalid cells
@@ -44,12 +44,30 @@ def clean(
     dedupe_: Annotated[bool, typer.Option("--dedupe", help="Then merge duplicate customers (as crm dedupe, "
                                           "zero-config): the output is one row per customer; xlsx gets a "
                                           "'clusters' sheet.")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     spec = c.destination(file, "cleaned")
     issues_spec = WriteSpec.decide(issues_path, option="issues") if issues_path else None
     reject_to = rejected_destination(file, spec.dest, rejected=rejected, drop_invalid=drop_invalid)
     c.check([spec.dest, issues_spec and issues_spec.dest, reject_to], [file])
-    settings = c.settings()
+    settings = c.settings(engine=engine)
+    if stream_engine(c, file, xlsx=spec.format == "xlsx", dedupe=dedupe_):
+        from ...stream import stream_table
+
+        streamed = stream_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
+                                dayfirst=settings.dayfirst, output=spec.dest, format=spec.format,
+                                issues=issues_spec.dest if issues_spec else None,
+                                issues_format=issues_spec.format if issues_spec else None,
+                                rejected=reject_to, drop_invalid=drop_invalid, inputs=[file])
+        kept = f"{streamed.rows - streamed.rejected:,} rows" + (
+            f" kept, {streamed.rejected:,} rejected" if drop_invalid else "")
+        batches = f"{streamed.batches:,} batch{'es' if streamed.batches != 1 else ''}"
+        c.say(f"cleaned {kept} in {batches}: {streamed.errors:,} errors, {streamed.warnings:,} warnings")
+        for line in streamed.notes:
+            c.say(f"note: {line}")
+        for path in streamed.written:
+            c.wrote(path)
+        raise typer.Exit(exit_for_counts(streamed.errors, streamed.warnings, fail_on))
     with progress_bar(c, enabled=not c.quiet) as progress:
         result = clean_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
                              dayfirst=settings.dayfirst, drop_invalid=drop_invalid, progress=progress,

@@ -12,7 +12,7 @@ from ...io import write_sheets, write_table
 from ...metrics import compute_metrics
 from ...options import WriteSpec
 from .. import render
-from ..common import AsOfOpt, ByOpt, ChurnDaysOpt, Common, CustomerOpt, FileArg, command
+from ..common import AsOfOpt, ByOpt, ChurnDaysOpt, Common, CustomerOpt, EngineOpt, FileArg, command
 
 HELP = """KPIs — orders, customers, revenue, AOV (revenue ÷ orders), 客单价 (revenue ÷ paying customers),
 复购率 (customers with 2+ orders ÷ customers), churn, median days between orders — and with --by per
@@ -66,11 +66,12 @@ def metrics(
         "--team-period", metavar="all|month|quarter|year", show_default=False,
         help="The --team window: everything up to as-of, or the month/quarter/year holding it (default all, "
              "or [team] period).")] = None,
+    engine: EngineOpt = None,
 ) -> None:
     if [file, leads, campaigns, quota].count("-") > 1:
         raise CrmError("only one input can come from stdin", code=ExitCode.USAGE)
     s = c.settings(as_of=as_of, churn_days=churn_days, attribution_days=attribution_days, funnel_stages=stages,
-                   team_quota=quota, team_period=team_period)
+                   team_quota=quota, team_period=team_period, engine=engine)
     spec = c.destination(file, "metrics")
     cohort_spec = WriteSpec.decide(cohorts, option="cohorts") if cohorts else None
     inputs = [f for f in (file, leads, campaigns) if f]
@@ -80,7 +81,8 @@ def metrics(
         leads=leads, stages=s.funnel_stages, campaigns=campaigns, attribution_days=s.attribution_days,
         overrides=c.overrides("orders"), lead_overrides=s.columns_for("leads"),
         campaign_overrides=s.columns_for("campaigns"), customer=customer, region=s.region, dayfirst=s.dayfirst,
-        statuses=s.order_status, team=team, quota=s.team_quota, team_period=s.team_period)
+        statuses=s.order_status, team=team, quota=s.team_quota, team_period=s.team_period, engine=s.engine,
+        engine_options=c.engine_options())
     tables = report.tables()
     # with --team the leads serve the team table: the funnel is not one more table asked for
     extra = [k for k in tables if k != "kpis" and not (team and k == "funnel")]

@@ -12,7 +12,7 @@ from ...io import write_sheets
 from ...rfm import RFM_DEFINITIONS, parse_tiers, score_rfm
 from ...segments import describe_rules, get_scheme, load_rules
 from .. import render
-from ..common import AsOfOpt, ChurnDaysOpt, Common, CustomerOpt, LangOpt, LeadsOpt, command
+from ..common import AsOfOpt, ChurnDaysOpt, Common, CustomerOpt, EngineOpt, LangOpt, LeadsOpt, command
 
 HELP = """One row per customer: recency_days, frequency, monetary, first/last order, scores 1..N by
 quantiles (equal values always get the same score; recency reversed), segment and value tier.
@@ -64,9 +64,10 @@ def rfm(
                                                              "unmatched share (with FILE: customers per rule).")] = False,
     with_clv: Annotated[bool, typer.Option("--clv", help="Add p_alive, expected_orders, clv, churn_risk (as crm clv: "
                                                          "[clv] horizon and discount; crm clv for the details).")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     s = c.settings(as_of=as_of, rfm_bins=bins, rfm_scheme=scheme, lang=lang, rfm_tiers=tiers,
-                   rfm_breaks=breaks or None, churn_days=churn_days)
+                   rfm_breaks=breaks or None, churn_days=churn_days, engine=engine)
     rules = load_rules(s.rfm_rules) if s.rfm_rules and not scheme else get_scheme(s.rfm_scheme)
     if file is None:
         if not show_rules:
@@ -83,7 +84,8 @@ def rfm(
                        overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst,
                        statuses=s.order_status, churn_days=s.churn_days, tag_rules=s.tag_rules, leads=leads,
                        lead_overrides=s.columns_for("leads"), clv=with_clv,
-                       clv_options={"horizon": s.clv_horizon, "discount": s.clv_discount})
+                       clv_options={"horizon": s.clv_horizon, "discount": s.clv_discount},
+                       engine=s.engine, engine_options=c.engine_options())
     if show_rules:
         render.rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
         return

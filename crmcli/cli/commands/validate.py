@@ -11,7 +11,7 @@ from ...io import write_table
 from ...options import WriteSpec
 from ...validate import validate_table
 from .. import render
-from ..common import Common, FailOnOpt, FileArg, command
+from ..common import Common, EngineOpt, FailOnOpt, FileArg, command
 
 HELP = """Check every field (phones, emails, dates, amounts, ids, duplicates): a summary on stderr, the
 issue list (row, column, field, value, code, severity, message, suggestion) to --issues or -o.
@@ -40,12 +40,60 @@ def exit_for(issues, fail_on: str) -> int:
     return int(ExitCode.INVALID_DATA) if (issues["severity"] == "error").any() else 0
 
 
-def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: FailOnOpt = "error") -> None:
+def exit_for_counts(errors: int, warnings: int, fail_on: str) -> int:
+    """:func:`exit_for` from counts (a streamed run keeps no whole issue list)."""
+    if fail_on == "never" or not (errors or warnings):
+        return 0
+    if fail_on == "warning":
+        return int(ExitCode.INVALID_DATA)
+    return int(ExitCode.INVALID_DATA) if errors else 0
+
+
+def stream_engine(c: Common, file: str, *, xlsx: bool = False, dedupe: bool = False) -> bool:
+    """Whether this clean/validate runs in batches: the engine is not pandas (auto: a file over
+    ``[engine] big``) and the input streams (CSV/TSV/Parquet on disk), with no xlsx output or dedupe."""
+    from ...engines import resolve_engine
+    from ...stream import streamable
+
+    settings = c.settings()
+    engine = resolve_engine(settings.engine, [file], big=settings.engine_big)
+    if engine == "pandas":
+        return False
+    why = None
+    if streamable(file) is None:
+        why = f"{'stdin' if file == '-' else file} is not a CSV, TSV or Parquet file on disk"
+    elif xlsx:
+        why = "the output is an xlsx workbook"
+    elif dedupe:
+        why = "--dedupe merges rows in memory"
+    if why is None:
+        return True
+    if settings.engine != "auto":
+        c.say(f"note: {why}: read whole, in memory (not in batches)")
+    return False
+
+
+def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: FailOnOpt = "error",
+             engine: EngineOpt = None) -> None:
     specs = [WriteSpec.decide(issues_path, option="issues")] if issues_path else []
     if c.output:
         specs.append(WriteSpec.decide(c.output, c.format))
     c.check([s.dest for s in specs], [file])
-    settings = c.settings()
+    settings = c.settings(engine=engine)
+    if stream_engine(c, file) and len(specs) <= 1:
+        from ...stream import stream_table
+
+        spec = specs[0] if specs else None
+        streamed = stream_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
+                                dayfirst=settings.dayfirst, issues=spec.dest if spec else None,
+                                issues_format=spec.format if spec else None, inputs=[file])
+        render.issues(c.console, streamed.issues, streamed.rows, streamed.issue_summary,
+                      counts=(streamed.errors, streamed.warnings, streamed.issue_count))
+        for line in streamed.notes:
+            c.say(f"note: {line}")
+        if spec:
+            c.wrote(spec.dest, f"{streamed.issue_count:,} issues")
+        raise typer.Exit(exit_for_counts(streamed.errors, streamed.warnings, fail_on))
     result = validate_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
                             dayfirst=settings.dayfirst)
     for spec in specs:

@@ -1,0 +1,164 @@
+"""crm at scale: wall time and peak memory of whole commands next to pyarrow and DuckDB, same run.
+
+    python benchmarks/bench_scale.py [--rows 1M,10M[,100M]] [--keep DIR] [--skip report,pivot]
+
+For each size: generate messy orders (benchmarks/gen_scale.py, vectorized: 1M rows in ~8 s) as a
+UTF-8 CSV in a temp folder, then run, each in a fresh process (wall seconds, peak RSS of that
+process from ``wait4``):
+
+- ``crm clean BIG.csv --engine duckdb -o cleaned.parquet`` (streamed in batches) against pyarrow's own
+  streaming read + write of the same CSV (all columns as text, written back as CSV);
+- ``crm rfm cleaned.parquet --engine duckdb`` and ``crm metrics cleaned.parquet --by month --engine duckdb``
+  against DuckDB's own SQL for the same aggregates on the same Parquet (per customer count/sum/last date;
+  per month orders/customers/revenue), written to CSV;
+- ``crm pivot`` and ``crm report`` (pandas engines) where ``--skip`` does not leave them out.
+
+It prints one table and the ratios the issue targets (clean RSS <= 2 GB and <= 4x pyarrow's; analytics
+<= 2x DuckDB's SQL). Generated data is deleted at the end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PYARROW_RW = """
+import sys, pyarrow as pa, pyarrow.csv as pacsv
+src, dst = sys.argv[1], sys.argv[2]
+first = pacsv.open_csv(src, read_options=pacsv.ReadOptions(block_size=4 << 20))
+names = first.schema.names
+reader = pacsv.open_csv(src, read_options=pacsv.ReadOptions(block_size=4 << 20),
+                        convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}))
+writer = None
+for batch in reader:
+    if writer is None:
+        writer = pacsv.CSVWriter(dst, batch.schema)
+    writer.write_batch(batch)
+writer.close()
+"""
+
+DUCK_RFM = """
+import sys, duckdb
+con = duckdb.connect()
+con.execute(f\"\"\"COPY (SELECT 客户ID AS customer_id, COUNT(DISTINCT 订单号) AS frequency,
+  ROUND(SUM(CAST(金额 AS DOUBLE)), 2) AS monetary, MAX(CAST(下单日期 AS DATE)) AS last_order
+  FROM read_parquet('{sys.argv[1]}') WHERE 下单日期 IS NOT NULL AND 金额 IS NOT NULL
+  GROUP BY 1 ORDER BY 1) TO '{sys.argv[2]}' (HEADER)\"\"\")
+"""
+
+DUCK_MONTH = """
+import sys, duckdb
+con = duckdb.connect()
+con.execute(f\"\"\"COPY (SELECT strftime(下单日期, '%Y-%m') AS period, COUNT(DISTINCT 订单号) AS orders,
+  COUNT(DISTINCT 客户ID) AS customers, ROUND(SUM(CAST(金额 AS DOUBLE)), 2) AS revenue
+  FROM read_parquet('{sys.argv[1]}') WHERE 下单日期 IS NOT NULL AND 金额 IS NOT NULL
+  GROUP BY 1 ORDER BY 1) TO '{sys.argv[2]}' (HEADER)\"\"\")
+"""
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in GB, exit code) of one fresh process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        print(f"  ! {' '.join(cmd[:4])}… exit {proc.returncode}: {err.strip().splitlines()[-1:] }", file=sys.stderr)
+    return wall, usage.ru_maxrss / (1 << 20), proc.returncode
+
+
+def parse_rows(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        part = part.strip().upper()
+        mult = 1_000_000 if part.endswith("M") else 1_000 if part.endswith("K") else 1
+        out.append(int(float(part.rstrip("MK")) * mult))
+    return out
+
+
+def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, float]]:
+    py, crm = sys.executable, [sys.executable, "-m", "crmcli"]
+    env = dict(os.environ, CRM_AS_OF="2024-12-31")
+    big = folder / f"orders_{rows}.csv"
+    t = time.perf_counter()
+    # in a child: this process stays small, so the children it forks start small (peak RSS is per process)
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gen_scale.py"), str(rows), str(big)], check=True,
+                   stderr=subprocess.DEVNULL)
+    print(f"{rows:,} rows: generated {big.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f}s",
+          file=sys.stderr)
+    cleaned = folder / "cleaned.parquet"
+    res: dict[str, tuple[float, float]] = {}
+
+    def step(name: str, cmd: list[str]) -> None:
+        wall, rss, code = measure(cmd, env)
+        if code:
+            raise SystemExit(f"{name} failed (exit {code}): no figure")
+        res[name] = (wall, rss)
+        print(f"  {name:<28} {wall:8.1f} s {rss:6.2f} GB", file=sys.stderr)
+
+    step("pyarrow read+write", [py, "-c", PYARROW_RW, str(big), str(folder / "pa.csv")])
+    step("crm clean (streamed)", crm + ["clean", str(big), "--engine", "duckdb", "-o", str(cleaned), "-q"])
+    if "rfm" not in skip:
+        step("duckdb sql: rfm aggregate", [py, "-c", DUCK_RFM, str(cleaned), str(folder / "d_rfm.csv")])
+        step("crm rfm --engine duckdb", crm + ["rfm", str(cleaned), "--engine", "duckdb", "-o",
+                                               str(folder / "rfm.csv"), "-q"])
+    if "metrics" not in skip:
+        step("duckdb sql: month aggregate", [py, "-c", DUCK_MONTH, str(cleaned), str(folder / "d_month.csv")])
+        step("crm metrics --by month (duckdb)", crm + ["metrics", str(cleaned), "--by", "month", "--engine",
+                                                       "duckdb", "-o", str(folder / "metrics.csv"), "-q"])
+    if "pivot" not in skip:
+        step("crm pivot (pandas)", crm + ["pivot", str(cleaned), "--rows", "渠道", "--values", "金额:sum",
+                                          "-o", str(folder / "pivot.csv"), "-q"])
+    if "report" not in skip:
+        step("crm report (pandas)", crm + ["report", str(cleaned), "-o", str(folder / "report.xlsx"), "-q"])
+    for name in ("pa.csv", "cleaned.parquet", big.name):
+        (folder / name).unlink(missing_ok=True)
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", default="1M,10M", help="sizes, e.g. 1M,10M,100M")
+    ap.add_argument("--skip", default="", help="leave out: rfm, metrics, pivot, report")
+    ap.add_argument("--keep", default=None, help="folder for the generated files (kept)")
+    a = ap.parse_args(argv)
+    skip = {s.strip() for s in a.skip.split(",") if s.strip()}
+    folder = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench_scale."))
+    folder.mkdir(parents=True, exist_ok=True)
+    table = {}
+    try:
+        for rows in parse_rows(a.rows):
+            table[rows] = run_size(rows, folder, skip)
+    finally:
+        if not a.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    print("| rows | step | wall s | peak RSS GB |")
+    print("|---|---|---|---|")
+    for rows, res in table.items():
+        for name, (wall, rss) in res.items():
+            print(f"| {rows:,} | {name} | {wall:.1f} | {rss:.2f} |")
+    print()
+    for rows, res in table.items():
+        pa_w, pa_m = res["pyarrow read+write"]
+        c_w, c_m = res["crm clean (streamed)"]
+        line = (f"{rows:,} rows: crm clean {c_w / pa_w:.1f}x pyarrow's time, peak RSS {c_m:.2f} GB = "
+                f"{c_m / pa_m:.1f}x pyarrow's (targets <= 2 GB, <= 4x)")
+        for cmd, sql in (("crm rfm --engine duckdb", "duckdb sql: rfm aggregate"),
+                         ("crm metrics --by month (duckdb)", "duckdb sql: month aggregate")):
+            if cmd in res:
+                line += f"; {cmd.split(' ')[1]} {res[cmd][0] / res[sql][0]:.1f}x DuckDB's own SQL (target <= 2x)"
+        print(line)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The analytics calls on an engine: ``score_rfm`` and ``compute_metrics`` with ``engine="duckdb"`` or
+``"spark"`` come here (:func:`rfm_with_engine`, :func:`metrics_with_engine`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .run import DuckRunner, Runner, metrics_on, prepare_on, rfm_on
+
+
+def open_runner(engine: str, *, spark_master: str | None = None, session: Any = None,
+                memory_limit: str | None = None) -> Runner:
+    """A connection to ``engine``: DuckDB in this process, or a Spark session (``session``, else one
+    started on ``spark_master``, default ``local[*]``)."""
+    if engine == "spark":
+        from .spark import SparkRunner
+
+        return SparkRunner(master=spark_master, session=session)
+    return DuckRunner(memory_limit=memory_limit)
+
+
+def rfm_with_engine(orders: Any, *, engine: str, options: Mapping[str, Any] | None = None, read: Any = None,
+                    overrides: Mapping[str, str] | None = None, customer: str | None = None, region: str = "CN",
+                    dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
+                    **score: Any) -> Any:
+    """``crmcli.rfm.score_rfm`` on ``engine`` (same result; ``options``: spark_master, session)."""
+    with open_runner(engine, **dict(options or {})) as runner:
+        prepared = prepare_on(runner, orders, read=read, overrides=overrides, customer=customer, region=region,
+                              dayfirst=dayfirst, statuses=statuses)
+        return rfm_on(prepared, **score)
+
+
+def metrics_with_engine(orders: Any, *, engine: str, options: Mapping[str, Any] | None = None, read: Any = None,
+                        overrides: Mapping[str, str] | None = None, customer: str | None = None,
+                        region: str = "CN", dayfirst: bool | None = None,
+                        statuses: Mapping[str, str] | None = None, **metrics: Any) -> Any:
+    """``crmcli.metrics.compute_metrics`` (KPIs, ``by`` periods, cohorts) on ``engine``."""
+    with open_runner(engine, **dict(options or {})) as runner:
+        prepared = prepare_on(runner, orders, read=read, overrides=overrides, customer=customer, region=region,
+                              dayfirst=dayfirst, statuses=statuses)
+        return metrics_on(prepared, **metrics)

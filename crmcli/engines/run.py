@@ -1,0 +1,396 @@
+"""Run the SQL definitions (:mod:`.sql`) on DuckDB or Spark and give the frames pandas gives.
+
+``prepare_on(runner, source)`` loads the typed lines (:mod:`.lines`, the field layer batch by
+batch) and applies the order rules in SQL (tables ``filled`` → ``reasons`` → ``lines_net`` →
+``orders``); :func:`rfm_on` and :func:`metrics_on` aggregate ``orders`` in SQL and finish the small
+per-customer / per-period results with the same Python the pandas engine uses (scores, segments,
+tiers, labels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import DataError, UsageError
+from ..orders import LEFT_OUT_CLASSES, status_sentence
+from ..orders.prepare import ambiguous_sentence, credit_note_sentence, repeated_rows_sentence, unknown_sentence
+from ..orders.status import classify_statuses, status_table
+from . import sql
+from .lines import LineSpec, line_batches
+
+_DAY_NS = 86_400 * 10**9
+
+
+class Runner:
+    """An engine's connection: load Arrow batches, create tables from SQL, fetch small results."""
+
+    name = "engine"
+
+    def load(self, name: str, schema: pa.Schema, batches: Iterator[pa.Table]) -> None:
+        raise NotImplementedError
+
+    def create(self, name: str, query: str) -> None:
+        raise NotImplementedError
+
+    def fetch(self, query: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class DuckRunner(Runner):
+    """DuckDB in this process: tables in memory, spilled to a private temp folder past ``memory_limit``."""
+
+    name = "duckdb"
+
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+        import os
+        import tempfile
+
+        import duckdb
+
+        self._tmp = tempfile.mkdtemp(prefix="crm-duckdb-")   # mode 0700: DuckDB's spill files, removed at close
+        config = {"temp_directory": self._tmp, "preserve_insertion_order": "false"}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = str(threads)
+        self.con = duckdb.connect(config=config)
+        self._os = os
+
+    def load(self, name: str, schema: pa.Schema, batches: Iterator[pa.Table]) -> None:
+        reader = pa.RecordBatchReader.from_batches(schema, (b for t in batches for b in t.to_batches()))
+        self.con.register("_incoming", reader)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def create(self, name: str, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
+
+    def fetch(self, query: str) -> pd.DataFrame:
+        return self.con.sql(query).to_arrow_table().to_pandas()
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(f"_{name}", pa.Table.from_pandas(frame, preserve_index=False))
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}")
+        self.con.unregister(f"_{name}")
+
+    def close(self) -> None:
+        import shutil
+
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def to_spark_sql(query: str) -> str:
+    """A DuckDB-dialect definition as Spark SQL (SQLGlot), with numpy's half-to-even cents."""
+    import re
+
+    import sqlglot
+
+    out = sqlglot.transpile(query, read="duckdb", write="spark")[0]
+    return re.sub(r"\bROUND_EVEN\(", "BROUND(", out, flags=re.IGNORECASE)
+
+
+@dataclass
+class EngineOrders:
+    """Orders prepared on an engine (``orders`` and ``lines_net`` tables there)."""
+
+    runner: Runner
+    spec: LineSpec
+    dropped: dict[str, int] = field(default_factory=dict)
+    left_out_orders: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    n_orders: int = 0
+
+
+def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
+               customer: str | None = None, region: str = "CN", dayfirst: bool | None = None,
+               statuses: Mapping[str, str] | None = None, batch_rows: int | None = None) -> EngineOrders:
+    """The order rules of ``crmcli.orders.prepare_orders`` on an engine: leaves tables ``orders`` (one
+    row per counted order) and ``lines_net`` (kept lines, their net amounts) in ``runner``."""
+    vocabulary = status_table(statuses)
+    if runner.name == "spark" and spark_path(source):
+        from .spark import spark_lines
+
+        ov = dict(overrides or {})
+        if customer:
+            ov["customer_id"] = customer
+        opts = read.kwargs() if read is not None else {}
+        spec, lines = spark_lines(runner.spark, source, overrides=ov, region=region, dayfirst=dayfirst,
+                                  encoding=opts.get("encoding"), delimiter=opts.get("delimiter"))
+        runner.load("lines", None, lines)
+    else:
+        spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
+                                             region=region, dayfirst=dayfirst, batch_rows=batch_rows)
+        runner.load("lines", schema, batches)
+    runner.create("filled", sql.filled(("status", "refund_status", "channel", "campaign")))
+    notes = list(spec.notes)
+    aol = rol = False
+    if spec.has_oid:
+        if spec.amount_col is not None:
+            aol = _order_level(runner, "amount", "amount_blank", spec.named_total)
+            if aol:
+                notes.append(f"{spec.amount_col!r} is an order-level amount (one value per order, on its first row "
+                             f"or repeated): taken once per order, not once per line")
+        if spec.has_refund:
+            rol = _order_level(runner, "refund_f", "refund_amount_blank", True)
+    has_status = "status" in spec.text_fields
+    has_refund_status = "refund_status" in spec.text_fields
+    if has_status:
+        found = runner.fetch(sql.distinct_statuses("status"))["status"].fillna("").astype(str).tolist()
+        classes = classify_statuses(found, vocabulary)
+        runner.put("status_classes", pd.DataFrame({"status": found,
+                                                   "cls": [c if c is not None else "?" for c in classes]}))
+    if has_refund_status:
+        found = runner.fetch(sql.distinct_statuses("refund_status"))["status"].fillna("").astype(str).tolist()
+        classes = classify_statuses(found, vocabulary)
+        runner.put("refund_classes", pd.DataFrame({"status": found,
+                                                   "refunded": [c in ("refunded", "cancelled") for c in classes]}))
+    if not spec.has_oid:
+        n_dup = int(runner.fetch("SELECT COUNT(*) AS n FROM filled WHERE dup")["n"].iloc[0])
+        if n_dup:
+            notes.append(repeated_rows_sentence(n_dup))
+    runner.create("reasons", sql.reasons(has_oid=spec.has_oid, amount_order_level=aol, has_status=has_status,
+                                         has_refund_status=has_refund_status))
+    counts = runner.fetch(sql.dropped())
+    by_reason = {str(r): (int(n), int(o)) for r, n, o in zip(counts["reason"], counts["n_rows"], counts["n_orders"])}
+    dropped: dict[str, int] = {}
+    left_out: dict[str, int] = {}
+    order = ("totals-row", "duplicate-row", *LEFT_OUT_CLASSES, "invalid-date", "invalid-amount", "missing-customer")
+    for reason in order:
+        if reason in by_reason:
+            dropped[reason] = by_reason[reason][0]
+            if reason in LEFT_OUT_CLASSES:
+                left_out[reason] = by_reason[reason][1]
+    runner.create("lines_net", sql.lines_net(amount_order_level=aol, refund_order_level=rol,
+                                             has_refund=spec.has_refund))
+    full = runner.fetch("SELECT COUNT(*) AS n, COUNT(DISTINCT ogroup || '\x1f' || cust_f) AS o FROM lines_net "
+                        "WHERE full_refund")
+    if int(full["n"].iloc[0]):
+        dropped["refunded"] = dropped.get("refunded", 0) + int(full["n"].iloc[0])
+        left_out["refunded"] = left_out.get("refunded", 0) + int(full["o"].iloc[0])
+    dropped = {k: dropped[k] for k in ("totals-row", "duplicate-row", *LEFT_OUT_CLASSES, "invalid-date",
+                                       "invalid-amount", "missing-customer") if k in dropped}
+    runner.create("orders", sql.orders(channel="channel" in spec.text_fields, campaign="campaign" in spec.text_fields))
+    n_orders = int(runner.fetch("SELECT COUNT(*) AS n FROM orders")["n"].iloc[0])
+    n_amb = int(runner.fetch("SELECT COUNT(*) AS n FROM reasons WHERE reason = '' AND date_ambiguous")["n"].iloc[0])
+    if n_amb:
+        notes.append(ambiguous_sentence(n_amb))
+    if left_out:
+        notes.append(status_sentence(left_out, {k: dropped[k] for k in left_out}))
+    if has_status:
+        unknown = runner.fetch(sql.unknown_statuses())
+        if len(unknown):
+            notes.append(unknown_sentence({str(s): int(n) for s, n in zip(unknown["status"], unknown["n"])}))
+    credit = runner.fetch(sql.credit_notes()).iloc[0]
+    if int(credit["n"]):
+        notes.append(credit_note_sentence(int(credit["n"]), float(credit["total"])))
+    return EngineOrders(runner=runner, spec=spec, dropped=dropped, left_out_orders=left_out, notes=notes,
+                        mapping=dict(spec.mapping), n_orders=n_orders)
+
+
+def spark_path(source: Any) -> bool:
+    """A source Spark reads itself: CSV/Parquet paths (local, hdfs://, s3a://; a folder of part files)."""
+    import os
+
+    items = source if isinstance(source, (list, tuple)) else [source]
+    if not items or not all(isinstance(s, (str, os.PathLike)) and os.fspath(s) != "-" for s in items):
+        return False
+    names = [os.fspath(s).lower().rstrip("/") for s in items]
+    return all(n.endswith((".csv", ".tsv", ".parquet", ".pq")) or "://" in n or os.path.isdir(n) for n in names)
+
+
+def _order_level(runner: Runner, column: str, blank: str, named_total: bool) -> bool:
+    r = runner.fetch(sql.order_level(column, blank)).iloc[0]
+    if not int(r["multi"]) or int(r["conflicts"]):
+        return False
+    return bool(int(r["blank_with_value"])) or named_total
+
+
+def _date_literal(ts: pd.Timestamp) -> str:
+    return f"DATE '{ts.date().isoformat()}'"
+
+
+def resolve_as_of_on(p: EngineOrders, as_of: Any) -> pd.Timestamp:
+    from ..options import parse_as_of
+
+    day = parse_as_of(as_of)
+    if day is not None:
+        return day
+    r = p.runner.fetch(sql.max_day())
+    if not int(r["n"].iloc[0]):
+        raise DataError("no orders with a valid date, amount and customer to score"
+                        + (f" ({', '.join(f'{n} {k}' for k, n in p.dropped.items())})" if p.dropped else ""),
+                        hint="check the date/amount columns (crm inspect), or {opt:map} them")
+    return pd.Timestamp(r["day"].iloc[0])
+
+
+def rfm_on(p: EngineOrders, *, as_of: Any = None, bins: int = 5, breaks: Any = None, scheme: Any = "rfm",
+           rules: Any = None, lang: str | None = None, tiers: Sequence[tuple[str, float]] | None = None,
+           churn_days: int = 90, tag_rules: Any = None) -> Any:
+    """``crmcli.rfm.score_rfm`` on prepared engine orders: the per-customer figures in SQL, the scoring in
+    :func:`crmcli.rfm.score_customers`."""
+    from ..rfm import DEFAULT_TIERS, check_rfm_options, score_customers, tag_customers
+    from ..tags import load_tag_rules
+
+    tag_table = load_tag_rules(tag_rules)
+    table_rules, lang, cuts = check_rfm_options(bins, scheme, rules, lang, breaks)
+    as_of_day = resolve_as_of_on(p, as_of)
+    lit = _date_literal(as_of_day)
+    dropped = dict(p.dropped)
+    later = int(p.runner.fetch(sql.after_as_of(lit))["n"].iloc[0])
+    if later:
+        dropped["after-as-of"] = later
+    per = p.runner.fetch(sql.rfm_customers(lit))
+    if per.empty:
+        raise DataError(f"no orders on or before {as_of_day.date()} to score", hint="check {opt:as_of}")
+    notes = list(p.notes)
+    buyers = per["frequency"].to_numpy() > 0
+    if not buyers.any():
+        raise DataError(f"no purchases on or before {as_of_day.date()} to score: every order is a credit note "
+                        f"(a negative net amount)", hint="check the amount column and {opt:as_of}")
+    if not buyers.all():
+        gone = int((~buyers).sum())
+        notes.append(f"{gone} customer{'s' if gone != 1 else ''} with only credit notes (net "
+                     f"{float(per.loc[~buyers, 'monetary'].sum()):,.2f}) ha{'ve' if gone != 1 else 's'} no RFM row")
+        per = per[buyers]
+    first = pd.to_datetime(per["first_at"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    last = pd.to_datetime(per["last_at"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    result = score_customers(per["customer_id"].astype(str).to_numpy(dtype=object),
+                             per["frequency"].to_numpy(dtype=np.int64),
+                             per["monetary"].to_numpy(dtype=np.float64) + 0.0, first, last, as_of_day, bins=bins,
+                             cuts=cuts, rules=table_rules, lang=lang, tiers=tiers or DEFAULT_TIERS, dropped=dropped,
+                             notes=notes, mapping=p.mapping)
+    return tag_customers(result, tag_table, churn_days=churn_days)
+
+
+def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: str | None = None,
+               cohorts: bool = False) -> Any:
+    """``crmcli.metrics.compute_metrics`` (KPIs, periods, cohorts) on prepared engine orders."""
+    from ..metrics import MetricsReport
+    from ..metrics.kpis import KPI_DEFINITIONS, check_period
+    from ..metrics.labels import label_zh
+
+    check_period(by)
+    if churn_days < 1:
+        raise UsageError("{opt:churn_days} must be at least 1", option="churn_days")
+    if as_of is None or as_of == "":
+        if not p.n_orders:
+            raise DataError("no orders to compute metrics from: every row was left out or the table is empty",
+                            hint="check the date, amount and customer columns (crm inspect FILE)")
+    as_of_ts = resolve_as_of_on(p, as_of)
+    lit = _date_literal(as_of_ts)
+    r = p.runner
+    r.create("window_orders", sql.window(lit))
+    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}")
+    notes = list(p.notes)
+    n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
+    later = p.n_orders - n_window
+    if later:
+        notes.append(f"{later} order(s) dated after as_of {as_of_ts.date()} left out")
+    if not n_window:
+        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
+    start = as_of_ts - pd.Timedelta(days=churn_days - 1)
+    k = r.fetch(sql.kpis(lit, f"TIMESTAMP '{start.isoformat(sep=' ')}'")).iloc[0]
+    revenue, n_orders, customers = float(k["revenue"]) + 0.0, int(k["orders"]), int(k["customers"])
+
+    def ratio(a: float, b: float, cents: bool = False) -> float:
+        if not b:
+            return float("nan")
+        return round(a / b, 2) if cents else a / b
+
+    values = {
+        "customers": customers, "orders": n_orders, "revenue": revenue,
+        "aov": ratio(revenue, n_orders, cents=True), "revenue_per_customer": ratio(revenue, customers, cents=True),
+        "orders_per_customer": ratio(n_orders, customers), "repurchase_rate": ratio(int(k["repeat_customers"]),
+                                                                                    customers),
+        "new_customers": int(k["new_customers"]), "returning_customers": int(k["returning_customers"]),
+        "churn_rate": ratio(int(k["churned"]), customers), "refund_amount": round(float(k["refund"]), 2) + 0.0,
+        "median_days_between_orders": float("nan") if pd.isna(k["median_gap"]) else float(k["median_gap"]),
+    }
+    fmt = {"days": churn_days, "start": start.date().isoformat(), "end": as_of_ts.date().isoformat()}
+    kpis = pd.DataFrame([(m, float(values[m]), label_zh(m), d.format(**fmt)) for m, d in KPI_DEFINITIONS.items()],
+                        columns=["metric", "value", "label_zh", "definition"])
+    report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(p.dropped), notes=notes)
+    if by:
+        report.periods = _periods(r, by, as_of_ts)
+    if cohorts:
+        report.cohorts = _cohorts(r, as_of_ts)
+    return report
+
+
+def _ordinal(ts: pd.Timestamp, by: str) -> int:
+    if by == "month":
+        return ts.year * 12 + ts.month - 1
+    if by == "quarter":
+        return ts.year * 4 + (ts.month - 1) // 3
+    return ts.year
+
+
+def _label(p: int, by: str) -> str:
+    if by == "month":
+        return f"{p // 12:04d}-{p % 12 + 1:02d}"
+    if by == "quarter":
+        return f"{p // 4}Q{p % 4 + 1}"
+    return str(p)
+
+
+def _periods(r: Runner, by: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    got = r.fetch(sql.periods(by)).set_index("p")
+    first = int(got.index.min())
+    index = range(first, max(_ordinal(as_of, by), first) + 1)
+    out = pd.DataFrame(index=pd.Index(list(index)))
+    out["orders"] = got["orders"].reindex(out.index, fill_value=0).astype("int64")
+    out["customers"] = got["customers"].reindex(out.index, fill_value=0).astype("int64")
+    out["revenue"] = got["revenue"].reindex(out.index, fill_value=0.0).astype("float64").round(2)
+    out["aov"] = (out["revenue"] / out["orders"].where(out["orders"] > 0)).round(2)
+    out["new_customers"] = got["new_customers"].reindex(out.index, fill_value=0).astype("int64")
+    out["returning_customers"] = out["customers"] - out["new_customers"]
+    retained = got["retained"].reindex(out.index, fill_value=0).astype("float64")
+    active_prev = out["customers"].shift(1)
+    out["retention"] = retained / active_prev.where(active_prev > 0)
+    out["churn"] = 1.0 - out["retention"]
+    out.insert(0, "period", [_label(p, by) for p in out.index])
+    return out.reset_index(drop=True)[["period", "orders", "customers", "revenue", "aov", "new_customers",
+                                       "returning_customers", "retention", "churn"]]
+
+
+def _cohorts(r: Runner, as_of: pd.Timestamp) -> pd.DataFrame:
+    cells = r.fetch(sql.cohorts())
+    sizes = r.fetch(sql.cohort_sizes()).set_index("cohort")["size"]
+    if sizes.empty:
+        return pd.DataFrame({"cohort": pd.Series(dtype="str")})
+    last = _ordinal(as_of, "month")
+    cohorts = list(range(int(sizes.index.min()), last + 1))
+    n_cols = len(cohorts)
+    counts = cells.pivot(index="cohort", columns="k", values="n")
+    matrix = counts.reindex(index=cohorts, columns=range(n_cols)).fillna(0.0).astype("float64")
+    matrix = matrix.div(sizes.reindex(cohorts).astype("float64"), axis=0)
+    for i, c in enumerate(cohorts):
+        matrix.iloc[i, last - c + 1:] = float("nan")
+    matrix = matrix[matrix.index.isin(sizes.index)]
+    matrix.columns = [str(k) for k in matrix.columns]
+    matrix.insert(0, "cohort", [_label(int(c), "month") for c in matrix.index])
+    return matrix.reset_index(drop=True)

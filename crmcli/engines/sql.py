@@ -1,0 +1,280 @@
+"""The order rules and the metrics, defined once, as SQL (DuckDB's dialect; Spark's by SQLGlot).
+
+Each function returns one SELECT over the relations named in it; :mod:`.run` executes them in
+order on an engine (creating ``filled``, ``reasons``, ``lines_net``, ``orders``) and turns the
+small results into the frames ``crmcli.rfm`` / ``crmcli.metrics`` give. The definitions are those
+of ``crmcli.orders.prepare_orders`` and ``crmcli.metrics.kpis`` (DESIGN.md "RFM and metrics
+definitions"); ``tests/test_engines.py`` holds every engine to the pandas figures.
+
+Money columns hold no NaN or infinity (the lines carry null for a value that is not a finite
+number), so every check is ``IS NULL``. Money is rounded half-to-even to cents as numpy rounds (``ROUND_EVEN``; Spark's ``BROUND``).
+"""
+
+from __future__ import annotations
+
+#: A window over one order (customer, order id), every row of it, in row order.
+ORDER = "PARTITION BY cust_f, ogroup ORDER BY row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+
+
+def filled(text_fields: tuple[str, ...]) -> str:
+    """Line rows: rows sharing an order id are one order; the customer key and the order-level cells
+    (date, status, refund, channel, campaign) an export fills on one row only take the order's first
+    value (its first row holding one) on the rows that leave them blank."""
+    texts = ",\n  ".join(
+        f"CASE WHEN {f}_blank THEN COALESCE(FIRST_VALUE(CASE WHEN {f}_blank THEN NULL ELSE {f} END IGNORE NULLS) "
+        f"OVER ({ORDER}), '') ELSE {f} END AS {f}_f" for f in text_fields)
+    return f"""
+WITH grouped AS (
+  SELECT *, CASE WHEN oid = '' THEN 'r' || CAST(row AS VARCHAR) ELSE 'o' || oid END AS ogroup,
+    ROW_NUMBER() OVER (PARTITION BY h1, h2 ORDER BY row) > 1 AS dup
+  FROM lines
+), cust AS (
+  SELECT *, CASE WHEN cust = '' THEN COALESCE(FIRST_VALUE(NULLIF(cust, '') IGNORE NULLS) OVER (
+      PARTITION BY ogroup ORDER BY row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), '')
+    ELSE cust END AS cust_f
+  FROM grouped
+)
+SELECT *,
+  CASE WHEN order_date_blank THEN FIRST_VALUE(order_date IGNORE NULLS) OVER ({ORDER}) ELSE order_date END
+    AS order_date_f,
+  CASE WHEN refund_amount_blank THEN FIRST_VALUE(refund_amount IGNORE NULLS) OVER ({ORDER}) ELSE refund_amount END
+    AS refund_f,
+  FIRST_VALUE(amount IGNORE NULLS) OVER ({ORDER}) AS amount_first,
+  COUNT(*) OVER (PARTITION BY cust_f, ogroup) AS order_rows{',' if texts else ''}
+  {texts}
+FROM cust
+"""
+
+
+def order_level(column: str, blank: str) -> str:
+    """Whether a money column holds one value per order: (orders of several rows, of them those
+    whose non-blank values differ, those with a blank row and a value)."""
+    return f"""
+SELECT COUNT(*) AS multi, COALESCE(SUM(CASE WHEN nd > 1 THEN 1 ELSE 0 END), 0) AS conflicts,
+  COALESCE(SUM(CASE WHEN any_blank AND nval > 0 THEN 1 ELSE 0 END), 0) AS blank_with_value
+FROM (
+  SELECT COUNT(DISTINCT {column}) AS nd, MAX(CASE WHEN {blank} THEN 1 ELSE 0 END) = 1 AS any_blank,
+    COUNT({column}) AS nval
+  FROM filled WHERE order_rows > 1 GROUP BY cust_f, ogroup
+) AS o
+"""
+
+
+def distinct_statuses(field: str) -> str:
+    return f"SELECT DISTINCT {field}_f AS status FROM filled"
+
+
+def reasons(*, has_oid: bool, amount_order_level: bool, has_status: bool, has_refund_status: bool) -> str:
+    """Each row's reason to be left out, checked in order (DESIGN.md): totals row, repeated export
+    row (with an order id), cancelled, unpaid, refunded (by status class), invalid date, invalid
+    amount, no customer; ``''`` = kept."""
+    amount = "CASE WHEN amount_blank THEN amount_first ELSE amount END" if amount_order_level else "amount"
+    status_class = "COALESCE(s.cls, '?')" if has_status else "''"
+    refunded = "COALESCE(r.refunded, FALSE)" if has_refund_status else "FALSE"
+    joins = ""
+    if has_status:
+        joins += " LEFT JOIN status_classes AS s ON f.status_f = s.status"
+    if has_refund_status:
+        joins += " LEFT JOIN refund_classes AS r ON f.refund_status_f = r.status"
+    return f"""
+WITH classed AS (
+  SELECT f.*, {amount} AS amount_f,
+    CASE WHEN f.cancelled THEN 'cancelled' WHEN {refunded} THEN 'refunded' ELSE {status_class} END AS cls
+  FROM filled AS f{joins}
+)
+SELECT *, CASE
+    WHEN totals THEN 'totals-row'
+    WHEN {'dup' if has_oid else 'FALSE'} THEN 'duplicate-row'
+    WHEN cls = 'cancelled' THEN 'cancelled'
+    WHEN cls = 'unpaid' THEN 'unpaid'
+    WHEN cls = 'refunded' THEN 'refunded'
+    WHEN order_date_f IS NULL THEN 'invalid-date'
+    WHEN amount_f IS NULL THEN 'invalid-amount'
+    WHEN cust_f = '' THEN 'missing-customer'
+    ELSE '' END AS reason
+FROM classed
+"""
+
+
+def dropped() -> str:
+    """Rows and orders left out, by reason."""
+    return """
+SELECT reason, COUNT(*) AS n_rows, COUNT(DISTINCT cust_f || '\x1f' || ogroup) AS n_orders
+FROM reasons WHERE reason <> '' GROUP BY reason
+"""
+
+
+def _allocate(total: str, share: str) -> str:
+    """``total`` shared by the order's rows by ``share``, in cents; the cents lost to rounding go to
+    the order's first row (``crmcli.orders.lines.allocate_cents``)."""
+    part = f"ROUND_EVEN(({total}) * ({share}), 2)"
+    return (f"({part} + CASE WHEN rn = 1 THEN ROUND_EVEN(({total}) - SUM({part}) OVER (PARTITION BY cust_f, ogroup)"
+            f", 2) ELSE 0 END)")
+
+
+def lines_net(*, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
+    """The kept lines with ``line_amount`` = their share of the order's net amount (amount less
+    refund, ``crmcli.orders.lines.net_lines``) and ``full_refund`` for orders refunded whole."""
+    g = "PARTITION BY cust_f, ogroup"
+    w = "line_value" if amount_order_level else "amount_f"
+    gross = "FIRST_VALUE(amount_f) OVER (PARTITION BY cust_f, ogroup ORDER BY row)" if amount_order_level else \
+        f"SUM(amount_f) OVER ({g})"
+    if has_refund:
+        refund = ("COALESCE(FIRST_VALUE(refund_f) OVER (PARTITION BY cust_f, ogroup ORDER BY row), 0)"
+                  if refund_order_level else f"SUM(COALESCE(refund_f, 0)) OVER ({g})")
+    else:
+        refund = "0"
+    return f"""
+WITH kept AS (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY cust_f, ogroup ORDER BY row) AS rn,
+    CASE WHEN {w} IS NOT NULL AND {w} > 0 THEN {w} ELSE 0 END AS wpos
+  FROM reasons WHERE reason = ''
+), totals AS (
+  SELECT *, {gross} AS gross_order, {refund} AS refund_order, SUM(wpos) OVER ({g}) AS wsum FROM kept
+), shared AS (
+  SELECT *, CASE WHEN wsum > 0 THEN wpos / wsum WHEN rn = 1 THEN 1.0 ELSE 0.0 END AS share FROM totals
+)
+SELECT row, cust_f AS customer_id, oid AS order_id, ogroup, cust_f, order_date_f AS order_date, rn,
+  {_allocate("refund_order", "share") if has_refund else "0.0"} AS line_refund,
+  {(_allocate("ROUND_EVEN(gross_order - refund_order, 2)", "share") if amount_order_level else
+    ("ROUND_EVEN(ROUND_EVEN(amount_f, 2) - " + _allocate("refund_order", "share") + ", 2)" if has_refund else
+     "ROUND_EVEN(amount_f, 2)"))} AS line_amount,
+  refund_order > 0 AND gross_order > 0 AND refund_order >= gross_order - 0.005 AS full_refund,
+  channel_f, campaign_f, status_f, cls, date_ambiguous
+FROM shared
+"""
+
+
+def orders(*, channel: bool, campaign: bool) -> str:
+    """One row per counted order (``crmcli.orders.lines.group_orders``): earliest line's date, net
+    amount in cents, refund, first line's channel and campaign; a credit note (net < 0) is no purchase."""
+    first = ""
+    if channel:
+        first += ", MAX(CASE WHEN rn = 1 THEN channel_f END) AS channel"
+    if campaign:
+        first += ", MAX(CASE WHEN rn = 1 THEN campaign_f END) AS campaign"
+    return f"""
+SELECT MIN(row) AS first_row, MAX(order_id) AS order_id, MAX(customer_id) AS customer_id,
+  MIN(order_date) AS order_date, ROUND_EVEN(SUM(line_amount), 2) AS amount, SUM(line_refund) AS refund_amount,
+  ROUND_EVEN(SUM(line_amount), 2) >= 0 AS is_purchase{first}
+FROM lines_net WHERE NOT full_refund
+GROUP BY cust_f, ogroup
+"""
+
+
+def unknown_statuses() -> str:
+    """Status texts outside the vocabulary on counted lines, with the orders written with them."""
+    return """
+SELECT status_f AS status, COUNT(DISTINCT cust_f || '\x1f' || ogroup) AS n, MIN(row) AS first_row
+FROM lines_net WHERE NOT full_refund AND cls = '?' GROUP BY status_f ORDER BY n DESC, first_row
+"""
+
+
+def credit_notes() -> str:
+    return "SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM orders WHERE NOT is_purchase"
+
+
+# ----------------------------------------------------------------- analytics over `orders`
+
+DAY = "CAST(DATE_TRUNC('day', order_date) AS DATE)"
+
+
+def max_day() -> str:
+    return f"SELECT MAX({DAY}) AS day, COUNT(*) AS n FROM orders"
+
+
+def rfm_customers(as_of: str) -> str:
+    """Per customer up to ``as_of`` (a DATE literal): frequency (purchases), monetary (net, credit notes
+    netted), first and last purchase (date and time); customers ordered by id."""
+    return f"""
+SELECT customer_id, ROUND_EVEN(SUM(amount), 2) AS monetary,
+  SUM(CASE WHEN is_purchase THEN 1 ELSE 0 END) AS frequency,
+  MIN(CASE WHEN is_purchase THEN order_date END) AS first_at, MAX(CASE WHEN is_purchase THEN order_date END) AS last_at
+FROM orders WHERE {DAY} <= {as_of}
+GROUP BY customer_id ORDER BY customer_id
+"""
+
+
+def after_as_of(as_of: str) -> str:
+    return f"SELECT COUNT(*) AS n FROM orders WHERE {DAY} > {as_of}"
+
+
+def window(as_of: str) -> str:
+    """Orders dated on or before ``as_of`` (the whole day)."""
+    return f"SELECT * FROM orders WHERE {DAY} <= {as_of}"
+
+
+def kpis(as_of: str, start: str) -> str:
+    """The KPI table's counts (``crmcli.metrics.kpis.compute_kpis``) over ``window_orders`` and
+    ``window_lines``; ``start`` = the first day of the churn window."""
+    return f"""
+WITH per AS (
+  SELECT customer_id, COUNT(*) AS n, MIN(order_date) AS first_at, MAX(order_date) AS last_at
+  FROM window_orders WHERE is_purchase GROUP BY customer_id
+), gaps AS (
+  SELECT DATE_DIFF('day', LAG({DAY}) OVER (PARTITION BY customer_id ORDER BY order_date), {DAY}) AS gap
+  FROM window_orders WHERE is_purchase
+)
+SELECT
+  (SELECT ROUND_EVEN(SUM(amount), 2) FROM window_orders) AS revenue,
+  (SELECT COUNT(*) FROM window_orders WHERE is_purchase) AS orders,
+  (SELECT COUNT(*) FROM per) AS customers,
+  (SELECT COUNT(*) FROM per WHERE n >= 2) AS repeat_customers,
+  (SELECT COUNT(*) FROM per WHERE last_at >= {start} AND first_at >= {start}) AS new_customers,
+  (SELECT COUNT(*) FROM per WHERE last_at >= {start} AND first_at < {start}) AS returning_customers,
+  (SELECT COUNT(*) FROM per WHERE last_at < {start}) AS churned,
+  (SELECT COALESCE(-SUM(CASE WHEN line_amount < 0 THEN line_amount ELSE 0 END), 0) + COALESCE(SUM(line_refund), 0)
+   FROM window_lines) AS refund,
+  (SELECT MEDIAN(gap) FROM gaps) AS median_gap
+"""
+
+
+def period_key(by: str, column: str = "order_date") -> str:
+    """A period's ordinal (month: year·12 + month − 1; quarter: year·4 + quarter − 1; year)."""
+    if by == "month":
+        return f"(YEAR({column}) * 12 + MONTH({column}) - 1)"
+    if by == "quarter":
+        return f"(YEAR({column}) * 4 + QUARTER({column}) - 1)"
+    return f"YEAR({column})"
+
+
+def periods(by: str) -> str:
+    """Per period of ``window_orders``: purchases, active customers, revenue, new customers (first
+    purchase ever in the period), and customers active in the period before too."""
+    p = period_key(by)
+    return f"""
+WITH buys AS (SELECT customer_id, {p} AS p FROM window_orders WHERE is_purchase),
+pairs AS (SELECT DISTINCT customer_id, p FROM buys),
+firsts AS (SELECT customer_id, MIN(p) AS first_p FROM pairs GROUP BY customer_id),
+rev AS (SELECT {p} AS p, SUM(amount) AS revenue FROM window_orders GROUP BY {p}),
+cnt AS (SELECT p, COUNT(*) AS orders FROM buys GROUP BY p),
+act AS (SELECT pairs.p, COUNT(*) AS customers, SUM(CASE WHEN firsts.first_p = pairs.p THEN 1 ELSE 0 END) AS new_customers
+        FROM pairs JOIN firsts ON pairs.customer_id = firsts.customer_id GROUP BY pairs.p),
+kept AS (SELECT a.p, COUNT(*) AS retained FROM pairs AS a JOIN pairs AS b
+         ON a.customer_id = b.customer_id AND b.p = a.p - 1 GROUP BY a.p)
+SELECT rev.p AS p, rev.revenue, COALESCE(cnt.orders, 0) AS orders, COALESCE(act.customers, 0) AS customers,
+  COALESCE(act.new_customers, 0) AS new_customers, COALESCE(kept.retained, 0) AS retained
+FROM rev LEFT JOIN cnt ON rev.p = cnt.p LEFT JOIN act ON rev.p = act.p LEFT JOIN kept ON rev.p = kept.p
+ORDER BY p
+"""
+
+
+def cohorts() -> str:
+    """Customers per (cohort = month of first purchase, k = months after it) with a purchase."""
+    p = period_key("month")
+    return f"""
+WITH pairs AS (SELECT DISTINCT customer_id, {p} AS p FROM window_orders WHERE is_purchase),
+firsts AS (SELECT customer_id, MIN(p) AS cohort FROM pairs GROUP BY customer_id)
+SELECT f.cohort, pairs.p - f.cohort AS k, COUNT(*) AS n
+FROM pairs JOIN firsts AS f ON pairs.customer_id = f.customer_id
+GROUP BY f.cohort, pairs.p - f.cohort ORDER BY f.cohort, k
+"""
+
+
+def cohort_sizes() -> str:
+    p = period_key("month")
+    return f"""
+SELECT cohort, COUNT(*) AS size FROM (
+  SELECT customer_id, MIN({p}) AS cohort FROM window_orders WHERE is_purchase GROUP BY customer_id) AS c
+GROUP BY cohort ORDER BY cohort
+"""

@@ -1,0 +1,178 @@
+"""Parquet in and out.
+
+Reading gives the same text frame as every other format (a typed column becomes the text
+``read_table`` gives for such a cell: dates ISO, whole numbers without ``.0``, decimals as
+written). Writing a cleaned table keeps its types (:func:`typed_schema`): dates as ``date32``
+(``timestamp[s]`` when the column has times), money as ``decimal128(18, 2)``, numbers as
+``float64``, phones, ids and every other column as strings. A cell that did not normalize (an
+invalid date or amount) is null in its typed column; the value as written is in the issue list.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import InputError
+from .source import describe_error
+
+MAGIC = b"PAR1"
+#: money in a Parquet file: 16 digits and cents (what decimal(18,2) holds: ±9,999,999,999,999,999.99)
+MONEY_TYPE = pa.decimal128(18, 2)
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A typed Arrow column as the text a reader gives its cells (nulls are ``""``)."""
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = arr.dictionary_decode()
+        t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = arr.cast(pa.large_string())
+    elif pa.types.is_timestamp(t) or pa.types.is_date64(t):
+        stamps = arr.cast(pa.timestamp("s", tz=getattr(t, "tz", None))) if not pa.types.is_date64(t) else \
+            arr.cast(pa.timestamp("s"))
+        full = pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S")
+        out = pc.replace_substring_regex(full, r" 00:00:00$", "").cast(pa.large_string())
+    elif pa.types.is_date32(t):
+        out = pc.strftime(arr.cast(pa.timestamp("s")), format="%Y-%m-%d").cast(pa.large_string())
+    elif pa.types.is_floating(t):
+        vals = arr.to_numpy(zero_copy_only=False)
+        from .frame import cell_text
+
+        out = pa.array([cell_text(v) if v == v else "" for v in vals.tolist()], type=pa.large_string())
+    elif pa.types.is_boolean(t):
+        out = pc.if_else(arr, pa.scalar("TRUE", pa.large_string()), pa.scalar("FALSE", pa.large_string()))
+    else:
+        out = arr.cast(pa.large_string())
+    return pc.fill_null(out, pa.scalar("", pa.large_string()))
+
+
+def text_batch(batch: pa.RecordBatch | pa.Table) -> list[pa.Array]:
+    """Every column of ``batch`` as text (:func:`text_array`)."""
+    return [text_array(col) for col in batch.columns]
+
+
+def read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    """A Parquet file's bytes as the text frame (index = row number, the first data row is 2)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(f"{name} is not a readable Parquet file ({describe_error(exc)})") from None
+    columns = text_batch(table)
+    frame = pd.DataFrame({str(n): pd.Series(pd.array(c, dtype=_STR)) for n, c in zip(table.column_names, columns)})
+    frame.index = pd.Index(np.arange(2, len(frame) + 2, dtype=np.int64), name="row")
+    return frame
+
+
+def open_parquet(path: str | os.PathLike) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` for streaming, or InputError."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(os.fspath(path))
+    except FileNotFoundError:
+        raise InputError(f"{os.fspath(path)}: no such file", hint="check the path") from None
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(f"{os.fspath(path)} is not a readable Parquet file ({describe_error(exc)})") from None
+
+
+def iter_parquet(path: str | os.PathLike, batch_rows: int) -> Iterator[list[pa.Array]]:
+    """The file's rows, ``batch_rows`` at a time, as text columns."""
+    pf = open_parquet(path)
+    for batch in pf.iter_batches(batch_size=batch_rows):
+        yield text_batch(batch)
+
+
+# ------------------------------------------------------------------------- writing
+
+
+def typed_schema(columns: list[str], kinds: Mapping[str, str], with_time: Mapping[str, bool] | None = None
+                 ) -> pa.Schema:
+    """The Parquet schema of a cleaned table: ``kinds`` = ``{column: field kind}`` of the mapped columns."""
+    fields = []
+    for col in columns:
+        kind = kinds.get(col)
+        if kind == "date":
+            fields.append(pa.field(col, pa.timestamp("s") if (with_time or {}).get(col) else pa.date32()))
+        elif kind == "amount":
+            fields.append(pa.field(col, MONEY_TYPE))
+        elif kind == "number":
+            fields.append(pa.field(col, pa.float64()))
+        else:
+            fields.append(pa.field(col, pa.large_string()))
+    return pa.schema(fields)
+
+
+def typed_column(values: pd.Series, parsed: pd.Series | None, bad: np.ndarray | None, type: pa.DataType) -> pa.Array:
+    """One column for :func:`typed_schema`: ``parsed`` (datetime64 / float64) where valid, null where
+    ``bad``; text columns from ``values``."""
+    if pa.types.is_large_string(type) or parsed is None:
+        arr = pa.Array.from_pandas(values.reset_index(drop=True))
+        return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+    p = parsed.reset_index(drop=True)
+    mask = None if bad is None else np.asarray(bad, dtype=bool)
+    if pa.types.is_decimal(type):
+        vals = p.to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = np.isfinite(vals) & (np.abs(vals) < 1e16)
+        if mask is not None:
+            ok &= ~mask
+        cents = np.where(ok, np.round(vals * 100.0), 0).astype(np.int64)
+        # exact cents as decimals (from integers: no binary-float digits leak into the decimal)
+        return cents_to_decimal(cents, ok)
+    if pa.types.is_floating(type):
+        vals = p.to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = ~np.isnan(vals) if mask is None else (~np.isnan(vals) & ~mask)
+        return pa.array(vals, type=pa.float64(), mask=~ok)
+    stamps = pd.to_datetime(p, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    ok = ~np.isnat(stamps) if mask is None else (~np.isnat(stamps) & ~mask)
+    arr = pa.array(stamps.astype("datetime64[s]"), type=pa.timestamp("s"), mask=~ok)
+    return arr.cast(pa.date32()) if pa.types.is_date32(type) else arr
+
+
+def cents_to_decimal(cents: np.ndarray, ok: np.ndarray) -> pa.Array:
+    """Integer cents as decimal128(18, 2), null where not ``ok``: the unscaled 128-bit integers are
+    the cents themselves (little-endian, sign-extended), so no binary-float digit reaches a decimal."""
+    cents = np.where(ok, cents, 0).astype(np.int64)
+    storage = np.empty((len(cents), 2), dtype=np.int64)
+    storage[:, 0] = cents
+    storage[:, 1] = cents >> 63
+    validity = pa.array(ok, type=pa.bool_()).buffers()[1] if not ok.all() else None
+    return pa.Array.from_buffers(MONEY_TYPE, len(cents), [validity, pa.py_buffer(storage.tobytes())],
+                                 null_count=int((~ok).sum()))
+
+
+def write_parquet(table: pa.Table, fh: IO[bytes]) -> None:
+    """Write one Arrow table to the binary file ``fh`` (zstd-compressed)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, fh, compression="zstd")
+
+
+def frame_table(df: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table for Parquet: text columns as strings, others as they are typed."""
+    cols, names = [], []
+    for j, name in enumerate(df.columns):
+        s = df.iloc[:, j].reset_index(drop=True)
+        try:
+            arr = pa.Array.from_pandas(s)
+        except (pa.ArrowException, TypeError, ValueError):
+            arr = pa.array(s.astype("str").tolist(), type=pa.large_string())
+        if pa.types.is_string(arr.type):
+            arr = arr.cast(pa.large_string())
+        cols.append(arr)
+        names.append(str(name))
+    return pa.Table.from_arrays(cols, names=names)

@@ -1,0 +1,175 @@
+"""Streamed clean/validate (crmcli.stream) give what the whole-table commands give, batch size aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks.gen_orders import make_orders, write_csv
+from crmcli.cli import app
+from crmcli.clean import clean_table, write_cleaned
+from crmcli.stream import keys as stream_keys
+from crmcli.stream import stream_table, streamable
+from crmcli.validate import validate_table
+
+HERE = Path(__file__).resolve().parent
+PLATFORMS = HERE.parent / "examples" / "platforms"
+
+
+def _issues(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return frame.sort_values(["row", "column", "code", "message"]).reset_index(drop=True)
+
+
+def _same_as_whole(src: Path, tmp: Path, batch_rows: int) -> None:
+    streamed = stream_table(src, output=str(tmp / "s.csv"), issues=str(tmp / "si.csv"), batch_rows=batch_rows)
+    whole = clean_table(src)
+    write_cleaned(whole, tmp / "w.csv", issues_path=tmp / "wi.csv")
+    assert (tmp / "s.csv").read_bytes() == (tmp / "w.csv").read_bytes()
+    pd.testing.assert_frame_equal(_issues(tmp / "si.csv"), _issues(tmp / "wi.csv"))
+    pd.testing.assert_frame_equal(streamed.summary.reset_index(drop=True), whole.summary.reset_index(drop=True),
+                                  check_dtype=False)
+    assert (streamed.errors, streamed.warnings) == (whole.errors, whole.warnings)
+    assert streamed.batches > 1 or streamed.rows <= batch_rows
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    raw, truth = make_orders(6000, seed=11)
+    folder = tmp_path_factory.mktemp("messy")
+    write_csv(raw, folder / "gbk.csv", "gb18030")
+    write_csv(raw, folder / "utf8.csv", "utf-8")
+    return folder, truth
+
+
+@pytest.mark.parametrize("name", ["gbk.csv", "utf8.csv"])
+def test_messy_orders_stream_like_the_whole_table(messy, tmp_path, name):
+    folder, truth = messy
+    _same_as_whole(folder / name, tmp_path, batch_rows=700)
+    # the orders exported twice are found across batches, naming their first copy
+    issues = _issues(tmp_path / "si.csv")
+    dups = issues[issues["code"] == "duplicate-row"]
+    expected = {(pos + 2, f"same values as row {int(first) + 2}") for pos, first in enumerate(truth["dup_of"])
+                if first >= 0}
+    assert set(zip(dups["row"].astype(int), dups["message"])) == expected
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PLATFORMS.glob("*.csv")))
+def test_platform_exports_stream_like_the_whole_table(name, tmp_path):
+    _same_as_whole(PLATFORMS / name, tmp_path, batch_rows=7)
+
+
+def test_hash_collisions_never_report_a_false_duplicate(messy, tmp_path, monkeypatch):
+    folder, _ = messy
+    # every row and every id gets the same hash: all are candidates, only real duplicates survive
+    monkeypatch.setattr("crmcli.stream.run.hash_rows", lambda frame: np.zeros(len(frame), dtype=np.uint64))
+    monkeypatch.setattr("crmcli.stream.run.hash_values", lambda values: np.zeros(len(values), dtype=np.uint64))
+    streamed = stream_table(folder / "utf8.csv", issues=str(tmp_path / "si.csv"), batch_rows=1000)
+    assert streamed.candidates >= 6000
+    whole = validate_table(folder / "utf8.csv").issues
+    got = _issues(tmp_path / "si.csv")
+    for code in ("duplicate-row", "duplicate-id"):
+        a = got[got["code"] == code][["row", "message"]].astype(str).reset_index(drop=True)
+        b = whole[whole["code"] == code][["row", "message"]].astype(str).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_key_index_finds_shared_hashes_only():
+    idx = stream_keys.KeyIndex("k")
+    idx.add(np.array([2, 3, 4]), np.array([5 << 32, 1 << 63, 7 << 32], dtype=np.uint64))
+    idx.add(np.array([5, 6, 9]), np.array([7 << 32, 9 << 32, 5 << 32], dtype=np.uint64), np.array([1, 1, 0], bool))
+    assert idx.candidates().tolist() == [4, 5]      # row 9 has no key: never a candidate
+    assert idx.nbytes == 6 * 4 + 16 + 3 * 8          # 4 bytes a row (+ the rows of a batch that skipped one)
+
+
+def test_ragged_rows_blank_lines_and_title_rows_keep_their_row_numbers(tmp_path):
+    lines = ["月度订单导出", "订单号,客户名称,联系电话,下单日期,金额"]
+    for i in range(40):
+        lines.append(f"A{i},张三{i},138{i:08d},2024-03-{i % 28 + 1:02d},{i}.50")
+        if i == 5:
+            lines.append("")                                   # a blank line
+        if i == 9:
+            lines.append("A9x,李四,13800000000")                # too few cells
+        if i == 20:
+            lines.append('A20x,"王五\n二行",13800000000,2024-01-01,1,extra')  # too many, a quoted newline
+    src = tmp_path / "ragged.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    streamed = stream_table(src, output=str(tmp_path / "s.csv"), issues=str(tmp_path / "si.csv"), batch_rows=6)
+    whole = clean_table(src)
+    got = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)
+    assert len(got) == len(whole.cleaned) == streamed.rows
+    # the same rows, the same values (the whole table keeps the extra cell in a new column)
+    assert got["订单号"].tolist() == whole.cleaned["订单号"].tolist()
+    issues = _issues(tmp_path / "si.csv")
+    ragged = issues[issues["code"] == "ragged-row"]
+    w = whole.issues[whole.issues["code"] == "ragged-row"]
+    assert ragged["row"].astype(int).tolist() == w["row"].tolist()
+    assert "extra" in ragged["message"].iloc[-1]          # the extra cell is named, not lost
+    bad = issues[issues["code"] != "ragged-row"][["row", "column", "code"]].astype(str).reset_index(drop=True)
+    wb = whole.issues[whole.issues["code"] != "ragged-row"][["row", "column", "code"]].astype(str)
+    pd.testing.assert_frame_equal(bad, wb.reset_index(drop=True))
+
+
+def test_parquet_out_is_typed_and_reads_back(messy, tmp_path):
+    folder, _ = messy
+    stream_table(folder / "utf8.csv", output=str(tmp_path / "c.parquet"), batch_rows=2500)
+    table = pq.read_table(tmp_path / "c.parquet")
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types["金额"] == "decimal128(18, 2)"
+    assert types["下单日期"].startswith(("timestamp", "date32"))
+    assert types["联系电话"] == "large_string" and types["订单号"] == "large_string"
+    whole = clean_table(folder / "utf8.csv")
+    amounts = table.column("金额").to_pylist()
+    parsed = whole.normalized["金额"].parsed.to_numpy()
+    bad = whole.normalized["金额"].bad
+    for got, want, b in zip(amounts, parsed, bad):
+        if b or np.isnan(want):
+            assert got is None            # invalid (its text is in the issues) or empty
+        else:
+            assert float(got) == round(float(want), 2)
+    assert table.column("联系电话").to_pylist() == whole.cleaned["联系电话"].tolist()
+    # a cleaned Parquet file is an input like any other: cleaning it again changes no valid value
+    again = clean_table(tmp_path / "c.parquet")
+    assert again.cleaned["联系电话"].tolist() == whole.cleaned["联系电话"].tolist()
+    assert streamable(tmp_path / "c.parquet") == "parquet"
+
+
+def test_parquet_stream_equals_parquet_whole(tmp_path):
+    frame = pd.DataFrame({"客户ID": ["C1", "C2", "C1", "C3"], "手机": ["138 0013 8000", "1.38E+10", "13800138000", ""],
+                          "下单日期": pd.to_datetime(["2024-03-05", "2024-03-06", "2024-03-05", None]),
+                          "金额": [12.5, 3.0, 12.5, None]})
+    frame.to_parquet(tmp_path / "in.parquet")
+    _same_as_whole(tmp_path / "in.parquet", tmp_path, batch_rows=2)
+
+
+def test_cli_streams_and_says_so(messy, tmp_path):
+    folder, _ = messy
+    out = tmp_path / "c.csv"
+    r = CliRunner().invoke(app, ["clean", str(folder / "utf8.csv"), "-o", str(out), "--engine", "duckdb",
+                                 "--fail-on", "error"])
+    assert r.exit_code == 1, r.output
+    assert "batch" in r.stderr and out.exists()
+    r = CliRunner().invoke(app, ["validate", str(folder / "utf8.csv"), "--engine", "duckdb", "--issues",
+                                 str(tmp_path / "i.parquet")])
+    assert r.exit_code == 1 and "rows checked" in r.stderr
+    assert pq.read_table(tmp_path / "i.parquet").num_rows > 0
+    # an xlsx output cannot stream: read whole, and said
+    r = CliRunner().invoke(app, ["clean", str(folder / "utf8.csv"), "-o", str(tmp_path / "c.xlsx"),
+                                 "--engine", "duckdb"])
+    assert r.exit_code == 0 and "in memory" in r.stderr
+    r = CliRunner().invoke(app, ["clean", str(folder / "utf8.csv"), "--engine", "nope"])
+    assert r.exit_code == 2
+
+
+def test_failed_stream_leaves_nothing_behind(tmp_path):
+    src = tmp_path / "bad.csv"
+    src.write_bytes("订单号,金额\n".encode() + b"A1,1\n" * 10 + "A2,２\n".encode("gb18030") + b"\xff\xfe,1\n" * 3)
+    with pytest.raises(Exception):
+        stream_table(src, output=str(tmp_path / "out.csv"), issues=str(tmp_path / "i.csv"), batch_rows=2,
+                     read=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
