@@ -21,6 +21,7 @@ INPUTS = ("orders", "customers", "leads", "campaigns")
 LANGS = ("zh", "en")
 SCHEMES = ("rfm", "cn8")
 DEFAULT_OUTPUT = "report-{date}.xlsx"
+REPORT_FORMATS = ("xlsx", "html")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Settings:
     clv_discount: float = 0.10
     #: The report's output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
     output: str | None = None
+    #: The report's format, ``xlsx`` or ``html``; None = by the output's extension (default xlsx).
+    report_format: str | None = None
     #: ``zh`` / ``en``; None = from the language of the input's headers.
     lang: str | None = None
     config_path: str | None = None
@@ -61,8 +64,10 @@ class Settings:
     origin: Mapping[str, str] = field(default_factory=dict)
 
     def output_path(self, as_of: dt.date | None) -> str:
-        """The output path with ``{date}`` filled in with ``as_of``."""
-        template = self.output or DEFAULT_OUTPUT
+        """The output path with ``{date}`` filled in with ``as_of`` (default ``report-{date}.xlsx``, ``.html``
+        for ``report_format = "html"``)."""
+        template = self.output or (DEFAULT_OUTPUT.replace(".xlsx", ".html") if self.report_format == "html"
+                                   else DEFAULT_OUTPUT)
         date = as_of.isoformat() if as_of else "undated"
         try:
             return template.format(date=date)
@@ -150,6 +155,16 @@ def parse_lang(value: Any, name: str) -> str | None:
     return str(value)
 
 
+def parse_report_format(value: Any, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().lower().lstrip(".")
+    if text not in REPORT_FORMATS:
+        raise UsageError(f"{name} {value!r} is not one of {', '.join(REPORT_FORMATS)}",
+                         hint="xlsx: the workbook; html: one self-contained web page")
+    return text
+
+
 def parse_region(value: Any, name: str) -> str:
     text = str(value).strip().upper()
     if len(text) != 2 or not text.isalpha():
@@ -234,6 +249,7 @@ KEYS: tuple[Key, ...] = (
     Key("clv_horizon", "clv.horizon", "CRM_CLV_HORIZON", "--horizon", check_clv("horizon"), (int,)),
     Key("clv_discount", "clv.discount", "CRM_CLV_DISCOUNT", "--discount", check_clv("discount"), (int, float)),
     Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
+    Key("report_format", "report.format", "CRM_REPORT_FORMAT", "--format", parse_report_format),
 )
 KEY_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
 
