@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .errors import UsageError
+from .formats import COUNT, MONEY, NUMBER
 from .metrics.kpis import PERIODS
 from .normalize import normalize_table
 from .schema import FIELDS, header_key
@@ -167,7 +168,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     if col_name in row_names:
         raise UsageError(f"{col_name!r} is both in --rows and --cols")
 
-    value_label, number_format = "rows", "0"
+    value_label, number_format, money = "rows", COUNT, False
     if values and values.strip() == "amount" and "amount" not in mapping.values() and "unit_price" in mapping.values():
         if agg in ("count", "nunique"):
             raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
@@ -175,7 +176,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         ruled = []
         frame["_v"] = _order_amounts(t, table, None, statuses, notes, ruled)
         frame = frame[~frame.index.isin(ruled)]
-        value_label, number_format = "amount", "#,##0.00"
+        value_label, number_format, money = "amount", MONEY, True
     elif values:
         vhead, vfield = _resolve(values, columns, mapping)
         raw = table[vhead].astype("str").str.strip()
@@ -194,7 +195,8 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
                 ruled: list = []
                 frame["_v"] = _order_amounts(t, table, frame["_v"], statuses, notes, ruled)
                 frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
-            number_format = "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
+            money = kind == "amount" or vfield is None
+            number_format = MONEY if money else NUMBER
         value_label = vhead
     else:
         if agg not in ("count", "sum"):
@@ -245,13 +247,13 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
     for c in value_cols:
         body[c] = body[c].astype("float64")
-        if number_format == "#,##0.00":
+        if money:
             body[c] = body[c].round(2)  # money in cents
     body = _blank_rows_last(body, row_names, totals)
     for n in row_names:
         body[n] = body[n].astype("str")
     if agg in ("count", "nunique"):
-        number_format = "0"
+        number_format = COUNT
     return Pivot(body, value_cols, number_format, notes)
 
 
