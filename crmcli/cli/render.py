@@ -62,15 +62,18 @@ def problems(console: Console, found: list[dict[str, Any]], limit: int = 10) -> 
         console.print(f"warning: +{len(found) - limit:,} more")
 
 
-def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20) -> None:
+def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20, lang: str = "en") -> None:
+    from ..issue_text import code_name, severity_name
+
     errors = int((found["severity"] == "error").sum())
     warnings = int((found["severity"] == "warning").sum())
     console.print(f"{rows:,} rows checked: {errors:,} errors, {warnings:,} warnings")
     if found.empty:
         return
-    counts = _table("field", "code", "severity", "count", right=("count",))
+    counts = _table("field", "code", *(("problem",) if lang == "zh" else ()), "severity", "count", right=("count",))
     for rec in summary.itertuples(index=False):
-        counts.add_row(rec.field or "-", rec.code, rec.severity, f"{rec.count:,}")
+        named = (code_name(rec.code, lang),) if lang == "zh" else ()
+        counts.add_row(rec.field or "-", rec.code, *named, severity_name(rec.severity, lang), f"{rec.count:,}")
     console.print(counts)
     first = _table("row", "column", "value", "code", "message", right=("row",))
     for rec in found.head(limit).itertuples(index=False):

@@ -509,6 +509,6 @@ def check_report_destination(dest: str | None, format: str | None) -> str:
     by_ext = report_format(dest) if dest and dest != "-" and os.path.splitext(dest)[1] else None
     fmt = report_format(dest if by_ext else None, format)
     if by_ext and format and by_ext != fmt:
-        raise UsageError(f"the output {os.path.basename(dest)!r} is {by_ext} but the format asked for is {fmt}",
+        raise UsageError(f"the output {os.path.basename(dest)!r} is {by_ext} but {{opt:report_format}} is {fmt}",
                          hint=f"name the output .{fmt}, or leave out the format", option="report_format")
     return fmt

@@ -8,19 +8,23 @@ import typer
 
 from ...errors import ExitCode
 from ...io import write_table
+from ...issue_text import localize_issues
 from ...options import WriteSpec
 from ...validate import validate_table
 from .. import render
-from ..common import Common, FailOnOpt, FileArg, command
+from ..common import Common, FailOnOpt, FileArg, LangOpt, command
 
 HELP = """Check every field (phones, emails, dates, amounts, ids, duplicates): a summary on stderr, the
 issue list (row, column, field, value, code, severity, message, suggestion) to --issues or -o.
 Exits 1 when there are errors (--fail-on warning: also on warnings; never: always 0).
+--lang zh: messages, suggestions and severities in Chinese, with each code's Chinese name (the codes
+stay the same slugs).
 
 \b
 Example:
   crm validate examples/orders.xlsx --issues issues.csv
   crm validate export.csv -o - | head
+  crm validate 订单.xlsx --lang zh --issues 问题.xlsx
 """
 
 IssuesOpt = Annotated[Optional[str], typer.Option("--issues", metavar="PATH", show_default=False,
@@ -40,17 +44,20 @@ def exit_for(issues, fail_on: str) -> int:
     return int(ExitCode.INVALID_DATA) if (issues["severity"] == "error").any() else 0
 
 
-def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: FailOnOpt = "error") -> None:
+def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: FailOnOpt = "error",
+             lang: LangOpt = None) -> None:
     specs = [WriteSpec.decide(issues_path, option="issues")] if issues_path else []
     if c.output:
         specs.append(WriteSpec.decide(c.output, c.format))
     c.check([s.dest for s in specs], [file])
-    settings = c.settings()
+    settings = c.settings(lang=lang)
+    language = settings.lang or "en"
     result = validate_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
-                            dayfirst=settings.dayfirst)
+                            dayfirst=settings.dayfirst, lang=language)
+    shown = localize_issues(result.issues, language)
     for spec in specs:
-        write_table(result.issues, spec.dest, format=spec.format, inputs=[file])
-    render.issues(c.console, result.issues, result.rows, result.summary)
+        write_table(shown, spec.dest, format=spec.format, inputs=[file])
+    render.issues(c.console, result.issues, result.rows, result.summary, lang=language)
     for spec in specs:
         c.wrote(spec.dest, f"{len(result.issues):,} issues")
     raise typer.Exit(exit_for(result.issues, fail_on))
