@@ -119,10 +119,12 @@ def _timestamp(v: Any, parse_text: bool) -> pd.Timestamp | None:
 class WorkbookWriter:
     """Formats, made once per workbook, and the sheets written under the cell rules."""
 
-    def __init__(self, wb: Any, *, text_indent: int = 0):
+    def __init__(self, wb: Any, *, text_indent: int = 0, valign: str | None = None):
         self.wb = wb
         self.header = wb.add_format(HEADER_STYLE)
         self.text_indent = text_indent
+        #: Every cell's vertical alignment (``"top"``: a row with a wrapped cell reads from its first line).
+        self.valign = valign
         self._styles: dict[tuple[str | None, bool, bool], Any] = {}
         self._text_styles: dict[tuple[bool, bool, bool], Any] = {}
 
@@ -130,7 +132,7 @@ class WorkbookWriter:
         """The cell format: a number format, the bold top-ruled total row, the highlight fill."""
         key = (num_format, total, highlight)
         if key not in self._styles:
-            props: dict[str, Any] = {}
+            props: dict[str, Any] = {"valign": self.valign} if self.valign else {}
             if num_format:
                 props["num_format"] = num_format
             if total:
@@ -144,11 +146,11 @@ class WorkbookWriter:
     def text_style(self, total: bool = False, highlight: bool = False, wrap: bool = False) -> Any:
         """A text cell's format: :meth:`style`, indented by ``text_indent`` (text never runs into a number right
         beside it), wrapped in a long-text column."""
-        if not (self.text_indent or wrap):
+        if not (self.text_indent or wrap or self.valign):
             return self.style(None, total, highlight)
         key = (total, highlight, wrap)
         if key not in self._text_styles:
-            props: dict[str, Any] = {"valign": "top"} if wrap else {}
+            props: dict[str, Any] = {"valign": self.valign or "top"} if (wrap or self.valign) else {}
             if self.text_indent:
                 props["indent"] = self.text_indent
             if wrap:

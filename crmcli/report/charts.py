@@ -102,7 +102,7 @@ def add_chart(wb: Any, ws: Any, chart: Chart, cells: Mapping[str, ChartCells], a
         if chart.kind == "pie":
             series["data_labels"] = {"percentage": True, "category": False}
         if chart.labels is not None and k == 0:
-            series["data_labels"] = {"custom": [{"value": str(v)} for v in list(chart.labels)[:n]],
+            series["data_labels"] = {"value": True, "custom": [{"value": str(v)} for v in list(chart.labels)[:n]],
                                      "position": "outside_end" if chart.kind in ("bar", "column") else "right"}
         if chart.kind in ("bar", "column") and chart.stacked:
             series["gap"] = 60
@@ -114,7 +114,7 @@ def add_chart(wb: Any, ws: Any, chart: Chart, cells: Mapping[str, ChartCells], a
         cat_axis: dict[str, Any] = {}
         val_axis: dict[str, Any] = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
         if chart.kind == "bar":  # categories top to bottom, as the table lists them
-            cat_axis["reverse"] = True
+            cat_axis.update(reverse=True, crossing="max")  # ... and the value axis stays at the bottom
         if chart.x_title:
             cat_axis["name"] = chart.x_title
         if chart.y_title:

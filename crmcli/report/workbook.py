@@ -429,7 +429,7 @@ def render_workbook(sheets: Sequence[Sheet], fh: IO[bytes], page: PageInfo | Non
     """Write ``sheets`` (and their charts, print layout) as an xlsx to the open binary file ``fh``."""
     page = page or PageInfo()
     with open_workbook(fh, default_date_format=formats.DATE) as wb:
-        book = WorkbookWriter(wb, text_indent=1)
+        book = WorkbookWriter(wb, text_indent=1, valign="top")
         st = _Styles(wb, page.lang)
         titles = sheet_titles(sheet.name for sheet in sheets)
         written = {sheet.name: _write_sheet(book, st, sheet, titles[sheet.name]) for sheet in sheets}
