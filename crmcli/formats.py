@@ -52,7 +52,17 @@ COLUMN_KINDS: dict[str, str] = {
                      "rows_left_out"), "int"),
     **dict.fromkeys(("expected_orders", "orders_lo", "orders_hi", "avg_sales_cycle_days", "predicted",
                      "predicted_total", "cumulative_predicted", "holdout_predicted", "predicted_mean",
-                     "actual_mean"), "estimate"),
+                     "actual_mean", "avg_days_between_orders", "median_days_between_orders"), "estimate"),
+    # crm pipeline, crm metrics --team, --campaigns
+    **dict.fromkeys(("open_amount", "won_amount", "quota", "cost_ads", "cost_staff", "cost_material",
+                     "cost_other"), "money"),
+    **dict.fromkeys(("avg_probability", "attainment"), "percent"),
+    **dict.fromkeys(("open_opportunities", "won_opportunities", "impressions", "clicks", "participants",
+                     "buyers"), "int"),
+    # crm basket
+    **dict.fromkeys(("support", "confidence"), "percent"),
+    "lift": "ratio",
+    **dict.fromkeys(("antecedent_count", "consequent_count", "size"), "int"),
     **dict.fromkeys(("first_order", "last_order", "order_date", "lead_date"), "date"),
 }
 #: Column name -> Excel number format (:data:`COLUMN_KINDS` through :data:`KIND_FORMATS`).
@@ -63,6 +73,7 @@ METRIC_KINDS: dict[str, str] = {
     "orders": "int", "customers": "int", "new_customers": "int", "returning_customers": "int", "leads": "int",
     "converted_leads": "int", "repurchase_rate": "percent", "churn_rate": "percent",
     "lead_conversion_rate": "percent", "orders_per_customer": "ratio", "avg_sales_cycle_days": "days",
+    "median_days_between_orders": "days",
 }
 #: The columns of a long KPI table (``crm metrics``' kpis sheet): the value's kind is its metric's.
 METRIC_COLUMN, VALUE_COLUMN = "metric", "value"
@@ -75,6 +86,11 @@ def kind_format(kind: str, lang: str = "en") -> str | None:
     if kind not in KIND_FORMATS:
         raise ValueError(f"unknown column kind {kind!r}")
     return KIND_FORMATS[kind]
+
+
+def column_kind(column: object) -> str:
+    """The kind of a column by its (library) name; ``text`` when the table does not know it."""
+    return COLUMN_KINDS.get(str(column), "text")
 
 
 def column_format(column: object) -> str | None:

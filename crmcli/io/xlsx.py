@@ -180,7 +180,7 @@ class SheetWriter:
         if first_row + rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLUMNS:
             raise OutputError(f"sheet {name!r} would have {first_row + rows + 1:,} rows and {len(columns):,} "
                               f"columns; an Excel sheet holds {EXCEL_MAX_ROWS:,} x {EXCEL_MAX_COLUMNS:,}",
-                              hint="write CSV instead (-o FILE.csv)")
+                              hint="write CSV instead ({opt:output} FILE.csv)")
         self.book, self.ws, self.name, self.columns = book, ws, name, columns
         self.first_row = first_row
         #: Columns whose text wraps (a long text column: definitions, notes).
@@ -256,7 +256,7 @@ class SheetWriter:
         if len(text) > EXCEL_MAX_CHARS:
             raise OutputError(f"sheet {self.name!r}, row {r + 1}, column {self.columns[c]!r} holds "
                               f"{len(text):,} characters; an Excel cell holds at most {EXCEL_MAX_CHARS:,}",
-                              hint="write CSV instead (-o FILE.csv), or shorten the value")
+                              hint="write CSV instead ({opt:output} FILE.csv), or shorten the value")
         self.ws.write_string(r, c, text, style)  # a string cell: never a formula
         return display_width(text) if measure else 0
 

@@ -198,14 +198,6 @@ def _contact_note(t: Labeller, problems) -> str:
                                                   source=t(f"in_{p.source}"), row=p.row) for p in problems)
 
 
-#: Column kinds of the customer tables (RFM + contacts + the CLV predictions).
-CUSTOMER_KINDS = {"customer_id": "text", "name": "text", "phone": "text", "email": "text", "city": "text",
-                  "recency_days": "int", "frequency": "int", "monetary": "money", "first_order": "date",
-                  "last_order": "date", "avg_order_value": "money", "r_score": "int", "f_score": "int",
-                  "m_score": "int", "rfm_score": "text", "segment": "text", "tier": "text",
-                  "repeat_purchases": "int", "p_alive": "percent", "expected_orders": "number",
-                  "expected_order_value": "money", "clv": "money", "value_at_stake": "money", "churn_risk": "text",
-                  "contact_note": "text"}
 LEVELS_ZH = {"high": "高", "mid": "中", "medium": "中", "low": "低"}
 
 
@@ -224,7 +216,7 @@ def _labelled_sheet(t: Labeller, name: str, table: pd.DataFrame) -> Sheet:
                 table[col] = table[col].replace(LEVELS_ZH)
     labelled = {c: t.col(c) for c in table.columns}
     return Sheet(name, table.rename(columns=labelled),
-                 kinds={labelled[c]: k for c, k in CUSTOMER_KINDS.items() if c in labelled})
+                 kinds={labelled[c]: formats.column_kind(c) for c in table.columns})
 
 
 #: The At risk sheet's columns (after customer_id and the contact columns).
@@ -300,19 +292,26 @@ def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
     return Sheet(t("funnel"), df, kinds=kinds, charts=[chart])
 
 
+#: The Campaigns sheet's columns (``crmcli.metrics.compute_campaigns``' names), in order -> label key.
+CAMPAIGN_SHEET = {
+    "campaign": "campaign", "impressions": "impressions", "clicks": "clicks", "ctr": "ctr", "contacted": "contacted",
+    "responders": "responders", "response_rate": "response_rate", "participants": "participants", "buyers": "buyers",
+    "conversion_rate": "conversion_rate", "attributed_orders": "orders", "attributed_revenue": "revenue",
+    "cost_ads": "cost_ads", "cost_staff": "cost_staff", "cost_material": "cost_material", "cost_other": "cost_other",
+    "cost": "cost", "roi": "roi", "roas": "roas", "roas_text": "roas_text", "flag": "flag",
+}
+
+
 def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
-    """Per campaign: reach, response, attributed orders and revenue, cost, ROI and ROAS; bar charts of ROAS and ROI."""
-    names = {"campaign": t("campaign"), "contacted": t("contacted"), "responders": t("responders"),
-             "response_rate": t("response_rate"), "attributed_orders": t("orders"),
-             "attributed_revenue": t("revenue"), "cost": t("cost"), "roi": t("roi"), "roas": t("roas")}
-    df = table.rename(columns=names)
-    kinds = {t("campaign"): "text", t("contacted"): "int", t("responders"): "int", t("response_rate"): "percent",
-             t("cost"): "money", t("orders"): "int", t("revenue"): "money", t("roi"): "percent", t("roas"): "ratio"}
+    """Per campaign: reach, clicks, response, conversion, attributed orders and revenue, cost (by type), ROI and
+    ROAS (also as 1:N), flags; bar charts of ROAS and ROI. Kinds from the one format table (:mod:`crmcli.formats`)."""
+    df = table.rename(columns={c: t(CAMPAIGN_SHEET[c]) for c in table.columns if c in CAMPAIGN_SHEET})
+    if t.lang == "zh" and "flag" in table.columns:
+        df[t("flag")] = table["flag"].map(t.flags)
+    kinds = {t(key): formats.column_kind(c) for c, key in CAMPAIGN_SHEET.items() if c in table.columns}
     height = max(240, 36 * len(df) + 90)
-    charts = [Chart("bar", t("chart_roas"), t("campaigns"), t("campaign"), [t("roas")], number_format="0.0",
-                    size=(560, height)),
-              Chart("bar", t("chart_roi"), t("campaigns"), t("campaign"), [t("roi")], number_format="0%",
-                    size=(560, height))]
+    charts = [Chart("bar", t(f"chart_{c}"), t("campaigns"), t("campaign"), [t(c)], number_format=fmt,
+                    size=(560, height)) for c, fmt in (("roas", "0.0"), ("roi", "0%")) if c in table.columns]
     return Sheet(t("campaigns"), df, kinds=kinds, charts=charts)
 
 
@@ -454,6 +453,12 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         sheets.append(_campaigns(t, camp.table))
     else:
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
+    from .team import team_sheet  # the Team sheet, when the orders or the leads name owners
+
+    team = team_sheet(t, lines, order_table, inputs.get("leads"), settings, as_of_ts)
+    if team is not None:
+        sheets.append(team[0])
+        tables["team"] = team[1]
 
     issues = {name: analytics.find_issues(table, role=name, lang=lang,
                                           required=("order_date", "amount", "customer_id") if name == "orders" else ())
