@@ -34,6 +34,9 @@ KIND_FORMATS: dict[str, str | None] = {
     "change": CHANGE, "points": POINTS["en"],
 }
 KINDS = tuple(KIND_FORMATS)
+#: Kind -> the number format of a chart's value axis and data labels (whole amounts, whole percents).
+AXIS_FORMATS: dict[str, str] = {"money": "#,##0", "int": "#,##0", "estimate": "#,##0", "percent": "0%",
+                                "ratio": "0.0"}
 
 #: Column name (the library's names) -> kind.
 COLUMN_KINDS: dict[str, str] = {

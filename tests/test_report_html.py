@@ -120,3 +120,40 @@ def test_cron_setting_report_format_html(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     (page,) = tmp_path.glob("report-*.html")
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.slow
+def test_the_morning_mail_example_sends_the_page_as_the_body(tmp_path):
+    """examples/morning_report.sh, run the way cron runs it (no terminal, a bare environment): the workbook where
+    crm.toml says, then the web page as the body of an HTML mail (``mail`` replaced by a stub that keeps it)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    work = tmp_path / "sales"
+    shutil.copytree(EXAMPLES, work, ignore=shutil.ignore_patterns("platforms", "reports", "*.py"))
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "mail").write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$MAIL_OUT.args"\ncat > "$MAIL_OUT"\n')
+    (stub / "mail").chmod(0o755)
+    (stub / "crm").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m crmcli "$@"\n')
+    (stub / "crm").chmod(0o755)
+    env = {"PATH": f"{stub}:/usr/bin:/bin", "HOME": str(tmp_path), "MAIL_OUT": str(tmp_path / "mail.txt"),
+           "PYTHONPATH": str(EXAMPLES.parent)}
+    proc = subprocess.run(["bash", str(EXAMPLES / "morning_report.sh"), str(work / "crm.toml"), "boss@example.com"],
+                          cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"" and proc.stderr == b""                      # quiet: cron mails nothing extra
+    assert list((work / "reports").glob("report-*.xlsx"))                # the workbook, as crm.toml says
+    body = (tmp_path / "mail.txt").read_text(encoding="utf-8")
+    assert body == (work / "reports" / "latest.html").read_text(encoding="utf-8")
+    assert body.startswith("<!DOCTYPE html>") and "<svg" in body
+    args = (tmp_path / "mail.txt.args").read_text(encoding="utf-8").splitlines()
+    assert "Content-Type: text/html; charset=utf-8" in args and args[-1] == "boss@example.com"
+    # a broken config: crm's exit code and its one-line error, no mail
+    (work / "crm.toml").write_text("[report]\nnope = 1\n", encoding="utf-8")
+    os.remove(tmp_path / "mail.txt")
+    proc = subprocess.run(["bash", str(EXAMPLES / "morning_report.sh"), str(work / "crm.toml"), "boss@example.com"],
+                          cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1 and not (tmp_path / "mail.txt").exists()

@@ -343,3 +343,50 @@ def test_any_sheet_gets_the_layout(tmp_path):
     assert ws.cell(2, 2).number_format == "#,##0.00" and ws.cell(2, 3).number_format == "0.0%"
     anchor = ws._charts[0].anchor._from
     assert anchor.col == 4 and anchor.row == 1          # after one empty column, beside the header row
+
+
+def test_campaigns_as_marketers_count_them_and_the_team_sheet_take_the_one_format_table(tmp_path):
+    """The Campaigns sheet's new columns (CTR, cost by type, ROAS as 1:N, flags) and the Team sheet: formats from
+    crmcli.formats by the library's column names, Chinese flags, the ROAS/ROI bars, the print layout."""
+    orders = read_table(EXAMPLES / "order_lines.csv")
+    campaigns = read_table(EXAMPLES / "campaign_results.csv")
+    report = build_report(orders, campaigns=campaigns, lang="zh")
+    out = tmp_path / "r.xlsx"
+    report.write(out)
+    wb = openpyxl.load_workbook(out)
+    camp = table_formats(wb["营销活动"])
+    assert camp["点击率"] == camp["转化率"] == "0.0%" and camp["曝光量"] == camp["成交人数"] == "#,##0"
+    assert camp["广告费用"] == camp["人力成本"] == camp["费用"] == "#,##0.00" and camp["投入产出比 (ROAS)"] == "0.00"
+    assert camp["投入产出比 (1:N)"] == "General"          # text: 1:6.7
+    ws = wb["营销活动"]
+    headers = [c.value for c in ws[1]]
+    flags = {ws.cell(r, headers.index("提示") + 1).value for r in range(2, ws.max_row + 1)} - {None, ""}
+    assert flags and all(not any(ch.isascii() and ch.isalpha() for ch in f) for f in flags)   # 点击率低, …
+    charts = charts_of(out)
+    assert len(charts["营销活动"]) == 2
+    team = table_formats(wb["销售团队"])
+    assert team["销售额"] == team["平均订单金额 (AOV)"] == "#,##0.00" and team["订单数"] == "#,##0"
+    assert wb["销售团队"].page_setup.orientation == "landscape" and wb["销售团队"].print_title_rows == "$1:$1"
+
+
+def test_the_sales_commands_format_numbers_from_the_same_table(tmp_path):
+    from typer.testing import CliRunner
+
+    from crmcli.cli import app
+
+    runner = CliRunner()
+    for args in (["basket", str(EXAMPLES / "order_lines.csv"), "-o", str(tmp_path / "b.xlsx")],
+                 ["pipeline", str(EXAMPLES / "opportunities.csv"), "-o", str(tmp_path / "p.xlsx")],
+                 ["metrics", str(EXAMPLES / "order_lines.csv"), "--team", "-o", str(tmp_path / "t.xlsx")]):
+        res = runner.invoke(app, [*args, "-q"])
+        assert res.exit_code == 0, res.output
+    basket = openpyxl.load_workbook(tmp_path / "b.xlsx").worksheets[0]
+    b = table_formats(basket)
+    assert b["support"] == b["confidence"] == KIND_FORMATS["percent"] and b["lift"] == KIND_FORMATS["ratio"]
+    assert b["count"] == KIND_FORMATS["int"]
+    p = table_formats(openpyxl.load_workbook(tmp_path / "p.xlsx").worksheets[0])
+    assert p["weighted_pipeline"] == p["open_amount"] == KIND_FORMATS["money"]
+    assert p["avg_probability"] == KIND_FORMATS["percent"] and p["open_opportunities"] == KIND_FORMATS["int"]
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    t = table_formats(wb["team"] if "team" in wb.sheetnames else wb.worksheets[0])
+    assert t["revenue"] == KIND_FORMATS["money"] and t["orders"] == KIND_FORMATS["int"]

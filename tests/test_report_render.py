@@ -1,5 +1,6 @@
 """The report rendered the way a person sees it (slow): the workbook through LibreOffice to PDF, the web page in
-headless Chromium. Each skips, saying why, when its program is not installed (.ci/run installs both)."""
+headless Chromium. Each skips, saying why, when its program is not installed — except in CI (``CI`` set), where a
+missing program fails the test (.ci/run installs both)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,33 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 pytestmark = pytest.mark.slow
 
 
+def missing(why: str) -> None:
+    """Skip, saying why; in CI, fail: the render checks must run there."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"CI: {why}", pytrace=False)
+    pytest.skip(why)
+
+
 def soffice() -> str:
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     if not exe:
-        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui fonts-noto-cjk): "
-                    "the PDF render check needs soffice")
+        missing("LibreOffice is not installed (apt-get install libreoffice-calc-nogui fonts-noto-cjk): "
+                "the PDF render check needs soffice")
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True) \
+        if shutil.which("fc-list") else None
+    if fonts is None or not fonts.stdout.strip():
+        missing("no CJK font (apt-get install fonts-noto-cjk): the Chinese sheets would print as boxes")
     return exe
 
 
 def chromium() -> str:
     exe = os.environ.get("CRM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not exe:
-        pytest.skip("Chromium is not installed (apt-get install chromium): the web page render check needs it")
-    pytest.importorskip("playwright.sync_api", reason="playwright (pip install '.[test]') drives the browser")
+        missing("Chromium is not installed (apt-get install chromium): the web page render check needs it")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("playwright (pip install '.[test]') drives the browser")
     return exe
 
 

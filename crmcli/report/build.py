@@ -35,6 +35,7 @@ from .workbook import ColorScale, PageInfo, Sheet, write_report_workbook
 
 __all__ = ["Report", "ReportResult", "build_report", "make_report", "periods"]
 #: The report's output formats, by extension.
+AXIS = formats.AXIS_FORMATS  # chart axes, by kind
 REPORT_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
 
 
@@ -127,10 +128,10 @@ def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
     df[t("customers_n")] = [*customers.tolist(), bought["customer_id"].nunique()]
     kinds = {c: "money" for c in df.columns[1:]} | {t("month"): "text", t("orders"): "int", t("customers_n"): "int"}
     charts = [Chart("column", t("chart_monthly_channels") if channels else t("chart_monthly"), t("sales"), t("month"),
-                    channels or [t("total")], exclude_last=True, number_format="#,##0", size=(720, 340),
+                    channels or [t("total")], exclude_last=True, number_format=AXIS["money"], size=(720, 340),
                     stacked=bool(channels)),
               Chart("line", t("chart_monthly_orders"), t("sales"), t("month"), [t("orders"), t("customers_n")],
-                    exclude_last=True, number_format="#,##0", size=(720, 300))]
+                    exclude_last=True, number_format=AXIS["money"], size=(720, 300))]
     return Sheet(t("sales"), df, kinds=kinds, total_row=True, charts=charts)
 
 
@@ -159,7 +160,7 @@ def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
              t("rank_units"): "int"}
     if (lines["quantity"] == lines["quantity"].round()).all():
         kinds[t("units")] = "int"
-    chart = Chart("bar", t("chart_products"), t("products"), t("product"), [t("revenue")], number_format="#,##0",
+    chart = Chart("bar", t("chart_products"), t("products"), t("product"), [t("revenue")], number_format=AXIS["money"],
                   limit=PRODUCTS_CHARTED, size=(640, max(260, 24 * min(len(df), PRODUCTS_CHARTED) + 90)))
     return Sheet(t("products"), df, kinds=kinds, charts=[chart])
 
@@ -171,7 +172,7 @@ def _segments(t: Labeller, summary: pd.DataFrame) -> Sheet:
     kinds = {t("segment"): "text", t("customers_n"): "int", t("share"): "percent", t("revenue"): "money",
              t("revenue_share"): "percent", t("orders"): "int", t("aov"): "money"}
     chart = Chart("bar", t("chart_segments"), t("segments"), t("segment"), [t("share"), t("revenue_share")],
-                  number_format="0%", size=(640, max(280, 40 * len(df) + 100)))
+                  number_format=AXIS["percent"], size=(640, max(280, 40 * len(df) + 100)))
     return Sheet(t("segments"), df, kinds=kinds, charts=[chart])
 
 
@@ -254,7 +255,8 @@ def _forecast(t: Labeller, result) -> list[Sheet]:
     dashed = {"line": {"dash_type": "dash", "width": 1.25, "color": "#7F7F7F"}, "marker": {"type": "none"}}
     chart = Chart("line", t("chart_forecast"), t("forecast"), t("period"),
                   [t("actual_revenue"), t("forecast_revenue"), t("revenue_lo"), t("revenue_hi")],
-                  number_format="#,##0", size=(760, 360), series_options={t("revenue_lo"): dashed, t("revenue_hi"): dashed})
+                  number_format=AXIS["money"], size=(760, 360),
+                  series_options={t("revenue_lo"): dashed, t("revenue_hi"): dashed})
     bt = result.backtest.drop(columns=["chosen"]).copy()
     bt.insert(2, "method", bt["series"].map(result.methods))
     bt["series"] = bt["series"].map(t)
@@ -288,7 +290,7 @@ def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
     labels = [f"{formats.format_value(n, 'int')} ({formats.format_value(r, 'percent')})"
               for n, r in zip(df[t("reached")], df[t("share_of_leads")])]
     chart = Chart("bar", t("chart_funnel"), t("funnel"), t("stage"), [t("reached")], labels=labels,
-                  number_format="#,##0", size=(640, max(260, 44 * len(df) + 90)))
+                  number_format=AXIS["money"], size=(640, max(260, 44 * len(df) + 90)))
     return Sheet(t("funnel"), df, kinds=kinds, charts=[chart])
 
 
@@ -311,7 +313,8 @@ def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
     kinds = {t(key): formats.column_kind(c) for c, key in CAMPAIGN_SHEET.items() if c in table.columns}
     height = max(240, 36 * len(df) + 90)
     charts = [Chart("bar", t(f"chart_{c}"), t("campaigns"), t("campaign"), [t(c)], number_format=fmt,
-                    size=(560, height)) for c, fmt in (("roas", "0.0"), ("roi", "0%")) if c in table.columns]
+                    size=(560, height)) for c, fmt in (("roas", AXIS["ratio"]), ("roi", AXIS["percent"]))
+              if c in table.columns]
     return Sheet(t("campaigns"), df, kinds=kinds, charts=charts)
 
 
