@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-LANGS = ("zh", "en")
-
 
 @dataclass(frozen=True)
 class IssueText:

@@ -390,3 +390,19 @@ def test_the_sales_commands_format_numbers_from_the_same_table(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
     t = table_formats(wb["team"] if "team" in wb.sheetnames else wb.worksheets[0])
     assert t["revenue"] == KIND_FORMATS["money"] and t["orders"] == KIND_FORMATS["int"]
+
+
+def test_the_readme_shows_a_picture_of_every_sheet_and_the_page(full):
+    """tools/report_pictures.py writes one picture per sheet of the example report and two of the web page; the
+    README shows each, and none is stale (a sheet added to the report needs its picture made again)."""
+    report, _, _ = full
+    root = EXAMPLES.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\((docs/report/[\w.-]+\.png)\)", readme)
+    want = [f"docs/report/sheet-{k:02d}.png" for k in range(1, len(report.sheets) + 1)]
+    want += ["docs/report/html-phone.png", "docs/report/html-desktop.png"]
+    assert sorted(shown) == sorted(want)
+    on_disk = sorted(f"docs/report/{p.name}" for p in (root / "docs" / "report").glob("*.png"))
+    assert on_disk == sorted(want)
+    for path in want:
+        assert (root / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -113,7 +113,7 @@ def _cell(sheet: Sheet, i: int, j: int, v: Any, kind: str, lang: str, colors: di
 def _table(sheet: Sheet, t_more: str, lang: str, rows: int = HTML_ROWS) -> str:
     df = sheet.data
     cols = [str(c) for c in df.columns]
-    kinds = sheet.column_kinds()
+    kind_at = sheet.kind_lookup()
     n = len(df)
     shown = n if n <= rows + 1 else rows
     top = scale_maximum(sheet) if sheet.color_scale is not None else 0.0
@@ -126,7 +126,7 @@ def _table(sheet: Sheet, t_more: str, lang: str, rows: int = HTML_ROWS) -> str:
         values = df.iloc[i].tolist()
         total = sheet.total_row and i == n - 1
         out.append('<tr class="total">' if total else "<tr>")
-        out.extend(_cell(sheet, i, j, v, sheet.kind_at(i, j, kinds), lang, colors) for j, v in enumerate(values))
+        out.extend(_cell(sheet, i, j, v, kind_at(i, j), lang, colors) for j, v in enumerate(values))
         out.append("</tr>")
     out.append("</tbody></table></div>")
     if shown < n:
