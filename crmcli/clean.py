@@ -24,6 +24,7 @@ import pandas as pd
 
 from .errors import UsageError
 from .fields import Normalized, kind_of
+from .formats import MONEY as MONEY_FORMAT
 from .io import default_output, output_format, write_table, write_workbook
 from .normalize import normalize_table
 from .validate import collect_issues
@@ -31,7 +32,6 @@ from .validate import collect_issues
 if TYPE_CHECKING:
     from .dedupe import DedupeResult
 
-MONEY_FORMAT = "#,##0.00"
 Progress = Callable[[int, int, str], None]
 
 

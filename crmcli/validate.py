@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from .fields import CODES as FIELD_CODES
 from .fields import Normalized
+from .issue_text import issue_text
 from .normalize import first_rows
 from .schema import column_for
 from .table import Table
@@ -67,6 +68,13 @@ CUSTOMER_ID_SEVERITY = "error"
 _READER_SUGGESTIONS = {"ragged-row": "check the row's delimiters and quotes in the source file"}
 
 
+def code_spec(code: str, lang: str = "en") -> IssueCode:
+    """The catalogue's entry for ``code`` with its message and suggestion in ``lang`` (:mod:`crmcli.issue_text`)."""
+    spec = CODES[code]
+    text = issue_text(code, lang, message=spec.message, suggestion=spec.suggestion)
+    return IssueCode(spec.severity, text.message, text.suggestion)
+
+
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
     """``order_id`` in an order table; ``customer_id`` in a customer table (no order fields)."""
     fields = set(mapping.values())
@@ -77,19 +85,19 @@ def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
 
 def find_issues(table: Any, mapping: Mapping[str, str] | None = None, *, region: str = "CN",
                 dayfirst: bool | None = None, unique: Iterable[str] | None = None,
-                required: Iterable[str] = ()) -> pd.DataFrame:
+                required: Iterable[str] = (), lang: str = "en") -> pd.DataFrame:
     """Every problem in ``table`` as an issues DataFrame, sorted by row.
 
     ``table`` is a :class:`~crmcli.table.Table` (its normalized columns are used as they are), or a
     ``read_table`` frame / a source, normalized here with ``mapping`` (``{header: field}``; default:
     the content-confirmed automatic mapping), ``region`` and ``dayfirst``. ``unique``: the fields that
     must not repeat (default: :func:`default_unique`); ``required``: fields whose empty cells are
-    ``missing-value`` warnings.
+    ``missing-value`` warnings; ``lang``: the language of the messages and suggestions (``zh``, ``en``).
     """
     from .normalize import normalize_table
 
     table = normalize_table(table, mapping=mapping, region=region, dayfirst=dayfirst, unique=unique)
-    return collect_issues(table, unique=unique, required=required)
+    return collect_issues(table, unique=unique, required=required, lang=lang)
 
 
 @dataclass
@@ -106,23 +114,23 @@ class Validation:
 
 
 def validate_table(source: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
-                   region: str = "CN", dayfirst: bool | None = None) -> Validation:
+                   region: str = "CN", dayfirst: bool | None = None, lang: str = "en") -> Validation:
     """Read, map (``overrides`` = ``{field: column}``) and normalize ``source`` (a path, ``"-"``, bytes,
     a ``read_table`` frame or a :class:`~crmcli.table.Table`; ``read`` = ReadOptions) and find every
-    issue: the call behind ``crm validate``."""
+    issue (messages in ``lang``): the call behind ``crm validate``."""
     from .normalize import normalize_table
 
     table = normalize_table(source, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
-    issues = collect_issues(table)
+    issues = collect_issues(table, lang=lang)
     return Validation(issues=issues, summary=summarize_issues(issues), table=table)
 
 
 def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
-                   required: Iterable[str] = ()) -> pd.DataFrame:
+                   required: Iterable[str] = (), lang: str = "en") -> pd.DataFrame:
     """The issues of a :class:`~crmcli.table.Table` (see :func:`find_issues`)."""
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
     out = _IssueList(df.columns)
-    catalogue = _catalogue(region)
+    catalogue = _catalogue(region, lang)
     for col, res in normalized.items():
         mask = res.bad
         if not mask.any():
@@ -138,14 +146,14 @@ def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
         if mask.any():
             mask = mask & ~_filled_in_order(df, mapping, normalized, mask)
         if mask.any():
-            spec = CODES["missing-value"]
+            spec = code_spec("missing-value", lang)
             out.add(df.index.to_numpy()[mask], col, field, "", "missing-value", spec.severity, spec.message,
                     spec.suggestion)
     unique = default_unique(mapping) if unique is None else tuple(unique)
     clean = _clean_frame(df, normalized)
     # column -> position of each value's first row (one sort per column, shared; maybe done already)
     firsts = {col: res._first for col, res in normalized.items() if res._first is not None}
-    dup_rows = _duplicate_rows(clean, firsts)
+    dup_rows = _duplicate_rows(clean, firsts, lang)
     if dup_rows is not None:
         out.add_frame(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])
@@ -154,7 +162,7 @@ def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
         col = column_for(mapping, field)
         if col is None:
             continue
-        part = _duplicate_ids(clean[col], col, field, skip=dup_mask, firsts=firsts)
+        part = _duplicate_ids(clean[col], col, field, skip=dup_mask, firsts=firsts, lang=lang)
         if part is not None:
             if field == "customer_id" and customer_table:
                 part["severity"] = CUSTOMER_ID_SEVERITY
@@ -162,9 +170,14 @@ def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
     if table.problems:
         out.add_frame(pd.DataFrame([
             {"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",
-             "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
-             "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in table.problems]))
+             "code": p.get("code", "reader"), "severity": "warning",
+             **_reader_text(p.get("code", "reader"), p.get("message", ""), lang)} for p in table.problems]))
     return out.frame()
+
+
+def _reader_text(code: str, message: str, lang: str) -> dict[str, str]:
+    text = issue_text(code, lang, message=message, suggestion=_READER_SUGGESTIONS.get(code, ""))
+    return {"message": text.message, "suggestion": text.suggestion}
 
 
 def _filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
@@ -240,9 +253,9 @@ def empty_issues() -> pd.DataFrame:
     return frame
 
 
-def _catalogue(region: str) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+def _catalogue(region: str, lang: str = "en") -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """code, severity, message, suggestion by field-layer code index (:data:`crmcli.fields.CODES`)."""
-    specs = [CODES.get(c) for c in FIELD_CODES]
+    specs = [code_spec(c, lang) if c in CODES else None for c in FIELD_CODES]
     return (
         pa.array(FIELD_CODES, type=pa.large_string()),
         pa.array([s.severity if s else "" for s in specs], type=pa.large_string()),
@@ -269,7 +282,7 @@ def _repeated(first: np.ndarray) -> np.ndarray:
     return out
 
 
-def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray]) -> pd.DataFrame | None:
+def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray], lang: str = "en") -> pd.DataFrame | None:
     """Later copies of a row whose (normalized) values all repeat an earlier row."""
     if clean.shape[1] == 0 or len(clean) < 2:
         return None
@@ -299,7 +312,7 @@ def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray]) -> pd.Da
     first_of = first_of[~first_of.index.duplicated(keep="first")]
     firsts_rows = sub.index.to_numpy()[first_of.reindex(keys[dup_pos]).to_numpy()]
     rows = sub.index.to_numpy()[dup_pos]
-    spec = CODES["duplicate-row"]
+    spec = code_spec("duplicate-row", lang)
     return pd.DataFrame({
         "row": rows, "column": "", "field": "", "value": "", "code": "duplicate-row",
         "severity": spec.severity, "message": [spec.message.format(first=f) for f in firsts_rows],
@@ -308,7 +321,7 @@ def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray]) -> pd.Da
 
 
 def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
-                   firsts: dict[str, np.ndarray] | None = None) -> pd.DataFrame | None:
+                   firsts: dict[str, np.ndarray] | None = None, lang: str = "en") -> pd.DataFrame | None:
     first = (firsts or {}).get(col)
     if first is None:
         first = first_rows(values)
@@ -317,7 +330,7 @@ def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
     if not dup.any():
         return None
     firsts_rows = values.index.to_numpy()[first[dup]]
-    spec = CODES["duplicate-id"]
+    spec = code_spec("duplicate-id", lang)
     vals = values[dup].to_numpy()
     return pd.DataFrame({
         "row": values.index[dup], "column": col, "field": field, "value": vals, "code": "duplicate-id",

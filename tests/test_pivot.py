@@ -48,7 +48,7 @@ def test_mean_totals_come_from_the_rows_not_the_cells():
 def test_nunique_and_count_and_no_totals():
     p = pivot_table(TABLE, rows=["channel"], values="客户", agg="nunique", totals=False)
     assert as_dict(p) == {"京东": (2.0,), "天猫": (2.0,), "(blank)": (1.0,)}
-    assert p.number_format == "0"
+    assert p.number_format == "#,##0"
     p = pivot_table(TABLE, rows=["channel"])  # no --values: count rows
     assert as_dict(p)["Total"] == (6.0,)
     total = pivot_table(TABLE, rows=["channel"], values="客户", agg="nunique")

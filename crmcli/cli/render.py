@@ -64,17 +64,20 @@ def problems(console: Console, found: list[dict[str, Any]], limit: int = 10) -> 
 
 
 def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20,
-           counts: tuple[int, int, int] | None = None) -> None:
+           counts: tuple[int, int, int] | None = None, lang: str = "en") -> None:
     """``counts`` = (errors, warnings, issues) when ``found`` is only the first of them (a streamed run)."""
+    from ..issue_text import code_name, severity_name
+
     errors = int((found["severity"] == "error").sum()) if counts is None else counts[0]
     warnings = int((found["severity"] == "warning").sum()) if counts is None else counts[1]
     total = len(found) if counts is None else counts[2]
     console.print(f"{rows:,} rows checked: {errors:,} errors, {warnings:,} warnings")
     if not total:
         return
-    counts = _table("field", "code", "severity", "count", right=("count",))
+    counts = _table("field", "code", *(("problem",) if lang == "zh" else ()), "severity", "count", right=("count",))
     for rec in summary.itertuples(index=False):
-        counts.add_row(rec.field or "-", rec.code, rec.severity, f"{rec.count:,}")
+        named = (code_name(rec.code, lang),) if lang == "zh" else ()
+        counts.add_row(rec.field or "-", rec.code, *named, severity_name(rec.severity, lang), f"{rec.count:,}")
     console.print(counts)
     first = _table("row", "column", "value", "code", "message", right=("row",))
     for rec in found.head(limit).itertuples(index=False):

@@ -8,13 +8,15 @@ import math
 import os
 from collections.abc import Iterable
 
-from ..formats import MONEY
+from ..formats import ESTIMATE, formats_for
 from ..io import atomic_write, output_format, write_table, write_workbook
 from .fit import CHURN_RULE, ClvResult
 from .holdout import HoldoutReport
 
-TABLE_FORMATS = {"monetary": MONEY, "p_alive": "0.000", "expected_orders": "0.00", "expected_order_value": MONEY,
-                 "clv": MONEY, "value_at_stake": MONEY, "holdout_predicted": "0.00"}
+#: ``crm clv``'s xlsx formats: the one table's (:mod:`crmcli.formats`), P(alive) a rate as in the report.
+TABLE_FORMATS = formats_for(("monetary", "p_alive", "expected_orders", "expected_order_value", "clv",
+                             "value_at_stake", "holdout_predicted", "repeat_purchases", "frequency",
+                             "recency_days"))
 
 
 def write_json(data: object, dest: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> None:
@@ -38,10 +40,10 @@ def write_holdout_report(report: HoldoutReport, dest: str | os.PathLike, *,
             {"customer_id": r.customer_id, "predicted": float(r.predicted), "actual": int(r.actual)}
             for r in report.per_customer.itertuples(index=False)]}, dest, inputs=inputs)
     elif fmt == "xlsx":
-        fmts = {"by_purchases": {"predicted_mean": "0.000", "actual_mean": "0.000", "predicted_total": "0.0"},
-                "by_period": {"predicted": "0.0", "cumulative_predicted": "0.0"},
-                "customers": {"predicted": "0.000"}}
-        write_workbook(report.tables(), dest, number_formats=fmts, inputs=inputs)
+        tables = report.tables()
+        fmts = {name: {**formats_for(df), **{c: ESTIMATE for c in df.columns if "predicted" in str(c)}}
+                for name, df in tables.items()}
+        write_workbook(tables, dest, number_formats=fmts, inputs=inputs)
     else:
         write_table(report.by_purchases, dest, format=fmt, inputs=inputs)
     return fmt

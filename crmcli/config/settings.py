@@ -26,6 +26,7 @@ ENGINES = ("auto", "pandas", "duckdb", "spark")
 #: (measured: benchmarks/bench_scale.py; the in-memory path needs 5-7x the file in memory).
 ENGINE_BIG_BYTES = 256 << 20
 DEFAULT_OUTPUT = "report-{date}.xlsx"
+REPORT_FORMATS = ("xlsx", "html")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Settings:
     tag_rules: Any = None
     #: The report's output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
     output: str | None = None
+    #: The report's format, ``xlsx`` or ``html``; None = by the output's extension (default xlsx).
+    report_format: str | None = None
     #: ``zh`` / ``en``; None = from the language of the input's headers.
     lang: str | None = None
     config_path: str | None = None
@@ -80,8 +83,10 @@ class Settings:
     origin: Mapping[str, str] = field(default_factory=dict)
 
     def output_path(self, as_of: dt.date | None) -> str:
-        """The output path with ``{date}`` filled in with ``as_of``."""
-        template = self.output or DEFAULT_OUTPUT
+        """The output path with ``{date}`` filled in with ``as_of`` (default ``report-{date}.xlsx``, ``.html``
+        for ``report_format = "html"``)."""
+        template = self.output or (DEFAULT_OUTPUT.replace(".xlsx", ".html") if self.report_format == "html"
+                                   else DEFAULT_OUTPUT)
         date = as_of.isoformat() if as_of else "undated"
         try:
             return template.format(date=date)
@@ -158,6 +163,16 @@ def parse_lang(value: Any, name: str) -> str | None:
     if str(value) not in LANGS:
         raise UsageError(f"{name} {value!r} is not one of {', '.join(LANGS)}")
     return str(value)
+
+
+def parse_report_format(value: Any, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().lower().lstrip(".")
+    if text not in REPORT_FORMATS:
+        raise UsageError(f"{name} {value!r} is not one of {', '.join(REPORT_FORMATS)}",
+                         hint="xlsx: the workbook; html: one self-contained web page")
+    return text
 
 
 def parse_region(value: Any, name: str) -> str:
@@ -307,6 +322,7 @@ KEYS: tuple[Key, ...] = (
     Key("engine", "engine.name", "CRM_ENGINE", "--engine", parse_engine),
     Key("engine_big", "engine.big", "CRM_ENGINE_BIG", None, parse_size, (int, str)),
     Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", None, parse_master),
+    Key("report_format", "report.format", "CRM_REPORT_FORMAT", "--format", parse_report_format),
     Key("pipeline_probabilities", "pipeline.probabilities", None, None, check_probabilities, (dict,)),
     Key("team_quota", "team.quota", None, "--quota", check_quota, (int, float, dict, str)),
     Key("team_period", "team.period", "CRM_TEAM_PERIOD", "--team-period", check_team_period),

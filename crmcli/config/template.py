@@ -73,6 +73,7 @@ discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied mo
 [report]
 {output_line}# {{date}} = the as-of date; CRM_OUTPUT, -o
 # lang = "zh"           # zh or en; default: the language of the orders' headers
+# format = "html"       # xlsx (the workbook) or html (one self-contained page); default: by the extension
 """
 
 

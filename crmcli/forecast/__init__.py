@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..clv.summary import read_orders
 from ..errors import DataError, UsageError
-from ..formats import ESTIMATE, MONEY
+from ..formats import ESTIMATE, all_formats, formats_for
 from ..options import parse_as_of
 from .backtest import Backtest, run_backtest
 from .models import INSTALL_HINT, MIN_ETS, MODELS, check_model, effective_model, fit_forecast, load_statsmodels
@@ -39,9 +39,8 @@ BACKTEST_COLUMNS = ["series", "model", "origins", "forecasts", "mape", "mase", "
 
 #: Number formats of ``crm forecast``'s xlsx sheets (predicted orders keep a decimal).
 FORECAST_FORMATS = {
-    "forecast": {**dict.fromkeys(("revenue", "revenue_lo", "revenue_hi"), MONEY),
-                 **dict.fromkeys(("orders", "orders_lo", "orders_hi"), ESTIMATE)},
-    "backtest": {"mape": "0.0", "mase": "0.000", "coverage": "0%", "baseline_mape": "0.0", "baseline_mase": "0.000"},
+    "forecast": {**formats_for(TABLE_COLUMNS), **all_formats(("orders", "orders_lo", "orders_hi"), ESTIMATE)},
+    "backtest": formats_for(BACKTEST_COLUMNS),
 }
 
 __all__ = ["FORECAST_FORMATS", "BACKTEST_COLUMNS", "DEFAULT_PERIODS", "INSTALL_HINT", "MODELS", "PERIODS", "TABLE_COLUMNS",

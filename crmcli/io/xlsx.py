@@ -23,7 +23,9 @@ import datetime as dt
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
@@ -46,9 +48,11 @@ HIGHLIGHT_COLOR = "#FFC7CE"
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
-def display_width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text[:80])
+def display_width(text: str, limit: int | None = 80) -> int:
+    """Display width in Excel columns (the width of a ``0``): a wide character — CJK, kana, hangul, full-width
+    forms (``unicodedata.east_asian_width`` W or F) — takes two. Only the first ``limit`` characters are
+    measured (a column is never made wider than ``MAX_WIDTH`` anyway)."""
+    return sum(2 if ch > "\u10ff" and unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text[:limit])
 
 
 def sheet_title(name: str) -> str:
@@ -72,7 +76,11 @@ def sheet_titles(names: Iterable[str]) -> dict[str, str]:
 
 
 def number_text(value: float, num_format: str | None) -> str:
-    """How a number shows under ``num_format`` (to size its column)."""
+    """How a number shows under ``num_format`` (to size its column): quoted text in the format (``"pp"``) too."""
+    if num_format and '"' in num_format:
+        section = num_format.split(";")[0]
+        literal = "".join(re.findall(r'"([^"]*)"', section))
+        return number_text(value, re.sub(r'"[^"]*"', "", section).strip() or None) + literal
     if num_format and num_format.endswith("%"):
         return f"{value:.1%}"
     if num_format == "#,##0":
@@ -111,16 +119,20 @@ def _timestamp(v: Any, parse_text: bool) -> pd.Timestamp | None:
 class WorkbookWriter:
     """Formats, made once per workbook, and the sheets written under the cell rules."""
 
-    def __init__(self, wb: Any):
+    def __init__(self, wb: Any, *, text_indent: int = 0, valign: str | None = None):
         self.wb = wb
         self.header = wb.add_format(HEADER_STYLE)
+        self.text_indent = text_indent
+        #: Every cell's vertical alignment (``"top"``: a row with a wrapped cell reads from its first line).
+        self.valign = valign
         self._styles: dict[tuple[str | None, bool, bool], Any] = {}
+        self._text_styles: dict[tuple[bool, bool, bool], Any] = {}
 
     def style(self, num_format: str | None = None, total: bool = False, highlight: bool = False) -> Any:
         """The cell format: a number format, the bold top-ruled total row, the highlight fill."""
         key = (num_format, total, highlight)
         if key not in self._styles:
-            props: dict[str, Any] = {}
+            props: dict[str, Any] = {"valign": self.valign} if self.valign else {}
             if num_format:
                 props["num_format"] = num_format
             if total:
@@ -131,31 +143,58 @@ class WorkbookWriter:
             self._styles[key] = self.wb.add_format(props) if props else None
         return self._styles[key]
 
+    def text_style(self, total: bool = False, highlight: bool = False, wrap: bool = False) -> Any:
+        """A text cell's format: :meth:`style`, indented by ``text_indent`` (text never runs into a number right
+        beside it), wrapped in a long-text column."""
+        if not (self.text_indent or wrap or self.valign):
+            return self.style(None, total, highlight)
+        key = (total, highlight, wrap)
+        if key not in self._text_styles:
+            props: dict[str, Any] = {"valign": self.valign or "top"} if (wrap or self.valign) else {}
+            if self.text_indent:
+                props["indent"] = self.text_indent
+            if wrap:
+                props["text_wrap"] = True
+            if total:
+                props.update(bold=True, top=1)
+            if highlight:
+                props["bg_color"] = HIGHLIGHT_COLOR
+            self._text_styles[key] = self.wb.add_format(props)
+        return self._text_styles[key]
+
     def add_sheet(self, name: str, columns: Sequence[Any], rows: int, title: str | None = None) -> SheetWriter:
         """A new worksheet with a bold header of ``columns``, for ``rows`` rows under it."""
-        if rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLUMNS:
-            raise OutputError(f"sheet {name!r} would have {rows + 1:,} rows and {len(columns):,} columns; "
-                              f"an Excel sheet holds {EXCEL_MAX_ROWS:,} x {EXCEL_MAX_COLUMNS:,}",
-                              hint="write CSV instead ({opt:output} FILE.csv)")
-        ws = self.wb.add_worksheet(title or sheet_title(name))
-        return SheetWriter(self, ws, name, [str(c) for c in columns])
+        return SheetWriter(self, self.add_worksheet(name, title), name, [str(c) for c in columns], rows=rows)
+
+    def add_worksheet(self, name: str, title: str | None = None) -> Any:
+        """A new, empty worksheet (write rows above a table on it, then a :class:`SheetWriter` with ``first_row``)."""
+        return self.wb.add_worksheet(title or sheet_title(name))
 
 
 class SheetWriter:
-    """One worksheet: the header, then :meth:`write` cell by cell, then :meth:`finish`."""
+    """One worksheet's table: the header (on ``first_row``; rows above it are the caller's, written before),
+    then :meth:`write` cell by cell, then :meth:`finish`."""
 
-    def __init__(self, book: WorkbookWriter, ws: Any, name: str, columns: list[str]):
+    def __init__(self, book: WorkbookWriter, ws: Any, name: str, columns: list[str], *, rows: int = 0,
+                 first_row: int = 0):
+        if first_row + rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLUMNS:
+            raise OutputError(f"sheet {name!r} would have {first_row + rows + 1:,} rows and {len(columns):,} "
+                              f"columns; an Excel sheet holds {EXCEL_MAX_ROWS:,} x {EXCEL_MAX_COLUMNS:,}",
+                              hint="write CSV instead ({opt:output} FILE.csv)")
         self.book, self.ws, self.name, self.columns = book, ws, name, columns
+        self.first_row = first_row
+        #: Columns whose text wraps (a long text column: definitions, notes).
+        self.wrap: set[int] = set()
         self.widths = [min(max(display_width(c), 6), MAX_WIDTH) for c in columns]
         for j, c in enumerate(columns):
             if len(c) > EXCEL_MAX_CHARS:
                 raise OutputError(f"sheet {name!r}: a column name of {len(c):,} characters does not "
                                   f"fit an Excel cell ({EXCEL_MAX_CHARS:,} at most)", hint="write CSV instead")
-            ws.write_string(0, j, c, book.header)
+            ws.write_string(first_row, j, c, book.header)
 
     def write(self, r: int, c: int, v: Any, kind: str = "auto", num_format: str | None = None, *,
               total: bool = False, highlight: bool = False, measure: bool = True) -> int:
-        """Write ``v`` at row ``r`` (0 = the header), column ``c``; return its display width
+        """Write ``v`` at row ``r`` (0 = the sheet's first row), column ``c``; return its display width
         (0 when not ``measure``: sizing looks at the first rows only, and measuring costs).
 
         ``kind``: ``"text"`` writes every value as text; ``"number"`` and ``"date"`` prefer a
@@ -165,7 +204,7 @@ class SheetWriter:
         book = self.book
         cls = v.__class__
         if cls is str and kind != "date":
-            return self._text(r, c, v, book.style(None, total, highlight), measure)
+            return self._text(r, c, v, total, highlight, measure)
         # the column's number format is for the cells of its kind: a date in a money column gets
         # a date format, a number in a date column none
         date_format, num_format = (num_format, None) if kind == "date" else (None, num_format)
@@ -195,24 +234,25 @@ class SheetWriter:
                     pass
                 else:
                     return self._number(r, c, fv, num_format, total, highlight, measure)
-        return self._text(r, c, v if isinstance(v, str) else str(v), book.style(None, total, highlight), measure)
+        return self._text(r, c, v if isinstance(v, str) else str(v), total, highlight, measure)
 
     def _number(self, r: int, c: int, v: Any, num_format: str | None, total: bool, highlight: bool,
                 measure: bool) -> int:
         if isinstance(v, (int, np.integer)) and not -_EXACT_INT <= v <= _EXACT_INT:
             # a float (and Excel) would round it (or overflow): its digits, as text
-            return self._text(r, c, str(v), self.book.style(None, total, highlight), measure)
+            return self._text(r, c, str(v), total, highlight, measure)
         fv = float(v)
         if not math.isfinite(fv):
             if fv != fv:  # NaN: missing
                 if total or highlight:
                     self.ws.write_blank(r, c, None, self.book.style(num_format, total, highlight))
                 return 0
-            return self._text(r, c, "inf" if fv > 0 else "-inf", self.book.style(None, total, highlight), measure)
+            return self._text(r, c, "inf" if fv > 0 else "-inf", total, highlight, measure)
         self.ws.write_number(r, c, fv, self.book.style(num_format, total, highlight))
-        return len(number_text(fv, num_format)) if measure else 0
+        return display_width(number_text(fv, num_format)) if measure else 0
 
-    def _text(self, r: int, c: int, text: str, style: Any, measure: bool) -> int:
+    def _text(self, r: int, c: int, text: str, total: bool, highlight: bool, measure: bool) -> int:
+        style = self.book.text_style(total, highlight, wrap=c in self.wrap)
         if len(text) > EXCEL_MAX_CHARS:
             raise OutputError(f"sheet {self.name!r}, row {r + 1}, column {self.columns[c]!r} holds "
                               f"{len(text):,} characters; an Excel cell holds at most {EXCEL_MAX_CHARS:,}",
@@ -225,13 +265,61 @@ class SheetWriter:
         if width > self.widths[c]:
             self.widths[c] = min(width, MAX_WIDTH)
 
-    def finish(self, rows: int) -> None:
-        """Size the columns, freeze the header and put a filter on it (``rows``: data rows)."""
+    def finish(self, rows: int, *, freeze: bool = True, freeze_columns: int = 0, autofilter: bool = True) -> None:
+        """Size the columns, freeze the header (and ``freeze_columns`` columns) and put a filter on it
+        (``rows``: data rows)."""
         for j, w in enumerate(self.widths):
             self.ws.set_column(j, j, w + 2)
-        self.ws.freeze_panes(1, 0)
-        if self.columns:
-            self.ws.autofilter(0, 0, max(rows, 1), len(self.columns) - 1)
+        if freeze:
+            self.ws.freeze_panes(self.first_row + 1, freeze_columns)
+        if self.columns and autofilter:
+            self.ws.autofilter(self.first_row, 0, self.first_row + max(rows, 1), len(self.columns) - 1)
+
+
+# --------------------------------------------------------------------------- print layout
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """How a sheet prints: landscape A4, fit to one page wide (``pages_tall`` 0 = as many as it takes; 1 = one
+    page), ``repeat_rows`` (first, last) printed on every page, ``area`` (first row, first col, last row, last
+    col), a ``header``/``footer`` in Excel's codes (``&P`` page, ``&N`` pages, ``&A`` sheet; a literal ``&`` is
+    ``&&``: :func:`header_text`), and gridlines shown or not (a "card" page has none)."""
+
+    area: tuple[int, int, int, int] | None = None
+    repeat_rows: tuple[int, int] | None = None
+    header: str = ""
+    footer: str = ""
+    landscape: bool = True
+    pages_wide: int = 1
+    pages_tall: int = 0
+    gridlines: bool = True
+    paper: int = 9   # A4
+
+
+def header_text(text: str) -> str:
+    """Text for a page header/footer: ``&`` doubled so Excel prints it rather than reading a code."""
+    return str(text).replace("&", "&&")
+
+
+def set_page_layout(ws: Any, layout: PageLayout) -> None:
+    """Apply ``layout`` to an xlsxwriter worksheet."""
+    if layout.landscape:
+        ws.set_landscape()
+    ws.set_paper(layout.paper)
+    ws.fit_to_pages(layout.pages_wide, layout.pages_tall)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    ws.center_horizontally()
+    if layout.repeat_rows is not None:
+        ws.repeat_rows(*layout.repeat_rows)
+    if layout.area is not None:
+        ws.print_area(*layout.area)
+    if layout.header:
+        ws.set_header(layout.header, {"margin": 0.3})
+    if layout.footer:
+        ws.set_footer(layout.footer, {"margin": 0.3})
+    if not layout.gridlines:
+        ws.hide_gridlines(2)
 
 
 def column_kind(s: pd.Series) -> str:
@@ -246,20 +334,26 @@ def column_kind(s: pd.Series) -> str:
 
 
 def write_frame(book: WorkbookWriter, name: str, df: pd.DataFrame, *, title: str | None = None,
-                number_formats: Mapping[str, str] | None = None,
+                number_formats: Mapping[str, str | Sequence[str | None]] | None = None,
                 highlights: Iterable[tuple[int, int]] = ()) -> SheetWriter:
-    """``df`` as one sheet: typed cells, ``number_formats[column]``, ``highlights`` (row
-    position, column position) filled; columns sized on the first ``SAMPLE_ROWS`` rows."""
+    """``df`` as one sheet: typed cells, ``number_formats[column]`` (a format, or one per row: a long KPI
+    table's value column), ``highlights`` (row position, column position) filled; columns sized on the
+    first ``SAMPLE_ROWS`` rows."""
     sheet = book.add_sheet(name, df.columns, len(df), title)
     marks: dict[int, set[int]] = {}
     for r, c in highlights:
         marks.setdefault(r, set()).add(c)
     nf = number_formats or {}
-    formats = [nf.get(c) for c in sheet.columns]
+    given = [nf.get(c) for c in sheet.columns]
+    per_row = {j: list(f) for j, f in enumerate(given) if f is not None and not isinstance(f, str)}
+    formats = [None if j in per_row else f for j, f in enumerate(given)]
     kinds = [column_kind(df.iloc[:, j]) for j in range(len(sheet.columns))]
     write, fit = sheet.write, sheet.fit
     for i, row in enumerate(df.itertuples(index=False, name=None)):
         hl = marks.get(i, ())
+        if per_row:
+            for j, f in per_row.items():
+                formats[j] = f[i] if i < len(f) else None
         for j, v in enumerate(row):
             if i < SAMPLE_ROWS:
                 fit(j, write(i + 1, j, v, kinds[j], formats[j], highlight=j in hl))
@@ -272,7 +366,7 @@ def write_frame(book: WorkbookWriter, name: str, df: pd.DataFrame, *, title: str
 
 
 def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, *,
-                   number_formats: Mapping[str, Mapping[str, str]] | None = None,
+                   number_formats: Mapping[str, Mapping[str, str | Sequence[str | None]]] | None = None,
                    highlights: Mapping[str, Iterable[tuple[int, int]]] | None = None,
                    inputs: Iterable[str | os.PathLike] = ()) -> str:
     """Write several tables as sheets of one xlsx (atomically, never onto one of ``inputs``).

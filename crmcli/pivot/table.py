@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..formats import COUNT, MONEY, NUMBER, RATE, RATIO
 from ..metrics.kpis import PERIODS, check_period
 from ..normalize import normalize_table
 from ..schema import FIELDS, find_column
@@ -219,11 +220,12 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
 
     ruled: list = []
     measures: list[tuple[str, str, str]] = []  # (column in frame, agg, label) per spec
-    formats: list[str] = []
+    formats: list[tuple[str, bool]] = []  # (number format, money: rounded to cents) per spec
     for k, spec in enumerate(specs):
-        column, label, fmt = _value_column(t, table, spec, k, columns, mapping, frame, statuses, notes, ruled)
+        column, label, fmt, money = _value_column(t, table, spec, k, columns, mapping, frame, statuses, notes,
+                                                  ruled)
         measures.append((column, spec.agg, label))
-        formats.append(fmt)
+        formats.append((fmt, money))
     if ruled:
         frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
     if conditions:
@@ -239,8 +241,9 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     total_parts: dict[str, float] = {}
     value_cols: list[str] = []
     number_formats: dict[str, str] = {}
+    money_cols: set[str] = set()
     several = len(specs) > 1
-    for (column, how, label), spec, fmt in zip(measures, specs, formats):
+    for (column, how, label), spec, (fmt, money) in zip(measures, specs, formats):
         cells, rtot, ctot, grand = _aggregate(frame, row_names, col_name, column, how)
         if spec.show:
             if spec.show == "running" and how not in ("sum", "count"):
@@ -248,9 +251,10 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
             cells, rtot, ctot, grand = show_values(spec.show, cells, rtot, ctot, grand, base=base,
                                                    groups=groups, additive=how in ("sum", "count"))
             label = f"{label} ({spec.show})"
+            money = money and spec.show not in SHOW_FORMATS
             fmt = SHOW_FORMATS.get(spec.show, fmt)
         if how in ("count", "nunique") and not spec.show in SHOW_FORMATS:
-            fmt = "0"
+            fmt, money = COUNT, False
         if col_name is None:
             names = [label]
             block = cells.set_axis(names, axis=1)
@@ -268,6 +272,8 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         total_parts.update(tot_row)
         value_cols += names
         number_formats.update(dict.fromkeys(names, fmt))
+        if money:
+            money_cols.update(names)
     body = pd.concat(parts, axis=1).reset_index()
     if col_name is not None:
         n_cols = len(value_cols) + len(row_names)
@@ -283,7 +289,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
     for c in value_cols:
         body[c] = body[c].astype("float64")
-        if number_formats[c] == "#,##0.00":
+        if c in money_cols:
             body[c] = body[c].round(2)  # money in cents
     body = _ordered_rows(body, row_names, totals, order)
     for n in row_names:
@@ -292,8 +298,8 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
 
 
 #: Number formats of the values shown as shares, ranks and indexes (the others keep the value's own).
-SHOW_FORMATS = {"row%": "0.0%", "col%": "0.0%", "total%": "0.0%", "pct-diff-prev": "0.0%", "rank": "0",
-                "index": "0.00"}
+SHOW_FORMATS = {"row%": RATE, "col%": RATE, "total%": RATE, "pct-diff-prev": RATE, "rank": COUNT,
+                "index": RATIO}
 SHOWS = ("row%", "col%", "total%", "rank", "running", "index", "diff-prev", "pct-diff-prev")
 
 
@@ -304,27 +310,28 @@ def _named(col: object, label: str, several: bool) -> str:
 
 def _value_column(t: Table, table: pd.DataFrame, spec: ValueSpec, k: int, columns: list[str],
                   mapping: Mapping[str, str], frame: pd.DataFrame, statuses, notes: list[str],
-                  ruled: list) -> tuple[str, str, str]:
-    """Put the ``k``-th value's series in ``frame``; (its column, its label, its number format)."""
+                  ruled: list) -> tuple[str, str, str, bool]:
+    """Put the ``k``-th value's series in ``frame``; (its column, its label, its number format, whether it is
+    money)."""
     name = f"_v{k}"
     agg = spec.agg
     if spec.field is None:
         frame[name] = 1.0
-        return name, f"{agg} of rows", "0"
+        return name, f"{agg} of rows", COUNT, False
     values = spec.field.strip()
     if values == "amount" and "amount" not in mapping.values() and "unit_price" in mapping.values():
         if agg in ("count", "nunique"):
             raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
                              "count", hint="{opt:agg} sum, mean, min or max")
         frame[name] = _order_amounts(t, table, None, statuses, notes, ruled)
-        return name, f"{agg} of amount", "#,##0.00"
+        return name, f"{agg} of amount", MONEY, True
     vhead, vfield = _resolve(values, columns, mapping)
     raw = table[vhead].astype("str").str.strip()
     kind = _kind(vfield)
     if agg in ("count", "nunique"):
         text = _normalized(t, table[vhead], kind).values if kind != "amount" else raw
         frame[name] = text.where(text != "", None)
-        return name, f"{agg} of {vhead}", "0"
+        return name, f"{agg} of {vhead}", COUNT, False
     res = _normalized(t, table[vhead], "number" if kind == "number" else "amount")
     frame[name] = res.parsed.astype("float64")
     bad = int((frame[name].isna() & (raw != "")).sum())
@@ -332,7 +339,8 @@ def _value_column(t: Table, table: pd.DataFrame, spec: ValueSpec, k: int, column
         notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
     if vfield == "amount":
         frame[name] = _order_amounts(t, table, frame[name], statuses, notes, ruled)
-    return name, f"{agg} of {vhead}", "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
+    money = kind == "amount" or vfield is None
+    return name, f"{agg} of {vhead}", MONEY if money else NUMBER, money
 
 
 def _where(t: Table, table: pd.DataFrame, conditions, columns: list[str], mapping: Mapping[str, str]) -> np.ndarray:

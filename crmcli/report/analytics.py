@@ -119,7 +119,8 @@ UNIQUE: dict[str, tuple[str, ...] | None] = {"orders": None, "customers": None, 
                                              "campaigns": ()}  # a contact list repeats customers
 
 
-def find_issues(table: Table, *, role: str, required: Sequence[str] = ()) -> pd.DataFrame:
-    """``crmcli.validate.find_issues``: ``row, column, field, value, code, severity, message, suggestion``."""
+def find_issues(table: Table, *, role: str, required: Sequence[str] = (), lang: str = "en") -> pd.DataFrame:
+    """``crmcli.validate.find_issues``: ``row, column, field, value, code, severity, message, suggestion``
+    (messages and suggestions in ``lang``)."""
     present = set(table.mapping.values())
-    return _find_issues(table, unique=UNIQUE.get(role), required=[f for f in required if f in present])
+    return _find_issues(table, unique=UNIQUE.get(role), required=[f for f in required if f in present], lang=lang)

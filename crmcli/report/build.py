@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .. import formats
 from ..clv.join import join_predictions
 from ..config import Settings
 from ..errors import CrmError, DataError
@@ -28,17 +28,31 @@ from ..normalize import normalize_table
 from ..table import Table
 from . import analytics
 from .charts import Chart
+from .contacts import CONTACT_FIELDS, customer_contacts
 from .labels import Labeller, detect_lang
-from .workbook import Sheet, write_report_workbook
+from .summary import build_summary, periods
+from .workbook import ColorScale, PageInfo, Sheet, write_report_workbook
 
-#: Summary metrics in display order (the metric names of ``crmcli.metrics.compute_kpis``), with their kind.
-SUMMARY_METRICS = (
-    ("revenue", "money"), ("orders", "int"), ("customers", "int"), ("aov", "money"),
-    ("revenue_per_customer", "money"), ("repurchase_rate", "percent"), ("churn_rate", "percent"),
-    ("new_customers", "int"), ("returning_customers", "int"), ("orders_per_customer", "number"),
-    ("refund_amount", "money"),
-)
-RATE_METRICS = {"repurchase_rate", "churn_rate"}
+__all__ = ["Report", "ReportResult", "build_report", "make_report", "periods"]
+#: The report's output formats, by extension.
+AXIS = formats.AXIS_FORMATS  # chart axes, by kind
+REPORT_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+
+
+def report_format(dest: str | os.PathLike | None, format: str | None = None) -> str:
+    """``xlsx`` or ``html``: ``format`` when given, else by ``dest``'s extension (default ``xlsx``)."""
+    from ..errors import UsageError
+
+    if format:
+        fmt = str(format).lower().lstrip(".")
+        if fmt not in ("xlsx", "html"):
+            raise UsageError(f"the report is written as xlsx or html, not {format!r}", option="report_format")
+        return fmt
+    ext = os.path.splitext(os.fspath(dest or ""))[1].lower()
+    if ext and ext not in REPORT_FORMATS:
+        raise UsageError(f"cannot write the report as {ext}", hint="use .xlsx (the workbook) or .html (one page)",
+                         option="output")
+    return REPORT_FORMATS.get(ext, "xlsx")
 
 
 @dataclass
@@ -54,79 +68,25 @@ class Report:
     issues: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: What every printed page (and the web page's head) says: title, as-of, page x of y.
+    page: PageInfo = field(default_factory=PageInfo)
 
     @property
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.sheets]
 
-    def write(self, dest: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> str:
-        """Write the workbook atomically; a failure leaves any previous file untouched."""
-        return write_report_workbook(self.sheets, dest, inputs=inputs)
+    def write(self, dest: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
+              format: str | None = None) -> str:
+        """Write the workbook — or, for ``.html`` / ``format="html"``, the web page — atomically; a failure leaves
+        any previous file untouched. Returns the format written."""
+        fmt = report_format(dest, format)
+        if fmt == "html":
+            from .html import write_report_html
 
-
-def _anchor(ncols: int) -> str:
-    return xl_rowcol_to_cell(1, ncols + 1)
-
-
-def periods(as_of: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
-    """This period = the as-of month up to as-of; previous = the month before, up to the same day."""
-    cur = (as_of.replace(day=1), as_of)
-    prev_end_month = cur[0] - dt.timedelta(days=1)
-    prev_start = prev_end_month.replace(day=1)
-    prev_end = min(prev_start + dt.timedelta(days=as_of.day - 1), prev_end_month)
-    return cur, (prev_start, prev_end)
-
-
-def _ts(d: dt.date, end: bool = False) -> pd.Timestamp:
-    t = pd.Timestamp(d)
-    return t + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if end else t
-
-
-# --------------------------------------------------------------------------- sheets
-
-
-def _summary(t: Labeller, orders: pd.DataFrame, lines: pd.DataFrame, as_of: dt.date, settings: Settings,
-             rows_read: int, left_out: int, source: str | None,
-             funnel_figures: dict[str, float] | None) -> tuple[Sheet, dict[str, float]]:
-    (c0, c1), (p0, p1) = periods(as_of)
-    table = analytics.kpi_table(orders, lines, as_of=pd.Timestamp(as_of), churn_days=settings.churn_days)
-    everything = dict(zip(table["metric"], table["value"]))
-    defs = dict(zip(table["metric"], table["definition"]))
-    kw = {"start": pd.Timestamp(as_of) - pd.Timedelta(days=settings.churn_days - 1), "end": pd.Timestamp(as_of),
-          "churn_days": settings.churn_days}
-    cur = analytics.period_kpis(orders, lines, start=_ts(c0), end=_ts(c1), churn_days=settings.churn_days)
-    prev = analytics.period_kpis(orders, lines, start=_ts(p0), end=_ts(p1), churn_days=settings.churn_days)
-    cols = [t("metric"), t("all"), f"{t('current')} {c0:%Y-%m-%d}~{c1:%m-%d}",
-            f"{t('previous')} {p0:%Y-%m-%d}~{p1:%m-%d}", t("change"), t("definition")]
-    rows, kinds = [], []
-    for key, kind in SUMMARY_METRICS:
-        a, b = cur.get(key, np.nan), prev.get(key, np.nan)
-        if key in RATE_METRICS:
-            change = a - b  # percentage points
+            write_report_html(self, dest, inputs=inputs)
         else:
-            change = (a / b - 1) if (b and not pd.isna(b) and not pd.isna(a) and b > 0) else np.nan
-        definition = t.definition(key, default=defs.get(key, ""), days=settings.churn_days,
-                                  start=f"{kw['start']:%Y-%m-%d}", end=f"{kw['end']:%Y-%m-%d}")
-        rows.append([t.metric(key), everything.get(key, np.nan), a, b, change, definition])
-        kinds.append(kind)
-    for key, kind in (("leads", "int"), ("converted_leads", "int"), ("lead_conversion_rate", "percent"),
-                      ("avg_sales_cycle_days", "days")):
-        if funnel_figures is not None:
-            rows.append([t.metric(key), funnel_figures.get(key, np.nan), None, None, None,
-                         t.definition(key, default="")])
-            kinds.append(kind)
-    rows.append([t("as_of"), as_of, None, None, None, t("as_of_def")])
-    kinds.append("date")
-    rows.append([t("rows_read"), rows_read, None, None, None, source or ""])
-    kinds.append("int")
-    rows.append([t("rows_left_out"), left_out, None, None, None, t("rows_left_out_def")])
-    kinds.append("int")
-    rows.append([t("period_note"), None, None, None, None, t("period_note_def")])
-    kinds.append("text")
-    df = pd.DataFrame(rows, columns=cols)
-    sheet = Sheet(t("summary"), df, kinds={cols[4]: "percent", cols[5]: "text", cols[0]: "text"},
-                  row_kinds=kinds, row_kind_columns=cols[1:4])
-    return sheet, everything
+            write_report_workbook(self.sheets, dest, inputs=inputs, page=self.page)
+        return fmt
 
 
 def _text_col(lines: pd.DataFrame, name: str) -> pd.Series:
@@ -136,32 +96,47 @@ def _text_col(lines: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
-    """Revenue by calendar month (rows, every month from the first to the last) × channel, with totals."""
+    """Revenue by calendar month (rows, every month from the first to the last) × channel, with totals, and the
+    month's orders and customers; charts: revenue by channel (stacked columns), orders and customers (lines)."""
     month = lines["order_date"].dt.strftime("%Y-%m")
     raw_channel = _text_col(lines, "channel")
     channel = raw_channel.where(raw_channel != "", "—")
     if lines.empty:
-        df = pd.DataFrame({t("month"): [], t("total"): []})
-    elif (raw_channel == "").all():
-        months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
+        return Sheet(t("sales"), pd.DataFrame({t("month"): [], t("total"): []}), kinds={t("month"): "text"})
+    months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
+    if (raw_channel == "").all():
         df = (lines.groupby(month)["amount"].sum().reindex(months, fill_value=0.0).rename(t("total"))
               .rename_axis(t("month")).reset_index())
         df.loc[len(df)] = [t("total"), df[t("total")].sum()]
+        channels: list[str] = []
     else:
         pv = pd.pivot_table(lines.assign(month=month, channel=channel), index="month", columns="channel",
                             values="amount", aggfunc="sum", fill_value=0.0, margins=True, margins_name="__total__")
         order = lines.assign(channel=channel).groupby("channel")["amount"].sum().sort_values(ascending=False).index
         pv = pv[[*order, "__total__"]]
-        months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
         pv = pv.reindex([*months, "__total__"], fill_value=0.0)
         pv = pv.rename(columns={"__total__": t("total")}, index={"__total__": t("total")})
         pv.columns.name = None
         df = pv.rename_axis(t("month")).reset_index()
-    kinds = {c: "money" for c in df.columns[1:]}
-    kinds[t("month")] = "text"
-    chart = Chart("line", t("chart_monthly"), t("sales"), t("month"), [t("total")], anchor=_anchor(len(df.columns)),
-                  exclude_last=True, number_format="#,##0", size=(720, 340))
-    return Sheet(t("sales"), df, kinds=kinds, total_row=not lines.empty, charts=[chart])
+        channels = [str(c) for c in order]
+    buy = lines["is_purchase"] if "is_purchase" in lines.columns else pd.Series(True, index=lines.index)
+    bought = lines[buy.to_numpy(dtype=bool)]
+    by_month = bought.groupby(month[buy.to_numpy(dtype=bool)])
+    orders = by_month["order_id"].nunique().reindex(months, fill_value=0)
+    customers = by_month["customer_id"].nunique().reindex(months, fill_value=0)
+    df[t("orders")] = [*orders.tolist(), bought["order_id"].nunique()]
+    df[t("customers_n")] = [*customers.tolist(), bought["customer_id"].nunique()]
+    kinds = {c: "money" for c in df.columns[1:]} | {t("month"): "text", t("orders"): "int", t("customers_n"): "int"}
+    charts = [Chart("column", t("chart_monthly_channels") if channels else t("chart_monthly"), t("sales"), t("month"),
+                    channels or [t("total")], exclude_last=True, number_format=AXIS["money"], size=(720, 340),
+                    stacked=bool(channels)),
+              Chart("line", t("chart_monthly_orders"), t("sales"), t("month"), [t("orders"), t("customers_n")],
+                    exclude_last=True, number_format=AXIS["money"], size=(720, 300))]
+    return Sheet(t("sales"), df, kinds=kinds, total_row=True, charts=charts)
+
+
+#: The products chart shows the best sellers (the table lists all).
+PRODUCTS_CHARTED = 15
 
 
 def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
@@ -185,8 +160,8 @@ def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
              t("rank_units"): "int"}
     if (lines["quantity"] == lines["quantity"].round()).all():
         kinds[t("units")] = "int"
-    chart = Chart("column", t("chart_products"), t("products"), t("product"), [t("revenue")],
-                  anchor=_anchor(len(df.columns)), number_format="#,##0")
+    chart = Chart("bar", t("chart_products"), t("products"), t("product"), [t("revenue")], number_format=AXIS["money"],
+                  limit=PRODUCTS_CHARTED, size=(640, max(260, 24 * min(len(df), PRODUCTS_CHARTED) + 90)))
     return Sheet(t("products"), df, kinds=kinds, charts=[chart])
 
 
@@ -196,44 +171,39 @@ def _segments(t: Labeller, summary: pd.DataFrame) -> Sheet:
                                  "orders": t("orders"), "aov": t("aov")})
     kinds = {t("segment"): "text", t("customers_n"): "int", t("share"): "percent", t("revenue"): "money",
              t("revenue_share"): "percent", t("orders"): "int", t("aov"): "money"}
-    chart = Chart("column", t("chart_segments"), t("segments"), t("segment"), [t("customers_n")],
-                  anchor=_anchor(len(df.columns)))
+    chart = Chart("bar", t("chart_segments"), t("segments"), t("segment"), [t("share"), t("revenue_share")],
+                  number_format=AXIS["percent"], size=(640, max(280, 40 * len(df) + 100)))
     return Sheet(t("segments"), df, kinds=kinds, charts=[chart])
 
 
-def _with_contacts(table: pd.DataFrame, customers: Table | None) -> pd.DataFrame:
-    """``table`` with name, phone, email, city from the customers file inserted after ``customer_id``."""
+def _with_contacts(t: Labeller, table: pd.DataFrame, contacts: pd.DataFrame,
+                   problems: dict[str, list]) -> pd.DataFrame:
+    """``table`` with the contact columns (:func:`~crmcli.report.contacts.customer_contacts`) inserted after
+    ``customer_id``, and a ``contact_note`` naming the values left blank because they failed validation."""
     table = table.copy()
-    if customers is not None and len(customers):
-        idc = customers.column("customer_id")
-        if idc:
-            extra = {}
-            for f in ("name", "phone", "email", "city"):
-                res = customers.normalized_field(f)
-                if res is not None:
-                    extra[f] = res.values
-            if extra:
-                ids = customers.normalized[idc].values
-                info = pd.DataFrame(extra).set_axis(ids.to_numpy())
-                info = info[~info.index.duplicated()]
-                joined = info.reindex(table["customer_id"]).reset_index(drop=True)
-                for i, f in enumerate(joined.columns):
-                    table.insert(1 + i, f, joined[f].fillna("").to_numpy())
+    info = contacts.set_index("customer_id").reindex(table["customer_id"].astype("str"))
+    for i, f in enumerate(c for c in CONTACT_FIELDS if c in info.columns):
+        table.insert(1 + i, f, info[f].fillna("").to_numpy())
+    if problems:
+        notes = [_contact_note(t, problems.get(str(cid), ())) for cid in table["customer_id"]]
+        if any(notes):
+            table["contact_note"] = notes
     return table
 
 
-#: Column kinds of the customer tables (RFM + contacts + the CLV predictions).
-CUSTOMER_KINDS = {"customer_id": "text", "name": "text", "phone": "text", "email": "text", "city": "text",
-                  "recency_days": "int", "frequency": "int", "monetary": "money", "first_order": "date",
-                  "last_order": "date", "avg_order_value": "money", "r_score": "int", "f_score": "int",
-                  "m_score": "int", "rfm_score": "text", "segment": "text", "tier": "text",
-                  "repeat_purchases": "int", "p_alive": "percent", "expected_orders": "number",
-                  "expected_order_value": "money", "clv": "money", "value_at_stake": "money", "churn_risk": "text"}
+def _contact_note(t: Labeller, problems) -> str:
+    """``电话：电话位数丢失 (订单第 12 行)`` / ``Phone: lossy-phone (orders row 12)``."""
+    from ..issue_text import code_name
+
+    return "; ".join(t("contact_problem").format(field=t.col(p.field), problem=code_name(p.code, t.lang),
+                                                  source=t(f"in_{p.source}"), row=p.row) for p in problems)
+
+
 LEVELS_ZH = {"high": "高", "mid": "中", "medium": "中", "low": "低"}
 
 
-def _customers(t: Labeller, rfm: pd.DataFrame, customers: Table | None) -> Sheet:
-    table = _with_contacts(rfm, customers)
+def _customers(t: Labeller, rfm: pd.DataFrame, contacts: pd.DataFrame, problems: dict[str, list]) -> Sheet:
+    table = _with_contacts(t, rfm, contacts, problems)
     table = table.sort_values(["monetary", "customer_id"], ascending=[False, True])
     return _labelled_sheet(t, t("customers"), table)
 
@@ -247,7 +217,7 @@ def _labelled_sheet(t: Labeller, name: str, table: pd.DataFrame) -> Sheet:
                 table[col] = table[col].replace(LEVELS_ZH)
     labelled = {c: t.col(c) for c in table.columns}
     return Sheet(name, table.rename(columns=labelled),
-                 kinds={labelled[c]: k for c, k in CUSTOMER_KINDS.items() if c in labelled})
+                 kinds={labelled[c]: formats.column_kind(c) for c in table.columns})
 
 
 #: The At risk sheet's columns (after customer_id and the contact columns).
@@ -255,7 +225,8 @@ AT_RISK_COLUMNS = ["segment", "tier", "monetary", "frequency", "last_order", "re
                    "p_alive", "expected_order_value", "value_at_stake", "clv"]
 
 
-def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, customers: Table | None) -> Sheet:
+def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, contacts: pd.DataFrame,
+             problems: dict[str, list]) -> Sheet:
     """流失预警 / At risk: customers with churn_risk high, by value at stake (CLV if alive − CLV)."""
     cols = ["repeat_purchases", "p_alive", "expected_order_value", "value_at_stake", "clv", "churn_risk"]
     table = join_predictions(rfm, clv_table, columns=cols)
@@ -263,7 +234,7 @@ def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, customers:
                                                              ascending=[False, True])
     if table.empty:
         return Sheet(t("at_risk"), message=t("no_at_risk"))
-    table = _with_contacts(table[["customer_id", *AT_RISK_COLUMNS]], customers)
+    table = _with_contacts(t, table[["customer_id", *AT_RISK_COLUMNS]], contacts, problems)
     return _labelled_sheet(t, t("at_risk"), table)
 
 
@@ -280,61 +251,78 @@ def _forecast(t: Labeller, result) -> list[Sheet]:
                        t("revenue_lo"): tab["revenue_lo"], t("revenue_hi"): tab["revenue_hi"],
                        t("actual_orders"): tab["orders"].where(~fut), t("forecast_orders"): tab["orders"].where(fut),
                        t("orders_lo"): tab["orders_lo"], t("orders_hi"): tab["orders_hi"]})
-    kinds = {c: "money" for c in df.columns[1:5]} | {c: "number" for c in df.columns[5:]} | {t("period"): "text"}
+    kinds = {c: "money" for c in df.columns[1:5]} | {c: "estimate" for c in df.columns[5:]} | {t("period"): "text"}
     dashed = {"line": {"dash_type": "dash", "width": 1.25, "color": "#7F7F7F"}, "marker": {"type": "none"}}
     chart = Chart("line", t("chart_forecast"), t("forecast"), t("period"),
                   [t("actual_revenue"), t("forecast_revenue"), t("revenue_lo"), t("revenue_hi")],
-                  anchor=_anchor(len(df.columns)), number_format="#,##0", size=(760, 360),
+                  number_format=AXIS["money"], size=(760, 360),
                   series_options={t("revenue_lo"): dashed, t("revenue_hi"): dashed})
     bt = result.backtest.drop(columns=["chosen"]).copy()
     bt.insert(2, "method", bt["series"].map(result.methods))
     bt["series"] = bt["series"].map(t)
     bt = bt.rename(columns={c: t(c) for c in bt.columns})
-    bt_kinds = {t("mape"): "number", t("mase"): "number", t("baseline_mape"): "number", t("baseline_mase"): "number",
+    bt_kinds = {t("mape"): "number", t("mase"): "ratio", t("baseline_mape"): "number", t("baseline_mase"): "ratio",
                 t("coverage"): "percent", t("origins"): "int", t("forecasts"): "int"}
     return [Sheet(t("forecast"), df, kinds=kinds, charts=[chart]), Sheet(t("forecast_backtest"), bt, kinds=bt_kinds)]
 
 
 def _cohorts(t: Labeller, matrix: pd.DataFrame) -> Sheet:
-    """The cohort matrix; ages as ``+0 +1 …`` months after the first order."""
+    """The cohort matrix; ages as ``+0 +1 …`` months after the first order. One colour scale over the whole
+    matrix, white at 0 % to green at the highest share after +0 (+0, always 100 %, takes the top colour); cells not
+    yet observable stay blank; the cohort column stays in view."""
     df = matrix.rename(columns={"cohort": t("cohort"), "customers": t("cohort_size")})
     df = df.rename(columns={c: f"+{c}" for c in df.columns if str(c).isdigit()})
     ages = [c for c in df.columns if c not in (t("cohort"), t("cohort_size"))]
     kinds = {t("cohort"): "text", t("cohort_size"): "int", **{c: "percent" for c in ages}}
-    return Sheet(t("cohorts"), df, kinds=kinds, color_scale=ages[1:] if len(ages) > 1 else ages)
+    later = pd.to_numeric(df[ages[1:]].stack(), errors="coerce") if len(ages) > 1 else pd.Series(dtype=float)
+    top = float(later.max()) if len(later) and pd.notna(later.max()) and later.max() > 0 else None
+    return Sheet(t("cohorts"), df, kinds=kinds, color_scale=ColorScale(ages, maximum=top), freeze_columns=1)
 
 
 def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
+    """Leads per stage; a bar chart of the leads reaching each stage, labelled with their share of all leads."""
     names = {"stage": t("stage"), "leads": t("leads"), "reached": t("reached"), "reached_rate": t("share_of_leads"),
              "next_stage_rate": t("next_rate")}
     df = table.rename(columns=names)
     df[t("stage")] = df[t("stage")].replace({CUSTOMER_ROW: t("became_customer")})
     kinds = {t("stage"): "text", t("leads"): "int", t("reached"): "int", t("next_rate"): "percent",
              t("share_of_leads"): "percent"}
-    return Sheet(t("funnel"), df, kinds=kinds)
+    labels = [f"{formats.format_value(n, 'int')} ({formats.format_value(r, 'percent')})"
+              for n, r in zip(df[t("reached")], df[t("share_of_leads")])]
+    chart = Chart("bar", t("chart_funnel"), t("funnel"), t("stage"), [t("reached")], labels=labels,
+                  number_format=AXIS["money"], size=(640, max(260, 44 * len(df) + 90)))
+    return Sheet(t("funnel"), df, kinds=kinds, charts=[chart])
 
 
-#: The Campaigns sheet's columns (``crmcli.metrics.compute_campaigns``' names) -> (label key, kind).
+#: The Campaigns sheet's columns (``crmcli.metrics.compute_campaigns``' names), in order -> label key.
 CAMPAIGN_SHEET = {
-    "campaign": ("campaign", "text"), "impressions": ("impressions", "int"), "clicks": ("clicks", "int"),
-    "ctr": ("ctr", "percent"), "contacted": ("contacted", "int"), "responders": ("responders", "int"),
-    "response_rate": ("response_rate", "percent"), "participants": ("participants", "int"),
-    "buyers": ("buyers", "int"), "conversion_rate": ("conversion_rate", "percent"), "attributed_orders": ("orders", "int"),
-    "attributed_revenue": ("revenue", "money"), "cost_ads": ("cost_ads", "money"), "cost_staff": ("cost_staff", "money"),
-    "cost_material": ("cost_material", "money"), "cost_other": ("cost_other", "money"), "cost": ("cost", "money"),
-    "roi": ("roi", "percent"), "roas": ("roas", "number"), "roas_text": ("roas_text", "text"), "flag": ("flag", "text"),
+    "campaign": "campaign", "impressions": "impressions", "clicks": "clicks", "ctr": "ctr", "contacted": "contacted",
+    "responders": "responders", "response_rate": "response_rate", "participants": "participants", "buyers": "buyers",
+    "conversion_rate": "conversion_rate", "attributed_orders": "orders", "attributed_revenue": "revenue",
+    "cost_ads": "cost_ads", "cost_staff": "cost_staff", "cost_material": "cost_material", "cost_other": "cost_other",
+    "cost": "cost", "roi": "roi", "roas": "roas", "roas_text": "roas_text", "flag": "flag",
 }
 
 
 def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
-    df = table.rename(columns={c: t(CAMPAIGN_SHEET[c][0]) for c in table.columns if c in CAMPAIGN_SHEET})
+    """Per campaign: reach, clicks, response, conversion, attributed orders and revenue, cost (by type), ROI and
+    ROAS (also as 1:N), flags; bar charts of ROAS and ROI. Kinds from the one format table (:mod:`crmcli.formats`)."""
+    df = table.rename(columns={c: t(CAMPAIGN_SHEET[c]) for c in table.columns if c in CAMPAIGN_SHEET})
     if t.lang == "zh" and "flag" in table.columns:
         df[t("flag")] = table["flag"].map(t.flags)
-    kinds = {t(key): kind for c, (key, kind) in CAMPAIGN_SHEET.items() if c in table.columns}
-    return Sheet(t("campaigns"), df, kinds=kinds)
+    kinds = {t(key): formats.column_kind(c) for c, key in CAMPAIGN_SHEET.items() if c in table.columns}
+    height = max(240, 36 * len(df) + 90)
+    charts = [Chart("bar", t(f"chart_{c}"), t("campaigns"), t("campaign"), [t(c)], number_format=fmt,
+                    size=(560, height)) for c, fmt in (("roas", AXIS["ratio"]), ("roi", AXIS["percent"]))
+              if c in table.columns]
+    return Sheet(t("campaigns"), df, kinds=kinds, charts=charts)
 
 
 def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.DataFrame]:
+    """Issue counts by input, field, column and code, with the first rows, an example value, and the code's name,
+    message and suggestion in the report's language (:mod:`crmcli.issue_text`; the slug stays in the last column)."""
+    from ..issue_text import code_name, severity_name
+
     parts = []
     for name, iss in issues.items():
         if iss is None or iss.empty:
@@ -343,17 +331,24 @@ def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.Da
         for (fld, col, code, sev), grp in g.groupby(["field", "column", "code", "severity"], sort=False):
             parts.append({"input": t(f"in_{name}"), "field": fld, "column": col, "code": code, "severity": sev,
                           "count": len(grp), "rows": ", ".join(str(int(r)) for r in grp["row"].head(10)),
-                          "example": str(grp["value"].iloc[0]) if "value" in grp else ""})
-    cols = ["input", "field", "column", "code", "severity", "count", "rows", "example"]
+                          "example": str(grp["value"].iloc[0]) if "value" in grp else "",
+                          "message": str(grp["message"].iloc[0]) if "message" in grp else "",
+                          "suggestion": str(grp["suggestion"].iloc[0]) if "suggestion" in grp else ""})
+    cols = ["input", "field", "column", "code", "severity", "count", "rows", "example", "message", "suggestion"]
     df = pd.DataFrame(parts, columns=cols)
     if df.empty:
         df = pd.DataFrame([{c: "" for c in cols} | {"input": t("no_issues"), "count": 0}], columns=cols)
     else:
         df = df.sort_values(["input", "count"], ascending=[True, False], kind="stable")
-    labelled = df.rename(columns={c: t(c) for c in cols})
-    kinds = {t(c): "text" for c in cols}
-    kinds[t("count")] = "int"
-    return Sheet(t("quality"), labelled, kinds=kinds), df
+    shown = df.copy()
+    shown["field"] = shown["field"].map(lambda f: t.field(f) if f else "")
+    shown["severity"] = shown["severity"].map(lambda v: severity_name(v, t.lang))
+    if t.lang == "zh":  # the name in Chinese; the slug (what scripts and --fail-on match) at the end
+        shown.insert(len(cols), "code_slug", shown["code"])
+        shown["code"] = shown["code"].map(lambda c: code_name(c, t.lang) if c else "")
+    labelled = shown.rename(columns={c: t(c) for c in shown.columns})
+    kinds = {t(c): "text" for c in shown.columns} | {t("count"): "int"}
+    return Sheet(t("quality"), labelled, kinds=kinds, wrap=(t("message"), t("suggestion"))), df
 
 
 # --------------------------------------------------------------------------- the report
@@ -405,7 +400,11 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         "lead_conversion_rate": funnel_result.conversion_rate,
         "avg_sales_cycle_days": funnel_result.avg_sales_cycle_days}
 
-    summary, kpis = _summary(t, order_table, lines, as_of, settings, len(orders), left_out, source, figures)
+    title = t("report_title") + (f" · {source}" if source else "")
+    page = PageInfo(title=title, as_of=t("as_of_short").format(date=f"{as_of:%Y-%m-%d}"), pages=t("pages"),
+                    lang=lang)
+    summary, kpis = build_summary(t, order_table, lines, as_of, settings, len(orders), left_out, source, figures,
+                                  title=t("report_title"))
     sheets = [summary, _sales_by_month(t, lines)]
     try:
         sales_forecast = analytics.forecast(prepared, as_of=as_of_ts)
@@ -428,18 +427,21 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         rfm, seg = result.table, result.segments
     tables.update(rfm=rfm, segments=seg)
     sheets.append(_segments(t, seg))
+    contacts, problems = customer_contacts(rfm["customer_id"], lines=lines, orders=orders,
+                                           customers=inputs.get("customers"))
+    tables["contacts"] = contacts
     clv_sheet = Sheet(t("at_risk"), message=t("no_orders"))
     if not order_table.empty:
         try:
             clv_result = analytics.clv(prepared, as_of=as_of_ts, horizon=settings.clv_horizon,
                                        discount=settings.clv_discount)
             tables["clv"] = clv_result.table
-            clv_sheet = _at_risk(t, rfm, clv_result.table, inputs.get("customers"))
+            clv_sheet = _at_risk(t, rfm, clv_result.table, contacts, problems)
             rfm = join_predictions(rfm, clv_result.table)
         except DataError as exc:  # too few customers, no repeat buying, no convergence: said on the sheet
             notes.append(f"clv: {exc}")
             clv_sheet = Sheet(t("at_risk"), message=t("clv_unavailable") + str(exc))
-    sheets.append(_customers(t, rfm, inputs.get("customers")))
+    sheets.append(_customers(t, rfm, contacts, problems))
     sheets.append(clv_sheet)
     cohorts = analytics.cohort_matrix(order_table, as_of_ts)
     tables["cohorts"] = cohorts
@@ -461,7 +463,7 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         sheets.append(team[0])
         tables["team"] = team[1]
 
-    issues = {name: analytics.find_issues(table, role=name,
+    issues = {name: analytics.find_issues(table, role=name, lang=lang,
                                           required=("order_date", "amount", "customer_id") if name == "orders" else ())
               for name, table in inputs.items()}
     quality, counts = _quality(t, issues)
@@ -471,7 +473,7 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
     all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["row", "column", "field", "value", "code", "severity", "message", "suggestion", "input"])
     return Report(sheets=sheets, as_of=as_of, lang=lang, kpis=kpis, rows_read=len(orders), rows_left_out=left_out,
-                  issues=all_issues, notes=notes, tables=tables)
+                  issues=all_issues, notes=notes, tables=tables, page=page)
 
 
 # --------------------------------------------------------------------------- from settings, in one call
@@ -481,23 +483,40 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
 class ReportResult:
     report: Report
     path: str
+    format: str = "xlsx"
 
 
 def make_report(settings: Settings, *, output: str | None = None) -> ReportResult:
     """Read the inputs named in ``settings``, build the report and write it atomically.
 
     The output is ``output``, else ``settings.output`` (``{date}`` = the as-of date), else
-    ``report-{date}.xlsx``. A missing output folder is created (by the writer, as for every command).
+    ``report-{date}.xlsx`` (``.html`` with ``settings.report_format = "html"``); the format is
+    ``settings.report_format``, else the extension's. A missing output folder is created (by the writer, as for
+    every command).
     """
     from ..errors import UsageError
 
     if not settings.orders:
         raise UsageError("no orders file given",
                          hint="crm report ORDERS, or set [inputs] orders in crm.toml (crm init writes one)")
+    check_report_destination(output or settings.output, settings.report_format)
     extras = {name: getattr(settings, name) for name in ("customers", "leads", "campaigns") if getattr(settings, name)}
     report = build_report(settings.orders, **extras, settings=settings, source=os.path.basename(settings.orders))
     dest = output or settings.output_path(report.as_of)
     inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
               if p and p != "-"]
-    report.write(dest, inputs=inputs)
-    return ReportResult(report, os.fspath(dest))
+    fmt = report.write(dest, inputs=inputs, format=settings.report_format)
+    return ReportResult(report, os.fspath(dest), fmt)
+
+
+def check_report_destination(dest: str | None, format: str | None) -> str:
+    """The report's format for ``dest`` and ``format`` (checked before any work): a ``.xlsx`` path with
+    ``format="html"`` (or the other way round) is a usage error."""
+    from ..errors import UsageError
+
+    by_ext = report_format(dest) if dest and dest != "-" and os.path.splitext(dest)[1] else None
+    fmt = report_format(dest if by_ext else None, format)
+    if by_ext and format and by_ext != fmt:
+        raise UsageError(f"the output {os.path.basename(dest)!r} is {by_ext} but {{opt:report_format}} is {fmt}",
+                         hint=f"name the output .{fmt}, or leave out the format", option="report_format")
+    return fmt

@@ -66,7 +66,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "in_campaigns": ("营销活动", "campaigns"),
     "field": ("字段", "Field"),
     "column": ("列", "Column"),
-    "code": ("问题代码", "Code"),
+    "code": ("问题", "Code"),
     "severity": ("级别", "Severity"),
     "count": ("数量", "Count"),
     "rows": ("行号 (前10个)", "Rows (first 10)"),
@@ -79,8 +79,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_orders": ("没有可计算的订单。", "No usable orders."),
     # chart titles
     "chart_monthly": ("月度销售额", "Monthly revenue"),
-    "chart_segments": ("各分群客户数", "Customers per segment"),
-    "chart_products": ("产品销售额", "Revenue by product"),
+    "chart_monthly_channels": ("月度销售额 (按渠道)", "Monthly revenue by channel"),
+    "chart_monthly_orders": ("月度订单数与客户数", "Orders and customers by month"),
+    "chart_segments": ("各分群客户占比与销售额占比", "Share of customers and of revenue by segment"),
+    "chart_products": ("产品销售额 (前15)", "Revenue by product (top 15)"),
+    "chart_funnel": ("转化漏斗：到达各阶段的线索 (占全部线索)", "Funnel: leads reaching each stage (share of all)"),
+    "chart_roas": ("投入产出比 (ROAS)", "ROAS by campaign"),
+    "chart_roi": ("ROI (收益率)", "ROI by campaign"),
+    # the report's title, page header/footer, notes
+    "report_title": ("销售报告", "Sales report"),
+    "as_of_short": ("截至 {date}", "As of {date}"),
+    "pages": ("第 &P 页，共 &N 页", "Page &P of &N"),
+    "contact_problem": ("{field}：{problem} ({source}第 {row} 行)", "{field}: {problem} ({source} row {row})"),
+    "contact_note": ("联系方式备注", "Contact note"),
+    "problem": ("问题", "Problem"),
+    "message": ("说明", "Message"),
+    "suggestion": ("建议", "Suggestion"),
+    "code_slug": ("代码", "Code"),
+    "rows_more": ("显示前 {shown} 行，共 {total} 行；完整列表见工作簿。",
+                  "The first {shown} of {total} rows; the workbook has them all."),
+    "sections": ("目录", "Contents"),
     # CLV and forecast sheets
     "at_risk": ("流失预警", "At risk"),
     "forecast": ("销售预测", "Forecast"),
@@ -144,6 +162,18 @@ RFM_COLUMNS: dict[str, tuple[str, str]] = {
     "tags": ("客户标签", "Tags"),
 }
 
+#: Canonical fields (DESIGN.md) -> labels, for the Data quality sheet.
+FIELDS: dict[str, tuple[str, str]] = {
+    "company": ("公司", "company"), "address": ("地址", "address"), "province": ("省份", "province"),
+    "country": ("国家", "country"), "postcode": ("邮编", "postcode"), "gender": ("性别", "gender"),
+    "birth_date": ("出生日期", "birth_date"), "created_at": ("创建时间", "created_at"), "order_id": ("订单号", "order_id"),
+    "order_date": ("下单日期", "order_date"), "product": ("产品", "product"), "category": ("品类", "category"),
+    "quantity": ("数量", "quantity"), "unit_price": ("单价", "unit_price"), "amount": ("金额", "amount"),
+    "channel": ("渠道", "channel"), "campaign": ("活动", "campaign"), "status": ("状态", "status"),
+    "lead_id": ("线索ID", "lead_id"), "lead_date": ("线索日期", "lead_date"), "stage": ("阶段", "stage"),
+    "owner": ("负责人", "owner"), "cost": ("费用", "cost"), "paid_at": ("付款时间", "paid_at"),
+    "refund_amount": ("退款金额", "refund_amount"),
+}
 
 #: metric -> zh definition (the English ones come from ``crmcli.metrics``, with the same meaning).
 DEFINITIONS_ZH: dict[str, str] = {
@@ -180,9 +210,11 @@ LABELS.update({
     "rows_left_out_def": ("重复导出行、日期或金额无效、无客户的行 (见数据质量)",
                           "rows exported twice, with an invalid date or amount, or no customer (see Data quality)"),
     "period_note": ("本期 / 上期", "This / previous period"),
-    "period_note_def": ("本期 = 截止日所在月的1日至截止日；上期 = 上个月的同一段日期；变化 = 本期 ÷ 上期 − 1",
+    "period_note_def": ("本期 = 截止日所在月的1日至截止日；上期 = 上个月的同一段日期；变化 = 本期 ÷ 上期 − 1，"
+                        "比率 (复购率、流失率) 的变化为百分点",
                         "this period = the as-of month up to the as-of day; previous = the month before over the "
-                        "same days; change = this ÷ previous − 1"),
+                        "same days; change = this ÷ previous − 1, for rates (repurchase, churn) in percentage "
+                        "points"),
 })
 
 
@@ -233,6 +265,13 @@ class Labeller:
 
     def __call__(self, key: str) -> str:
         pair = LABELS.get(key) or RFM_COLUMNS.get(key)
+        return pair[self._i] if pair else key
+
+    def field(self, key: str) -> str:
+        """A canonical field's label (``phone`` -> 电话); English: the field's name."""
+        if self.lang == "en":
+            return key
+        pair = FIELDS.get(key) or RFM_COLUMNS.get(key)
         return pair[self._i] if pair else key
 
     def col(self, key: str) -> str:

@@ -6,17 +6,17 @@ import pandas as pd
 
 from ..config import Settings
 from ..errors import UsageError
+from ..formats import column_kind
 from ..metrics import compute_team, prepare_leads, read_quotas
 from .labels import Labeller
 from .workbook import Sheet
 
-#: The team table's columns -> (label key, kind).
+#: The team table's columns -> label key (their kinds: the one format table, :mod:`crmcli.formats`).
 TEAM_SHEET = {
-    "owner": ("owner", "text"), "revenue": ("revenue", "money"), "orders": ("orders", "int"),
-    "customers": ("customers_n", "int"), "new_customers": ("new_customers", "int"), "aov": ("aov", "money"),
-    "leads": ("team_leads", "int"), "converted_leads": ("converted_leads", "int"),
-    "conversion_rate": ("lead_conversion", "percent"), "avg_sales_cycle_days": ("sales_cycle", "days"),
-    "quota": ("quota", "money"), "attainment": ("attainment", "percent"),
+    "owner": "owner", "revenue": "revenue", "orders": "orders", "customers": "customers_n",
+    "new_customers": "new_customers", "aov": "aov", "leads": "team_leads", "converted_leads": "converted_leads",
+    "conversion_rate": "lead_conversion", "avg_sales_cycle_days": "sales_cycle", "quota": "quota",
+    "attainment": "attainment",
 }
 
 
@@ -35,7 +35,7 @@ def team_sheet(t: Labeller, lines: pd.DataFrame, orders: pd.DataFrame, leads: pd
             raise
         return None  # nobody is named as an owner: no Team sheet
     table = report.table
-    df = table.rename(columns={c: t(TEAM_SHEET[c][0]) for c in table.columns if c in TEAM_SHEET})
+    df = table.rename(columns={c: t(TEAM_SHEET[c]) for c in table.columns if c in TEAM_SHEET})
     df[t("owner")] = df[t("owner")].replace({"(unassigned)": t("unassigned"), "Total": t("total")})
-    kinds = {t(key): kind for c, (key, kind) in TEAM_SHEET.items() if c in table.columns}
+    kinds = {t(key): column_kind(c) for c, key in TEAM_SHEET.items() if c in table.columns}
     return Sheet(t("team"), df, kinds=kinds, total_row=True), table

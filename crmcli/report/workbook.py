@@ -1,54 +1,105 @@
-"""Writing the report workbook: sheets, formats, colour scales, charts.
+"""Writing the report workbook: sheets, formats, KPI cards, colour scales, charts, the print layout.
 
 A report is a list of :class:`Sheet` specs, written through the one xlsx writer
 (:mod:`crmcli.io.xlsx`), so its cells follow the same rules as every command's workbook:
-numbers are number cells with a number/percent format, dates are date cells, everything
-else is a text cell (text that looks like a formula stays text), a value too long for an
-Excel cell is refused rather than cut, and the temp files are removed however the write
-ends. Every sheet gets a bold frozen header with a filter and sized columns. Writing is
-atomic (``io.atomic_write``): a failed run leaves the previous report untouched.
+numbers are number cells with their kind's format (:mod:`crmcli.formats`), dates are date cells,
+everything else is a text cell (text that looks like a formula stays text), a value too long for an
+Excel cell is refused rather than cut, and the temp files are removed however the write ends.
+
+Every sheet — whatever builds it — gets the same layout: a bold header (frozen, filtered) with sized
+columns (a CJK character is two columns wide), text indented off the numbers beside it, charts to the
+right of the table stacked one under the other, and a print layout: landscape A4, one page wide, the
+header row on every page, a print area holding the table and its charts, the report's title, sheet
+and as-of date above and "page x of y" below (:class:`PageInfo`). A sheet with ``cards`` is a "card"
+page: KPI cards (merged cells) above its table, no gridlines, printed on one page.
+Writing is atomic (``io.atomic_write``): a failed run leaves the previous report untouched.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
+from .. import formats
 from ..io import atomic_write
-from ..io.xlsx import WorkbookWriter, column_kind, display_width, sheet_titles
+from ..io.xlsx import (PageLayout, SheetWriter, WorkbookWriter, column_kind, display_width, header_text,
+                       set_page_layout, sheet_titles)
 from ..io.xlsx_temp import open_workbook
-from .charts import Chart, add_chart
+from .charts import Chart, add_chart, chart_cells
 
-#: Column kinds and their Excel number formats.
-NUMBER_FORMATS = {
-    "money": "#,##0.00",
-    "int": "#,##0",
-    "number": "#,##0.00",
-    "percent": "0.0%",
-    "days": "#,##0.0",
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm:ss",
-}
-KINDS = ("text", *NUMBER_FORMATS)
+KINDS = formats.KINDS
 SAMPLE_ROWS = 500  # rows looked at to size columns
+WRAP_WIDTH = 48    # a wrapped column's width (characters), unless the sheet sets one
+LINE_PT = 14.5     # points per line of a wrapped cell
+#: Card colours: the card, its border, a good change, a bad one, a neutral one.
+CARD_FILL, CARD_BORDER = "#F3F6FB", "#C9D3E3"
+GOOD, BAD, NEUTRAL = "#1E7B34", "#C0392B", "#595959"
+TITLE_COLOR = "#1F3864"
+
+
+@dataclass
+class Card:
+    """One KPI card: ``label``, ``value`` (shown large, in its ``kind``'s format), a ``detail`` line (e.g. the
+    previous period's value), and ``change`` (``change_kind``: ``change`` = this ÷ previous − 1, or ``points``
+    = percentage points) with an arrow, green when it goes the ``better`` way (+1 up, −1 down, 0 neither)."""
+
+    label: str
+    value: Any
+    kind: str
+    detail: str = ""
+    change: Any = None
+    change_kind: str = "change"
+    better: int = 1
+
+    @property
+    def tone(self) -> str:
+        """``good``, ``bad`` or ``neutral``: the change's direction against ``better``."""
+        c = self.change
+        if c is None or (isinstance(c, float) and math.isnan(c)) or not self.better or round(float(c), 4) == 0:
+            return "neutral"
+        return "good" if (c > 0) == (self.better > 0) else "bad"
+
+
+@dataclass
+class ColorScale:
+    """One colour scale over the ``columns`` together (a matrix): ``low`` colour at ``minimum``, ``high`` at
+    ``maximum`` (None: the matrix's largest value); values above ``maximum`` get ``high``; empty cells none."""
+
+    columns: Sequence[str]
+    minimum: float = 0.0
+    maximum: float | None = None
+    low: str = "#FFFFFF"
+    high: str = "#63BE7B"
+
+    def color(self, value: Any, maximum: float) -> str | None:
+        """The fill of ``value`` (``#RRGGBB``), None when empty: the HTML page's copy of the Excel scale."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        span = (maximum - self.minimum) or 1.0
+        f = min(max((float(value) - self.minimum) / span, 0.0), 1.0)
+        lo = [int(self.low[i:i + 2], 16) for i in (1, 3, 5)]
+        hi = [int(self.high[i:i + 2], 16) for i in (1, 3, 5)]
+        return "#" + "".join(f"{round(a + (b - a) * f):02X}" for a, b in zip(lo, hi))
 
 
 @dataclass
 class Sheet:
-    """One sheet of the report: a table under a one-row header.
+    """One sheet of the report: a table under a one-row header (optionally KPI cards above it).
 
-    ``kinds`` maps a column to ``text | money | int | number | percent | days | date``
-    (unlisted columns: numbers get ``number``, datetimes ``date``, the rest ``text``).
-    ``row_kinds`` (one kind per row, e.g. for a KPI table mixing money and rates) overrides
-    the kind of the ``row_kind_columns`` for that row. ``color_scale`` columns get a
-    three-colour scale; a ``total_row`` is bold. ``message`` makes a one-line sheet (e.g. an
-    input that was not given).
+    ``kinds`` maps a column to a kind of :data:`crmcli.formats.KIND_FORMATS` (unlisted columns: numbers
+    get ``number``, datetimes ``date``, the rest ``text``). ``row_kinds`` (one kind per row, e.g. for a KPI
+    table mixing money and rates) overrides the kind of the ``row_kind_columns`` for that row; ``cell_kinds``
+    (``{(row, column): kind}``) a single cell's. ``color_scale`` colours a matrix; a ``total_row`` is bold.
+    ``message`` makes a one-line sheet (e.g. an input that was not given). ``cards`` go above the table
+    (``card_spans``: the (first, last) columns of each card in a row of cards), under a ``title`` and
+    ``subtitle``; ``widths`` set columns' widths, ``wrap`` columns wrap their text; ``freeze_columns``
+    columns stay in view beside the frozen header.
     """
 
     name: str
@@ -56,13 +107,60 @@ class Sheet:
     kinds: dict[str, str] = field(default_factory=dict)
     row_kinds: Sequence[str] | None = None
     row_kind_columns: Sequence[str] = ()
-    color_scale: Sequence[str] = ()
+    cell_kinds: dict[tuple[int, str], str] = field(default_factory=dict)
+    color_scale: ColorScale | None = None
     total_row: bool = False
     message: str | None = None
     charts: list[Chart] = field(default_factory=list)
+    cards: Sequence[Card] = ()
+    card_spans: Sequence[tuple[int, int]] = ((0, 0), (1, 2), (3, 4))
+    title: str | None = None
+    subtitle: str | None = None
+    widths: dict[str, float] = field(default_factory=dict)
+    wrap: Sequence[str] = ()
+    freeze_columns: int = 0
+    note: str | None = None
+
+    @property
+    def is_card_page(self) -> bool:
+        return bool(self.cards)
+
+    def column_kinds(self) -> list[str]:
+        """The kind of every column (see :class:`Sheet`)."""
+        return [column_kind_of(self, c, self.data[c]) for c in self.data.columns]
+
+    def kind_lookup(self) -> Callable[[int, int], str]:
+        """``at(i, j)``: the kind of the cell at row position ``i``, column position ``j`` — a cell's own kind,
+        else its row's (in a ``row_kind_columns`` column), else its column's. Built once per sheet: a lookup is a
+        list index for the plain columns (it runs for every cell of a 100,000-row sheet)."""
+        kinds = self.column_kinds()
+        position = {c: j for j, c in enumerate(self.data.columns)}
+        cells = {(i, position[c]): k for (i, c), k in self.cell_kinds.items() if c in position}
+        rows = self.row_kinds
+        over = {position[c] for c in self.row_kind_columns if c in position} if rows is not None else set()
+        if not cells and not over:
+            return lambda i, j: kinds[j]
+
+        def at(i: int, j: int) -> str:
+            kind = cells.get((i, j))
+            if kind is not None:
+                return kind
+            return rows[i] if j in over else kinds[j]   # type: ignore[index]
+        return at
 
 
-def _column_kind(sheet: Sheet, col: str, s: pd.Series) -> str:
+@dataclass(frozen=True)
+class PageInfo:
+    """What every printed page says: the report's ``title`` (top left), the sheet (top centre), ``as_of``
+    (top right, e.g. ``截至 2024-12-28``) and ``pages`` (bottom centre, with ``&P`` and ``&N``: page x of y)."""
+
+    title: str = "Report"
+    as_of: str = ""
+    pages: str = "Page &P of &N"
+    lang: str = "en"
+
+
+def column_kind_of(sheet: Sheet, col: str, s: pd.Series) -> str:
     kind = sheet.kinds.get(col)
     if kind:
         if kind not in KINDS:
@@ -72,7 +170,7 @@ def _column_kind(sheet: Sheet, col: str, s: pd.Series) -> str:
     return {"number": "number", "date": "date"}.get(column_kind(s), "text")
 
 
-def _cell_kind(kind: str) -> tuple[str, str | None]:
+def _cell_kind(kind: str, lang: str) -> tuple[str, str | None]:
     """A report column kind as the xlsx writer's (cell kind, number format)."""
     if kind not in KINDS:
         raise ValueError(f"unknown column kind {kind!r}")
@@ -81,8 +179,8 @@ def _cell_kind(kind: str) -> tuple[str, str | None]:
     if kind == "date":
         return "date", None  # yyyy-mm-dd, with the time when there is one
     if kind == "datetime":
-        return "date", NUMBER_FORMATS["datetime"]
-    return "number", NUMBER_FORMATS[kind]
+        return "date", formats.DATETIME
+    return "number", formats.kind_format(kind, lang)
 
 
 def _cents(v: Any) -> Any:
@@ -92,60 +190,270 @@ def _cents(v: Any) -> Any:
     return v
 
 
-def _write_sheet(book: WorkbookWriter, sheet: Sheet, title: str) -> tuple[Any, int]:
+def is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, (float, np.floating)) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+# --------------------------------------------------------------------------- cards
+
+
+class _Styles:
+    """The report's own cell formats (titles, cards), made once per workbook."""
+
+    def __init__(self, wb: Any, lang: str):
+        self.wb, self.lang = wb, lang
+        self._cache: dict[tuple, Any] = {}
+
+    def get(self, **props: Any) -> Any:
+        key = tuple(sorted(props.items()))
+        if key not in self._cache:
+            self._cache[key] = self.wb.add_format(props)
+        return self._cache[key]
+
+    def card(self, part: str, *, num_format: str | None = None, color: str | None = None) -> Any:
+        base = {"bg_color": CARD_FILL, "left": 1, "right": 1, "left_color": CARD_BORDER,
+                "right_color": CARD_BORDER, "indent": 1, "valign": "vcenter"}
+        if part == "label":
+            base.update(top=1, top_color=CARD_BORDER, font_color=NEUTRAL, font_size=10)
+        elif part == "value":
+            base.update(bold=True, font_size=18, font_color=TITLE_COLOR, align="left")
+        elif part == "detail":
+            base.update(font_size=9, font_color=NEUTRAL)
+        elif part == "change":
+            base.update(bottom=1, bottom_color=CARD_BORDER, bold=True, font_size=10, font_color=color or NEUTRAL,
+                        align="left")
+        if num_format:
+            base["num_format"] = num_format
+        return self.get(**base)
+
+
+#: Card row heights (points): label, value, detail, change, the gap under a row of cards.
+CARD_ROWS = (18, 30, 15, 18, 9)
+
+
+def _put(ws: Any, r: int, span: tuple[int, int], value: Any, style: Any) -> None:
+    """One card line over ``span`` columns: a number cell, a text cell (never a formula) or blank."""
+    c0, c1 = span
+    if c1 > c0:
+        ws.merge_range(r, c0, r, c1, "", style)
+    if is_missing(value):
+        ws.write_blank(r, c0, None, style)
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        ws.write_number(r, c0, float(value), style)
+    else:
+        ws.write_string(r, c0, str(value), style)
+
+
+def _write_cards(ws: Any, st: _Styles, sheet: Sheet, row: int) -> int:
+    """The cards, a row of ``len(card_spans)`` at a time, row by row (the writer streams rows); the next free row."""
+    spans = list(sheet.card_spans)
+    per_row = len(spans)
+    colors = {"good": GOOD, "bad": BAD, "neutral": NEUTRAL}
+    for start in range(0, len(sheet.cards), per_row):
+        group = list(zip(sheet.cards[start:start + per_row], spans))
+        for line, height in zip(("label", "value", "detail", "change"), CARD_ROWS):
+            ws.set_row(row, height)
+            for card, span in group:
+                if line == "label":
+                    _put(ws, row, span, card.label, st.card("label"))
+                elif line == "value":
+                    _put(ws, row, span, _cents(card.value) if card.kind == "money" else card.value,
+                         st.card("value", num_format=formats.kind_format(card.kind, st.lang)))
+                elif line == "detail":
+                    _put(ws, row, span, card.detail, st.card("detail"))
+                else:
+                    fmt = formats.arrow_format(card.change_kind, st.lang)
+                    _put(ws, row, span, card.change, st.card("change", num_format=fmt, color=colors[card.tone]))
+            row += 1
+        ws.set_row(row, CARD_ROWS[-1])
+        row += 1
+    return row
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+@dataclass
+class Written:
+    """Where a sheet's table landed: the worksheet, its data rows, the header's row and its columns."""
+
+    ws: Any
+    rows: int
+    first_row: int
+    columns: list[str]
+    widths: list[float] = field(default_factory=list)
+
+
+def _write_message(book: WorkbookWriter, sheet: Sheet, title: str) -> Written:
+    ws = book.add_worksheet(sheet.name, title)
+    ws.write_string(0, 0, sheet.message, book.header)
+    width = min(max(display_width(sheet.message), 10), 100) + 2
+    ws.set_column(0, 0, width)
+    ws.freeze_panes(1, 0)
+    return Written(ws, 0, 0, [], [width])
+
+
+def _write_sheet(book: WorkbookWriter, st: _Styles, sheet: Sheet, title: str) -> Written:
     if sheet.message is not None:
-        ws = book.wb.add_worksheet(title)
-        ws.write_string(0, 0, sheet.message, book.header)
-        ws.set_column(0, 0, min(max(display_width(sheet.message), 10), 100) + 2)
-        ws.freeze_panes(1, 0)
-        return ws, 0
+        return _write_message(book, sheet, title)
     df = sheet.data
-    out = book.add_sheet(sheet.name, df.columns, len(df), title)
-    cols = out.columns
-    kinds = [_column_kind(sheet, c, df[c]) for c in df.columns]
-    cell_kinds = {k: _cell_kind(k) for k in {*kinds, *(sheet.row_kinds or ())}}
-    row_kinds = list(sheet.row_kinds) if sheet.row_kinds is not None else None
-    override = {cols.index(c) for c in sheet.row_kind_columns if c in cols}
+    cols = [str(c) for c in df.columns]
+    ws = book.add_worksheet(sheet.name, title)
+    row = 0
+    last_col = max(len(cols) - 1, 0)
+    if sheet.title:
+        ws.set_row(row, 26)
+        _put(ws, row, (0, last_col), sheet.title, st.get(bold=True, font_size=16, font_color=TITLE_COLOR))
+        row += 1
+    if sheet.subtitle:
+        _put(ws, row, (0, last_col), sheet.subtitle, st.get(font_size=10, font_color=NEUTRAL))
+        row += 1
+    if sheet.cards:
+        row = _write_cards(ws, st, sheet, row + 1)
+    out = SheetWriter(book, ws, sheet.name, cols, rows=len(df), first_row=row)
+    wrap = {cols.index(c): float(sheet.widths.get(c, WRAP_WIDTH)) for c in sheet.wrap if c in cols}
+    out.wrap = set(wrap)
+    kind_at = sheet.kind_lookup()
+    cell_kinds: dict[str, tuple[str, str | None]] = {}
     n = len(df)
-    for i, row in enumerate(df.itertuples(index=False, name=None)):
+    base = row + 1
+    for i, values in enumerate(df.itertuples(index=False, name=None)):
         bold = sheet.total_row and i == n - 1
         measure = i < SAMPLE_ROWS or bold
-        for j, v in enumerate(row):
-            report_kind = row_kinds[i] if (row_kinds is not None and j in override) else kinds[j]
+        if wrap:  # a wrapped cell's row is as tall as its lines (no viewer is relied on to fit it)
+            lines = max(wrapped_lines(values[j], w) for j, w in wrap.items())
+            if lines > 1:
+                ws.set_row(base + i, LINE_PT * lines + 2)
+        for j, v in enumerate(values):
+            report_kind = kind_at(i, j)
+            if report_kind not in cell_kinds:
+                cell_kinds[report_kind] = _cell_kind(report_kind, st.lang)
             kind, num_format = cell_kinds[report_kind]
             if report_kind == "money":
                 v = _cents(v)
-            w = out.write(i + 1, j, v, kind, num_format, total=bold, measure=measure)
+            w = out.write(base + i, j, v, kind, num_format, total=bold, measure=measure)
             if measure:
                 out.fit(j, w)
-    out.finish(n)
-    ws = out.ws
+    for c, w in sheet.widths.items():
+        if c in cols:
+            out.widths[cols.index(c)] = w - 2
+    for j, w in wrap.items():
+        out.widths[j] = w - 2
+    out.finish(n, freeze=not sheet.is_card_page, freeze_columns=sheet.freeze_columns,
+               autofilter=not sheet.is_card_page)
+    _color_scale(ws, sheet, cols, row, n)
+    if sheet.note:
+        ws.write_string(base + n + 1, 0, sheet.note, st.get(italic=True, font_color=NEUTRAL))
+    return Written(ws, n, row, cols, [w + 2 for w in out.widths])
+
+
+def wrapped_lines(value: Any, width: float) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` characters wide (a CJK character is two)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    room = max(width - 2, 4)
+    return sum(max(1, math.ceil(display_width(part, None) / room)) for part in value.split("\n"))
+
+
+def _color_scale(ws: Any, sheet: Sheet, cols: list[str], first_row: int, n: int) -> None:
+    """One colour scale over the whole matrix: explicit minimum and maximum, so every block shares it."""
+    scale = sheet.color_scale
     last = n - (1 if sheet.total_row else 0)
-    for c in sheet.color_scale:
-        if c in cols and last >= 1:
-            j = cols.index(c)
-            ws.conditional_format(1, j, last, j, {"type": "3_color_scale", "min_color": "#F8696B",
-                                                  "mid_color": "#FFEB84", "max_color": "#63BE7B"})
-    return ws, n
+    idx = sorted(cols.index(c) for c in scale.columns if c in cols) if scale else []
+    if not idx or last < 1:
+        return
+    maximum = scale_maximum(sheet)
+    for c0, c1 in _runs(idx):
+        ws.conditional_format(first_row + 1, c0, first_row + last, c1, {
+            "type": "2_color_scale", "min_type": "num", "min_value": scale.minimum, "min_color": scale.low,
+            "max_type": "num", "max_value": maximum, "max_color": scale.high})
 
 
-def render_workbook(sheets: Sequence[Sheet], fh: IO[bytes]) -> None:
-    """Write ``sheets`` (and their charts) as an xlsx to the open binary file ``fh``."""
-    with open_workbook(fh, default_date_format=NUMBER_FORMATS["date"]) as wb:
-        book = WorkbookWriter(wb)
+def scale_maximum(sheet: Sheet) -> float:
+    """The value the scale's top colour stands for: ``maximum``, else the matrix's largest value."""
+    scale = sheet.color_scale
+    if scale is None:
+        return 1.0
+    if scale.maximum is not None:
+        return float(scale.maximum)
+    cols = [c for c in scale.columns if c in sheet.data.columns]
+    body = sheet.data[cols].iloc[: len(sheet.data) - (1 if sheet.total_row else 0)]
+    top = pd.to_numeric(body.stack(), errors="coerce").max() if len(body) else np.nan
+    return float(top) if pd.notna(top) and top > scale.minimum else scale.minimum + 1.0
+
+
+def _runs(idx: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for j in idx:
+        if runs and runs[-1][1] == j - 1:
+            runs[-1] = (runs[-1][0], j)
+        else:
+            runs.append((j, j))
+    return runs
+
+
+# --------------------------------------------------------------------------- charts and print layout
+
+#: Pixels of a default row (15 pt) and a default column (8.43 characters).
+ROW_PX, COL_PX = 20, 64
+CHART_GAP_ROWS = 1
+
+
+def _col_px(width: float) -> int:
+    """Pixels of a column ``width`` characters wide (Excel's rule for the default font)."""
+    return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
+
+
+def place_charts(sheet: Sheet, written: Written) -> list[tuple[Chart, int, int, int, int]]:
+    """Each chart's cells: (chart, first row, first column, last row, last column), to the right of the table
+    after one empty column, one under the other; a chart with an ``anchor`` of its own stays there."""
+    placed = []
+    col0 = len(written.columns) + 1
+    row = written.first_row + 1
+    for chart in sheet.charts:
+        r0, c0 = (chart.anchor_cell if chart.anchor else (row, col0))
+        rows = math.ceil((chart.size[1] + 10) / ROW_PX)
+        cols = math.ceil((chart.size[0] + 10) / COL_PX)
+        placed.append((chart, r0, c0, r0 + rows, c0 + cols))
+        if not chart.anchor:
+            row = r0 + rows + CHART_GAP_ROWS
+    return placed
+
+
+def page_layout(sheet: Sheet, written: Written, placed: list, page: PageInfo) -> PageLayout:
+    """The print layout of one sheet (see the module's docstring)."""
+    last_row = written.first_row + written.rows + (2 if sheet.note else 0)
+    last_col = max(len(written.columns) - 1, 0)
+    for _, _, _, r1, c1 in placed:
+        last_row, last_col = max(last_row, r1), max(last_col, c1)
+    header = (f"&L&\"-,Bold\"{header_text(page.title)[:80]}&C&A"
+              + (f"&R{header_text(page.as_of)[:60]}" if page.as_of else ""))
+    card = sheet.is_card_page
+    return PageLayout(area=(0, 0, last_row, last_col),
+                      repeat_rows=None if card or sheet.message is not None else (written.first_row,
+                                                                                  written.first_row),
+                      header=header, footer=f"&C{page.pages}", pages_tall=1 if card else 0, gridlines=not card)
+
+
+def render_workbook(sheets: Sequence[Sheet], fh: IO[bytes], page: PageInfo | None = None) -> None:
+    """Write ``sheets`` (and their charts, print layout) as an xlsx to the open binary file ``fh``."""
+    page = page or PageInfo()
+    with open_workbook(fh, default_date_format=formats.DATE) as wb:
+        book = WorkbookWriter(wb, text_indent=1, valign="top")
+        st = _Styles(wb, page.lang)
         titles = sheet_titles(sheet.name for sheet in sheets)
-        written = {}
+        written = {sheet.name: _write_sheet(book, st, sheet, titles[sheet.name]) for sheet in sheets}
+        cells = {name: chart_cells(titles[name], w.first_row, w.rows, w.columns) for name, w in written.items()}
         for sheet in sheets:
-            written[sheet.name] = _write_sheet(book, sheet, titles[sheet.name])
-        for sheet in sheets:
-            ws, _ = written[sheet.name]
-            for chart in sheet.charts:
-                add_chart(wb, ws, chart, titles, {name: n for name, (_, n) in written.items()},
-                          {s.name: [str(c) for c in s.data.columns] for s in sheets})
+            w = written[sheet.name]
+            placed = place_charts(sheet, w)
+            for chart, r0, c0, _, _ in placed:
+                add_chart(wb, w.ws, chart, cells, (r0, c0))
+            set_page_layout(w.ws, page_layout(sheet, w, placed, page))
 
 
 def write_report_workbook(sheets: Sequence[Sheet], dest: str | os.PathLike, *,
-                          inputs: Iterable[str | os.PathLike] = ()) -> str:
+                          inputs: Iterable[str | os.PathLike] = (), page: PageInfo | None = None) -> str:
     """Write the report atomically to ``dest`` (never onto one of ``inputs``). Returns ``dest``."""
-    atomic_write(dest, lambda fh: render_workbook(sheets, fh), inputs=inputs)
+    atomic_write(dest, lambda fh: render_workbook(sheets, fh, page), inputs=inputs)
     return os.fspath(dest)

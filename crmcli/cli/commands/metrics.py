@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ...errors import CrmError, ExitCode
-from ...formats import sheet_formats
+from ...formats import RATE, all_formats, sheet_formats
 from ...io import write_sheets, write_table
 from ...metrics import compute_metrics
 from ...options import WriteSpec
@@ -94,7 +94,8 @@ def metrics(
     if cohort_spec is not None:
         if cohort_spec.format == "xlsx":
             write_sheets({"cohorts": report.cohorts}, cohort_spec, inputs=inputs,
-                         number_formats={"cohorts": {col: "0.0%" for col in report.cohorts.columns if col != "cohort"}})
+                         number_formats={"cohorts": all_formats((c for c in report.cohorts.columns if c != "cohort"),
+                                                                RATE)})
         else:
             write_table(report.cohorts, cohort_spec.dest, format=cohort_spec.format, inputs=inputs)
     render.kpis(c.console, report)

@@ -9,16 +9,20 @@ import typer
 
 from ...errors import UsageError
 from ...report import make_report
+from ...report.build import check_report_destination
 from ..common import AsOfOpt, Common, LangOpt, command, shown
 
-HELP = """The whole report workbook: KPIs, monthly sales, product ranking, RFM segments, customers, cohort
-retention, lead funnel, campaign ROI and data quality, with native Excel charts. Inputs and
-settings come from flags, CRM_* variables and crm.toml ([inputs], [report] output = "...{date}.xlsx"),
-so cron needs no arguments.
+HELP = """The whole report workbook: KPI cards, monthly sales, forecast, product ranking, RFM segments,
+customers, churn risk, cohort retention, lead funnel, campaign ROI and data quality, with native
+Excel charts, laid out to print (landscape, one page wide). -o report.html (or --format html) writes
+the same report as one self-contained web page for the morning mail. Inputs and settings come from
+flags, CRM_* variables and crm.toml ([inputs], [report] output = "...{date}.xlsx"), so cron needs no
+arguments.
 
 \b
 Example:
   crm report --config examples/crm.toml -o report.xlsx
+  crm report examples/orders.xlsx -o report.html
   CRM_ORDERS=orders.xlsx crm report -q          # -> report-<as-of>.xlsx
 """
 
@@ -41,17 +45,23 @@ def report(
     output: Annotated[Optional[str], typer.Option("-o", "--output", metavar="PATH", show_default=False,
                                                   help="The workbook to write; {date} = the as-of date "
                                                        "(default: [report] output, else report-{date}.xlsx).")] = None,
+    report_format: Annotated[Optional[str], typer.Option("--format", metavar="xlsx|html", show_default=False,
+                                                         help="xlsx (the workbook) or html (one self-contained "
+                                                              "page; inline CSS and SVG charts). Default: by the "
+                                                              "output's extension, else [report] format, else "
+                                                              "xlsx.")] = None,
     as_of: AsOfOpt = None,
     lang: LangOpt = None,
 ) -> None:
     s = c.settings(orders=orders, customers=customers, leads=leads, campaigns=campaigns, output=output,
-                   as_of=as_of, lang=lang)
+                   as_of=as_of, lang=lang, report_format=report_format)
     if c.map_:  # --map applies to the orders, over [columns.orders]
         from dataclasses import replace
 
         s = replace(s, columns={**s.columns, "orders": c.overrides("orders")})
     inputs = [s.orders, s.customers, s.leads, s.campaigns]
-    if s.output == "-" and sys.stdout is not None and sys.stdout.isatty():
+    fmt = check_report_destination(s.output, s.report_format)
+    if s.output == "-" and fmt == "xlsx" and sys.stdout is not None and sys.stdout.isatty():
         raise UsageError("refusing to write a workbook to the terminal", hint="redirect stdout or use -o FILE")
     c.check([s.output if s.output and "{date}" not in s.output else None], [i for i in inputs if i])
     result = make_report(s)
@@ -59,5 +69,6 @@ def report(
     k = r.kpis
     extra = f"; {r.rows_left_out:,} rows left out" if r.rows_left_out else ""
     where = "stdout" if result.path == "-" else shown(result.path)
-    c.say(f"wrote {where}: {len(r.sheets)} sheets, as of {r.as_of}, {k['orders']:,.0f} orders, "
+    what = f"{len(r.sheets)} sheets" if result.format == "xlsx" else f"a web page of {len(r.sheets)} sections"
+    c.say(f"wrote {where}: {what}, as of {r.as_of}, {k['orders']:,.0f} orders, "
           f"{k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}{extra}, {len(r.issues):,} data issues")

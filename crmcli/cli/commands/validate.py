@@ -8,19 +8,23 @@ import typer
 
 from ...errors import ExitCode
 from ...io import write_table
+from ...issue_text import localize_issues
 from ...options import WriteSpec
 from ...validate import validate_table
 from .. import render
-from ..common import Common, EngineOpt, FailOnOpt, FileArg, command
+from ..common import Common, EngineOpt, FailOnOpt, FileArg, LangOpt, command
 
 HELP = """Check every field (phones, emails, dates, amounts, ids, duplicates): a summary on stderr, the
 issue list (row, column, field, value, code, severity, message, suggestion) to --issues or -o.
 Exits 1 when there are errors (--fail-on warning: also on warnings; never: always 0).
+--lang zh: messages, suggestions and severities in Chinese, with each code's Chinese name (the codes
+stay the same slugs).
 
 \b
 Example:
   crm validate examples/orders.xlsx --issues issues.csv
   crm validate export.csv -o - | head
+  crm validate 订单.xlsx --lang zh --issues 问题.xlsx
 """
 
 IssuesOpt = Annotated[Optional[str], typer.Option("--issues", metavar="PATH", show_default=False,
@@ -74,12 +78,13 @@ def stream_engine(c: Common, file: str, *, xlsx: bool = False, dedupe: bool = Fa
 
 
 def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: FailOnOpt = "error",
-             engine: EngineOpt = None) -> None:
+             engine: EngineOpt = None, lang: LangOpt = None) -> None:
     specs = [WriteSpec.decide(issues_path, option="issues")] if issues_path else []
     if c.output:
         specs.append(WriteSpec.decide(c.output, c.format))
     c.check([s.dest for s in specs], [file])
-    settings = c.settings(engine=engine)
+    settings = c.settings(engine=engine, lang=lang)
+    language = settings.lang or "en"
     if stream_engine(c, file) and len(specs) <= 1:
         from ...stream import stream_table
 
@@ -88,17 +93,18 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
                                 dayfirst=settings.dayfirst, issues=spec.dest if spec else None,
                                 issues_format=spec.format if spec else None, inputs=[file])
         render.issues(c.console, streamed.issues, streamed.rows, streamed.issue_summary,
-                      counts=(streamed.errors, streamed.warnings, streamed.issue_count))
+                      counts=(streamed.errors, streamed.warnings, streamed.issue_count), lang=language)
         for line in streamed.notes:
             c.say(f"note: {line}")
         if spec:
             c.wrote(spec.dest, f"{streamed.issue_count:,} issues")
         raise typer.Exit(exit_for_counts(streamed.errors, streamed.warnings, fail_on))
     result = validate_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
-                            dayfirst=settings.dayfirst)
+                            dayfirst=settings.dayfirst, lang=language)
+    shown = localize_issues(result.issues, language)
     for spec in specs:
-        write_table(result.issues, spec.dest, format=spec.format, inputs=[file])
-    render.issues(c.console, result.issues, result.rows, result.summary)
+        write_table(shown, spec.dest, format=spec.format, inputs=[file])
+    render.issues(c.console, result.issues, result.rows, result.summary, lang=language)
     for spec in specs:
         c.wrote(spec.dest, f"{len(result.issues):,} issues")
     raise typer.Exit(exit_for(result.issues, fail_on))
