@@ -15,8 +15,9 @@ reader's problems (``ragged-row``, ``renamed-header``…) from the table's sourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -57,10 +58,37 @@ CODES: dict[str, IssueCode] = {
                                 "pass --dayfirst or --monthfirst"),
     "invalid-amount": IssueCode("error", "not an amount", "use digits with one decimal point, e.g. 1234.50"),
     "invalid-number": IssueCode("error", "not a number", "use digits, e.g. 3"),
-    "missing-value": IssueCode("warning", "empty", "fill it in"),
+    "missing-value": IssueCode("error", "empty", "fill in {columns}"),
     "duplicate-id": IssueCode("warning", "{field} {value} already on row {first}",
                               "check whether the rows are the same record"),
     "duplicate-row": IssueCode("error", "same values as row {first}", "remove the repeated row"),
+    # rules (crm.toml [rules.*], --rules PATH; severity from the rule): crmcli.rules
+    "not-in-enum": IssueCode("error", "not one of the allowed values", "write one of: {allowed}"),
+    "out-of-range": IssueCode("error", "outside {range}", "check the value; the rule allows {range}"),
+    "pattern-mismatch": IssueCode("error", "does not match {pattern}", "write it in the form {pattern}"),
+    "wrong-length": IssueCode("error", "{length} characters, outside {range}", "check for missing or extra characters"),
+    "duplicate-value": IssueCode("error", "{value} already on row {first}", "each value of {column} must be unique"),
+    "row-rule": IssueCode("error", "{rule} does not hold: {left} against {right}", "check {columns} on this row"),
+    "missing-column": IssueCode("warning", "no column for {key}: its rules are not checked",
+                                "map a column to it with --map {key}=COLUMN, or drop the rule"),
+    # the default checks (no rules file needed)
+    "implausible-date": IssueCode("warning", "outside the plausible dates {range}",
+                                  "check the year (a typo, an Excel zero date, a clock set wrong)"),
+    "negative-quantity": IssueCode("warning", "a negative quantity on a row that is not a refund",
+                                   "check the sign, or mark the row as a refund (a negative amount or a refund status)"),
+    "outlier-amount": IssueCode("warning", "far outside the column's amounts (most are {typical})",
+                                "check for extra or missing digits, or a wrong unit"),
+    "address-mismatch": IssueCode("warning", "{here} here, but {source} is in {place}",
+                                  "check {column} against {source}"),
+    "postcode-mismatch": IssueCode("warning", "postcode {value} is not one of {place}'s",
+                                   "check the postcode against the address"),
+    "fillable-from-address": IssueCode("warning", "empty; {source} says {place}",
+                                       "fill in {place} (crm clean --fill-address does)"),
+    "value-variant": IssueCode("warning", "a spelling of {canonical} ({method})",
+                               "write {canonical} (crm clean --merge-values does)"),
+    "similar-value": IssueCode("warning", "close to {canonical}, which is more common ({method})",
+                               "write {canonical} if it is the same value (list it under [values] in crm.toml to "
+                               "merge it)"),
 }
 #: In a customer table a repeated customer_id is an error (in an order table, lines may share an order id).
 CUSTOMER_ID_SEVERITY = "error"
@@ -68,37 +96,50 @@ _READER_SUGGESTIONS = {"ragged-row": "check the row's delimiters and quotes in t
 
 
 def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
-    """``order_id`` in an order table; ``customer_id`` in a customer table (no order fields)."""
+    """``order_id`` in an order table; ``lead_id`` in leads; ``customer_id`` in a customer table; nothing
+    in a campaign contact list (see :func:`table_kind`)."""
     fields = set(mapping.values())
-    if fields & set(ORDER_FIELDS):
+    kind = table_kind(mapping)
+    if kind == "orders":
         return ("order_id",) if "order_id" in fields else ()
+    if kind == "leads":
+        return ("lead_id",) if "lead_id" in fields else ()
+    if kind == "campaigns":
+        return ()                               # a contact list names a customer once per campaign
     return ("customer_id",) if "customer_id" in fields else ()
 
 
 def find_issues(table: Any, mapping: Mapping[str, str] | None = None, *, region: str = "CN",
                 dayfirst: bool | None = None, unique: Iterable[str] | None = None,
-                required: Iterable[str] = ()) -> pd.DataFrame:
+                required: Iterable[str] = (), rules: Any = None, kind: str | None = None,
+                as_of: Any = None, values: Any = None, defaults: bool = True) -> pd.DataFrame:
     """Every problem in ``table`` as an issues DataFrame, sorted by row.
 
     ``table`` is a :class:`~crmcli.table.Table` (its normalized columns are used as they are), or a
     ``read_table`` frame / a source, normalized here with ``mapping`` (``{header: field}``; default:
     the content-confirmed automatic mapping), ``region`` and ``dayfirst``. ``unique``: the fields that
-    must not repeat (default: :func:`default_unique`); ``required``: fields whose empty cells are
-    ``missing-value`` warnings.
+    must not repeat (default: :func:`default_unique`); ``required``: more fields whose empty cells are
+    ``missing-value`` warnings. ``rules`` (a :class:`crmcli.rules.RuleSet`, or a rules table as a dict),
+    ``kind`` (``orders customers leads campaigns``; default: :func:`table_kind`), ``as_of`` (the day dates
+    may not pass and ``today`` in a rule means; None: no such check), ``values`` (``{canonical: [variants]}``)
+    and ``defaults`` (the default checks of :mod:`crmcli.rules.defaults`) are :func:`check_table`'s.
     """
     from .normalize import normalize_table
 
     table = normalize_table(table, mapping=mapping, region=region, dayfirst=dayfirst, unique=unique)
-    return collect_issues(table, unique=unique, required=required)
+    return collect_issues(table, unique=unique, required=required, rules=rules, kind=kind, as_of=as_of,
+                          values=values, defaults=defaults)
 
 
 @dataclass
 class Validation:
-    """What ``crm validate`` found: the issue list, its summary, the table checked."""
+    """What ``crm validate`` found: the issue list, its summary, the value clusters, the table checked."""
 
     issues: pd.DataFrame
     summary: pd.DataFrame
     table: Table
+    #: Groups of spellings that are one value (see :func:`crmcli.rules.clusters.find_clusters`).
+    clusters: pd.DataFrame = field(default_factory=lambda: empty_clusters())
 
     @property
     def rows(self) -> int:
@@ -106,42 +147,63 @@ class Validation:
 
 
 def validate_table(source: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
-                   region: str = "CN", dayfirst: bool | None = None) -> Validation:
+                   region: str = "CN", dayfirst: bool | None = None, rules: Any = None, kind: str | None = None,
+                   required: Iterable[str] = (), as_of: Any = None, values: Any = None) -> Validation:
     """Read, map (``overrides`` = ``{field: column}``) and normalize ``source`` (a path, ``"-"``, bytes,
     a ``read_table`` frame or a :class:`~crmcli.table.Table`; ``read`` = ReadOptions) and find every
-    issue: the call behind ``crm validate``."""
+    issue, the default checks and ``rules`` included (see :func:`check_table`): the call behind
+    ``crm validate``."""
     from .normalize import normalize_table
 
     table = normalize_table(source, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
-    issues = collect_issues(table)
-    return Validation(issues=issues, summary=summarize_issues(issues), table=table)
+    checked = check_table(table, rules=rules, kind=kind, required=required, as_of=as_of, values=values)
+    return Validation(issues=checked.issues, summary=summarize_issues(checked.issues), table=table,
+                      clusters=checked.clusters)
 
 
-def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
-                   required: Iterable[str] = ()) -> pd.DataFrame:
-    """The issues of a :class:`~crmcli.table.Table` (see :func:`find_issues`)."""
+@dataclass
+class Checked:
+    """:func:`check_table`'s result: the issue list and the value clusters found."""
+
+    issues: pd.DataFrame
+    clusters: pd.DataFrame
+    #: The rules as bound to the table (what clean's --merge-values and --fill-address use).
+    bound: Any = None
+
+
+def collect_issues(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
+                   rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
+                   defaults: bool = True) -> pd.DataFrame:
+    """The issues of a :class:`~crmcli.table.Table` (see :func:`check_table`)."""
+    return check_table(table, unique=unique, required=required, rules=rules, kind=kind, as_of=as_of,
+                       values=values, defaults=defaults).issues
+
+
+def check_table(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
+                rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
+                defaults: bool = True) -> Checked:
+    """Every check on a :class:`~crmcli.table.Table`: the field layer's codes, the rules (``rules``: a
+    :class:`crmcli.rules.RuleSet` or a rules table; ``required``: more required fields), the default
+    checks for the table's ``kind`` (``defaults=False``: none), the duplicates and the reader's problems.
+
+    The column-local checks (:func:`crmcli.rules.check_columns`) can run on any batch of rows; the
+    whole-table ones (:func:`crmcli.rules.check_whole`: unique values, outlier amounts, value clusters)
+    need every row."""
+    from .rules import bind_rules, check_columns, check_whole
+
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
-    out = _IssueList(df.columns)
+    out = IssueList(df.columns)
     catalogue = _catalogue(region)
     for col, res in normalized.items():
         mask = res.bad
         if not mask.any():
             continue
         idx = pa.array(res.code_index[mask])
-        out.add(df.index.to_numpy()[mask], col, mapping.get(col, ""), _stripped(df[col], mask),
+        out.add(df.index.to_numpy()[mask], col, mapping.get(col, ""), stripped_cells(df[col], mask),
                 *(table.take(idx) for table in catalogue))
-    for field in required:
-        col = column_for(mapping, field)
-        if col is None:
-            continue
-        mask = (normalized[col].values == "").to_numpy() if col in normalized else (df[col].str.strip() == "").to_numpy()
-        if mask.any():
-            mask = mask & ~_filled_in_order(df, mapping, normalized, mask)
-        if mask.any():
-            spec = CODES["missing-value"]
-            out.add(df.index.to_numpy()[mask], col, field, "", "missing-value", spec.severity, spec.message,
-                    spec.suggestion)
-    unique = default_unique(mapping) if unique is None else tuple(unique)
+    bound = bind_rules(table, rules, kind=kind, required=required, unique=unique, defaults=defaults,
+                       values=values)
+    check_columns(table, bound, out, as_of=as_of)
     clean = _clean_frame(df, normalized)
     # column -> position of each value's first row (one sort per column, shared; maybe done already)
     firsts = {col: res._first for col, res in normalized.items() if res._first is not None}
@@ -149,25 +211,43 @@ def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
     if dup_rows is not None:
         out.add_frame(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])
-    customer_table = not (set(mapping.values()) & set(ORDER_FIELDS))
-    for field in unique:
-        col = column_for(mapping, field)
-        if col is None:
-            continue
-        part = _duplicate_ids(clean[col], col, field, skip=dup_mask, firsts=firsts)
+    for want in bound.unique:
+        part = _duplicate_ids(clean[want.column], want.column, want.field, skip=dup_mask, firsts=firsts,
+                              code=want.code)
         if part is not None:
-            if field == "customer_id" and customer_table:
-                part["severity"] = CUSTOMER_ID_SEVERITY
+            if want.severity:
+                part["severity"] = want.severity
             out.add_frame(part)
+    clusters = check_whole(table, bound, out)
     if table.problems:
         out.add_frame(pd.DataFrame([
             {"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",
              "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
              "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in table.problems]))
-    return out.frame()
+    return Checked(issues=out.frame(), clusters=clusters, bound=bound)
 
 
-def _filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
+def table_kind(mapping: Mapping[str, str]) -> str:
+    """What a table holds, by its mapped fields: ``orders`` (an order id, date, amount, quantity, unit
+    price or product), ``leads`` (a lead id, lead date or stage), ``campaigns`` (a campaign column without
+    order fields), else ``customers``."""
+    fields = set(mapping.values())
+    if fields & set(ORDER_FIELDS):
+        return "orders"
+    if fields & {"lead_id", "lead_date", "stage"}:
+        return "leads"
+    if "campaign" in fields:
+        return "campaigns"
+    return "customers"
+
+
+def empty_clusters() -> pd.DataFrame:
+    from .rules.clusters import CLUSTER_COLUMNS
+
+    return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "count" else "str") for c in CLUSTER_COLUMNS})
+
+
+def filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
                      blank: np.ndarray) -> np.ndarray:
     """Blank cells on a line of an order whose other line fills them (an export writes the
     order-level fields — total, status, dates — on the order's first line only): not missing."""
@@ -180,7 +260,7 @@ def _filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: M
     return blank & has & (ids != "")
 
 
-def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:
+def stripped_cells(series: pd.Series, mask: np.ndarray) -> pa.Array:
     """``series[mask]`` trimmed, as a pyarrow string array."""
     arr = getattr(series.array, "_pa_array", None)
     if arr is None or arr.null_count:
@@ -188,7 +268,7 @@ def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:
     return pc.utf8_trim_whitespace(arr.filter(pa.array(mask)).combine_chunks())
 
 
-class _IssueList:
+class IssueList:
     """Issues gathered column-wise (pyarrow arrays), sorted and framed once at the end."""
 
     def __init__(self, columns: Iterable[str]):
@@ -223,6 +303,37 @@ class _IssueList:
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill_template(template: str, n: int, params: Mapping[str, object]) -> pa.Array:
+    """``template`` (a :data:`CODES` message or suggestion) filled for ``n`` issues at once: each
+    ``{name}`` from ``params[name]``, a string (the same for every issue) or an array/sequence of n."""
+    pieces: list[object] = []
+    arrays = False
+    for i, part in enumerate(_PLACEHOLDER.split(template)):
+        if i % 2 == 0:
+            if part:
+                pieces.append(pa.scalar(part, pa.large_string()))
+            continue
+        value = params[part]
+        if isinstance(value, str):
+            pieces.append(pa.scalar(value, pa.large_string()))
+        else:
+            pieces.append(_text_array(value, n))
+            arrays = True
+    if not arrays:
+        text = "".join(p.as_py() for p in pieces)  # type: ignore[union-attr]
+        return pa.repeat(pa.scalar(text, pa.large_string()), n)
+    if len(pieces) == 1:
+        return pieces[0]  # type: ignore[return-value]
+    return pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
+
+
+def issue_texts(code: str, n: int, **params: object) -> tuple[pa.Array, pa.Array]:
+    """The message and suggestion of ``n`` issues of ``code``, filled from ``params`` (see :func:`fill_template`)."""
+    spec = CODES[code]
+    return fill_template(spec.message, n, params), fill_template(spec.suggestion, n, params)
 
 
 def _text_array(value: object, n: int) -> pa.Array:
@@ -308,7 +419,7 @@ def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray]) -> pd.Da
 
 
 def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
-                   firsts: dict[str, np.ndarray] | None = None) -> pd.DataFrame | None:
+                   firsts: dict[str, np.ndarray] | None = None, code: str = "duplicate-id") -> pd.DataFrame | None:
     first = (firsts or {}).get(col)
     if first is None:
         first = first_rows(values)
@@ -317,13 +428,13 @@ def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
     if not dup.any():
         return None
     firsts_rows = values.index.to_numpy()[first[dup]]
-    spec = CODES["duplicate-id"]
+    spec = CODES[code]
     vals = values[dup].to_numpy()
     return pd.DataFrame({
-        "row": values.index[dup], "column": col, "field": field, "value": vals, "code": "duplicate-id",
-        "severity": spec.severity, "message": [spec.message.format(field=field, value=v, first=f)
+        "row": values.index[dup], "column": col, "field": field, "value": vals, "code": code,
+        "severity": spec.severity, "message": [spec.message.format(field=field or col, value=v, first=f)
                                                for v, f in zip(vals, firsts_rows)],
-        "suggestion": spec.suggestion,
+        "suggestion": spec.suggestion.format(column=col),
     })
 
 

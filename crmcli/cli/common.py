@@ -81,6 +81,13 @@ CustomerOpt = Annotated[Optional[str], typer.Option("--customer", metavar="COLUM
                                                          "customer_id, else normalized phone/email/name).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", show_default=False,
                                               help="One row per period.")]
+RulesOpt = Annotated[Optional[str], typer.Option("--rules", metavar="PATH", show_default=False,
+                                                 help="A rules file (TOML: per column required, unique, enum, min, "
+                                                      "max, pattern, length; [[rows]] rules); over [rules.*] in "
+                                                      "crm.toml, CRM_RULES.")]
+RequiredOpt = Annotated[Optional[str], typer.Option("--required", metavar="FIELD[,FIELD]", show_default=False,
+                                                    help="More fields (or headers) every row must fill, beyond "
+                                                         "those the table's kind needs; CRM_REQUIRED.")]
 FAIL_ON = ("error", "warning", "never")
 
 

@@ -35,7 +35,7 @@ for _key in KEYS:
             _TOML_KEYS[_dotted] = _key.name
 _SECTIONS = sorted({d.split(".")[0] for d in _TOML_KEYS if "." in d} | {"columns"})
 ENV_VARS: dict[str, str] = {k.env: k.name for k in KEYS if k.env}
-_PATHS = INPUTS + ("output",)
+_PATHS = INPUTS + ("output", "rules")
 
 
 def _type_name(types: tuple[type, ...]) -> str:
@@ -146,7 +146,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     base = p.resolve().parent
     out: dict[str, Any] = {}
     for name, (value, dotted) in found.items():
-        if name in _PATHS and value:
+        if name in _PATHS and isinstance(value, str) and value:
             q = Path(os.path.expanduser(value))
             value = str(q if q.is_absolute() else base / q)
         elif name == "rfm_breaks":
@@ -211,7 +211,7 @@ def load_settings(config: str | os.PathLike | None = None, *, flags: Mapping[str
             continue
         if name not in KEY_BY_NAME and name != "columns":
             raise UsageError(f"unknown setting {name!r}")
-        if name in _PATHS:
+        if name in _PATHS and isinstance(value, (str, os.PathLike)):
             value = value if value == "-" else str(cwd / os.path.expanduser(os.fspath(value)))
         values[name], origin[name] = value, "flag"
     partial = Settings(config_path=path, origin=origin)

@@ -12,8 +12,8 @@ import typer
 from ...clean import clean_table, rejected_destination, write_cleaned
 from ...options import WriteSpec
 from .. import render
-from ..common import Common, FailOnOpt, FileArg, command
-from .validate import IssuesOpt, exit_for
+from ..common import AsOfOpt, Common, FailOnOpt, FileArg, RequiredOpt, RulesOpt, command
+from .validate import IssuesOpt, check_options, exit_for
 
 HELP = """Normalize every field (phones to E.164, dates to ISO, amounts to numbers, text trimmed) and keep
 every row in order. An .xlsx output has sheets cleaned, issues and summary with invalid cells
@@ -44,21 +44,38 @@ def clean(
     dedupe_: Annotated[bool, typer.Option("--dedupe", help="Then merge duplicate customers (as crm dedupe, "
                                           "zero-config): the output is one row per customer; xlsx gets a "
                                           "'clusters' sheet.")] = False,
+    merge_values: Annotated[bool, typer.Option("--merge-values", help="Write each spelling of a value cluster "
+                                               "(天猫旗舰店, Tmall, tmall) as its canonical value (the most common; "
+                                               "[values] in crm.toml names it and is always applied).")] = False,
+    fill_address: Annotated[bool, typer.Option("--fill-address", help="Fill empty city and province cells from "
+                                               "the address (adding the columns when there are none).")] = False,
+    rules: RulesOpt = None,
+    required: RequiredOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     spec = c.destination(file, "cleaned")
     issues_spec = WriteSpec.decide(issues_path, option="issues") if issues_path else None
     reject_to = rejected_destination(file, spec.dest, rejected=rejected, drop_invalid=drop_invalid)
     c.check([spec.dest, issues_spec and issues_spec.dest, reject_to], [file])
+    checks = check_options(c, file, rules=rules, required=required, as_of=as_of)
     settings = c.settings()
     with progress_bar(c, enabled=not c.quiet) as progress:
         result = clean_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
                              dayfirst=settings.dayfirst, drop_invalid=drop_invalid, progress=progress,
-                             dedupe=dedupe_)
+                             dedupe=dedupe_, merge_values=merge_values, fill_address=fill_address, **checks)
     written = write_cleaned(result, spec.dest, format=spec.format,
                             issues_path=issues_spec.dest if issues_spec else None, rejected_path=reject_to,
                             source=file, inputs=[file])
     kept = f"{len(result.cleaned):,} rows" + (f" kept, {len(result.rejected):,} rejected" if drop_invalid else "")
     c.say(f"cleaned {kept}: {result.errors:,} errors, {result.warnings:,} warnings")
+    for what, counts in (("merged values", result.merged), ("filled from addresses", result.filled)):
+        if counts:
+            per = ", ".join(f"{col} {n:,}" for col, n in counts.items())
+            c.say(f"{what}: {sum(counts.values()):,} cells changed ({per})")
+    if merge_values is False and result.clusters is not None and not result.clusters.empty:
+        n = int((result.clusters["merge"] == "yes").sum())
+        if n:
+            c.say(f"value clusters: {n:,} spellings of other values found; --merge-values rewrites them")
     if result.deduped is not None:
         st = result.deduped.stats
         k = st["duplicate_clusters"]
