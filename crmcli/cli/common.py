@@ -32,7 +32,8 @@ from rich.console import Console
 
 from ..config import Settings, load_settings
 from ..errors import CrmError, ExitCode, InputError
-from ..options import ReadOptions, WriteSpec, check_destinations
+from ..io import check_destinations
+from ..options import ReadOptions, WriteSpec
 from ..schema import parse_map_options
 
 #: typer vendors click; its exception base class, reached through a public typer class.
@@ -88,6 +89,11 @@ RulesOpt = Annotated[Optional[str], typer.Option("--rules", metavar="PATH", show
 RequiredOpt = Annotated[Optional[str], typer.Option("--required", metavar="FIELD[,FIELD]", show_default=False,
                                                     help="More fields (or headers) every row must fill, beyond "
                                                          "those the table's kind needs; CRM_REQUIRED.")]
+ChurnDaysOpt = Annotated[Optional[int], typer.Option(
+    "--churn-days", metavar="N", show_default=False,
+    help="Churned = no order in the last N days (default 90); also the window for new/returning customers.")]
+LeadsOpt = Annotated[Optional[str], typer.Option("--leads", metavar="FILE", show_default=False,
+                                                 help="A leads table (stage/status, owner, source…).")]
 FAIL_ON = ("error", "warning", "never")
 
 
