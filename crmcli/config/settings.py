@@ -256,7 +256,7 @@ def parse_fields(value: Any, name: str) -> tuple[str, ...]:
         raise UsageError(f"{name} must be a comma-separated list of fields, got {value!r}")
     out = tuple(s.strip() for s in items if s.strip())
     if not out:
-        raise UsageError(f"{name} names no field", hint="e.g. --required phone,email")
+        raise UsageError(f"{name} names no field", hint="e.g. {opt:required} phone,email")
     return out
 
 

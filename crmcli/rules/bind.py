@@ -176,7 +176,7 @@ def column_kind(rule: ColumnRule, header: str, fld: str, *, where: str) -> str:
         kind = kind_of(fld)
         if rule.type and rule.type != kind:
             raise UsageError(f"{where}: type {rule.type!r}, but {header!r} is mapped to {fld}, a {kind} field",
-                             hint=f"drop the type, or map the column elsewhere with --map {fld}=COLUMN")
+                             hint=f"drop the type, or map the column elsewhere with {{opt:map}} {fld}=COLUMN")
     elif rule.type:
         kind = rule.type
     elif rule.min or rule.max:

@@ -286,10 +286,8 @@ def _says_refund(statuses: pa.Array) -> np.ndarray:
 
 
 def _as_date(value) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return pd.Timestamp(value).date()
+    """``as_of`` as a day, by the one as-of parser (:func:`crmcli.options.parse_as_of`)."""
+    from ..options import parse_as_of
+
+    ts = parse_as_of(value)
+    return None if ts is None else ts.date()

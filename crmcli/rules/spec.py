@@ -114,7 +114,7 @@ def read_rules(path: str | os.PathLike) -> RuleSet:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"rules file {p} does not exist",
-                         hint="write one with: crm validate FILE --infer-rules > rules.toml") from None
+                         hint="infer one from the data with {opt:infer_rules} (crm validate) and edit it") from None
     except IsADirectoryError:
         raise InputError(f"rules file {p} is a directory") from None
     except OSError as exc:
