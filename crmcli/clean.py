@@ -75,7 +75,8 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
                 progress: Progress | None = None, dedupe: bool = False,
                 dedupe_options: Mapping[str, object] | None = None, rules: object = None,
                 kind: str | None = None, required: Iterable[str] = (), as_of: object = None,
-                values: object = None, merge_values: bool = False, fill_address: bool = False) -> CleanResult:
+                values: object = None, merge_values: bool = False, fill_address: bool = False,
+                defaults: bool = True) -> CleanResult:
     """Clean a :class:`~crmcli.table.Table`, a ``read_table`` frame, or a path, ``"-"`` or bytes (read with
     ``read`` = ReadOptions); the input itself is not modified.
 
@@ -88,7 +89,8 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
     holds the merged table and clusters, and ``result.output`` is the merged table.
 
-    ``rules``, ``kind``, ``required``, ``as_of`` and ``values`` are :func:`crmcli.validate.check_table`'s.
+    ``rules``, ``kind``, ``required``, ``as_of``, ``values`` and ``defaults`` (False: none of the default checks)
+    are :func:`crmcli.validate.check_table`'s.
     ``merge_values=True`` writes each spelling of a value cluster found (key collisions: 天猫旗舰店, Tmall → 天猫)
     as its canonical value; the variants of ``values`` (crm.toml's ``[values]``) are written so always.
     ``fill_address=True`` fills the empty city and province cells from the address (adding the columns when
@@ -100,7 +102,7 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     if progress:
         progress(len(normalized), len(normalized), "checking duplicates")
     checked = check_table(table, unique=unique, rules=rules, kind=kind, required=required, as_of=as_of,
-                          values=values)
+                          values=values, defaults=defaults)
     issues = checked.issues
     merged: dict[str, int] = {}
     for col, merges in merges_of(checked.clusters, found=merge_values).items():

@@ -193,14 +193,8 @@ def check_table(table: Table, *, unique: Iterable[str] | None = None, required: 
 
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
     out = IssueList(df.columns)
-    catalogue = _catalogue(region)
     for col, res in normalized.items():
-        mask = res.bad
-        if not mask.any():
-            continue
-        idx = pa.array(res.code_index[mask])
-        out.add(df.index.to_numpy()[mask], col, mapping.get(col, ""), stripped_cells(df[col], mask),
-                *(table.take(idx) for table in catalogue))
+        add_field_issues(out, df, col, mapping.get(col, ""), res, region)
     bound = bind_rules(table, rules, kind=kind, required=required, unique=unique, defaults=defaults,
                        values=values)
     check_columns(table, bound, out, as_of=as_of)
@@ -225,6 +219,17 @@ def check_table(table: Table, *, unique: Iterable[str] | None = None, required: 
              "code": p.get("code", "reader"), "severity": "warning", "message": p.get("message", ""),
              "suggestion": _READER_SUGGESTIONS.get(p.get("code", ""), "")} for p in table.problems]))
     return Checked(issues=out.frame(), clusters=clusters, bound=bound)
+
+
+def add_field_issues(out: IssueList, df: pd.DataFrame, column: str, field: str, res: Normalized,
+                     region: str) -> None:
+    """The field layer's issues of one normalized column (``invalid-phone``, ``invalid-date`` …) into ``out``."""
+    mask = res.bad
+    if not mask.any():
+        return
+    idx = pa.array(res.code_index[mask])
+    out.add(df.index.to_numpy()[mask], column, field, stripped_cells(df[column], mask),
+            *(table.take(idx) for table in _catalogue(region)))
 
 
 def table_kind(mapping: Mapping[str, str]) -> str:

@@ -28,9 +28,14 @@ from .values import (blank_of, checked_rows, column_values, day_number, days_of,
 def check_columns(table, bound: BoundRules, out, *, as_of: dt.date | None = None) -> None:
     """Add the column-local issues of ``table`` (a whole table or a batch of one) to ``out``
     (a :class:`crmcli.validate.IssueList`). ``as_of``: the last plausible day, and ``today`` in rules."""
+    from ..validate import add_field_issues
+
     as_of = _as_date(as_of)
     cols = column_values(table, bound.typed)
     keep = checked_rows(table)
+    for header in bound.typed:           # an unmapped column a rule types: its values' own issues
+        if header not in table.normalized:
+            add_field_issues(out, table.frame, header, "", cols[header], table.region)
     check_required(table, bound, cols, out, keep)
     ranged = set()
     for check in bound.columns:
