@@ -26,7 +26,7 @@ from .errors import UsageError
 from .fields import Normalized, kind_of
 from .io import default_output, output_format, write_table, write_workbook
 from .normalize import normalize_table
-from .rules import fill_from_address, merges_of
+from .rules import fill_from_address, merges_of, preload_keys
 from .rules import merge_values as merge_rewritten
 from .validate import check_table
 
@@ -96,6 +96,8 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     ``fill_address=True`` fills the empty city and province cells from the address (adding the columns when
     the table has none). ``result.merged`` / ``result.filled`` count the cells changed per column.
     """
+    if defaults:
+        preload_keys()
     table = normalize_table(df, read=read, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst,
                             progress=progress, count_changes=True, unique=unique)
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region

@@ -154,7 +154,9 @@ def validate_table(source: Any, *, read: Any = None, overrides: Mapping[str, str
     issue, the default checks and ``rules`` included (see :func:`check_table`): the call behind
     ``crm validate``."""
     from .normalize import normalize_table
+    from .rules.clusters import preload_keys
 
+    preload_keys()
     table = normalize_table(source, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     checked = check_table(table, rules=rules, kind=kind, required=required, as_of=as_of, values=values)
     return Validation(issues=checked.issues, summary=summarize_issues(checked.issues), table=table,
@@ -259,10 +261,12 @@ def filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Ma
     col = column_for(mapping, "order_id")
     if col is None or not blank.any():
         return np.zeros(len(df), dtype=bool)
-    ids = (normalized[col].values if col in normalized else df[col].astype("str").str.strip()).to_numpy()
-    frame = pd.DataFrame({"id": ids, "filled": ~blank})
-    has = frame.groupby("id", sort=False)["filled"].transform("any").to_numpy()
-    return blank & has & (ids != "")
+    res = normalized.get(col)
+    values = res.values if res is not None else df[col].astype("str").str.strip()
+    first = res._first if res is not None and res._first is not None else first_rows(values)
+    # each row's order is its first row's position: an order is filled when any of its rows is
+    has = np.bincount(first, weights=~blank, minlength=len(first))[first] > 0
+    return blank & has & (values != "").to_numpy(dtype=bool, na_value=False)
 
 
 def stripped_cells(series: pd.Series, mask: np.ndarray) -> pa.Array:

@@ -16,7 +16,7 @@ beyond each field's syntax.
 from .address import fill_from_address, parse_places
 from .bind import BoundRules, bind_rules
 from .clusters import (CLUSTER_COLUMNS, ValueTable, find_clusters, fingerprint, merge_values, merges_of,
-                       ngram_fingerprint, parse_values)
+                       ngram_fingerprint, parse_values, preload_keys)
 from .infer import infer_rules
 from .local import check_columns
 from .spec import ColumnRule, RowRule, RuleSet, parse_rules, read_rules
@@ -25,4 +25,4 @@ from .whole import check_whole, flag_outliers, outlier_fences
 __all__ = ["CLUSTER_COLUMNS", "BoundRules", "ColumnRule", "RowRule", "RuleSet", "ValueTable", "bind_rules",
            "check_columns", "check_whole", "fill_from_address", "find_clusters", "fingerprint", "flag_outliers",
            "infer_rules", "merge_values", "merges_of", "ngram_fingerprint", "outlier_fences", "parse_places",
-           "parse_rules", "parse_values", "read_rules"]
+           "parse_rules", "parse_values", "preload_keys", "read_rules"]

@@ -67,6 +67,23 @@ _DIGITS = re.compile(r"\D+")
 # ----------------------------------------------------------------------------- keys
 
 
+def preload_keys() -> None:
+    """Import the key libraries (pypinyin's phrase dictionary takes ~0.5 s) on a background thread, so that
+    they load while a big table is read and normalized rather than after; a no-op once loaded."""
+    import sys
+    import threading
+
+    if "pypinyin" in sys.modules or any(t.name == "crm-preload-keys" for t in threading.enumerate()):
+        return
+
+    def load() -> None:
+        import pypinyin  # noqa: F401
+        _to_simplified()
+
+    threading.Thread(target=load, name="crm-preload-keys", daemon=True).start()
+
+
+
 @lru_cache(maxsize=1)
 def _to_simplified():
     import opencc
