@@ -30,10 +30,17 @@ _NO_ENUM = ("phone", "email", "date", "amount", "number", "id")
 _NO_ENUM_FIELDS = ("name", "first_name", "last_name", "company", "address", "national_id")
 
 
-def infer_rules(table, *, source: str = "", clusters: pd.DataFrame | None = None) -> str:
+def infer_rules(table, *, source: str = "", clusters: pd.DataFrame | None = None,
+                issues: pd.DataFrame | None = None) -> str:
     """The commented rules file for ``table`` (``source`` names it in the header; ``clusters``: the value
-    clusters found, whose variants stay out of the enums)."""
+    clusters found, whose variants stay out of the enums; ``issues``: the table's issues, whose
+    ``implausible-date`` cells stay out of the date ranges)."""
     n = len(table)
+    implausible: dict[str, np.ndarray] = {}
+    if issues is not None and not issues.empty:
+        part = issues[issues["code"] == "implausible-date"]
+        for col, rows in part.groupby("column")["row"]:
+            implausible[str(col)] = table.frame.index.isin(rows.to_numpy())
     variants: dict[str, dict[str, str]] = {}
     if clusters is not None and not clusters.empty:
         for rec in clusters.itertuples(index=False):
@@ -46,13 +53,14 @@ def infer_rules(table, *, source: str = "", clusters: pd.DataFrame | None = None
              "# pattern (the whole cleaned value, RE2), length, type, severity (error | warning). Row rules:",
              '# [[rows]] rule = "amount = quantity * unit_price" tolerance = 0.01', ""]
     for header in map(str, table.frame.columns):
-        lines += _column_rules(table, header, n, variants.get(header, {}))
+        lines += _column_rules(table, header, n, variants.get(header, {}), implausible.get(header))
     lines += ["# Row rules between fields, e.g.:", "# [[rows]]", '# rule = "amount = quantity * unit_price"',
               "# tolerance = 0.01", ""]
     return "\n".join(lines)
 
 
-def _column_rules(table, header: str, n: int, variants: dict[str, str]) -> list[str]:
+def _column_rules(table, header: str, n: int, variants: dict[str, str],
+                  implausible: np.ndarray | None = None) -> list[str]:
     fld = table.mapping.get(header, "")
     res = table.normalized.get(header)
     if res is None:
@@ -85,11 +93,14 @@ def _column_rules(table, header: str, n: int, variants: dict[str, str]) -> list[
         if len(x):
             out += [f"min = {_number(np.min(x))}", f"max = {_number(np.max(x))}"]
     elif kind == "date":
-        days = days_of(res)[filled_mask & ~res.bad]
+        plausible = filled_mask & ~res.bad & (True if implausible is None else ~implausible)
+        days = days_of(res)[plausible]
         days = days[np.isfinite(days)]
         if len(days):
             lo, hi = days_text(np.array([days.min(), days.max()])).to_pylist()
-            out += [f"min = {lo}", f"max = {hi}"]
+            out += [f"min = {lo}", f'max = {hi}               # or "today": the as-of day of each run']
+            if implausible is not None and implausible.any():
+                out.append(f"# {int(implausible.sum()):,} implausible dates left out of the range")
     if kind not in _NO_ENUM and fld not in _NO_ENUM_FIELDS:
         kept = [v for v, _ in counts.most_common() if v not in variants]
         if 1 < len(kept) <= ENUM_MAX and filled >= 2 * len(counts):

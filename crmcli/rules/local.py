@@ -62,7 +62,7 @@ def report(out, table, mask: np.ndarray, column: str, field: str, code: str, sev
         return
     if value is None:
         value = stripped_cells(table.frame[column], mask) if column in table.frame.columns else ""
-    message, suggestion = issue_texts(code, n, column=column, **params)
+    message, suggestion = issue_texts(code, n, column=column, **{"value": value, **params})
     out.add(table.frame.index.to_numpy()[mask], column, field, value, code, severity or CODES[code].severity,
             message, suggestion)
 

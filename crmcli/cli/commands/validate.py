@@ -71,7 +71,8 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
         from ...io import atomic_write
         from ...rules import infer_rules as infer
 
-        text = infer(result.table, source=file if file != "-" else "stdin", clusters=result.clusters)
+        text = infer(result.table, source=file if file != "-" else "stdin", clusters=result.clusters,
+                     issues=result.issues)
         atomic_write(c.output or "-", lambda fh: fh.write(text.encode("utf-8")), inputs=[file])
         c.wrote(c.output or "-", "rules")
         raise typer.Exit(0)
