@@ -80,7 +80,7 @@ CODES: dict[str, IssueCode] = {
                                 "check for extra or missing digits, or a wrong unit"),
     "address-mismatch": IssueCode("warning", "{here} here, but {source} is in {place}",
                                   "check {column} against {source}"),
-    "postcode-mismatch": IssueCode("warning", "postcode {value} is not one of {place}'s",
+    "postcode-mismatch": IssueCode("warning", "postcode {value} is not in {place}",
                                    "check the postcode against the address"),
     "fillable-from-address": IssueCode("warning", "empty; {source} says {place}",
                                        "fill in {place} (crm clean --fill-address does)"),

@@ -73,9 +73,10 @@ def clean(
             per = ", ".join(f"{col} {n:,}" for col, n in counts.items())
             c.say(f"{what}: {sum(counts.values()):,} cells changed ({per})")
     if merge_values is False and result.clusters is not None and not result.clusters.empty:
-        n = int((result.clusters["merge"] == "yes").sum())
-        if n:
-            c.say(f"value clusters: {n:,} spellings of other values found; --merge-values rewrites them")
+        found = result.clusters[result.clusters["merge"] == "yes"]
+        if len(found):
+            c.say(f"value clusters: {len(found):,} spellings of other values in {int(found['count'].sum()):,} "
+                  f"cells; --merge-values rewrites them")
     if result.deduped is not None:
         st = result.deduped.stats
         k = st["duplicate_clusters"]
