@@ -122,25 +122,32 @@ def _parse_columns(columns: Any, where: str) -> dict[str, dict[str, str]]:
     return parsed
 
 
+def read_toml(path: str | os.PathLike, what: str, *, missing_hint: str | None = None) -> dict[str, Any]:
+    """A TOML file (``what``: "config file", "rules file" … names it in errors): InputError when it cannot be
+    read (exit 3), UsageError when it is not UTF-8 TOML (exit 2)."""
+    p = Path(os.fspath(path))
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} {p} does not exist", hint=missing_hint) from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {p} is a directory") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {p} ({exc.strerror or exc})") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{p} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{p} is not valid TOML: {exc}") from None
+
+
 def read_config(path: str | os.PathLike) -> dict[str, Any]:
     """Parse a crm.toml into ``{setting: value}`` (paths made relative to its folder; values not yet checked
     beyond their TOML type — :func:`load_settings` checks them)."""
     p = Path(os.fspath(path))
     where = str(p)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"config file {p} does not exist", hint="create one with: crm init") from None
-    except IsADirectoryError:
-        raise InputError(f"config file {p} is a directory") from None
-    except OSError as exc:
-        raise InputError(f"cannot read config file {p} ({exc.strerror or exc})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UsageError(f"{where} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{where} is not valid TOML: {exc}") from None
+    data = read_toml(p, "config file", missing_hint="create one with: crm init")
 
     found: dict[str, tuple[Any, str]] = {}
     _walk(data, "", where, found)

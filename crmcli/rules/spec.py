@@ -35,13 +35,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from .expr import Expression, parse_expression
 
 #: What a column's table may hold.
@@ -109,22 +108,11 @@ class RuleSet:
 
 def read_rules(path: str | os.PathLike) -> RuleSet:
     """Read and check a rules file (TOML; see the module docstring)."""
+    from ..config.load import read_toml
+
     p = Path(os.fspath(path))
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"rules file {p} does not exist",
-                         hint="infer one from the data with {opt:infer_rules} (crm validate) and edit it") from None
-    except IsADirectoryError:
-        raise InputError(f"rules file {p} is a directory") from None
-    except OSError as exc:
-        raise InputError(f"cannot read rules file {p} ({exc.strerror or exc})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UsageError(f"rules file {p} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"rules file {p} is not valid TOML: {exc}") from None
+    data = read_toml(p, "rules file",
+                     missing_hint="infer one from the data with {opt:infer_rules} (crm validate) and edit it")
     return parse_rules(data, where=str(p))
 
 
