@@ -182,3 +182,24 @@ def test_infer_rules_library_on_unmapped_columns():
     assert rules["会员等级"]["enum"] == ["金卡", "银卡"]
     assert rules["积分"]["type"] == "number" and rules["积分"]["min"] == 10 and rules["积分"]["max"] == 20
     assert "备注" not in rules
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_cli_address_and_cluster_checks_with_excel_rows(run, tmp_path, fmt):
+    from .test_rules import write_inputs
+
+    header = ["客户名称", "省份", "城市", "邮编", "地址", "来源渠道"]
+    rows = [["张三", "浙江省", "杭州", "310012", "浙江省杭州市西湖区文三路1号", "天猫"],
+            ["李四", "江苏省", "杭州", "310012", "浙江省杭州市西湖区文三路2号", "天猫"],       # province mismatch
+            ["王五", "浙江省", "杭州", "100020", "浙江省杭州市西湖区文三路3号", "天猫旗舰店"],  # postcode; variant
+            ["赵六", "上海市", "", "200030", "上海市徐汇区漕溪北路88号", "Tmall"],              # fillable; variant
+            ["钱七", "广东省", "深圳", "518000", "广东省深圳市天河区华夏路1号", "京东"]]         # district of 广州
+    path, header_row = write_inputs(tmp_path, header, rows, name="customers")[fmt]
+    res = run(["validate", path, "-o", "-", "-q", "--fail-on", "never", "--map", "channel=来源渠道"])
+    assert res.exit_code == 0, res.stderr
+    issues = pd.read_csv(io.StringIO(res.stdout), dtype=str, keep_default_na=False)
+    issues["row"] = issues["row"].astype(int)
+    got = codes_at(issues, {"address-mismatch", "postcode-mismatch", "fillable-from-address", "value-variant"})
+    assert got == {(r + header_row, c, code) for r, c, code in [
+        (2, "省份", "address-mismatch"), (3, "邮编", "postcode-mismatch"), (3, "来源渠道", "value-variant"),
+        (4, "城市", "fillable-from-address"), (4, "来源渠道", "value-variant"), (5, "地址", "address-mismatch")]}
