@@ -312,3 +312,16 @@ def test_clean_xlsx_highlights_the_new_issues(tmp_path):
     issues = openpyxl.load_workbook(out)["issues"]
     codes = {r[4] for r in issues.iter_rows(min_row=2, values_only=True)}
     assert {"implausible-date", "negative-quantity", "outlier-amount", "missing-value", "pattern-mismatch"} <= codes
+
+
+@pytest.mark.parametrize("toml, words", [
+    ('[rules.orders.channel]\nenmu = ["a"]\n', "enmu"),
+    ('[rules.order.channel]\nenum = ["a"]\n', "rules.order"),
+    ('[values]\nx = 3\n', "'x'"),
+])
+def test_wrong_rules_or_values_in_crm_toml_are_exit_2(run, tmp_path, monkeypatch, toml, words):
+    path, _ = write_inputs(tmp_path, ORDER_HEADER, ORDER_ROWS)["csv"]
+    (tmp_path / "crm.toml").write_text(toml, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = run(["validate", path])
+    assert res.exit_code == 2 and words in res.stderr and "crm.toml" in res.stderr
