@@ -96,6 +96,7 @@ def test_roas_text(roas, text):
     assert roas_text(roas) == text
 
 
+@pytest.mark.slow
 def test_cli_csv_and_xlsx_and_the_report_sheet(run, files, tmp_path):
     o, c = files
     res = run(["metrics", o, "--campaigns", c, "-o", "-", "-q"])

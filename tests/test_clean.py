@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,6 +95,7 @@ def test_xlsx_sheets_types_and_highlights(tmp_path):
                           st.sampled_from(["2024/3/5", "05/03/2024", "13/03/2024", "待定", "45356", "Mar 5, 2024", ""]),
                           st.sampled_from(["¥1,234.50", "-3", "abc", "", "１２．５", "1.2万"])),
                 min_size=1, max_size=8))
+@pytest.mark.slow
 def test_cleaning_twice_changes_nothing(rows):
     text = "phone,order_date,amount\n" + "".join(f'"{a}","{b}","{c}"\n' for a, b, c in rows)
     once = clean_table(read_table(text.encode("utf-8"))).cleaned

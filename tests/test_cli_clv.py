@@ -41,6 +41,7 @@ def test_cli_equals_library(run, examples):
     assert "left out: 44 cancelled or closed, 85 refunded orders (by their status)" in err  # voided, refunded
 
 
+@pytest.mark.slow
 def test_cdnow_params_holdout_report_and_xlsx(run, cdnow_csv, tmp_path):
     params, report, dest = tmp_path / "params.json", tmp_path / "holdout.json", tmp_path / "clv.xlsx"
     res = run(["clv", cdnow_csv, "--as-of", "1998-06-30", "--holdout", "1997-09-30", "--params", params,

@@ -168,6 +168,16 @@ def test_init_creates_a_missing_folder_and_says_wrote(run, tmp_path):
     assert (tmp_path / "conf" / "crm.toml").is_file() and "wrote " in res.stderr
 
 
+def test_init_into_a_new_folder_named_with_a_slash(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = run(["init", "ops/nightly/"])
+    assert res.exit_code == 0, res.stderr
+    assert (tmp_path / "ops" / "nightly" / "crm.toml").is_file()      # a folder holding crm.toml, not a file "nightly"
+    res = run(["init", "ops/nightly/"])
+    assert res.exit_code == 4
+    assert "ops/nightly/crm.toml already exists" in res.stderr and str(tmp_path) not in res.stderr
+
+
 def test_every_destination_is_checked_before_anything_is_written(run, tmp_path):
     src = tmp_path / "orders.csv"
     src.write_bytes(ORDERS_CSV)

@@ -129,48 +129,6 @@ def test_clean_without_dedupe_is_unchanged(run, customers, tmp_path):
     assert "cluster_id" not in pd.read_csv(tmp_path / "out.csv", dtype=str).columns
 
 
-# ----------------------------------------------------------------------------- README shows real output
-
-
-def _readme_dedupe_runs() -> list[tuple[str, list[str]]]:
-    """Commands of the README's crm dedupe / clean --dedupe examples on the bundled files, with the lines shown."""
-    import re
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    out = []
-    for block in re.findall(r"```console\n(.*?)```", readme, flags=re.S):
-        current = None
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                cmd = line[2:].split("  #")[0].strip()
-                usable = ("dedupe" in cmd and "examples/customers_" in cmd and "|" not in cmd and ">" not in cmd
-                          and not cmd.endswith("\\"))
-                current = (cmd, []) if usable else None
-                if current:
-                    out.append(current)
-            elif current is not None:
-                current[1].append(line)
-    return out
-
-
-@pytest.mark.parametrize("cmd, shown", _readme_dedupe_runs(), ids=lambda x: x if isinstance(x, str) else "")
-def test_readme_shows_the_real_output(cmd, shown, tmp_path, monkeypatch):
-    import shlex
-
-    import shutil
-
-    shutil.copytree(Path(__file__).resolve().parent.parent / "examples", tmp_path / "examples")
-    monkeypatch.chdir(tmp_path)
-    from typer.testing import CliRunner
-
-    from crmcli.cli import app
-
-    res = CliRunner().invoke(app, shlex.split(cmd)[1:], catch_exceptions=False)
-    assert res.exit_code == 0, res.stderr
-    actual = [ln.rstrip() for ln in (res.stdout + res.stderr).splitlines()]
-    assert [ln.rstrip() for ln in shown] == actual
-
-
 # ----------------------------------------------------------------------------- golden rows, totals, the model line
 
 

@@ -15,6 +15,7 @@ from crmcli.io import read_table
 from .conftest import ROOT
 
 
+@pytest.mark.slow
 def test_cli_equals_library(run, examples):
     res = run(["forecast", examples / "shop_orders.csv", "-o", "-", "--periods", "4"])
     assert res.exit_code == 0, res.stderr
@@ -42,6 +43,7 @@ def test_xlsx_and_weeks(run, examples, tmp_path):
     assert "95% interval" in res.stderr and "2024-W52 is not complete" in " ".join(res.stderr.split())
 
 
+@pytest.mark.slow
 def test_default_output_and_stdin(run, examples, tmp_path):
     src = tmp_path / "orders.xlsx"
     src.write_bytes((examples / "orders.xlsx").read_bytes())

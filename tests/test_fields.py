@@ -97,6 +97,7 @@ def test_email_invalid(raw):
 @given(st.from_regex(r"\A[a-zA-Z0-9._+-]{1,12}@[a-zA-Z0-9.-]{1,12}\.[a-zA-Z]{1,4}\Z"))
 @example("0@00--0.AA")
 @example("a@ab--c.com")
+@pytest.mark.slow
 def test_email_fast_path_agrees_with_email_validator(addr):
     try:
         validate_email(addr, check_deliverability=False)

@@ -90,6 +90,7 @@ def test_naive_and_seasonal_naive():
     assert mase_scale(np.arange(1.0, 25), 12) == 12.0 and mase_scale(np.arange(1.0, 6), 12) == 1.0
 
 
+@pytest.mark.slow
 def test_a_seasonal_series_beats_seasonal_naive():
     rng = np.random.default_rng(5)
     t = np.arange(48)
@@ -104,6 +105,7 @@ def test_a_seasonal_series_beats_seasonal_naive():
 # ----------------------------------------------------------------- forecast_sales
 
 
+@pytest.mark.slow
 def test_shop_forecast_shape_interval_and_backtest(shop):
     t = shop.table
     assert list(t.columns) == TABLE_COLUMNS and list(shop.backtest.columns) == BACKTEST_COLUMNS
@@ -123,6 +125,7 @@ def test_shop_forecast_shape_interval_and_backtest(shop):
     assert "36 complete months" in lines[0] and any("beats seasonal naive" in ln for ln in lines)
 
 
+@pytest.mark.slow
 def test_auto_picks_the_lower_backtest_mase():
     r = forecast_sales(read_table(EXAMPLES / "shop_orders.csv"), model="auto", periods=3)
     for series, g in r.backtest.groupby("series"):
@@ -132,6 +135,7 @@ def test_auto_picks_the_lower_backtest_mase():
         assert r.methods[series].startswith("Theta" if kind == "theta" else "ETS(")
 
 
+@pytest.mark.slow
 def test_cdnow_falls_back_and_still_beats_seasonal_naive():
     tx = pd.read_csv(DATA / "cdnow_master.csv.gz", dtype=str)
     df = pd.DataFrame({"customer_id": tx["customer_id"], "order_date": tx["date"], "amount": tx["dollar_value"]})
@@ -144,6 +148,7 @@ def test_cdnow_falls_back_and_still_beats_seasonal_naive():
     assert w.history.partial == "1998-W27" and len(w.history.frame) == 78
 
 
+@pytest.mark.slow
 def test_bundled_orders_say_the_partial_month_and_short_history():
     df = read_table(EXAMPLES / "orders.xlsx")
     r = forecast_sales(df)

@@ -84,6 +84,7 @@ def _compare(got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 @SETTINGS
 @given(df=frames())
+@pytest.mark.slow
 def test_csv_round_trip_keeps_every_value(tmp_path, df):
     path = tmp_path / "out.csv"
     write_table(df, path)
@@ -93,6 +94,7 @@ def test_csv_round_trip_keeps_every_value(tmp_path, df):
 
 @SETTINGS
 @given(df=frames())
+@pytest.mark.slow
 def test_xlsx_round_trip_keeps_every_value(tmp_path, df):
     path = tmp_path / "out.xlsx"
     write_table(df, path)
@@ -103,6 +105,7 @@ def test_xlsx_round_trip_keeps_every_value(tmp_path, df):
 
 @SETTINGS
 @given(df=frames())
+@pytest.mark.slow
 def test_csv_round_trip_detects_its_own_output(tmp_path, df):
     """Without any option, the reader finds the header and the delimiter of what the writer wrote,
     at least when the header names are words and a value holds no other delimiter."""

@@ -221,6 +221,7 @@ def test_group_by_an_unmapped_header_and_by_quarter():
 
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 500)), min_size=1, max_size=60))
 @settings(max_examples=40, deadline=None)
+@pytest.mark.slow
 def test_invariants(rows):
     orders = make_orders([(f"o{i}", f"C{c}", (pd.Timestamp("2023-01-01") + pd.Timedelta(days=d)).strftime("%Y-%m-%d"),
                            10.0) for i, (c, d) in enumerate(rows)])

@@ -18,6 +18,8 @@ from crmcli.report import build_report
 
 from .test_report import table
 
+pytestmark = pytest.mark.slow   # every test here builds a whole report with the CLV and forecast sheets
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

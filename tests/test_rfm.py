@@ -51,6 +51,7 @@ def cdnow_truth(text: str, as_of: dt.date) -> dict[str, tuple[int, int, float]]:
     return {cid: ((as_of - last[cid]).days, count[cid], total[cid]) for cid in last}
 
 
+@pytest.mark.slow
 def test_cdnow_matches_rfm_table_order():
     raw = gzip.decompress((DATA / "cdnow_master.csv.gz").read_bytes())
     truth = cdnow_truth(raw.decode(), dt.date(1998, 6, 30))
@@ -191,6 +192,7 @@ order_rows = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(order_rows, st.integers(2, 9), st.sampled_from(["rfm", "cn8"]))
+@pytest.mark.slow
 def test_properties(rows, bins, scheme):
     df = typed([(c, str(o), str(dt.date(2024, 1, 1) + dt.timedelta(days=d)), a) for c, o, d, a in rows])
     before = df.copy()

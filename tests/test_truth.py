@@ -60,6 +60,7 @@ def test_truth_gb18030_csv(tmp_path, seed):
     check_duplicates(result, truth, first_row=2)
 
 
+@pytest.mark.slow
 def test_truth_xlsx_with_title_row(tmp_path):
     raw, truth = make_orders(5000, 3)
     path = tmp_path / "orders.xlsx"

@@ -13,7 +13,8 @@ In README.md a session is written as::
 differs from a fresh run. Each command runs in bash with ``2>&1`` (stdout and stderr as a person sees them),
 ``NO_COLOR=1`` and ``crm`` = this checkout's code, in a scratch folder holding a copy of ``examples/`` (and links
 to ``tests/`` and ``benchmarks/``), so the sessions never write into the repository.
-``lines=N`` keeps the first N lines of a command's output and marks the rest with ``…``.
+``lines=N`` keeps the first N lines of each command's output and marks the rest with ``…``; a command given as
+``("crm …", N)`` keeps its own first N lines.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def _scratch() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="crm-readme-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     shutil.copytree(ROOT / "examples", folder / "examples",
-                    ignore=shutil.ignore_patterns("*.cleaned.*", "*.rfm.*", "*.metrics.*", "*.deduped.*", "reports"))
+                    ignore=shutil.ignore_patterns("*.cleaned.*", "*.rfm.*", "*.metrics.*", "*.deduped.*", "*.clv.*",
+                                                  "*.forecast.*", "*.basket.*", "*.pipeline.*", "reports"))
     for name in ("tests", "benchmarks"):
         (folder / name).symlink_to(ROOT / name)
     return folder
@@ -57,26 +59,29 @@ def run(command: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update({"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "120", "PATH": _shim() + os.pathsep + env["PATH"],
                 "PYTHONPATH": str(ROOT)})
-    proc = subprocess.run(["bash", "-c", f"{{ {command} ; }} 2>&1"], cwd=_scratch(), env=env,
+    proc = subprocess.run(["bash", "-c", f"{{\n{command}\n}} 2>&1"], cwd=_scratch(), env=env,
                           stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=600)
     return proc.stdout.decode("utf-8", "replace")
 
 
-def block(*commands: str, lines: int | None = None) -> str:
+def block(*commands: str | tuple[str, int], lines: int | None = None) -> str:
     """The console block for these commands (each ``$ command`` then its output)."""
     out = ["```console"]
     for command in commands:
+        keep = lines
+        if isinstance(command, tuple):
+            command, keep = command
         out.append(f"$ {command}")
         text = run(command).rstrip("\n")
         shown = text.splitlines()
-        if lines is not None and len(shown) > lines:
-            shown = shown[:lines] + ["…"]
+        if keep is not None and len(shown) > keep:
+            shown = shown[:keep] + ["…"]
         out.extend(line.rstrip() for line in shown)
     out.append("```")
     return "\n".join(out)
 
 
-def session(*commands: str, lines: int | None = None) -> None:
+def session(*commands: str | tuple[str, int], lines: int | None = None) -> None:
     """Called from a cog block in README.md: print the console block."""
     import cog  # provided by cogapp while it runs
 

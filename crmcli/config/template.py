@@ -114,13 +114,15 @@ def init_config(path: str | os.PathLike | None = None, *, cwd: str | os.PathLike
     from ..io import atomic_write
 
     cwd = Path(os.fspath(cwd))
-    target = Path(os.fspath(path)) if path else Path(CONFIG_NAME)
+    given = os.fspath(path) if path else CONFIG_NAME
+    target = Path(given)
     if not target.is_absolute():
         target = cwd / target
-    if target.is_dir():
+    if target.is_dir() or given.endswith(("/", os.sep)):      # a folder, existing or to be made
         target = target / CONFIG_NAME
     if target.exists() and not force:
-        raise OutputError(f"{target} already exists", hint="use {opt:force} to replace it")
+        shown = target.relative_to(cwd) if target.is_relative_to(cwd) else target
+        raise OutputError(f"{shown} already exists", hint="use {opt:force} to replace it")
     folder = target.parent
 
     def pick(given: str | None, example: str, required: bool = False) -> str | None:

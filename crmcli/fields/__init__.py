@@ -28,8 +28,7 @@ from .dates import normalize_date, normalize_date_array, normalize_dates
 from .email import normalize_email, normalize_email_array, normalize_emails
 from .ids import normalize_id, normalize_id_array, normalize_ids
 from .money import normalize_amount_array, normalize_amounts, normalize_number_array, normalize_numbers, parse_amount
-from .phone import (_cn_fast_pattern, _cn_mobile_table, _cn_validator, normalize_phone, normalize_phone_array,
-                    normalize_phones)
+from .phone import normalize_phone, normalize_phone_array, normalize_phones, warm_up_phones
 from .text import fold_width, normalize_text, normalize_text_array, normalize_texts, unwrap_excel_text
 
 KINDS = ("phone", "email", "date", "amount", "number", "id", "text")
@@ -182,9 +181,7 @@ def _normalize_phones_by_region(series: pd.Series, regions: np.ndarray, default:
 def warm_up(region: str = "CN") -> None:
     """Load what the kinds build once per process (phone metadata, lookup tables) before
     columns are normalized on several threads."""
-    if (region or "").upper() == "CN" and _cn_fast_pattern() is not None:
-        _cn_validator()
-        _cn_mobile_table()
+    warm_up_phones(region)
 
 
 def _normalize_array(arr: pa.Array, kind: str, region: str, dayfirst: bool | None

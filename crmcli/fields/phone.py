@@ -437,3 +437,10 @@ def _cn_rule(digits):
     valid &= any_type
     t = nsn_f.type
     return decided, valid, pc.binary_join_element_wise(pa.scalar("+86", t), nsn_f, pa.scalar("", t))
+
+
+def warm_up_phones(region: str = "CN") -> None:
+    """Build the region's phone tables (metadata, the CN fast path) once, before threads share them."""
+    if (region or "").upper() == "CN" and _cn_fast_pattern() is not None:
+        _cn_validator()
+        _cn_mobile_table()
