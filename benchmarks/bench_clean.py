@@ -14,6 +14,11 @@ runs in the same run, alternating, so both sides see the same machine:
   fresh `python -c` doing the pyarrow read+write — both including the interpreter start and
   their imports.
 
+The crm side runs with the default checks on (required fields, plausible dates up to --as-of, negative
+quantities, outlier amounts, addresses, value clusters: what `crm clean` does); a third side, in the same
+run, cleans without them (``defaults=False``: the field layer and duplicates only, what `crm clean` did
+before issue 15), so their cost is measured too.
+
 Prints the times and the ratios (target: <= 5x).
 """
 
@@ -61,13 +66,17 @@ def baseline(path: Path, out: Path) -> float:
     return time.perf_counter() - t
 
 
-def crm_clean(path: Path, out: Path) -> tuple[float, int]:
+#: The as-of day the crm side checks dates against (the generated orders run to 2024).
+AS_OF = "2025-01-01"
+
+
+def crm_clean(path: Path, out: Path, defaults: bool = True) -> tuple[float, int]:
     from crmcli.clean import clean_table, write_cleaned
     from crmcli.io import read_table
 
     t = time.perf_counter()
     df = read_table(path)
-    result = clean_table(df)
+    result = clean_table(df, as_of=AS_OF, defaults=defaults)
     write_cleaned(result, out)
     return time.perf_counter() - t, len(result.issues)
 
@@ -79,7 +88,7 @@ def _child(side: str, path: str, out: str) -> None:
     else:
         import crmcli.clean  # noqa: F401  (imports are not what is timed here)
 
-        seconds, issues = crm_clean(Path(path), Path(out))
+        seconds, issues = crm_clean(Path(path), Path(out), defaults=side == "crm")
         print(json.dumps({"seconds": seconds, "issues": issues}))
 
 
@@ -131,21 +140,27 @@ def main(argv: list[str] | None = None) -> None:
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
             return
-        base, crm, issues = [], [], 0
+        base, crm, bare, issues, bare_issues = [], [], [], 0, 0
         base_cli, crm_cli = [], []
         for _ in range(args.repeat):
             base.append(_fresh("pyarrow", path, out_base)["seconds"])
             res = _fresh("crm", path, out_crm)
             crm.append(res["seconds"])
             issues = res["issues"]
+            res = _fresh("crm-no-defaults", path, out_crm)
+            bare.append(res["seconds"])
+            bare_issues = res["issues"]
             if not args.no_cli:
                 base_cli.append(_wall([sys.executable, "-c", _PYARROW_SCRIPT, str(path), str(out_base)]))
-                crm_cli.append(_wall([sys.executable, "-m", "crmcli", "clean", str(path), "-o", str(out_crm), "-q"]))
-    b, c = statistics.median(base), statistics.median(crm)
-    print(f"rows: {args.rows:,}  issues: {issues:,}  runs per side: {args.repeat} (fresh processes, medians)")
+                crm_cli.append(_wall([sys.executable, "-m", "crmcli", "clean", str(path), "-o", str(out_crm), "-q",
+                                      "--as-of", AS_OF]))
+    b, c, n = statistics.median(base), statistics.median(crm), statistics.median(bare)
+    print(f"rows: {args.rows:,}  issues: {issues:,} ({bare_issues:,} without the default checks)  "
+          f"runs per side: {args.repeat} (fresh processes, medians)")
     print(f"pyarrow read+write:        {b:.2f}s   (runs: {', '.join(f'{x:.2f}' for x in base)})")
     print(f"crm read+clean+write:      {c:.2f}s   (runs: {', '.join(f'{x:.2f}' for x in crm)})")
-    print(f"ratio: {c / b:.2f}x (target <= 5x)")
+    print(f"  without default checks:  {n:.2f}s   (runs: {', '.join(f'{x:.2f}' for x in bare)})")
+    print(f"ratio: {c / b:.2f}x (target <= 5x); without the default checks {n / b:.2f}x")
     if crm_cli:
         bc, cc = statistics.median(base_cli), statistics.median(crm_cli)
         print(f"whole commands, with Python start and imports: `crm clean FILE -o OUT.csv` {cc:.2f}s vs "

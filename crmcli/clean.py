@@ -27,7 +27,9 @@ from .fields import Normalized, kind_of
 from .formats import MONEY as MONEY_FORMAT
 from .io import default_output, output_format, write_table, write_workbook
 from .normalize import normalize_table
-from .validate import collect_issues
+from .rules import fill_from_address, merges_of, preload_keys
+from .rules import merge_values as merge_rewritten
+from .validate import check_table
 
 if TYPE_CHECKING:
     from .dedupe import DedupeResult
@@ -46,6 +48,12 @@ class CleanResult:
     mapping: dict[str, str] = field(default_factory=dict)
     normalized: dict[str, Normalized] = field(default_factory=dict, repr=False)
     deduped: DedupeResult | None = field(default=None, repr=False)   # with dedupe=True
+    #: Cells rewritten to their canonical spelling per column (``merge_values``, ``[values]``).
+    merged: dict[str, int] = field(default_factory=dict)
+    #: Empty city/province cells filled from the address per column (``fill_address``).
+    filled: dict[str, int] = field(default_factory=dict)
+    #: The value clusters found (see crmcli.rules.CLUSTER_COLUMNS).
+    clusters: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def output(self) -> pd.DataFrame:
@@ -65,7 +73,10 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
                 dayfirst: bool | None = None, drop_invalid: bool = False,
                 mapping: Mapping[str, str] | None = None, unique: Iterable[str] | None = None,
                 progress: Progress | None = None, dedupe: bool = False,
-                dedupe_options: Mapping[str, object] | None = None) -> CleanResult:
+                dedupe_options: Mapping[str, object] | None = None, rules: object = None,
+                kind: str | None = None, required: Iterable[str] = (), as_of: object = None,
+                values: object = None, merge_values: bool = False, fill_address: bool = False,
+                defaults: bool = True) -> CleanResult:
     """Clean a :class:`~crmcli.table.Table`, a ``read_table`` frame, or a path, ``"-"`` or bytes (read with
     ``read`` = ReadOptions); the input itself is not modified.
 
@@ -77,14 +88,43 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
     ``dedupe=True`` then runs :func:`crmcli.dedupe.dedupe_table` on the cleaned rows (same
     mapping and region; ``dedupe_options`` are passed on, e.g. ``threshold``): ``result.deduped``
     holds the merged table and clusters, and ``result.output`` is the merged table.
+
+    ``rules``, ``kind``, ``required``, ``as_of``, ``values`` and ``defaults`` (False: none of the default checks)
+    are :func:`crmcli.validate.check_table`'s.
+    ``merge_values=True`` writes each spelling of a value cluster found (key collisions: 天猫旗舰店, Tmall → 天猫)
+    as its canonical value; the variants of ``values`` (crm.toml's ``[values]``) are written so always.
+    ``fill_address=True`` fills the empty city and province cells from the address (adding the columns when
+    the table has none). ``result.merged`` / ``result.filled`` count the cells changed per column.
     """
+    if defaults:
+        preload_keys()
     table = normalize_table(df, read=read, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst,
                             progress=progress, count_changes=True, unique=unique)
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
     if progress:
         progress(len(normalized), len(normalized), "checking duplicates")
-    issues = collect_issues(table, unique=unique)
+    checked = check_table(table, unique=unique, rules=rules, kind=kind, required=required, as_of=as_of,
+                          values=values, defaults=defaults)
+    issues = checked.issues
+    merged: dict[str, int] = {}
+    for col, merges in merges_of(checked.clusters, found=merge_values).items():
+        res = normalized[col] if col in normalized else None
+        source = res.values if res is not None else df[col]
+        new, n = merge_rewritten(source, merges)
+        if n:
+            merged[col] = n
+            normalized = {**normalized, col: _with_values(res, new) if res is not None else _text_result(new)}
+    if merged:
+        table = replace(table, normalized=normalized)
     cleaned = table.cleaned()
+    filled: dict[str, int] = {}
+    if fill_address:
+        cleaned, filled = fill_from_address(table, cleaned)
+        for col in filled:
+            if col in normalized:
+                normalized = {**normalized, col: _with_values(normalized[col], cleaned[col])}
+        if filled:
+            table = replace(table, normalized={h: r for h, r in normalized.items() if h in table.normalized})
     summary = summarize_columns(df, mapping, normalized, issues)
     rejected = cleaned.iloc[:0]
     if drop_invalid:
@@ -100,7 +140,20 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
         kept = replace(table, frame=table.cleaned()).drop_rows(rejected.index)
         deduped = dedupe_table(kept, **dict(dedupe_options or {}))
     return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
-                       mapping=mapping, normalized=normalized, deduped=deduped)
+                       mapping=mapping, normalized=dict(normalized), deduped=deduped, merged=merged, filled=filled,
+                       clusters=checked.clusters)
+
+
+def _with_values(res: Normalized, values: pd.Series) -> Normalized:
+    """``res`` with its values rewritten (codes kept; the changed count recounted)."""
+    values = pd.Series(pd.array(values.astype("str").fillna(""), dtype=res.values.dtype), index=res.values.index,
+                       name=res.values.name)
+    parsed = values if res.parsed is res.values else res.parsed
+    return Normalized(values=values, parsed=parsed, _code_idx=res.code_index)
+
+
+def _text_result(values: pd.Series) -> Normalized:
+    return Normalized(values=values, _code_idx=np.zeros(len(values), dtype=np.int8))
 
 
 def summarize_columns(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],

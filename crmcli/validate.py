@@ -15,8 +15,9 @@ reader's problems (``ragged-row``, ``renamed-header``…) from the table's sourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,14 +59,55 @@ CODES: dict[str, IssueCode] = {
                                 "pass --dayfirst or --monthfirst"),
     "invalid-amount": IssueCode("error", "not an amount", "use digits with one decimal point, e.g. 1234.50"),
     "invalid-number": IssueCode("error", "not a number", "use digits, e.g. 3"),
-    "missing-value": IssueCode("warning", "empty", "fill it in"),
+    "missing-value": IssueCode("error", "empty", "fill in {columns}"),
     "duplicate-id": IssueCode("warning", "{field} {value} already on row {first}",
                               "check whether the rows are the same record"),
     "duplicate-row": IssueCode("error", "same values as row {first}", "remove the repeated row"),
+    # rules (crm.toml [rules.*], --rules PATH; severity from the rule): crmcli.rules
+    "not-in-enum": IssueCode("error", "not one of the allowed values", "write one of: {allowed}"),
+    "out-of-range": IssueCode("error", "outside {range}", "check the value; the rule allows {range}"),
+    "pattern-mismatch": IssueCode("error", "does not match {pattern}", "write it in the form {pattern}"),
+    "wrong-length": IssueCode("error", "{length} characters, outside {range}", "check for missing or extra characters"),
+    "duplicate-value": IssueCode("error", "{value} already on row {first}", "each value of {column} must be unique"),
+    "row-rule": IssueCode("error", "{rule} does not hold: {left} against {right}", "check {columns} on this row"),
+    "missing-column": IssueCode("warning", "no column for {key}: its rules are not checked",
+                                "map a column to it with --map {key}=COLUMN, or drop the rule"),
+    # the default checks (no rules file needed)
+    "implausible-date": IssueCode("warning", "outside the plausible dates {range}",
+                                  "check the year (a typo, an Excel zero date, a clock set wrong)"),
+    "negative-quantity": IssueCode("warning", "a negative quantity on a row that is not a refund",
+                                   "check the sign, or mark the row as a refund (a negative amount or a refund status)"),
+    "outlier-amount": IssueCode("warning", "far outside the column's amounts (most are {typical})",
+                                "check for extra or missing digits, or a wrong unit"),
+    "address-mismatch": IssueCode("warning", "{here} here, but {source} is in {place}",
+                                  "check {column} against {source}"),
+    "postcode-mismatch": IssueCode("warning", "postcode {value} is not in {place}",
+                                   "check the postcode against the address"),
+    "fillable-from-address": IssueCode("warning", "empty; {source} says {place}",
+                                       "fill in {place} (crm clean --fill-address does)"),
+    "value-variant": IssueCode("warning", "a spelling of {canonical} ({method})",
+                               "write {canonical} (crm clean --merge-values does)"),
+    "similar-value": IssueCode("warning", "close to {canonical}, which is more common ({method})",
+                               "write {canonical} if it is the same value (list it under [values] in crm.toml to "
+                               "merge it)"),
 }
 #: In a customer table a repeated customer_id is an error (in an order table, lines may share an order id).
 CUSTOMER_ID_SEVERITY = "error"
 _READER_SUGGESTIONS = {"ragged-row": "check the row's delimiters and quotes in the source file"}
+
+
+def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
+    """``order_id`` in an order table; ``lead_id`` in leads; ``customer_id`` in a customer table; nothing
+    in a campaign contact list (see :func:`table_kind`)."""
+    fields = set(mapping.values())
+    kind = table_kind(mapping)
+    if kind == "orders":
+        return ("order_id",) if "order_id" in fields else ()
+    if kind == "leads":
+        return ("lead_id",) if "lead_id" in fields else ()
+    if kind == "campaigns":
+        return ()                               # a contact list names a customer once per campaign
+    return ("customer_id",) if "customer_id" in fields else ()
 
 
 def code_spec(code: str, lang: str = "en") -> IssueCode:
@@ -75,38 +117,38 @@ def code_spec(code: str, lang: str = "en") -> IssueCode:
     return IssueCode(spec.severity, text.message, text.suggestion)
 
 
-def default_unique(mapping: Mapping[str, str]) -> tuple[str, ...]:
-    """``order_id`` in an order table; ``customer_id`` in a customer table (no order fields)."""
-    fields = set(mapping.values())
-    if fields & set(ORDER_FIELDS):
-        return ("order_id",) if "order_id" in fields else ()
-    return ("customer_id",) if "customer_id" in fields else ()
-
-
 def find_issues(table: Any, mapping: Mapping[str, str] | None = None, *, region: str = "CN",
                 dayfirst: bool | None = None, unique: Iterable[str] | None = None,
-                required: Iterable[str] = (), lang: str = "en") -> pd.DataFrame:
+                required: Iterable[str] = (), rules: Any = None, kind: str | None = None,
+                as_of: Any = None, values: Any = None, defaults: bool = True, lang: str = "en") -> pd.DataFrame:
     """Every problem in ``table`` as an issues DataFrame, sorted by row.
 
     ``table`` is a :class:`~crmcli.table.Table` (its normalized columns are used as they are), or a
     ``read_table`` frame / a source, normalized here with ``mapping`` (``{header: field}``; default:
     the content-confirmed automatic mapping), ``region`` and ``dayfirst``. ``unique``: the fields that
-    must not repeat (default: :func:`default_unique`); ``required``: fields whose empty cells are
-    ``missing-value`` warnings; ``lang``: the language of the messages and suggestions (``zh``, ``en``).
+    must not repeat (default: :func:`default_unique`); ``required``: more fields whose empty cells are
+    ``missing-value`` warnings. ``rules`` (a :class:`crmcli.rules.RuleSet`, or a rules table as a dict),
+    ``kind`` (``orders customers leads campaigns``; default: :func:`table_kind`), ``as_of`` (the day dates
+    may not pass and ``today`` in a rule means; None: no such check), ``values`` (``{canonical: [variants]}``)
+    and ``defaults`` (the default checks of :mod:`crmcli.rules.defaults`) are :func:`check_table`'s;
+    ``lang``: the language of the messages and suggestions (``zh``, ``en``).
     """
     from .normalize import normalize_table
 
     table = normalize_table(table, mapping=mapping, region=region, dayfirst=dayfirst, unique=unique)
-    return collect_issues(table, unique=unique, required=required, lang=lang)
+    return collect_issues(table, unique=unique, required=required, rules=rules, kind=kind, as_of=as_of,
+                          values=values, defaults=defaults, lang=lang)
 
 
 @dataclass
 class Validation:
-    """What ``crm validate`` found: the issue list, its summary, the table checked."""
+    """What ``crm validate`` found: the issue list, its summary, the value clusters, the table checked."""
 
     issues: pd.DataFrame
     summary: pd.DataFrame
     table: Table
+    #: Groups of spellings that are one value (see :func:`crmcli.rules.clusters.find_clusters`).
+    clusters: pd.DataFrame = field(default_factory=lambda: empty_clusters())
 
     @property
     def rows(self) -> int:
@@ -114,42 +156,60 @@ class Validation:
 
 
 def validate_table(source: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
-                   region: str = "CN", dayfirst: bool | None = None, lang: str = "en") -> Validation:
+                   region: str = "CN", dayfirst: bool | None = None, rules: Any = None, kind: str | None = None,
+                   required: Iterable[str] = (), as_of: Any = None, values: Any = None,
+                   lang: str = "en") -> Validation:
     """Read, map (``overrides`` = ``{field: column}``) and normalize ``source`` (a path, ``"-"``, bytes,
     a ``read_table`` frame or a :class:`~crmcli.table.Table`; ``read`` = ReadOptions) and find every
-    issue (messages in ``lang``): the call behind ``crm validate``."""
+    issue, the default checks and ``rules`` included (see :func:`check_table`): the call behind
+    ``crm validate``."""
     from .normalize import normalize_table
+    from .rules.clusters import preload_keys
 
+    preload_keys()
     table = normalize_table(source, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
-    issues = collect_issues(table, lang=lang)
-    return Validation(issues=issues, summary=summarize_issues(issues), table=table)
+    checked = check_table(table, rules=rules, kind=kind, required=required, as_of=as_of, values=values, lang=lang)
+    return Validation(issues=checked.issues, summary=summarize_issues(checked.issues), table=table,
+                      clusters=checked.clusters)
 
 
-def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
-                   required: Iterable[str] = (), lang: str = "en") -> pd.DataFrame:
-    """The issues of a :class:`~crmcli.table.Table` (see :func:`find_issues`)."""
+@dataclass
+class Checked:
+    """:func:`check_table`'s result: the issue list and the value clusters found."""
+
+    issues: pd.DataFrame
+    clusters: pd.DataFrame
+    #: The rules as bound to the table (what clean's --merge-values and --fill-address use).
+    bound: Any = None
+
+
+def collect_issues(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
+                   rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
+                   defaults: bool = True, lang: str = "en") -> pd.DataFrame:
+    """The issues of a :class:`~crmcli.table.Table` (see :func:`check_table`)."""
+    return check_table(table, unique=unique, required=required, rules=rules, kind=kind, as_of=as_of,
+                       values=values, defaults=defaults, lang=lang).issues
+
+
+def check_table(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
+                rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
+                defaults: bool = True, lang: str = "en") -> Checked:
+    """Every check on a :class:`~crmcli.table.Table`: the field layer's codes, the rules (``rules``: a
+    :class:`crmcli.rules.RuleSet` or a rules table; ``required``: more required fields), the default
+    checks for the table's ``kind`` (``defaults=False``: none), the duplicates and the reader's problems.
+
+    The column-local checks (:func:`crmcli.rules.check_columns`) can run on any batch of rows; the
+    whole-table ones (:func:`crmcli.rules.check_whole`: unique values, outlier amounts, value clusters)
+    need every row. ``lang``: the messages' language (codes the Chinese table lacks keep their English text)."""
+    from .rules import bind_rules, check_columns, check_whole
+
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
-    out = _IssueList(df.columns)
-    catalogue = _catalogue(region, lang)
+    out = IssueList(df.columns, lang)
     for col, res in normalized.items():
-        mask = res.bad
-        if not mask.any():
-            continue
-        idx = pa.array(res.code_index[mask])
-        out.add(df.index.to_numpy()[mask], col, mapping.get(col, ""), _stripped(df[col], mask),
-                *(table.take(idx) for table in catalogue))
-    for field in required:
-        col = column_for(mapping, field)
-        if col is None:
-            continue
-        mask = (normalized[col].values == "").to_numpy() if col in normalized else (df[col].str.strip() == "").to_numpy()
-        if mask.any():
-            mask = mask & ~_filled_in_order(df, mapping, normalized, mask)
-        if mask.any():
-            spec = code_spec("missing-value", lang)
-            out.add(df.index.to_numpy()[mask], col, field, "", "missing-value", spec.severity, spec.message,
-                    spec.suggestion)
-    unique = default_unique(mapping) if unique is None else tuple(unique)
+        add_field_issues(out, df, col, mapping.get(col, ""), res, region, lang)
+    bound = bind_rules(table, rules, kind=kind, required=required, unique=unique, defaults=defaults,
+                       values=values)
+    check_columns(table, bound, out, as_of=as_of)
     clean = _clean_frame(df, normalized)
     # column -> position of each value's first row (one sort per column, shared; maybe done already)
     firsts = {col: res._first for col, res in normalized.items() if res._first is not None}
@@ -157,22 +217,20 @@ def collect_issues(table: Table, *, unique: Iterable[str] | None = None,
     if dup_rows is not None:
         out.add_frame(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])
-    customer_table = not (set(mapping.values()) & set(ORDER_FIELDS))
-    for field in unique:
-        col = column_for(mapping, field)
-        if col is None:
-            continue
-        part = _duplicate_ids(clean[col], col, field, skip=dup_mask, firsts=firsts, lang=lang)
+    for want in bound.unique:
+        part = _duplicate_ids(clean[want.column], want.column, want.field, skip=dup_mask, firsts=firsts,
+                              code=want.code, lang=lang)
         if part is not None:
-            if field == "customer_id" and customer_table:
-                part["severity"] = CUSTOMER_ID_SEVERITY
+            if want.severity:
+                part["severity"] = want.severity
             out.add_frame(part)
+    clusters = check_whole(table, bound, out)
     if table.problems:
         out.add_frame(pd.DataFrame([
             {"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",
              "code": p.get("code", "reader"), "severity": "warning",
              **_reader_text(p.get("code", "reader"), p.get("message", ""), lang)} for p in table.problems]))
-    return out.frame()
+    return Checked(issues=out.frame(), clusters=clusters, bound=bound)
 
 
 def _reader_text(code: str, message: str, lang: str) -> dict[str, str]:
@@ -180,20 +238,65 @@ def _reader_text(code: str, message: str, lang: str) -> dict[str, str]:
     return {"message": text.message, "suggestion": text.suggestion}
 
 
-def _filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
+    from .issue_text import ZH
+
+    for code, text in ZH.items():
+        if "{" in text.message:
+            continue
+        rows = (issues["code"] == code).to_numpy()
+        if rows.any():
+            issues.loc[rows, "message"] = text.message
+            issues.loc[rows, "suggestion"] = text.suggestion
+    return issues
+
+
+def add_field_issues(out: IssueList, df: pd.DataFrame, column: str, field: str, res: Normalized,
+                     region: str, lang: str = "en") -> None:
+    """The field layer's issues of one normalized column (``invalid-phone``, ``invalid-date`` …) into ``out``."""
+    mask = res.bad
+    if not mask.any():
+        return
+    idx = pa.array(res.code_index[mask])
+    out.add(df.index.to_numpy()[mask], column, field, stripped_cells(df[column], mask),
+            *(table.take(idx) for table in _catalogue(region, lang)))
+
+
+def table_kind(mapping: Mapping[str, str]) -> str:
+    """What a table holds, by its mapped fields: ``orders`` (an order id, date, amount, quantity, unit
+    price or product), ``leads`` (a lead id, lead date or stage), ``campaigns`` (a campaign column without
+    order fields), else ``customers``."""
+    fields = set(mapping.values())
+    if fields & set(ORDER_FIELDS):
+        return "orders"
+    if fields & {"lead_id", "lead_date", "stage"}:
+        return "leads"
+    if "campaign" in fields:
+        return "campaigns"
+    return "customers"
+
+
+def empty_clusters() -> pd.DataFrame:
+    from .rules.clusters import CLUSTER_COLUMNS
+
+    return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "count" else "str") for c in CLUSTER_COLUMNS})
+
+
+def filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Mapping[str, Normalized],
                      blank: np.ndarray) -> np.ndarray:
     """Blank cells on a line of an order whose other line fills them (an export writes the
     order-level fields — total, status, dates — on the order's first line only): not missing."""
     col = column_for(mapping, "order_id")
     if col is None or not blank.any():
         return np.zeros(len(df), dtype=bool)
-    ids = (normalized[col].values if col in normalized else df[col].astype("str").str.strip()).to_numpy()
-    frame = pd.DataFrame({"id": ids, "filled": ~blank})
-    has = frame.groupby("id", sort=False)["filled"].transform("any").to_numpy()
-    return blank & has & (ids != "")
+    res = normalized.get(col)
+    values = res.values if res is not None else df[col].astype("str").str.strip()
+    first = res._first if res is not None and res._first is not None else first_rows(values)
+    # each row's order is its first row's position: an order is filled when any of its rows is
+    has = np.bincount(first, weights=~blank, minlength=len(first))[first] > 0
+    return blank & has & (values != "").to_numpy(dtype=bool, na_value=False)
 
 
-def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:
+def stripped_cells(series: pd.Series, mask: np.ndarray) -> pa.Array:
     """``series[mask]`` trimmed, as a pyarrow string array."""
     arr = getattr(series.array, "_pa_array", None)
     if arr is None or arr.null_count:
@@ -201,10 +304,11 @@ def _stripped(series: pd.Series, mask: np.ndarray) -> pa.Array:
     return pc.utf8_trim_whitespace(arr.filter(pa.array(mask)).combine_chunks())
 
 
-class _IssueList:
+class IssueList:
     """Issues gathered column-wise (pyarrow arrays), sorted and framed once at the end."""
 
-    def __init__(self, columns: Iterable[str]):
+    def __init__(self, columns: Iterable[str], lang: str = "en"):
+        self.lang = lang          # the language of the messages the checks write into it
         self.order = {c: i for i, c in enumerate(columns)}
         self.rows: list[np.ndarray] = []
         self.colpos: list[np.ndarray] = []
@@ -236,6 +340,38 @@ class _IssueList:
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill_template(template: str, n: int, params: Mapping[str, object]) -> pa.Array:
+    """``template`` (a :data:`CODES` message or suggestion) filled for ``n`` issues at once: each
+    ``{name}`` from ``params[name]``, a string (the same for every issue) or an array/sequence of n."""
+    pieces: list[object] = []
+    arrays = False
+    for i, part in enumerate(_PLACEHOLDER.split(template)):
+        if i % 2 == 0:
+            if part:
+                pieces.append(pa.scalar(part, pa.large_string()))
+            continue
+        value = params[part]
+        if isinstance(value, str):
+            pieces.append(pa.scalar(value, pa.large_string()))
+        else:
+            pieces.append(_text_array(value, n))
+            arrays = True
+    if not arrays:
+        text = "".join(p.as_py() for p in pieces)  # type: ignore[union-attr]
+        return pa.repeat(pa.scalar(text, pa.large_string()), n)
+    if len(pieces) == 1:
+        return pieces[0]  # type: ignore[return-value]
+    return pc.binary_join_element_wise(*pieces, pa.scalar("", pa.large_string()))
+
+
+def issue_texts(code: str, n: int, *, lang: str = "en", **params: object) -> tuple[pa.Array, pa.Array]:
+    """The message and suggestion of ``n`` issues of ``code`` in ``lang``, filled from ``params``
+    (see :func:`fill_template`)."""
+    spec = code_spec(code, lang)
+    return fill_template(spec.message, n, params), fill_template(spec.suggestion, n, params)
 
 
 def _text_array(value: object, n: int) -> pa.Array:
@@ -321,7 +457,8 @@ def _duplicate_rows(clean: pd.DataFrame, firsts: dict[str, np.ndarray], lang: st
 
 
 def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
-                   firsts: dict[str, np.ndarray] | None = None, lang: str = "en") -> pd.DataFrame | None:
+                   firsts: dict[str, np.ndarray] | None = None, code: str = "duplicate-id",
+                   lang: str = "en") -> pd.DataFrame | None:
     first = (firsts or {}).get(col)
     if first is None:
         first = first_rows(values)
@@ -330,13 +467,13 @@ def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
     if not dup.any():
         return None
     firsts_rows = values.index.to_numpy()[first[dup]]
-    spec = code_spec("duplicate-id", lang)
+    spec = code_spec(code, lang) if code in CODES else CODES[code]
     vals = values[dup].to_numpy()
     return pd.DataFrame({
-        "row": values.index[dup], "column": col, "field": field, "value": vals, "code": "duplicate-id",
-        "severity": spec.severity, "message": [spec.message.format(field=field, value=v, first=f)
+        "row": values.index[dup], "column": col, "field": field, "value": vals, "code": code,
+        "severity": spec.severity, "message": [spec.message.format(field=field or col, value=v, first=f)
                                                for v, f in zip(vals, firsts_rows)],
-        "suggestion": spec.suggestion,
+        "suggestion": spec.suggestion.format(column=col),
     })
 
 

@@ -32,6 +32,21 @@ EN_LAST = ["Smith", "Brown", "Wilson", "Taylor", "Clarke", "Walker", "Wright", "
 CITIES = [("上海", "上海市", "021"), ("北京", "北京市", "010"), ("杭州", "浙江省", "0571"), ("广州", "广东省", "020"),
           ("深圳", "广东省", "0755"), ("成都", "四川省", "028"), ("南京", "江苏省", "025"), ("武汉", "湖北省", "027")]
 STREETS = ["中山路", "人民路", "解放路", "建设路", "南京西路", "文三路", "天府大道", "珠江新城华夏路", "科技园南路"]
+#: Each city's own districts and streets (a customer's street is drawn from STREETS' index, so every file
+#: draws the same random numbers as before; the address is then its city's street at that index).
+CITY_STREETS = {
+    "上海": [("黄浦区", "南京东路"), ("静安区", "南京西路"), ("徐汇区", "漕溪北路"), ("浦东新区", "世纪大道"),
+             ("长宁区", "延安西路")],
+    "北京": [("朝阳区", "建国路"), ("海淀区", "中关村大街"), ("东城区", "东直门内大街"), ("西城区", "西单北大街"),
+             ("丰台区", "丰台北路")],
+    "杭州": [("西湖区", "文三路"), ("上城区", "解放路"), ("拱墅区", "莫干山路"), ("滨江区", "江南大道"),
+             ("余杭区", "文一西路")],
+    "广州": [("天河区", "珠江新城华夏路"), ("越秀区", "中山五路"), ("海珠区", "新港中路"), ("白云区", "白云大道")],
+    "深圳": [("南山区", "科技园南路"), ("福田区", "深南大道"), ("罗湖区", "人民南路"), ("宝安区", "宝安大道")],
+    "成都": [("武侯区", "天府大道北段"), ("锦江区", "春熙路"), ("青羊区", "人民中路"), ("成华区", "建设路")],
+    "南京": [("鼓楼区", "中山路"), ("玄武区", "珠江路"), ("秦淮区", "太平南路"), ("建邺区", "江东中路")],
+    "武汉": [("江汉区", "解放大道"), ("武昌区", "中南路"), ("洪山区", "珞喻路"), ("江岸区", "沿江大道")],
+}
 PRODUCTS = [("智能手表", "数码", 899.0), ("蓝牙耳机", "数码", 299.0), ("保温杯", "家居", 89.0),
             ("羊毛围巾", "服饰", 259.0), ("咖啡豆 1kg", "食品", 168.0), ("空气净化器", "家电", 1999.0),
             ("瑜伽垫", "运动", 129.0), ("电动牙刷", "个护", 399.0)]
@@ -128,15 +143,18 @@ def make_customers(rng: random.Random, n: int = 60) -> list[dict[str, str]]:
             "city": city,
             "province": province,
             "address": (f"{city}市" if province == f"{city}市" else f"{province}{city}市")
-            + f"{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+            + "".join(CITY_STREETS[city][STREETS.index(rng.choice(STREETS)) % len(CITY_STREETS[city])])
+            + f"{rng.randint(1, 999)}号",
             "created": dt.datetime(2022, 1, 1) + dt.timedelta(days=rng.randint(0, 700)),
         })
     return customers
 
 
 def make_orders(rng: random.Random, customers: list[dict[str, str]], n: int = 320,
-                dates: dict[str, dt.datetime] | None = None) -> list[list[str]]:
-    """The order rows; ``dates`` (if given) receives each order id's true date."""
+                dates: dict[str, dt.datetime] | None = None,
+                blanked: dict[str, str] | None = None) -> list[list[str]]:
+    """The order rows; ``dates`` (if given) receives each order id's true date, ``blanked`` the true customer
+    id of each order whose customer id cell was left blank."""
     start = dt.datetime(2023, 1, 1)
     rows = []
     weights = [rng.paretovariate(1.2) for _ in customers]
@@ -159,9 +177,42 @@ def make_orders(rng: random.Random, customers: list[dict[str, str]], n: int = 32
             f"SO{20230001 + k}", c["id"], name, _messy_phone(rng, c["phone"]), _messy_date(rng, when),
             product, str(qty), _messy_amount(rng, amount), rng.choice(CHANNELS),
         ])
+    lost = plant_order_mess(rows)
+    if blanked is not None:
+        blanked.update(lost)
     for _ in range(6):  # the same orders exported twice
         rows.insert(rng.randint(0, len(rows)), list(rng.choice(rows)))
     return rows
+
+
+#: The spellings another system or a colleague gives the Tmall channel (value clusters: crm clean --merge-values).
+TMALL_VARIANTS = {2: "天猫旗舰店", 5: "Tmall", 7: "tmall"}
+
+
+def plant_order_mess(rows: list[list[str]]) -> dict[str, str]:
+    """Mess planted without random draws (so every other value stays as it was): the Tmall channel written
+    four ways (every 9th 天猫 row at offsets TMALL_VARIANTS); 'unknown' dates and 'N/A' amounts left blank,
+    the first blank-date row without its customer id either (blank required cells); and two implausible
+    dates, 2035-06-18 and Excel's 1900-01-01, on the first two rows with a wrong amount and a real date
+    (rows the analyses leave out for their amount, so every figure stays). Returns {order id: the customer
+    id blanked}."""
+    tmall = 0
+    for r in rows:
+        if r[8] == "天猫":
+            r[8] = TMALL_VARIANTS.get(tmall % 9, "天猫")
+            tmall += 1
+    lost: dict[str, str] = {}
+    implausible = ["2035-06-18", "1900-01-01"]
+    for r in rows:
+        if r[4] == "unknown":
+            r[4] = ""
+            if not lost:
+                lost[r[0]], r[1] = r[1], ""
+        if r[7] in ("N/A", "面议") and implausible and r[4] not in ("", "待定", "2024-02-30"):
+            r[4] = implausible.pop(0)
+        if r[7] == "N/A":
+            r[7] = ""
+    return lost
 
 
 ORDER_HEADER = ["订单号", "客户ID", "客户名称", "联系电话", "下单日期", "产品", "数量", "金额", "渠道"]
@@ -211,7 +262,8 @@ def main() -> None:
     rng = random.Random(20241231)
     customers = make_customers(rng)
     order_dates: dict[str, dt.datetime] = {}
-    orders = make_orders(rng, customers, dates=order_dates)
+    blanked: dict[str, str] = {}
+    orders = make_orders(rng, customers, dates=order_dates, blanked=blanked)
     write_orders_xlsx(orders, HERE / "orders.xlsx")
     write_csv(HERE / "orders_gb18030.csv", ORDER_HEADER, orders, "gb18030")
 
@@ -222,6 +274,7 @@ def main() -> None:
         zh_rows.append([str(i), c["name"], phone, email, c["city"], c["address"]])
     zh_rows.append([str(len(zh_rows) + 1), customers[3]["name"] + " ", customers[3]["phone"],
                     customers[3]["email"].upper(), customers[3]["city"], customers[3]["address"]])
+    plant_customer_mess(zh_rows)
     write_csv(HERE / "customers_zh.csv", ["记录号", "客户名称", "联系电话", "邮箱", "城市", "地址"], zh_rows, "utf-8-sig")
 
     en_rows = []
@@ -235,6 +288,9 @@ def main() -> None:
     p = c["phone"]
     en_rows.append([f"C{10001 + len(en_rows)}", f"{last.upper()}, {first}", f"+86 {p[:3]} {p[3:7]} {p[7:]}",
                     c["email"].upper(), c["city"], "", (c["created"] + dt.timedelta(days=200)).strftime("%d/%m/%Y")])
+    # implausible dates (Excel's zero date, a typed year) and a province that is not the city's: no random draws
+    en_rows[4][6], en_rows[8][6] = "1900-01-01", "2035-03-08"
+    en_rows[19][5] = next(p for _c, p, _a in CITIES if p != en_rows[19][5])
     write_csv(HERE / "customers_en.csv", ["Customer ID", "Name", "Mobile", "Email", "City", "Province", "Created"],
               en_rows, "utf-8")
 
@@ -243,13 +299,29 @@ def main() -> None:
     first_order: dict[str, dt.datetime] = {}
     for r in orders:
         when = order_dates[r[0]]
-        if r[1] not in first_order or when < first_order[r[1]]:
-            first_order[r[1]] = when
+        cid = r[1] or blanked.get(r[0], "")
+        if cid not in first_order or when < first_order[cid]:
+            first_order[cid] = when
     by_id = {c["id"]: c for c in customers}
     write_csv(HERE / "leads.csv", LEAD_HEADER, make_leads(rng2, by_id, first_order), "utf-8-sig")
     write_csv(HERE / "campaigns.csv", CAMPAIGN_HEADER, make_campaigns(rng2, by_id, first_order), "utf-8-sig")
 
     write_config(HERE / "crm.toml")
+
+
+def plant_customer_mess(rows: list[list[str]]) -> None:
+    """Mess planted in customers_zh.csv (记录号, 客户名称, 联系电话, 邮箱, 城市, 地址) without random draws:
+    record 7's city says another city than its address; record 15's address puts a Guangzhou district
+    (天河区) in its own city; record 30's city is blank (its address says it); a last record has only a
+    city and an address — no name, phone or email (a blank required cell)."""
+    cities = [c for c, _p, _a in CITIES]
+    r = rows[6]
+    r[4] = cities[(cities.index(r[4]) + 1) % len(cities)]
+    r = next(r for r in rows[14:] if r[4] not in ("广州", "北京", "上海"))
+    head = r[5][: r[5].index("市") + 1]
+    r[5] = f"{head}天河区珠江新城华夏路{r[0]}号"
+    rows[29][4] = ""
+    rows.append([str(len(rows) + 1), "", "", "", "上海", "上海市徐汇区漕溪北路88号"])
 
 
 LEAD_HEADER = ["线索编号", "线索日期", "客户名称", "联系电话", "客户ID", "阶段", "负责人", "来源"]

@@ -48,7 +48,8 @@ def _invoke(run, path, source, args):
 
 @SOURCES
 @pytest.mark.parametrize("name, path, args, library", [
-    ("validate", ORDERS, ["-o", "-", "--fail-on", "never"], lambda src: validate_table(src).issues),
+    ("validate", ORDERS, ["-o", "-", "--fail-on", "never", "--as-of", "2025-01-01"],
+     lambda src: validate_table(src, as_of="2025-01-01").issues),
     ("clean", ORDERS, ["-o", "-"], lambda src: crmcli.clean_table(src).cleaned),
     ("dedupe", CUSTOMERS, ["-o", "-"], lambda src: crmcli.dedupe_table(src).merged),
     ("rfm", ORDERS, ["-o", "-"], lambda src: crmcli.score_rfm(src).table),

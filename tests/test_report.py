@@ -199,8 +199,10 @@ def test_data_quality_counts_the_validation_issues(built):
     report, path = built
     df = table(openpyxl.load_workbook(path)["数据质量"])
     counts = df.groupby(["字段", "代码"])["数量"].sum()
-    assert counts[("下单日期", "invalid-date")] == 9
-    assert counts[("金额", "invalid-amount")] == 6
+    assert counts[("下单日期", "invalid-date")] == 5
+    assert counts[("下单日期", "missing-value")] == 4      # the 'unknown' dates the examples leave blank
+    assert counts[("金额", "invalid-amount")] == 3
+    assert counts[("金额", "missing-value")] == 3          # and the 'N/A' amounts
     issues = report.issues
     assert df["数量"].sum() == len(issues)
     assert set(df["代码"]) == set(issues["code"])

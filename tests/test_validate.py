@@ -81,7 +81,11 @@ def test_summary_counts():
     assert counts[("order_date", "invalid-date")] == 3 and counts[("", "duplicate-row")] == 1
 
 
-def test_clean_file_has_no_issues(examples):
+def test_english_example_has_only_its_planted_issues(examples):
     df = read_table(examples / "customers_en.csv")
-    issues = find_issues(df)
-    assert set(issues["code"]) <= {"invalid-phone", "invalid-email", "invalid-date", "lossy-phone"}
+    issues = find_issues(df, as_of="2025-01-01")
+    assert set(issues["code"]) <= {"invalid-phone", "invalid-email", "invalid-date", "lossy-phone",
+                                   "implausible-date", "address-mismatch", "fillable-from-address"}
+    planted = issues[issues["code"].isin(["implausible-date", "address-mismatch"])]
+    assert list(zip(planted["row"], planted["column"], planted["code"])) == [
+        (6, "Created", "implausible-date"), (10, "Created", "implausible-date"), (21, "Province", "address-mismatch")]

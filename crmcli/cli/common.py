@@ -86,6 +86,13 @@ EngineOpt = Annotated[Optional[str], typer.Option("--engine", metavar="auto|pand
                                                   help="Where it runs: pandas in memory, duckdb out of core (clean/"
                                                        "validate: in batches), spark on a cluster (default auto: "
                                                        "duckdb for inputs over [engine] big, 256MB).")]
+RulesOpt = Annotated[Optional[str], typer.Option("--rules", metavar="PATH", show_default=False,
+                                                 help="A rules file (TOML: per column required, unique, enum, min, "
+                                                      "max, pattern, length; [[rows]] rules); over [rules.*] in "
+                                                      "crm.toml, CRM_RULES.")]
+RequiredOpt = Annotated[Optional[str], typer.Option("--required", metavar="FIELD[,FIELD]", show_default=False,
+                                                    help="More fields (or headers) every row must fill, beyond "
+                                                         "those the table's kind needs; CRM_REQUIRED.")]
 ChurnDaysOpt = Annotated[Optional[int], typer.Option(
     "--churn-days", metavar="N", show_default=False,
     help="Churned = no order in the last N days (default 90); also the window for new/returning customers.")]

@@ -81,10 +81,27 @@ def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 2
     console.print(counts)
     first = _table("row", "column", "value", "code", "message", right=("row",))
     for rec in found.head(limit).itertuples(index=False):
-        first.add_row(str(rec.row), rec.column or "-", rec.value, rec.code, rec.message)
+        first.add_row(str(rec.row), escape(rec.column or "-"), escape(str(rec.value)), rec.code, escape(rec.message))
     console.print(first)
     if total > min(limit, len(found)):
         console.print(f"+{total - min(limit, len(found)):,} more")
+
+
+def clusters(console: Console, found: Any, limit: int = 20) -> None:
+    """The value clusters: one line per canonical value with its variants and their counts."""
+    if found is None or found.empty:
+        return
+    table = _table("column", "value", "other spellings (rows)", "merge", right=())
+    groups = found.groupby(["column", "canonical"], sort=False)
+    for (column, canonical), part in list(groups)[:limit]:
+        spellings = ", ".join(f"{v} ({n:,})" for v, n in zip(part["variant"], part["count"]))
+        merge = "yes" if (part["merge"] == "yes").all() else "review" if (part["merge"] == "no").all() else "some"
+        table.add_row(escape(str(column)), escape(str(canonical)), escape(spellings), merge)
+    console.print(f"value clusters: {groups.ngroups:,} (merge = yes: crm clean --merge-values rewrites them; "
+                  f"review: list them under [values] in crm.toml to merge)", markup=False)
+    console.print(table)
+    if groups.ngroups > limit:
+        console.print(f"+{groups.ngroups - limit:,} more")
 
 
 def notes(console: Console, dropped: dict[str, int], lines: list[str]) -> None:

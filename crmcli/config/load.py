@@ -34,7 +34,7 @@ for _key in KEYS:
             _TOML_KEYS[_dotted] = _key.name
 _SECTIONS = sorted({d.split(".")[0] for d in _TOML_KEYS if "." in d} | {"columns"})
 ENV_VARS: dict[str, str] = {k.env: k.name for k in KEYS if k.env}
-_PATHS = INPUTS + ("output",)
+_PATHS = INPUTS + ("output", "rules")
 
 
 def _type_name(types: tuple[type, ...]) -> str:
@@ -122,32 +122,39 @@ def _parse_columns(columns: Any, where: str) -> dict[str, dict[str, str]]:
     return parsed
 
 
+def read_toml(path: str | os.PathLike, what: str, *, missing_hint: str | None = None) -> dict[str, Any]:
+    """A TOML file (``what``: "config file", "rules file" … names it in errors): InputError when it cannot be
+    read (exit 3), UsageError when it is not UTF-8 TOML (exit 2)."""
+    p = Path(os.fspath(path))
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} {p} does not exist", hint=missing_hint) from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {p} is a directory") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {p} ({exc.strerror or exc})") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{p} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{p} is not valid TOML: {exc}") from None
+
+
 def read_config(path: str | os.PathLike) -> dict[str, Any]:
     """Parse a crm.toml into ``{setting: value}`` (paths made relative to its folder; values not yet checked
     beyond their TOML type — :func:`load_settings` checks them)."""
     p = Path(os.fspath(path))
     where = str(p)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"config file {p} does not exist", hint="create one with: crm init") from None
-    except IsADirectoryError:
-        raise InputError(f"config file {p} is a directory") from None
-    except OSError as exc:
-        raise InputError(f"cannot read config file {p} ({exc.strerror or exc})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UsageError(f"{where} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{where} is not valid TOML: {exc}") from None
+    data = read_toml(p, "config file", missing_hint="create one with: crm init")
 
     found: dict[str, tuple[Any, str]] = {}
     _walk(data, "", where, found)
     base = p.resolve().parent
     out: dict[str, Any] = {}
     for name, (value, dotted) in found.items():
-        if name in _PATHS and value:
+        if name in _PATHS and isinstance(value, str) and value:
             q = Path(os.path.expanduser(value))
             value = str(q if q.is_absolute() else base / q)
         elif name == "rfm_breaks":
@@ -218,7 +225,7 @@ def load_settings(config: str | os.PathLike | None = None, *, flags: Mapping[str
             continue
         if name not in KEY_BY_NAME and name != "columns":
             raise UsageError(f"unknown setting {name!r}")
-        if name in _PATHS:
+        if name in _PATHS and isinstance(value, (str, os.PathLike)):
             value = value if value == "-" else str(cwd / os.path.expanduser(os.fspath(value)))
         values[name], origin[name] = value, "flag"
     partial = Settings(config_path=path, origin=origin)

@@ -78,6 +78,13 @@ class Settings:
     report_format: str | None = None
     #: ``zh`` / ``en``; None = from the language of the input's headers.
     lang: str | None = None
+    #: ``{kind: RuleSet}`` from crm.toml's ``[rules.<kind>]``, or ``{"*": RuleSet}`` from ``--rules PATH``
+    #: (see :mod:`crmcli.rules`); the library picks the table's kind.
+    rules: Mapping[str, Any] | None = None
+    #: ``[values]``: canonical spellings (a :class:`crmcli.rules.ValueTable`), written by crm clean.
+    values: Any = None
+    #: ``--required``: more fields (or headers) every row must fill.
+    required: tuple[str, ...] = ()
     config_path: str | None = None
     #: Setting name -> where its value came from: ``flag``, ``env``, ``config``.
     origin: Mapping[str, str] = field(default_factory=dict)
@@ -93,6 +100,15 @@ class Settings:
         except (KeyError, IndexError, ValueError) as exc:
             raise UsageError(f"output path {template!r} has a bad placeholder ({exc})",
                              hint="the only placeholder is {date}", option="output") from None
+
+    def rules_for(self, kind: str | None) -> Any:
+        """The rules for one input kind: ``--rules`` when given, else ``[rules.<kind>]`` (None: none); with
+        ``kind`` None, every kind's (the library picks by the table's kind)."""
+        if not self.rules:
+            return None
+        if "*" in self.rules:
+            return self.rules["*"]
+        return dict(self.rules) if kind is None else self.rules.get(kind)
 
     def columns_for(self, kind: str) -> dict[str, str]:
         """The ``{field: column}`` overrides for one kind of input (``[columns.<kind>]``)."""
@@ -252,6 +268,50 @@ def parse_size(value: Any, name: str) -> int:
 def parse_master(value: Any, name: str) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text or None
+def check_rules(value: Any, name: str) -> dict[str, Any] | None:
+    """``--rules PATH`` / ``CRM_RULES`` (a rules file for the file checked: ``{"*": RuleSet}``) or crm.toml's
+    ``[rules]`` (a table per input kind: ``{kind: RuleSet}``), every rule checked (:mod:`crmcli.rules.spec`)."""
+    from ..rules import RuleSet, parse_rules, read_rules
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, Mapping) and all(isinstance(v, RuleSet) for v in value.values()):
+        return dict(value)
+    if isinstance(value, str):
+        return {"*": read_rules(value)}
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{name} must be a rules file or a table of [rules.<kind>] tables")
+    out = {}
+    for kind, table in value.items():
+        if kind not in INPUTS:
+            raise UsageError(f"{name}: unknown key 'rules.{kind}'",
+                             hint="use " + ", ".join(f"[rules.{k}]" for k in INPUTS) + " (one table per column)")
+        if not isinstance(table, Mapping):
+            raise UsageError(f"{name}: [rules.{kind}] must be a table of columns")
+        out[kind] = parse_rules(table, where=f"{name}: [rules.{kind}]")
+    return out
+
+
+def check_values(value: Any, name: str) -> Any:
+    """crm.toml's ``[values]`` (``canonical = [variants]``, ``[values.<column>]``), checked."""
+    from ..rules import ValueTable, parse_values
+
+    if value is None or isinstance(value, ValueTable):
+        return value
+    return parse_values(value, where=name)
+
+
+def parse_fields(value: Any, name: str) -> tuple[str, ...]:
+    """``phone,email`` or a list: field names or headers (checked against the table when it is read)."""
+    if value is None or value == "":
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(s, str) for s in items):
+        raise UsageError(f"{name} must be a comma-separated list of fields, got {value!r}")
+    out = tuple(s.strip() for s in items if s.strip())
+    if not out:
+        raise UsageError(f"{name} names no field", hint="e.g. {opt:required} phone,email")
+    return out
 
 
 @dataclass(frozen=True)
@@ -323,6 +383,9 @@ KEYS: tuple[Key, ...] = (
     Key("engine_big", "engine.big", "CRM_ENGINE_BIG", None, parse_size, (int, str)),
     Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", None, parse_master),
     Key("report_format", "report.format", "CRM_REPORT_FORMAT", "--format", parse_report_format),
+    Key("rules", "rules", "CRM_RULES", "--rules", check_rules, (dict,)),
+    Key("values", "values", None, None, check_values, (dict,)),
+    Key("required", None, "CRM_REQUIRED", "--required", parse_fields),
     Key("pipeline_probabilities", "pipeline.probabilities", None, None, check_probabilities, (dict,)),
     Key("team_quota", "team.quota", None, "--quota", check_quota, (int, float, dict, str)),
     Key("team_period", "team.period", "CRM_TEAM_PERIOD", "--team-period", check_team_period),

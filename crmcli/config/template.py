@@ -65,6 +65,16 @@ discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied mo
 # label_zh = "高价值客户"
 # when = "tier = high"  # FIELD OP VALUE (= != > >= < <= in [..]) joined by AND; {{churn_days}} = the churn window
 
+# crm validate / crm clean rules per table kind (orders, customers, leads, campaigns), or a rules file
+# (--rules PATH; crm validate FILE --infer-rules writes one from the data):
+# [rules.orders.channel]
+# enum = ["天猫", "京东", "门店"]
+# [rules.orders.amount]
+# min = 0
+# max = 100000
+# [values]              # spellings crm clean writes as one value: canonical = [variants]
+# "天猫" = ["天猫旗舰店", "Tmall"]
+
 [engine]
 # name = "auto"         # where analytics run: auto (pandas; duckdb for inputs over `big`), pandas, duckdb, spark
 # big = "256MB"         # from this input size auto streams clean/validate and runs analytics on DuckDB

@@ -44,6 +44,10 @@ from .keys import KeyIndex, duplicate_issues, hash_rows, hash_values, row_keys
 from .plan import Plan, plan_table
 from .source import BATCH_ROWS, Renumber, open_source
 
+#: What a run in batches does not check (they need the whole table, or are defined on it): said on stderr.
+STREAM_LEAVES_OUT = ("in batches the default checks and rules of crm validate (required fields, plausible dates and "
+                     "amounts, addresses, value clusters) are not run: run without --engine (in memory) for them")
+
 #: Issue codes found over the whole file by the key index (left out of the per-batch lists).
 WHOLE_FILE_CODES = ("duplicate-row", "duplicate-id")
 #: Issues kept in memory to show (the rest are only counted and written).
@@ -202,7 +206,7 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
             if progress:
                 progress(rows, 0, f"batch {batches}")
             table = plan.normalize(frame)
-            found = collect_issues(table, unique=())
+            found = collect_issues(table, unique=(), defaults=False)   # see STREAM_LEAVES_OUT
             found = found[~found["code"].isin(WHOLE_FILE_CODES).to_numpy()].reset_index(drop=True)
             clean = table.cleaned()
             _index_keys(clean, frame.index.to_numpy(), row_index, id_index)
@@ -244,7 +248,7 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
             summaries.append(summarize_columns(src.head.iloc[:0], cmap, {}, dups))
             if n_shown < SHOWN_ISSUES:
                 shown.append(dups.head(SHOWN_ISSUES - n_shown))
-        empty_issues = collect_issues(plan.normalize(src.head.iloc[:0]), unique=())
+        empty_issues = collect_issues(plan.normalize(src.head.iloc[:0]), unique=(), defaults=False)
         empty_clean = src.head.iloc[:0]
         if out is not None:
             out.commit(empty_clean)
@@ -259,7 +263,7 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
     summary = _sum_summaries(summaries)
     issue_summary = _sum_issue_counts(issue_counts)
     shown_frame = pd.concat(shown, ignore_index=True) if shown else empty_issues
-    notes = []
+    notes = [STREAM_LEAVES_OUT]
     undecided = [c for c, d in plan.dayfirst.items() if d is None and dayfirst is None]
     if undecided and batches > 1:
         notes.append("day/month order not decided by the first rows of " + ", ".join(map(repr, undecided))

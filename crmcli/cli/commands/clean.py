@@ -12,8 +12,8 @@ import typer
 from ...clean import clean_table, rejected_destination, write_cleaned
 from ...options import WriteSpec
 from .. import render
-from ..common import Common, EngineOpt, FailOnOpt, FileArg, command
-from .validate import IssuesOpt, exit_for, exit_for_counts, stream_engine
+from ..common import AsOfOpt, Common, EngineOpt, FailOnOpt, FileArg, RequiredOpt, RulesOpt, command
+from .validate import IssuesOpt, check_options, exit_for, exit_for_counts, stream_engine
 
 HELP = """Normalize every field (phones to E.164, dates to ISO, amounts to numbers, text trimmed) and keep
 every row in order. An .xlsx output has sheets cleaned, issues and summary with invalid cells
@@ -44,14 +44,23 @@ def clean(
     dedupe_: Annotated[bool, typer.Option("--dedupe", help="Then merge duplicate customers (as crm dedupe, "
                                           "zero-config): the output is one row per customer; xlsx gets a "
                                           "'clusters' sheet.")] = False,
+    merge_values: Annotated[bool, typer.Option("--merge-values", help="Write each spelling of a value cluster "
+                                               "(天猫旗舰店, Tmall, tmall) as its canonical value (the most common; "
+                                               "[values] in crm.toml names it and is always applied).")] = False,
+    fill_address: Annotated[bool, typer.Option("--fill-address", help="Fill empty city and province cells from "
+                                               "the address (adding the columns when there are none).")] = False,
+    rules: RulesOpt = None,
+    required: RequiredOpt = None,
+    as_of: AsOfOpt = None,
     engine: EngineOpt = None,
 ) -> None:
     spec = c.destination(file, "cleaned")
     issues_spec = WriteSpec.decide(issues_path, option="issues") if issues_path else None
     reject_to = rejected_destination(file, spec.dest, rejected=rejected, drop_invalid=drop_invalid)
     c.check([spec.dest, issues_spec and issues_spec.dest, reject_to], [file])
-    settings = c.settings(engine=engine)
-    if stream_engine(c, file, xlsx=spec.format == "xlsx", dedupe=dedupe_):
+    checks = check_options(c, file, rules=rules, required=required, as_of=as_of, engine=engine)
+    settings = c.settings()
+    if not (merge_values or fill_address) and stream_engine(c, file, xlsx=spec.format == "xlsx", dedupe=dedupe_):
         from ...stream import stream_table
 
         streamed = stream_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
@@ -71,12 +80,21 @@ def clean(
     with progress_bar(c, enabled=not c.quiet) as progress:
         result = clean_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
                              dayfirst=settings.dayfirst, drop_invalid=drop_invalid, progress=progress,
-                             dedupe=dedupe_)
+                             dedupe=dedupe_, merge_values=merge_values, fill_address=fill_address, **checks)
     written = write_cleaned(result, spec.dest, format=spec.format,
                             issues_path=issues_spec.dest if issues_spec else None, rejected_path=reject_to,
                             source=file, inputs=[file])
     kept = f"{len(result.cleaned):,} rows" + (f" kept, {len(result.rejected):,} rejected" if drop_invalid else "")
     c.say(f"cleaned {kept}: {result.errors:,} errors, {result.warnings:,} warnings")
+    for what, counts in (("merged values", result.merged), ("filled from addresses", result.filled)):
+        if counts:
+            per = ", ".join(f"{col} {n:,}" for col, n in counts.items())
+            c.say(f"{what}: {sum(counts.values()):,} cells changed ({per})")
+    if merge_values is False and result.clusters is not None and not result.clusters.empty:
+        found = result.clusters[result.clusters["merge"] == "yes"]
+        if len(found):
+            c.say(f"value clusters: {len(found):,} spellings of other values in {int(found['count'].sum()):,} "
+                  f"cells; --merge-values rewrites them")
     if result.deduped is not None:
         st = result.deduped.stats
         k = st["duplicate_clusters"]
