@@ -12,6 +12,7 @@ and :func:`~crmcli.engines.lines.typed_lines` as on one machine. pyspark is an e
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,7 +37,11 @@ def spark_session(master: str | None = None) -> Any:
     # local mode: one shuffle partition a core (the default 200 costs more than the work on one machine)
     cores = master[6:-1] if master.startswith("local[") else ""
     partitions = str(os.cpu_count() or 2) if cores in ("", "*") else cores.split(",")[0]
-    return (SparkSession.builder.master(master).appName("crm")
+    builder = SparkSession.builder.master(master).appName("crm")
+    if master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        # local workers run this interpreter (its venv has pandas and crmcli), not whatever python3 is on PATH
+        builder = builder.config("spark.pyspark.python", sys.executable)
+    return (builder
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.ansi.enabled", "false")
