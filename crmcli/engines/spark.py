@@ -37,11 +37,11 @@ def spark_session(master: str | None = None) -> Any:
     # local mode: one shuffle partition a core (the default 200 costs more than the work on one machine)
     cores = master[6:-1] if master.startswith("local[") else ""
     partitions = str(os.cpu_count() or 2) if cores in ("", "*") else cores.split(",")[0]
-    builder = SparkSession.builder.master(master).appName("crm")
-    if master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
-        # local workers run this interpreter (its venv has pandas and crmcli), not whatever python3 is on PATH
-        builder = builder.config("spark.pyspark.python", sys.executable)
-    return (builder
+    if master.startswith("local"):
+        # local workers run this interpreter (its venv has pandas and crmcli), not whatever python3 is on PATH:
+        # PySpark takes the workers' interpreter from PYSPARK_PYTHON only (a session setting does not reach it)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return (SparkSession.builder.master(master).appName("crm")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.ansi.enabled", "false")
