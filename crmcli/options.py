@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class ReadOptions:
     encoding: str | None = None
     header_row: int | None = None
     delimiter: str | None = None
+    #: The password of an encrypted workbook (None: the privacy policy's, see :mod:`crmcli.privacy`).
+    password: str | None = field(default=None, repr=False)
 
     def kwargs(self) -> dict[str, Any]:
         """The keywords :func:`crmcli.io.read_table` takes."""
