@@ -21,7 +21,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..clv.join import join_predictions
-from ..config import Settings
+from ..config import DEFAULT_OUTPUT, Settings
 from ..errors import CrmError, DataError
 from ..metrics.funnel import CUSTOMER_ROW
 from ..normalize import normalize_table
@@ -465,6 +465,8 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
 class ReportResult:
     report: Report
     path: str
+    #: Older dated reports removed by ``keep`` (:func:`crmcli.privacy.prune_reports`).
+    removed: list[str] = field(default_factory=list)
 
 
 def make_report(settings: Settings, *, output: str | None = None) -> ReportResult:
@@ -472,6 +474,8 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
 
     The output is ``output``, else ``settings.output`` (``{date}`` = the as-of date), else
     ``report-{date}.xlsx``. A missing output folder is created (by the writer, as for every command).
+    With ``settings.keep`` = N and ``{date}`` in the output, the N newest reports of that name are kept and
+    older ones removed (only files that name matches, :func:`crmcli.privacy.prune_reports`).
     """
     from ..errors import UsageError
 
@@ -484,4 +488,16 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
     inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
               if p and p != "-"]
     report.write(dest, inputs=inputs)
-    return ReportResult(report, os.fspath(dest))
+    removed: list[str] = []
+    template = settings.output or DEFAULT_OUTPUT
+    if settings.keep and output is None and os.fspath(dest) != "-":
+        if "{date}" in template:
+            from ..privacy import prune_reports
+
+            removed = prune_reports(template, settings.keep, os.fspath(dest))
+        else:
+            import warnings
+
+            warnings.warn(f"keep = {settings.keep} applies to an output named with {{date}}; {dest} has none",
+                          stacklevel=2)
+    return ReportResult(report, os.fspath(dest), removed)

@@ -20,11 +20,12 @@ so cron needs no arguments.
 Example:
   crm report --config examples/crm.toml -o report.xlsx
   CRM_ORDERS=orders.xlsx crm report -q          # -> report-<as-of>.xlsx
+  crm report --mask --password-file ~/.crm-pw -o 'reports/report-{date}.xlsx' --keep 7
 """
 
 
 def register(app: typer.Typer) -> None:
-    command(app, maps=True, fields=True, help=HELP)(report)
+    command(app, maps=True, fields=True, privacy=True, help=HELP)(report)
 
 
 def report(
@@ -43,9 +44,12 @@ def report(
                                                        "(default: [report] output, else report-{date}.xlsx).")] = None,
     as_of: AsOfOpt = None,
     lang: LangOpt = None,
+    keep: Annotated[Optional[int], typer.Option("--keep", metavar="N", show_default=False,
+                                                help="With {date} in the output name: keep the newest N reports of "
+                                                     "that name, remove older ones ([privacy] keep).")] = None,
 ) -> None:
     s = c.settings(orders=orders, customers=customers, leads=leads, campaigns=campaigns, output=output,
-                   as_of=as_of, lang=lang)
+                   as_of=as_of, lang=lang, keep=keep)
     if c.map_:  # --map applies to the orders, over [columns.orders]
         from dataclasses import replace
 
@@ -61,3 +65,5 @@ def report(
     where = "stdout" if result.path == "-" else shown(result.path)
     c.say(f"wrote {where}: {len(r.sheets)} sheets, as of {r.as_of}, {k['orders']:,.0f} orders, "
           f"{k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}{extra}, {len(r.issues):,} data issues")
+    if result.removed:
+        c.say(f"removed {len(result.removed):,} older report(s): " + ", ".join(shown(p) for p in result.removed))

@@ -50,7 +50,7 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
                             dayfirst=settings.dayfirst)
     for spec in specs:
         write_table(result.issues, spec.dest, format=spec.format, inputs=[file])
-    render.issues(c.console, result.issues, result.rows, result.summary)
+    render.issues(c.console, result.issues, result.rows, result.summary, cell=c.cell, redact=c.redacting)
     for spec in specs:
         c.wrote(spec.dest, f"{len(result.issues):,} issues")
     raise typer.Exit(exit_for(result.issues, fail_on))
