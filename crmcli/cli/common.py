@@ -194,6 +194,7 @@ class Common:
     _audit: Any = field(default=None, repr=False)
     _log_fd: int | None = field(default=None, repr=False)
     _error: str | None = field(default=None, repr=False)
+    _started: Any = field(default=None, repr=False)
 
     @property
     def read(self) -> ReadOptions:

@@ -13,6 +13,7 @@ customers are keyed by their email, phone or name, so a key that looks like one 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -47,6 +48,7 @@ def key_kind(value: str) -> str | None:
     return None
 
 
+@functools.cache
 def _report_labels() -> dict[str, str]:
     """The report's labels of the row-field columns (``字段`` / ``示例值`` …) -> their library names."""
     from ..report.labels import LABELS

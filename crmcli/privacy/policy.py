@@ -174,8 +174,8 @@ def protect_table(df: pd.DataFrame, privacy: Privacy | None = None, *,
         if out is None:
             out = df.copy(deep=False)
         out[value_col] = _protect_by_row(df, value_col, key_col, privacy)
-        if key_col == "field" or str(key_col) != "kind":
-            _protect_messages(out, df, value_col, key_col, privacy)
+        if str(key_col) != "kind":  # an issue list: its messages may quote the value
+            _protect_messages(out, df, value_col, privacy)
     return df if out is None else out
 
 
@@ -205,7 +205,7 @@ def _protect_by_row(df: pd.DataFrame, value_col: str, key_col: str, privacy: Pri
 CELL_TEXT_CODES = ("skipped-row",)
 
 
-def _protect_messages(out: pd.DataFrame, df: pd.DataFrame, value_col: str, key_col: str, privacy: Privacy) -> None:
+def _protect_messages(out: pd.DataFrame, df: pd.DataFrame, value_col: str, privacy: Privacy) -> None:
     """A message quoting its row's value (``customer_id 138… already on row 5``) gets the protected value."""
     for col in ("message", "suggestion"):
         if col not in df.columns or col == value_col:
