@@ -245,5 +245,5 @@ def _rejected_default(source: str | os.PathLike | None, dest: str | os.PathLike)
     if os.fspath(dest) != "-":
         p = Path(os.fspath(dest))
         return str(p.with_name(f"{p.stem}.rejected.csv"))
-    raise UsageError("--drop-invalid from stdin to stdout needs a place for the rejected rows",
-                     hint="give --rejected PATH, or write an .xlsx with -o")
+    raise UsageError("{opt:drop_invalid} from stdin to stdout needs a place for the rejected rows",
+                     hint="give {opt:rejected} PATH, or write an .xlsx with {opt:output}")

@@ -70,8 +70,9 @@ class CrmError(Exception):
 
 
 def _keyword(name: str) -> str:
-    """How the library spells an option in its own messages: the keyword argument's name."""
-    return {"map": "overrides"}.get(name, name)
+    """How the library spells an option in its own messages: the keyword argument (``as_of=``; ``--map`` is
+    ``overrides``)."""
+    return {"map": "overrides"}.get(name, f"{name}=")
 
 
 class InputError(CrmError):

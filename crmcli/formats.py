@@ -23,6 +23,18 @@ COLUMN_FORMATS: dict[str, str] = {
                      "response_rate", "roi", "share", "revenue_share", "conversion_rate", "ctr"), RATE),
     **dict.fromkeys(("roas", "orders_per_customer"), RATIO),
     **dict.fromkeys(("customers", "orders", "frequency", "recency_days"), COUNT),
+    # crm pipeline, crm metrics --team, --campaigns
+    **dict.fromkeys(("open_amount", "won_amount", "quota", "cost_ads", "cost_staff", "cost_material", "cost_other"),
+                    MONEY),
+    **dict.fromkeys(("avg_probability", "attainment"), RATE),
+    **dict.fromkeys(("open_opportunities", "won_opportunities", "new_customers", "leads", "converted_leads",
+                     "impressions", "clicks", "participants", "buyers", "contacted", "responders",
+                     "attributed_orders"), COUNT),
+    **dict.fromkeys(("avg_sales_cycle_days", "avg_days_between_orders", "median_days_between_orders"), "#,##0.0"),
+    # crm basket
+    **dict.fromkeys(("support", "confidence"), RATE),
+    "lift": RATIO,
+    **dict.fromkeys(("count", "antecedent_count", "consequent_count", "size"), COUNT),
 }
 
 

@@ -3,18 +3,47 @@
 - :class:`ReadOptions`: sheet, encoding, header row, delimiter — the only way read options travel.
 - :class:`WriteSpec`: a destination (path or ``-``) and its format, decided by one rule
   (:meth:`WriteSpec.decide`) for every command and every output flag.
-- :func:`check_destinations`: every destination of a run checked before anything is written.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError, UsageError
+import pandas as pd
+
+from .errors import UsageError
+from .io.atomic import is_device
+
+#: A day as people type it: 2024-12-31, 2024/12/31, 2024.12.31, 2024-3-5, optionally with a time.
+_DAY = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\S.*)?$")
+
+
+def parse_as_of(value: Any, option: str = "as_of") -> pd.Timestamp | None:
+    """The one parser of an observation end (``as_of``, a holdout date …): a day as a Timestamp at
+    midnight; ISO text (``2024-12-31``, ``2024/3/5``, a time is dropped), a date, datetime or Timestamp;
+    empty -> None. Words the clock would answer (``today``, ``now``) are refused: the library never
+    reads the clock."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, str):
+            text = value.strip()
+            if not _DAY.match(text):
+                raise ValueError(text)
+            ts = pd.Timestamp(text.replace("/", "-").replace(".", "-"))
+        else:
+            ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise UsageError(f"{{opt:{option}}} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-12-31",
+                         option=option) from None
+    if ts is pd.NaT:
+        raise UsageError(f"{{opt:{option}}} {value!r} is not a date", hint="write it as YYYY-MM-DD", option=option)
+    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
 
 #: Formats we write, and the extension each file gets.
 WRITE_FORMATS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "xlsx": ".xlsx", "json": ".json", "jsonl": ".jsonl"}
@@ -50,14 +79,6 @@ def parse_format(format: str | None) -> str | None:
         raise UsageError(f"unknown output format {format!r}", hint="one of " + ", ".join(WRITE_FORMATS),
                          option="format")
     return fmt
-
-
-def _special(path: Path) -> bool:
-    """A device or pipe (``/dev/null``, a FIFO): written into as it is, never renamed."""
-    try:
-        return path.exists() and not path.is_file() and not path.is_dir()
-    except OSError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -106,56 +127,14 @@ class WriteSpec:
             if fmt is not None and fmt != kind:
                 raise UsageError(f"{dest} is a {ext} file but {{opt:format}} asks for {fmt}",
                                  hint=f"name the file .{fmt}, or leave {{opt:format}} out", option="format")
-        elif ext and not _special(p) and len(ext) <= 6 and ext[1:].isalnum():
+        elif ext and not is_device(p) and len(ext) <= 6 and ext[1:].isalnum():
             raise UsageError(f"cannot write {ext} files ({dest})",
                              hint="use " + ", ".join(WRITE_FORMATS[f] for f in allowed), option=option)
         else:
             kind = default
-            if not _special(p):
+            if not is_device(p):
                 dest = dest + WRITE_FORMATS[kind]
         if kind not in allowed:
             raise UsageError(f"this output cannot be {kind} ({dest})",
                              hint="one of " + ", ".join(WRITE_FORMATS[f] for f in allowed), option=option)
         return cls(dest, kind)
-
-
-def check_destinations(dests: Iterable[str | os.PathLike | None], *,
-                       inputs: Iterable[str | os.PathLike | None] = ()) -> list[str]:
-    """Check every destination of a run before anything is written; create missing folders.
-
-    Refused (:class:`OutputError`): a destination that is one of the inputs, a folder, one named
-    twice, one below a path that is a file, or in a folder that cannot be written. A missing folder
-    is fine: the writer creates it (every command: ``-o reports/2024/x.xlsx`` makes ``reports/2024``).
-    Returns the file destinations (stdout left out).
-    """
-    inputs = [os.fspath(i) for i in inputs if i is not None and os.fspath(i) != "-"]
-    seen: dict[str, str] = {}
-    files: list[str] = []
-    for dest in dests:
-        if dest is None or os.fspath(dest) == "-":
-            continue
-        path = Path(os.fspath(dest))
-        if _special(path):
-            continue
-        key = os.path.normcase(os.path.abspath(path))
-        if key in seen:
-            raise OutputError(f"{os.fspath(dest)} is named as two outputs", hint="give each output its own file")
-        seen[key] = os.fspath(dest)
-        for inp in inputs:
-            try:
-                if path.exists() and os.path.samefile(path, inp):
-                    raise OutputError(f"refusing to overwrite the input {inp}", hint="choose another output path")
-            except OSError:
-                continue
-        if path.is_dir():
-            raise OutputError(f"{path} is a directory", hint="give a file name")
-        folder = path.parent
-        existing = folder
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if not existing.is_dir():
-            raise OutputError(f"cannot write {path}: {existing} is not a folder")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write {path}: folder {existing} is not writable")
-        files.append(os.fspath(dest))
-    return files

@@ -36,11 +36,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, UsageError
-from .orders import parse_as_of, purchase_mask
+from .options import parse_as_of
+from .orders import purchase_mask
 from .segments import RuleTable, assign_segments, get_scheme, load_rules, rescale_scores
 
 COLUMNS = ["customer_id", "recency_days", "frequency", "monetary", "first_order", "last_order",
-           "avg_order_value", "r_score", "f_score", "m_score", "rfm_score", "segment", "tier"]
+           "avg_order_value", "avg_days_between_orders", "r_score", "f_score", "m_score", "rfm_score", "segment",
+           "tier", "tags"]
 SUMMARY_COLUMNS = ["segment", "customers", "share", "revenue", "revenue_share", "orders", "aov"]
 DIMENSIONS = {"r": "recency_days", "f": "frequency", "m": "monetary"}
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("high", 0.2), ("mid", 0.3), ("low", 0.5))
@@ -52,8 +54,8 @@ RFM_DEFINITIONS = (
     "cancelled and refunded orders are left out; a credit note — an order with a negative net amount — is not an "
     "order); monetary = total net amount, refunds and credit notes netted; avg_order_value = monetary ÷ frequency"
 )
-_BREAK_KEYS = {"r": "r", "recency": "r", "recency_days": "r", "f": "f", "frequency": "f",
-               "m": "m", "monetary": "m"}
+#: How a dimension of ``breaks`` may be named (``--breaks r=…``, crm.toml ``[rfm.breaks] recency = […]``).
+BREAK_KEYS = {"r": "r", "recency": "r", "recency_days": "r", "f": "f", "frequency": "f", "m": "m", "monetary": "m"}
 
 
 @dataclass
@@ -77,6 +79,7 @@ class RfmResult:
     orders: int = 0                        # orders scored (within as_of)
     #: With ``clv=True``: the :class:`~crmcli.clv.ClvResult` whose columns were added to ``table``.
     clv: Any = None
+    prospects: int = 0                     # leads with no order, listed with frequency 0 (``leads=``)
 
 
 # ----------------------------------------------------------------- option parsing
@@ -98,13 +101,13 @@ def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> 
         for item in items:
             key, sep, vals = str(item).partition("=")
             if not sep:
-                raise UsageError(f"--breaks {item!r} is not DIM=CUT,CUT,…", hint="e.g. --breaks r=30,90,180,365")
+                raise UsageError(f"{{opt:breaks}} {item!r} is not DIM=CUT,CUT,…", hint="e.g. {opt:breaks} r=30,90,180,365")
             pairs.append((key, vals))
     out: dict[str, np.ndarray] = {}
     for key, vals in pairs:
-        dim = _BREAK_KEYS.get(str(key).strip().lower())
+        dim = BREAK_KEYS.get(str(key).strip().lower())
         if dim is None:
-            raise UsageError(f"--breaks names unknown dimension {key!r}", hint="use r=, f= or m=")
+            raise UsageError(f"{{opt:breaks}} names unknown dimension {key!r}", hint="use r=, f= or m=")
         if isinstance(vals, str):
             parts = [v for v in vals.replace("，", ",").split(",") if v.strip()]
         else:
@@ -112,12 +115,12 @@ def parse_breaks(items: Sequence[str] | Mapping[str, Any] | None, bins: int) -> 
         try:
             cuts = np.array([float(v) for v in parts], dtype=np.float64)
         except (TypeError, ValueError):
-            raise UsageError(f"--breaks {key}: {vals!r} are not numbers") from None
+            raise UsageError(f"{{opt:breaks}} {key}: {vals!r} are not numbers") from None
         if len(cuts) != bins - 1:
-            raise UsageError(f"--breaks {key} has {len(cuts)} cut points; {bins} bins need {bins - 1}",
-                             hint=f"e.g. --breaks {key}=" + ",".join(str(10 * (i + 1)) for i in range(bins - 1)))
+            raise UsageError(f"{{opt:breaks}} {key} has {len(cuts)} cut points; {bins} bins need {bins - 1}",
+                             hint=f"e.g. {{opt:breaks}} {key}=" + ",".join(str(10 * (i + 1)) for i in range(bins - 1)))
         if not np.isfinite(cuts).all() or (np.diff(cuts) <= 0).any():
-            raise UsageError(f"--breaks {key}: cut points must be finite and strictly increasing")
+            raise UsageError(f"{{opt:breaks}} {key}: cut points must be finite and strictly increasing")
         out[dim] = cuts
     return out
 
@@ -181,16 +184,16 @@ def _is_typed(df: pd.DataFrame) -> bool:
 
 def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, str] | None, region: str,
                   dayfirst: bool | None, statuses: Mapping[str, str] | None = None
-                  ) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str]]:
-    """(frame, rows_are_orders, dropped, notes, mapping) for any accepted input."""
+                  ) -> tuple[pd.DataFrame, bool, dict[str, int], list[str], dict[str, str], pd.DataFrame]:
+    """(frame, rows_are_orders, dropped, notes, mapping, lines) for any accepted input."""
     from .orders import prepare_orders
     from .table import Table
 
     if not isinstance(orders, pd.DataFrame) and hasattr(orders, "orders") and hasattr(orders, "dropped"):
-        return orders.orders, True, dict(orders.dropped), list(orders.notes), dict(orders.mapping)
+        return orders.orders, True, dict(orders.dropped), list(orders.notes), dict(orders.mapping), orders.lines
     if isinstance(orders, Table):
         p = prepare_orders(orders, customer=customer, statuses=statuses)
-        return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping)
+        return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping), p.lines
     if not isinstance(orders, pd.DataFrame):
         raise TypeError("score_rfm needs a Table, a DataFrame or PreparedOrders")
     if customer is None and not overrides and _is_typed(orders):
@@ -206,10 +209,10 @@ def _typed_orders(orders: Any, *, customer: str | None, overrides: Mapping[str, 
                 dropped[reason] = int(mask.sum())
         if dropped:
             frame = frame[~(bad_date | bad_amount | bad_cust)]
-        return frame, "order_id" not in frame.columns, dropped, [], {}
+        return frame, "order_id" not in frame.columns, dropped, [], {}, frame
     p = prepare_orders(orders, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
                        statuses=statuses)
-    return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping)
+    return p.orders, True, dict(p.dropped), list(p.notes), dict(p.mapping), p.lines
 
 
 # ----------------------------------------------------------------- the one call
@@ -219,7 +222,9 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
               customer: str | None = None, rules: Any = None, lang: str | None = None,
               tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, overrides: Mapping[str, str] | None = None,
               region: str = "CN", dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
-              clv: bool = False, clv_options: Mapping[str, Any] | None = None) -> RfmResult:
+              clv: bool = False, clv_options: Mapping[str, Any] | None = None, churn_days: int = 90,
+              tag_rules: Any = None, leads: Any = None, lead_overrides: Mapping[str, str] | None = None
+              ) -> RfmResult:
     """Score customers by RFM: one row per customer with scores, segment and value tier.
 
     ``orders`` is a :func:`~crmcli.io.read_table` frame (text: mapped and normalized here via
@@ -234,16 +239,25 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     cut points per dimension given (the others use quantiles). ``rules``: a custom
     :class:`RuleTable` or the plain dict :func:`~crmcli.segments.load_rules` takes (overrides
     ``scheme``). ``lang``: ``"en"`` / ``"zh"`` segment labels (default: the table's language).
+
+    ``tags`` (:mod:`crmcli.tags`): the rule table ``tag_rules`` (plain data as ``[[tags.rules]]``; None =
+    the defaults: high value, churned and new by ``churn_days``, prospect). ``leads`` (a leads table or
+    a path; ``lead_overrides`` maps its columns) adds a row per lead with no order (frequency 0), tagged
+    prospect (潜在客户) by the defaults. ``avg_days_between_orders`` = (last − first order) ÷
+    (frequency − 1), empty for one order.
     ``clv=True`` also fits CLV on the same prepared orders (:func:`crmcli.clv.fit_clv`, with
     ``clv_options`` such as ``horizon`` and ``discount``) and adds ``p_alive, expected_orders, clv,
     churn_risk`` to the table (``result.clv`` holds the fit).
     """
+    from .tags import assign_tags, load_tag_rules
+
+    tag_table = load_tag_rules(tag_rules)
     if not isinstance(bins, int) or isinstance(bins, bool) or not 2 <= bins <= 20:
-        raise UsageError(f"--bins {bins!r} must be a whole number from 2 to 20")
+        raise UsageError(f"{{opt:bins}} {bins!r} must be a whole number from 2 to 20")
     table_rules = _resolve_rules(scheme, rules)
     lang = (lang or table_rules.lang).lower()
     if lang not in ("en", "zh"):
-        raise UsageError(f"--lang {lang!r} is not en or zh")
+        raise UsageError(f"{{opt:lang}} {lang!r} is not en or zh")
     cuts = parse_breaks(breaks, bins)
     as_of_day = parse_as_of(as_of)
 
@@ -257,7 +271,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
 
         orders = prepared = prepare_orders(orders, overrides=overrides, customer=customer, region=region,
                                            dayfirst=dayfirst, statuses=statuses)
-    frame, rows_are_orders, dropped, notes, mapping = _typed_orders(
+    frame, rows_are_orders, dropped, notes, mapping, lines = _typed_orders(
         orders, customer=customer, overrides=overrides, region=region, dayfirst=dayfirst, statuses=statuses)
 
     dates = frame["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -265,7 +279,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
     if as_of_day is None:
         if len(dates) == 0:
             raise DataError("no orders with a valid date, amount and customer to score" + _left_out(dropped),
-                             hint="check the date/amount columns (crm inspect), or --map them")
+                             hint="check the date/amount columns (crm inspect), or {opt:map} them")
         as_of_day = pd.Timestamp(int(days.max()))
     as_of_ns = as_of_day.as_unit("ns").value
     later = days > as_of_ns
@@ -275,7 +289,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         frame, dates, days = frame[keep], dates[keep], days[keep]
     if len(frame) == 0:
         raise DataError(f"no orders on or before {as_of_day.date()} to score" + _left_out(dropped),
-                        hint="check --as-of")
+                        hint="check {opt:as_of}")
 
     cust_codes, cust_uniques = pd.factorize(frame["customer_id"].astype("str"), sort=True)
     ncust = len(cust_uniques)
@@ -300,7 +314,7 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         buyers = frequency > 0
         if not buyers.any():
             raise DataError(f"no purchases on or before {as_of_day.date()} to score: every order is a credit note "
-                            f"(a negative net amount)" + _left_out(dropped), hint="check the amount column and --as-of")
+                            f"(a negative net amount)" + _left_out(dropped), hint="check the amount column and {opt:as_of}")
         if not buyers.all():
             gone = int((~buyers).sum())
             notes.append(f"{gone} customer{'s' if gone != 1 else ''} with only credit notes (net "
@@ -341,6 +355,8 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "first_order": pd.to_datetime((first - first % _DAY).astype("datetime64[ns]")),
         "last_order": pd.to_datetime((last - last % _DAY).astype("datetime64[ns]")),
         "avg_order_value": np.round(monetary / frequency, 2),
+        "avg_days_between_orders": np.where(frequency > 1, ((last - first) / _DAY) / np.maximum(frequency - 1, 1),
+                                            np.nan).round(1),
         "r_score": scores["r"].astype(np.int64),
         "f_score": scores["f"].astype(np.int64),
         "m_score": scores["m"].astype(np.int64),
@@ -349,9 +365,23 @@ def score_rfm(orders: Any, *, read: Any = None, as_of: Any = None, bins: int = 5
         "tier": pd.Series(assign_tiers(monetary, tiers), dtype="str"),
     })
     summary = summarize_segments(out, labels)
+    prospects = 0
+    if leads is not None:
+        from .metrics import prepare_leads
+        from .tags import prospect_rows
+
+        typed = prepare_leads(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        extra = prospect_rows(typed, lines, set(out["customer_id"]))
+        prospects = len(extra)
+        if prospects:
+            out = pd.concat([out, extra], ignore_index=True)
+            for col in ("rfm_score", "segment", "tier"):
+                out[col] = out[col].fillna("").astype("str")
+            notes.append(f"{prospects} lead(s) with no order listed as prospects (frequency 0)")
+    out["tags"] = assign_tags(out, tag_table, as_of=as_of_day, churn_days=churn_days, lang=lang)
     result = RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
                        edge_source=source, as_of=as_of_day, bins=bins, rules=table_rules, lang=lang, means=means,
-                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()))
+                       dropped=dropped, notes=notes, mapping=mapping, orders=int(frequency.sum()), prospects=prospects)
     if clv:
         from .clv import add_clv
 
@@ -460,12 +490,12 @@ def parse_tiers(spec: str | Sequence[float] | None) -> tuple[tuple[str, float], 
     try:
         parts = [float(v) for v in (spec.split(",") if isinstance(spec, str) else spec)]
     except (TypeError, ValueError):
-        raise UsageError(f"--tiers {spec!r} is not HIGH,MID[,LOW] percentages", hint="e.g. --tiers 20,30") from None
+        raise UsageError(f"{{opt:tiers}} {spec!r} is not HIGH,MID[,LOW] percentages", hint="e.g. {opt:tiers} 20,30") from None
     if parts and max(parts) > 1:  # percentages
         parts = [v / 100 for v in parts]
     if len(parts) == 2:
         parts.append(1 - sum(parts))
     if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
-        raise UsageError(f"--tiers {spec!r}: high, mid and low must be non-negative and add up to 100%",
-                         hint="e.g. --tiers 20,30 (low = the remaining 50)")
+        raise UsageError(f"{{opt:tiers}} {spec!r}: high, mid and low must be non-negative and add up to 100%",
+                         hint="e.g. {opt:tiers} 20,30 (low = the remaining 50)")
     return tuple(zip(("high", "mid", "low"), parts))

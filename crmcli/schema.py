@@ -75,7 +75,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "生日", "出生年月"),
     "national_id": ("national id", "id card", "id number", "ssn", "soc sec id", "passport",
                     "身份证", "身份证号", "身份证号码", "证件号", "证件号码"),
-    "created_at": ("created at", "created", "create time", "created time", "creation date",
+    "created_at": ("created at", "created", "create time", "created time", "creation date", "created date",
                    "signup date", "sign up date", "registered", "registration date", "join date",
                    "创建时间", "创建日期", "注册时间", "注册日期", "录入时间", "录入日期", "入会时间",
                    "建档日期", "开户日期"),
@@ -104,31 +104,54 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                "revenue", "value", "order value", "payment", "paid", "paid amount", "sum",
                "金额", "订单金额", "总金额", "实付金额", "实付", "付款金额", "销售额", "销售金额",
                "成交金额", "交易金额", "应付金额", "合计金额", "总价", "消费金额", "net sales", "net revenue",
-               "gross sales"),
+               "gross sales", "预计金额", "商机金额", "预计成交金额", "预计签约金额", "合同金额", "expected amount",
+               "deal amount", "deal value", "deal size", "opportunity amount", "gmv", "成交额", "活动销售额"),
     "channel": ("channel", "sales channel", "source", "platform", "store", "shop",
                 "渠道", "销售渠道", "来源", "平台", "店铺", "来源渠道", "下单渠道", "店铺名称", "shop name",
-                "store name", "订单来源", "订单渠道"),
+                "store name", "订单来源", "订单渠道", "lead source", "线索来源", "商机来源", "客户来源"),
     "campaign": ("campaign", "campaign name", "campaign id", "promotion", "promo",
                  "活动", "活动名称", "营销活动", "推广活动", "活动编号"),
     "status": ("status", "order status", "state of order", "状态", "订单状态", "交易状态", "financial status",
                "payment status", "支付状态", "付款状态"),
     "lead_id": ("lead id", "lead no", "lead number", "prospect id", "线索id", "线索编号", "商机编号",
-                "商机id"),
+                "商机id", "opportunity id", "opportunity no", "opportunity number", "deal id", "商机号"),
     "lead_date": ("lead date", "lead created", "inquiry date", "enquiry date", "first contact",
                   "线索日期", "线索创建时间", "获客日期", "咨询日期", "首次接触日期"),
     "stage": ("stage", "lead stage", "pipeline stage", "funnel stage", "lead status", "deal stage",
               "阶段", "销售阶段", "线索阶段", "跟进阶段", "商机阶段", "线索状态"),
-    "owner": ("owner", "sales rep", "salesperson", "sales person", "rep", "account manager",
+    "owner": ("owner", "sales rep", "salesperson", "sales person", "rep", "account manager", "opportunity owner",
+              "deal owner", "lead owner", "account owner", "sales owner",
               "assigned to", "负责人", "销售", "销售员", "业务员", "跟进人", "客户经理", "归属销售",
               "所属销售"),
     "cost": ("cost", "spend", "budget", "campaign cost", "费用", "成本", "花费", "投入", "活动费用",
-             "推广费用"),
+             "total cost", "总费用", "总成本", "费用合计", "成本合计", "活动成本", "投入费用"),
     "paid_at": ("paid at", "paid date", "payment date", "payment time", "date paid", "付款时间", "付款日期",
                 "订单付款时间", "支付时间", "买家付款时间", "付款确认时间", "支付完成时间"),
     "refund_amount": ("refund amount", "refunded amount", "refund", "refunded", "order refund amount",
                       "退款金额", "退款", "已退款金额", "退款总金额"),
     "cancelled_at": ("cancelled at", "canceled at", "cancelled date", "cancel time", "取消时间", "订单取消时间"),
     "refund_status": ("refund status", "return status", "after-sale status", "售后状态", "退款状态", "维权状态"),
+    # campaigns as marketers count them (counts on a campaign row; cost by type)
+    "impressions": ("impressions", "impression", "exposures", "exposure", "views", "impr", "曝光", "曝光量",
+                    "曝光数", "曝光次数", "展示量", "展示次数", "展现量", "展现", "浏览量", "阅读量"),
+    "clicks": ("clicks", "click", "click count", "点击", "点击量", "点击数", "点击次数", "点击人数"),
+    "participants": ("participants", "participant count", "attendees", "signups", "sign ups", "joined",
+                     "参与人数", "参与者", "参加人数", "报名人数", "参与人次", "活动参与人数"),
+    "buyers": ("buyers", "buyer count", "purchasers", "customers converted", "converted customers", "conversions",
+               "成交人数", "购买人数", "下单人数", "付款人数", "转化人数", "成交客户数", "购买客户数"),
+    "cost_ads": ("ad cost", "ads cost", "ad spend", "advertising", "advertising cost", "media cost", "media spend",
+                 "广告费", "广告费用", "广告投放", "投放费用", "推广费", "推广费用", "媒介费用"),
+    "cost_staff": ("staff cost", "labor cost", "labour cost", "personnel cost", "people cost", "人力", "人力成本",
+                   "人力费用", "人工成本", "人工费用", "人员费用"),
+    "cost_material": ("material cost", "materials", "materials cost", "print cost", "printing", "物料",
+                      "物料费", "物料费用", "物料成本", "印刷费", "礼品费用"),
+    "cost_other": ("other cost", "other costs", "other expenses", "misc cost", "其他", "其他费用", "其他成本",
+                   "杂费"),
+    # opportunities (the pipeline)
+    "probability": ("probability", "win probability", "probability (%)", "win rate", "close probability",
+                    "likelihood", "赢率", "赢单率", "成交概率", "成交可能性", "成单概率", "赢单概率"),
+    "close_date": ("close date", "expected close", "expected close date", "closing date", "estimated close date",
+                   "预计成交日期", "预计签约日期", "预计成交时间", "预计关闭日期", "预计成交", "预计结单日期"),
 }
 
 #: Headers that name the sales channel in an order table but the organisation itself in a list of them
@@ -243,9 +266,9 @@ def parse_map_options(items: Iterable[str] | None) -> dict[str, str]:
         field, sep, column = item.partition("=")
         field = field.strip()
         if not sep or not field or not column.strip():
-            raise UsageError(f"--map {item!r} is not FIELD=COLUMN", hint="e.g. --map phone=联系电话")
+            raise UsageError(f"{{opt:map}} {item!r} is not FIELD=COLUMN", hint="e.g. {opt:map} phone=联系电话")
         if field not in SYNONYMS:
-            raise UsageError(f"--map names unknown field {field!r}",
+            raise UsageError(f"{{opt:map}} names unknown field {field!r}",
                              hint="fields: " + ", ".join(FIELDS))
         out[field] = column.strip()
     return out
@@ -399,6 +422,26 @@ def _fits(fld: str, values: list[str]) -> tuple[bool, str]:
     if fld == "order_id":
         return code_like >= 0.8, f"not order numbers: {examples}"
     return True, ""
+
+
+def find_column(name: str, columns: Iterable[object], mapping: Mapping[str, str]) -> tuple[str, str | None] | None:
+    """``(header, field)`` of the column ``name`` means — a canonical field mapped in ``mapping``
+    (``owner``), a header as written or by its key (``负责人``), or a synonym of a mapped field
+    (``source`` -> the column mapped to ``channel``) — or None."""
+    name = str(name).strip()
+    columns = [str(c) for c in columns]
+    by_field = {f: h for h, f in mapping.items()}
+    if name in by_field:
+        return by_field[name], name
+    if name in columns:
+        return name, mapping.get(name)
+    keyed = [c for c in columns if header_key(c) == header_key(name)]
+    if len(keyed) == 1:
+        return keyed[0], mapping.get(keyed[0])
+    fld = field_for_header(name)
+    if fld in by_field:
+        return by_field[fld], fld
+    return None
 
 
 def column_for(mapping: Mapping[str, str], field: str) -> str | None:

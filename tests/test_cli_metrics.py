@@ -150,7 +150,7 @@ def test_default_output_follows_format(run, tmp_path):
     assert json.loads((tmp_path / "orders.metrics.json").read_text())[0]["metric"] == "customers"
 
 
-@pytest.mark.parametrize("command", ["metrics", "pivot"])
+@pytest.mark.parametrize("command", ["metrics", "pivot", "basket", "pipeline", "rfm"])
 def test_every_option_is_in_the_readme(run, command):
     import re
     from pathlib import Path

@@ -41,7 +41,7 @@ def test_report_with_config_writes_the_workbook_and_one_summary_line(run, tmp_pa
     assert res.exit_code == 0, res.stderr
     assert res.stdout == ""
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("wrote out.xlsx: 12 sheets, as of 2024-12-28")
+    assert len(lines) == 1 and lines[0].startswith("wrote out.xlsx: 13 sheets, as of 2024-12-28")
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) >= 6 and n_charts(out) >= 2
 

@@ -403,8 +403,8 @@ def test_a_fit_that_does_not_converge():
 
 def test_bad_options():
     df = days_frame({f"C{i}": [5, 40] for i in range(30)})
-    for kwargs, text in (({"horizon": 0}, "--horizon"), ({"horizon": 1.5}, "--horizon"),
-                         ({"discount": -0.1}, "--discount"), ({"discount": "x"}, "--discount"),
+    for kwargs, text in (({"horizon": 0}, "horizon="), ({"horizon": 1.5}, "horizon="),
+                         ({"discount": -0.1}, "discount="), ({"discount": "x"}, "discount="),
                          ({"holdout": "2030-01-01"}, "before as-of"), ({"holdout": "2020-01-01"}, "first order"),
                          ({"holdout": "soon"}, "not a date"), ({"holdout_days": 0}, "at least 1"),
                          ({"holdout": "2024-01-20", "holdout_days": 5}, "not both")):

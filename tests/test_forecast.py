@@ -172,8 +172,8 @@ def test_constant_history_and_zero_periods():
 
 
 @pytest.mark.parametrize("kwargs,text", [
-    ({"by": "day"}, "--by"), ({"periods": 0}, "--periods"), ({"level": 120}, "--level"),
-    ({"model": "prophet"}, "--model"), ({"as_of": "later"}, "not a date"),
+    ({"by": "day"}, "by="), ({"periods": 0}, "periods="), ({"level": 120}, "level="),
+    ({"model": "prophet"}, "model="), ({"as_of": "later"}, "not a date"),
 ])
 def test_bad_options(kwargs, text):
     df = daily_orders("2024-01-01", "2024-12-31", lambda d, i: 1)

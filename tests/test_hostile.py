@@ -76,7 +76,7 @@ OUTPUT_LIMITS = {("cell_1mib.csv", "clean-xlsx"): 4, ("line_150kib.csv", "clean-
 SWEEP_SKIP = {("columns_16384.csv", "clean-csv"), ("columns_16384.csv", "clean-xlsx")}
 #: The commands added after inspect/clean skip the two slowest files (see the module docstring).
 HEAVY_FILES = ("columns_16384.csv", "styled_empty_rows_1m.xlsx")
-NEW_COMMANDS = ("validate", "dedupe", "rfm", "metrics", "pivot", "report", "clv", "forecast")
+NEW_COMMANDS = ("validate", "dedupe", "rfm", "metrics", "pivot", "basket", "pipeline", "report", "clv", "forecast")
 SWEEP_SKIP |= {(f, c) for f in HEAVY_FILES for c in NEW_COMMANDS}
 
 
@@ -169,6 +169,10 @@ COMMANDS = {
     # clv / forecast: 1 when the orders cannot support the model (too few customers, too short a history)
     "clv": (lambda case, src, out: ["clv", src, "-o", out / "clv.xlsx", "-q", *_opts(case)], (0, 1, 2, 3), False),
     "forecast": (lambda case, src, out: ["forecast", src, "-o", out / "forecast.csv", "-q", *_opts(case)],
+                 (0, 1, 2, 3), False),
+    "basket": (lambda case, src, out: ["basket", src, "-o", out / "basket.xlsx", "-q", *_opts(case)],
+               (0, 1, 2, 3), False),
+    "pipeline": (lambda case, src, out: ["pipeline", src, "-o", out / "pipeline.csv", "-q", *_opts(case)],
                  (0, 1, 2, 3), False),
     # report has no --encoding: files that need one are refused like any undecodable input
     "report": (lambda case, src, out: ["report", src, "-o", out / "report.xlsx", "-q"], (0, 1, 2, 3), False),

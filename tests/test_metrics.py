@@ -44,7 +44,7 @@ def test_kpis_hand_checked():
     assert list(t.columns) == ["metric", "value", "label_zh", "definition"]
     assert list(t["metric"]) == ["customers", "orders", "revenue", "aov", "revenue_per_customer",
                                  "orders_per_customer", "repurchase_rate", "new_customers", "returning_customers",
-                                 "churn_rate", "refund_amount"]
+                                 "churn_rate", "refund_amount", "median_days_between_orders"]
     assert kpi(t, "customers") == 4
     assert kpi(t, "orders") == 5                      # o5 (-30) nets into revenue but is no purchase
     assert kpi(t, "revenue") == pytest.approx(460.0)
@@ -57,6 +57,7 @@ def test_kpis_hand_checked():
     assert kpi(t, "returning_customers") == 0
     assert kpi(t, "churn_rate") == pytest.approx(0.75)  # A, B, C: no purchase for 30 days
     assert kpi(t, "refund_amount") == pytest.approx(30.0)
+    assert kpi(t, "median_days_between_orders") == 36  # A: 01-05 -> 02-10; C's second order is a credit note
     assert t.set_index("metric").loc["revenue_per_customer", "label_zh"] == "客单价"
     assert "30 days" in t.set_index("metric").loc["churn_rate", "definition"]
 

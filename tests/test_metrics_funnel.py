@@ -88,8 +88,9 @@ def campaigns_frame():
 def test_campaigns_attribution_roi_roas_and_zero_cost():
     rep = compute_campaigns(campaigns_frame(), LINES, ORDERS, attribution_days=30)
     t = rep.table.set_index("campaign")
-    assert list(rep.table.columns) == ["campaign", "contacted", "responders", "response_rate", "attributed_orders",
-                                       "attributed_revenue", "cost", "roi", "roas"]
+    assert list(rep.table.columns) == ["campaign", "contacted", "responders", "response_rate", "participants",
+                                       "buyers", "conversion_rate", "attributed_orders", "attributed_revenue", "cost",
+                                       "roi", "roas", "roas_text", "flag"]
     # 春节: contacts C1, C2 + 100 counted on the campaign row; C1 responded
     assert t.loc["春节", "contacted"] == 102 and t.loc["春节", "responders"] == 1
     # window 01-05 .. 02-04: o1 (C1, 100), o2 (C1, 50) and o3 (C2 01-31, 300); but C2 was contacted
@@ -112,12 +113,17 @@ def test_campaigns_attribution_roi_roas_and_zero_cost():
     assert rep.table["attributed_orders"].sum() == 4
 
 
-def test_campaigns_without_responded_column_count_buyers():
+def test_campaigns_without_responded_column_count_buyers_not_responders():
+    """Buyers ÷ participants is the conversion rate; without a responded column there is no response rate
+    (the two are never mixed)."""
     camp = campaigns_frame().drop(columns=["responded"])
-    t = compute_campaigns(camp, LINES, ORDERS, attribution_days=30).table.set_index("campaign")
-    assert t.loc["春节", "responders"] == 1  # C1 bought in the window; C2's order went to 免费推送
-    assert t.loc["免费推送", "responders"] == 1
-    assert t.loc["免费推送", "response_rate"] == 1.0
+    rep = compute_campaigns(camp, LINES, ORDERS, attribution_days=30)
+    t = rep.table.set_index("campaign")
+    assert t.loc["春节", "buyers"] == 1  # C1 bought in the window; C2's order went to 免费推送
+    assert t.loc["春节", "participants"] == 2 and t.loc["春节", "conversion_rate"] == 0.5
+    assert t.loc["免费推送", "buyers"] == 1 and t.loc["免费推送", "conversion_rate"] == 1.0
+    assert t["responders"].isna().all() and t["response_rate"].isna().all()
+    assert any("no responded column" in n for n in rep.notes)
 
 
 def test_short_window_attributes_less():

@@ -32,7 +32,8 @@ from rich.console import Console
 
 from ..config import Settings, load_settings
 from ..errors import CrmError, ExitCode, InputError
-from ..options import ReadOptions, WriteSpec, check_destinations
+from ..io import check_destinations
+from ..options import ReadOptions, WriteSpec
 from ..schema import parse_map_options
 
 #: typer vendors click; its exception base class, reached through a public typer class.
@@ -101,6 +102,11 @@ CustomerOpt = Annotated[Optional[str], typer.Option("--customer", metavar="COLUM
                                                          "customer_id, else normalized phone/email/name).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", metavar="month|quarter|year", show_default=False,
                                               help="One row per period.")]
+ChurnDaysOpt = Annotated[Optional[int], typer.Option(
+    "--churn-days", metavar="N", show_default=False,
+    help="Churned = no order in the last N days (default 90); also the window for new/returning customers.")]
+LeadsOpt = Annotated[Optional[str], typer.Option("--leads", metavar="FILE", show_default=False,
+                                                 help="A leads table (stage/status, owner, source…).")]
 FAIL_ON = ("error", "warning", "never")
 
 

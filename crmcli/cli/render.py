@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 MAX_SHOWN_COLUMNS = 200  # a 16,384-column table would take rich a minute to lay out
@@ -113,8 +114,10 @@ def notes(console: Console, dropped: dict[str, int], lines: list[str]) -> None:
 def rfm(console: Console, result: Any, definitions: str) -> None:
     from ..rfm import describe_edges
 
-    console.print(f"rfm: {len(result.table):,} customers, {result.orders:,} orders, as of {result.as_of.date()}, "
-                  f"scheme {result.rules.name}")
+    prospects = getattr(result, "prospects", 0)
+    extra = f" (+{prospects:,} prospects: leads with no order)" if prospects else ""
+    console.print(f"rfm: {len(result.table) - prospects:,} customers{extra}, {result.orders:,} orders, as of "
+                  f"{result.as_of.date()}, scheme {result.rules.name}")
     console.print(f"definitions: {definitions}")
     if result.dropped:
         left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())
@@ -170,4 +173,62 @@ def kpis(console: Console, report: Any) -> None:
         table.add_column(head, justify="right" if head == "value" else "left")
     for row in report.kpis.itertuples(index=False):
         table.add_row(row.metric, number(row.value), row.label_zh)
+    console.print(table)
+
+
+def basket(console: Console, result: Any, definitions: dict[str, str], limit: int = 10) -> None:
+    """``crm basket``'s summary: what a basket is, the threshold, the first rules."""
+    what = f"{result.unit} (then bought within {result.window} days)" if result.window else result.unit
+    console.print(f"basket: {result.baskets:,} {what}, {result.items:,} {result.by} values; frequent = in at least "
+                  f"{result.threshold:,} {result.unit} (min support {result.min_support:.1%}); "
+                  f"{len(result.rules):,} rules")
+    if result.dropped:
+        left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())
+        console.print(f"left out: {sum(result.dropped.values()):,} rows ({left})")
+    for line in result.notes:
+        console.print(f"note: {line}", markup=False)
+    console.print("definitions: " + "; ".join(f"{k} = {v}" for k, v in definitions.items()), markup=False)
+    if result.rules.empty:
+        console.print("no rules: lower --min-support / --min-count")
+        return
+    table = _table("antecedent", "consequent", "count", "support", "confidence", "lift",
+                   right=("count", "support", "confidence", "lift"))
+    for row in result.rules.head(limit).itertuples(index=False):
+        table.add_row(escape(row.antecedent), escape(row.consequent), f"{row.count:,}", f"{row.support:.1%}",
+                      f"{row.confidence:.1%}", f"{row.lift:,.2f}")
+    console.print(table)
+    if len(result.rules) > limit:
+        console.print(f"+{len(result.rules) - limit:,} more")
+
+
+def pipeline(console: Console, result: Any, definitions: dict[str, str]) -> None:
+    """``crm pipeline``'s summary: the totals, then the open amount and weighted pipeline by stage."""
+    console.print(f"pipeline: {result.opportunities:,} opportunities; open amount {result.open_amount:,.2f}, "
+                  f"weighted pipeline {result.weighted_pipeline:,.2f}; won {result.won_amount:,.2f}")
+    for line in result.notes:
+        console.print(f"note: {line}", markup=False)
+    console.print("definitions: " + "; ".join(f"{k} = {v}" for k, v in definitions.items()), markup=False)
+    table = _table("stage", "open", "open amount", "probability", "weighted", "won",
+                   right=("open", "open amount", "probability", "weighted", "won"))
+    for row in result.table[result.table["by"] == "stage"].itertuples(index=False):
+        prob = "-" if row.avg_probability != row.avg_probability else f"{row.avg_probability:.0%}"
+        table.add_row(escape(str(row.value)), f"{row.open_opportunities:,}", f"{row.open_amount:,.2f}", prob,
+                      f"{row.weighted_pipeline:,.2f}", f"{row.won_amount:,.2f}")
+    console.print(table)
+
+
+def team(console: Console, report: Any) -> None:
+    """``crm metrics --team``: one line per owner."""
+    t = report.table
+    since = f"{report.start.date()} .. " if report.start is not None else "up to "
+    owners = int((~t["owner"].isin(["Total", "(unassigned)"])).sum())
+    console.print(f"team: {owners:,} owners, {since}{report.as_of.date()} (owners from the {report.owners_from})")
+    cols = [c for c in ("owner", "revenue", "orders", "customers", "new_customers", "conversion_rate", "attainment")
+            if c in t.columns]
+    table = _table(*cols, right=tuple(cols[1:]))
+    for row in t[cols].itertuples(index=False):
+        cells = [escape(str(row[0]))]
+        for name, v in zip(cols[1:], row[1:]):
+            cells.append("-" if v != v else f"{v:.1%}" if name in ("conversion_rate", "attainment") else number(v))
+        table.add_row(*cells)
     console.print(table)

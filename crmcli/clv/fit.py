@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, UsageError
-from ..orders import parse_as_of
+from ..options import parse_as_of
 from ..rfm import DEFAULT_TIERS, assign_tiers
 from . import bgnbd, gammagamma
 from .holdout import HoldoutReport, backtest_holdout
@@ -78,18 +78,18 @@ def check_options(horizon: Any, discount: Any) -> tuple[int, float]:
     try:
         h = int(horizon)
     except (TypeError, ValueError):
-        raise UsageError(f"--horizon {horizon!r} is not a whole number of days", hint="e.g. --horizon 365") from None
+        raise UsageError(f"{{opt:horizon}} {horizon!r} is not a whole number of days", hint="e.g. {opt:horizon} 365") from None
     if isinstance(horizon, bool) or h != float(horizon) or h < 1:
-        raise UsageError(f"--horizon must be a whole number of days ≥ 1, got {horizon!r}", hint="e.g. --horizon 365")
+        raise UsageError(f"{{opt:horizon}} must be a whole number of days ≥ 1, got {horizon!r}", hint="e.g. {opt:horizon} 365")
     try:
         d = float(discount)
     except (TypeError, ValueError):
-        raise UsageError(f"--discount {discount!r} is not a number",
-                         hint="a yearly rate, e.g. --discount 0.1") from None
+        raise UsageError(f"{{opt:discount}} {discount!r} is not a number",
+                         hint="a yearly rate, e.g. {opt:discount} 0.1") from None
     if d >= 1:
         d = d / 100  # given in percent
     if not math.isfinite(d) or not 0 <= d < 1:
-        raise UsageError(f"--discount must be a yearly rate from 0 to 1 (or 0-100 %), got {discount!r}")
+        raise UsageError(f"{{opt:discount}} must be a yearly rate from 0 to 1 (or 0-100 %), got {discount!r}")
     return h, d
 
 
@@ -99,7 +99,7 @@ def check_fit_data(summary: pd.DataFrame, as_of: pd.Timestamp) -> None:
     repeat = int((summary["repeat_purchases"] > 0).sum())
     if n < MIN_CUSTOMERS:
         raise DataError(f"{n} customers are too few to fit the purchase model (it needs at least {MIN_CUSTOMERS})",
-                        hint="RFM (crm rfm without --clv) scores any number of customers")
+                        hint="RFM scores any number of customers (leave out {opt:clv})")
     if summary["first_purchase"].nunique() == 1 and (summary["T"] == 0).all():
         raise DataError(f"every purchase is on one day ({as_of.date()}): there is no time to learn repeat buying from",
                         hint="the model needs purchase dates spread over weeks or months")
@@ -182,21 +182,21 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
     """
     horizon, discount = check_options(horizon, discount)
     if holdout is not None and holdout_days is not None:
-        raise UsageError("give --holdout DATE or --holdout-days N, not both")
+        raise UsageError("give {opt:holdout} DATE or {opt:holdout_days} N, not both")
     inp = read_orders(orders, read=read, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
                       statuses=statuses)
     frame = inp.orders
     dropped, notes = dict(inp.dropped), list(inp.notes)
     if frame.empty:
         raise DataError("no orders with a valid date, amount and customer",
-                        hint="check the date/amount columns (crm inspect FILE), or --map them")
+                        hint="check the date/amount columns (crm inspect FILE), or {opt:map} them")
     days = order_days(frame)
     as_of_ts = parse_as_of(as_of)
     end_day = int(days.max()) if as_of_ts is None else int(as_of_ts.value // 86_400_000_000_000)
     first_day = int(days.min())
     if end_day < first_day:
         raise DataError(f"as-of {day_to_timestamp(end_day).date()} is before the first order "
-                        f"({day_to_timestamp(first_day).date()})", hint="check --as-of")
+                        f"({day_to_timestamp(first_day).date()})", hint="check {opt:as_of}")
     fit_day = end_day
     if holdout is not None or holdout_days is not None:
         fit_day = _calibration_day(holdout, holdout_days, first_day, end_day)
@@ -270,20 +270,20 @@ def _calibration_day(holdout: Any, holdout_days: Any, first_day: int, end_day: i
         try:
             n = int(holdout_days)
         except (TypeError, ValueError):
-            raise UsageError(f"--holdout-days {holdout_days!r} is not a whole number") from None
+            raise UsageError(f"{{opt:holdout_days}} {holdout_days!r} is not a whole number") from None
         if n < 1:
-            raise UsageError("--holdout-days must be at least 1")
+            raise UsageError("{opt:holdout_days} must be at least 1")
         cal = end_day - n
     else:
-        ts = parse_as_of(holdout)
+        ts = parse_as_of(holdout, option="holdout")
         if ts is None:
-            raise UsageError(f"--holdout {holdout!r} is not a date", hint="use YYYY-MM-DD")
+            raise UsageError(f"{{opt:holdout}} {holdout!r} is not a date", hint="use YYYY-MM-DD")
         cal = int(ts.value // 86_400_000_000_000)
     end = day_to_timestamp(end_day).date()
     if cal >= end_day:
         raise UsageError(f"the holdout must end before as-of {end}: calibration end {day_to_timestamp(cal).date()}",
-                         hint="pick a --holdout date inside the data")
+                         hint="pick a {opt:holdout} date inside the data")
     if cal < first_day:
         raise UsageError(f"calibration end {day_to_timestamp(cal).date()} is before the first order "
-                         f"({day_to_timestamp(first_day).date()})", hint="pick a later --holdout date")
+                         f"({day_to_timestamp(first_day).date()})", hint="pick a later {opt:holdout} date")
     return cal

@@ -97,7 +97,7 @@ def summarize_customers(orders: pd.DataFrame, as_of_day: int) -> tuple[pd.DataFr
     if not buy.any():
         raise DataError(f"no purchases on or before {day_to_timestamp(as_of_day).date()}"
                         + (" (only credit notes)" if len(frame) else ""),
-                        hint="check --as-of and the date column (crm inspect FILE)")
+                        hint="check {opt:as_of} and the date column (crm inspect FILE)")
     span = int(days.max() - days.min()) + 1
     # purchase days: one key per (customer, day)
     key = cust_codes[buy].astype(np.int64) * span + (days[buy] - days.min())

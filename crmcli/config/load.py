@@ -27,7 +27,6 @@ from .settings import CONFIG_NAME, INPUTS, KEY_BY_NAME, KEYS, PATH_SETTINGS, Set
 
 #: Tables of crm.toml checked by the reader itself (beside the keys of :data:`KEYS`).
 _RULE_KEYS = ("rules", "basis", "default", "default_zh")
-_BREAK_KEYS = ("r", "f", "m", "recency", "frequency", "monetary")
 _TOML_KEYS: dict[str, str] = {}
 for _key in KEYS:
     for _dotted in (_key.toml, *_key.also):
@@ -89,15 +88,17 @@ def _parse_rules(rfm: Mapping[str, Any], where: str) -> dict[str, Any]:
 
 
 def _parse_breaks(breaks: Mapping[str, Any], where: str) -> dict[str, tuple[float, ...]]:
+    from ..rfm import BREAK_KEYS
+
     out = {}
     for key, cuts in breaks.items():
-        if key not in _BREAK_KEYS:
+        if key not in BREAK_KEYS:
             raise UsageError(f"{where}: unknown key 'rfm.breaks.{key}'", hint="known keys here: r, f, m")
         if (not isinstance(cuts, list) or not cuts
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cuts)
                 or list(cuts) != sorted(set(cuts))):
             raise UsageError(f"{where}: rfm.breaks.{key} must be increasing numbers, got {cuts!r}")
-        out[key[0]] = tuple(float(c) for c in cuts)
+        out[BREAK_KEYS[key]] = tuple(float(c) for c in cuts)
     return out
 
 
@@ -153,6 +154,12 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
             value = _parse_breaks(value, where)
         elif name == "rfm_rules":
             value = _parse_rules(data["rfm"], where)
+        elif name == "team_quota" and isinstance(value, str) and value.strip():
+            try:
+                float(value.replace(",", ""))
+            except ValueError:  # a quota file, relative to this crm.toml
+                q = Path(os.path.expanduser(value))
+                value = str(q if q.is_absolute() else base / q)
         elif name == "order_status":
             from ..orders import parse_status_classes
 

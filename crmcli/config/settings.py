@@ -52,6 +52,14 @@ class Settings:
     #: ``crm clv`` / the report's CLV columns: days ahead, and the yearly discount rate (0.10 = 10 %).
     clv_horizon: int = 365
     clv_discount: float = 0.10
+    #: ``{stage: probability}`` from ``[pipeline] probabilities`` (a natural stage or a stage as written).
+    pipeline_probabilities: Mapping[str, float] | None = None
+    #: ``[team] quota``: one number for every owner, ``{owner: number}``, or a quota file's path.
+    team_quota: Any = None
+    #: ``[team] period``: the team table's window: ``all``, ``month``, ``quarter`` or ``year`` (holding as_of).
+    team_period: str = "all"
+    #: ``[[tags.rules]]`` (``name``, ``label_zh``, ``when``): the customer tags of ``crm rfm``; None = the defaults.
+    tag_rules: Any = None
     #: The report's output path, may hold ``{date}`` (the as-of date, ``YYYY-MM-DD``).
     output: str | None = None
     #: ``zh`` / ``en``; None = from the language of the input's headers.
@@ -110,23 +118,14 @@ class Settings:
 
 
 def parse_date(value: Any, name: str = "as_of") -> dt.date | None:
-    """``YYYY-MM-DD`` (or a TOML date) -> date; empty -> None; else UsageError."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
+    """A date setting (``YYYY-MM-DD`` or a TOML date) by the one as-of parser; empty -> None; else UsageError."""
+    from ..options import parse_as_of
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:  # 2024-3-5
-        y, m, d = (int(p) for p in text.split("-"))
-        return dt.date(y, m, d)
-    except (ValueError, TypeError):
+        ts = parse_as_of(value)
+    except UsageError:
         raise UsageError(f"{name} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-12-31") from None
+    return ts.date() if ts is not None else None
 
 
 def parse_bool(value: Any, name: str) -> bool | None:
@@ -276,6 +275,36 @@ class Key:
     also: tuple[str, ...] = ()     # further crm.toml keys for the same setting
 
 
+def check_probabilities(value: Any, name: str) -> Any:
+    from ..metrics.pipeline import check_probabilities as check
+
+    return check(value, name)
+
+
+def check_quota(value: Any, name: str) -> Any:
+    from ..metrics.team import check_quota as check
+
+    return check(value, name)
+
+
+def check_team_period(value: Any, name: str) -> str:
+    from ..metrics.team import check_period
+
+    return check_period(value, name)
+
+
+def check_tag_rules(value: Any, name: str) -> Any:
+    from ..tags import load_tag_rules
+
+    if value is None:
+        return None
+    try:
+        load_tag_rules(value)
+    except UsageError as exc:
+        raise UsageError(f"{name}: {exc}", hint=exc.hint) from None
+    return value
+
+
 KEYS: tuple[Key, ...] = (
     Key("orders", "inputs.orders", "CRM_ORDERS", "ORDERS", parse_path),
     Key("customers", "inputs.customers", "CRM_CUSTOMERS", "--customers", parse_path),
@@ -298,6 +327,10 @@ KEYS: tuple[Key, ...] = (
     Key("clv_horizon", "clv.horizon", "CRM_CLV_HORIZON", "--horizon", check_clv("horizon"), (int,)),
     Key("clv_discount", "clv.discount", "CRM_CLV_DISCOUNT", "--discount", check_clv("discount"), (int, float)),
     Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
+    Key("pipeline_probabilities", "pipeline.probabilities", None, None, check_probabilities, (dict,)),
+    Key("team_quota", "team.quota", None, "--quota", check_quota, (int, float, dict, str)),
+    Key("team_period", "team.period", "CRM_TEAM_PERIOD", "--team-period", check_team_period),
+    Key("tag_rules", "tags.rules", None, None, check_tag_rules, (list,)),
     Key("mask", "privacy.mask", "CRM_MASK", "--mask", parse_mask, (bool, list, str)),
     Key("pseudonymize", "privacy.pseudonymize", "CRM_PSEUDONYMIZE", "--pseudonymize", parse_pseudonymize,
         (list, str)),

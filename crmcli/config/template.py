@@ -51,6 +51,19 @@ attribution_days = 30   # a contacted customer's orders within this many days co
 [clv]
 horizon = 365           # crm clv / the report: expected orders and CLV over this many days
 discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied monthly
+[pipeline]
+# probabilities = {{ new = 0.1, contacted = 0.2, qualified = 0.4, proposal = 0.6, won = 1.0, lost = 0.0 }}
+#                       # per natural stage or per stage as written ("方案报价" = 0.5); a row's own probability wins
+
+[team]
+# quota = 50000         # each owner's quota for crm metrics --team; or {{ "张伟" = 80000 }}, or "quotas.csv"
+# period = "month"      # the team window: all (default), month, quarter or year (the one holding as-of)
+
+# Customer tags of crm rfm (replace the defaults: 高价值客户, 流失客户, 新客户, 潜在客户):
+# [[tags.rules]]
+# name = "High value"
+# label_zh = "高价值客户"
+# when = "tier = high"  # FIELD OP VALUE (= != > >= < <= in [..]) joined by AND; {{churn_days}} = the churn window
 
 [report]
 {output_line}# {{date}} = the as-of date; CRM_OUTPUT, -o
@@ -108,7 +121,7 @@ def init_config(path: str | os.PathLike | None = None, *, cwd: str | os.PathLike
     if target.is_dir():
         target = target / CONFIG_NAME
     if target.exists() and not force:
-        raise OutputError(f"{target} already exists", hint="use --force to replace it")
+        raise OutputError(f"{target} already exists", hint="use {opt:force} to replace it")
     folder = target.parent
 
     def pick(given: str | None, example: str, required: bool = False) -> str | None:

@@ -360,7 +360,7 @@ def parse_on(items: list[str] | None, columns: list[str]) -> list[tuple[str, str
             if col not in columns:
                 stripped = [c for c in columns if c.strip() == col.strip()]
                 if len(stripped) != 1:
-                    raise UsageError(f"--on {part}: no column named {col!r}",
+                    raise UsageError(f"{{opt:on}} {part}: no column named {col!r}",
                                      hint="columns: " + ", ".join(columns[:30]))
                 col = stripped[0]
             out.append((col, kind))

@@ -114,7 +114,7 @@ def choose_comparators(table: pd.DataFrame, on: list[str] | None = None,
     comps = [Comparator(col, FIELD_COMPARATORS[f]) for col, f in mapping.items() if f in FIELD_COMPARATORS]
     if not comps:
         raise UsageError("no column to compare records on",
-                        hint="name the columns with --on COLUMN[:KIND], e.g. --on 姓名:name --on 电话:phone")
+                        hint="name the columns with {opt:on} COLUMN[:KIND], e.g. {opt:on} 姓名:name {opt:on} 电话:phone")
     return comps
 
 
@@ -139,7 +139,7 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
     ``normalized``: the mapped columns already normalized by the field layer (``normalize_table``),
     so they are not normalized again."""
     if not 0 < threshold < 1:
-        raise UsageError(f"--threshold {threshold} is not a probability between 0 and 1", hint="e.g. --threshold 0.9")
+        raise UsageError(f"{{opt:threshold}} {threshold} is not a probability between 0 and 1", hint="e.g. {opt:threshold} 0.9")
     comps = choose_comparators(table, on, mapping)
     n = len(table)
     known, fields = normalized or {}, mapping or {}
@@ -269,7 +269,7 @@ def record_position(table: pd.DataFrame, key: str, id_column: str | None = None)
     """Position of the record whose ``id_column`` is ``key`` (or whose Excel row number is ``key``)."""
     if id_column:
         if id_column not in table.columns:
-            raise UsageError(f"--id {id_column}: no column named {id_column!r}",
+            raise UsageError(f"{{opt:id}} {id_column}: no column named {id_column!r}",
                              hint="columns: " + ", ".join(map(str, table.columns[:30])))
         hits = np.flatnonzero(table[id_column].astype(str).str.strip().to_numpy() == str(key).strip())
         what = f"{id_column} = {{value}}"
@@ -277,9 +277,9 @@ def record_position(table: pd.DataFrame, key: str, id_column: str | None = None)
         hits = np.flatnonzero(table.index.astype(str).to_numpy() == str(key).strip())
         what = f"row {key}"
     if len(hits) == 0:
-        raise UsageError(f"--explain: no record with {what}", values=(key,) if id_column else (),
-                         hint="give two ids of the --id column, or two row numbers as Excel shows them")
+        raise UsageError(f"{{opt:explain}}: no record with {what}", values=(key,) if id_column else (),
+                         hint="give two ids of the {opt:id} column, or two row numbers as Excel shows them")
     if len(hits) > 1:
-        raise UsageError(f"--explain: {len(hits)} records have {what}", hint="choose a unique --id column",
+        raise UsageError(f"{{opt:explain}}: {len(hits)} records have {what}", hint="choose a unique {opt:id} column",
                          values=(key,) if id_column else ())
     return int(hits[0])

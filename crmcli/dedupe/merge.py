@@ -46,8 +46,8 @@ def assign_cluster_ids(table: pd.DataFrame, label: np.ndarray, previous: pd.Data
     if previous is None or previous.empty:
         return ids
     if "cluster_id" not in previous.columns:
-        raise DataError("the --previous file has no cluster_id column",
-                        hint="pass the --clusters file written by an earlier crm dedupe run")
+        raise DataError("the {opt:previous} file has no cluster_id column",
+                        hint="pass the {opt:clusters} file written by an earlier crm dedupe run")
     prev_ids = pd.to_numeric(previous["cluster_id"], errors="coerce")
     own = _row_keys(table, id_column, [c for c in table.columns if c not in EXTRA_COLUMNS])
     old = _row_keys(previous, id_column, [c for c in table.columns if c not in EXTRA_COLUMNS])
@@ -80,13 +80,13 @@ def assign_cluster_ids(table: pd.DataFrame, label: np.ndarray, previous: pd.Data
 def _row_keys(table: pd.DataFrame, id_column: str | None, columns: list[str]) -> np.ndarray:
     if id_column:
         if id_column not in table.columns:
-            raise UsageError(f"--id {id_column}: no such column in the previous clusters file",
-                             hint="use the same --id as the earlier run")
+            raise UsageError(f"{{opt:id}} {id_column}: no such column in the previous clusters file",
+                             hint="use the same {opt:id} as the earlier run")
         return table[id_column].astype(str).str.strip().to_numpy()
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise DataError(f"the --previous file lacks column {missing[0]!r}",
-                        hint="pass the --clusters file of a run on the same kind of table, or use --id")
+        raise DataError(f"the {{opt:previous}} file lacks column {missing[0]!r}",
+                        hint="pass the {opt:clusters} file of a run on the same kind of table, or use {opt:id}")
     part = table[columns].astype(str)
     return pd.util.hash_pandas_object(part, index=False).to_numpy()
 
@@ -106,7 +106,7 @@ def merge_duplicates(table: pd.DataFrame, cluster_ids: np.ndarray, *, keep: Mapp
         if rule not in RULES:
             raise UsageError(f"unknown survivorship rule {rule!r}", hint="rules: " + ", ".join(RULES))
         if col != "*" and col not in table.columns:
-            raise UsageError(f"--keep {col}={rule}: no column named {col!r}")
+            raise UsageError(f"{{opt:keep}} {col}={rule}: no column named {col!r}")
     multi_value = dict(multi_value or {})
     columns = [c for c in table.columns if c not in EXTRA_COLUMNS]
     rows = table.index.to_numpy()

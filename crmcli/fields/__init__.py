@@ -41,7 +41,9 @@ FIELD_KINDS: dict[str, str] = {
     "order_date": "date", "created_at": "date", "birth_date": "date", "lead_date": "date",
     "paid_at": "date", "cancelled_at": "date",
     "amount": "amount", "unit_price": "amount", "cost": "amount", "refund_amount": "amount",
-    "quantity": "number",
+    "quantity": "number", "impressions": "number", "clicks": "number", "participants": "number", "buyers": "number",
+    "cost_ads": "amount", "cost_staff": "amount", "cost_material": "amount", "cost_other": "amount",
+    "close_date": "date", "probability": "text",
     "customer_id": "id", "order_id": "id", "lead_id": "id", "postcode": "id", "national_id": "id",
 }
 for _f in ("name", "first_name", "last_name", "company", "address", "city", "province", "state", "country",

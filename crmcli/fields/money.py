@@ -1,7 +1,7 @@
 """Amounts and quantities: plain decimal text out (``1234.5``), a float64 parsed value.
 
 Accepted: currency marks anywhere at the ends (``¥ ￥ $ € £ RMB CNY USD 元 人民币``), ``万``
-(ten thousand: ``1.2万`` = 12000),
+(ten thousand: ``1.2万`` = 12000, for amounts and counts such as ``曝光 1.2万``),
 thousands separators in proper groups (``1,234.50``), full-width digits (``１２３４．５``),
 surrounding spaces, a sign (refunds are negative), accounting brackets ``(12.50)``.
 Scientific notation (``1.2345E+05``, as Excel shows large numbers) is read as the number it
@@ -48,7 +48,7 @@ def _parse_amount(text: str, units: re.Pattern[str]) -> str | None:
         return ""
     s = units.sub("", s)
     s = _CURRENCY.sub("", s)
-    if s.endswith("万") and units is _UNIT_SUFFIX:  # 1.2万 = 12000 (exact, by shifting the decimal point)
+    if s.endswith("万") and units in (_UNIT_SUFFIX, _QTY_SUFFIX):  # 1.2万 = 12000 (exact: the decimal point shifted)
         inner = _parse_amount(s[:-1], _UNIT_SUFFIX)
         if not inner:
             return None

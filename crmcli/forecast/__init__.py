@@ -26,7 +26,7 @@ import pandas as pd
 from ..clv.summary import read_orders
 from ..errors import DataError, UsageError
 from ..formats import ESTIMATE, MONEY
-from ..orders import parse_as_of
+from ..options import parse_as_of
 from .backtest import Backtest, run_backtest
 from .models import INSTALL_HINT, MIN_ETS, MODELS, check_model, effective_model, fit_forecast, load_statsmodels
 from .series import PERIODS, SERIES, PeriodSeries, build_series, check_by, future_periods
@@ -68,15 +68,15 @@ def check_options(by: str | None, periods: Any, level: Any, model: str | None) -
     try:
         n = DEFAULT_PERIODS[key] if periods is None else int(periods)
     except (TypeError, ValueError):
-        raise UsageError(f"--periods {periods!r} is not a whole number") from None
+        raise UsageError(f"{{opt:periods}} {periods!r} is not a whole number") from None
     if n < 1 or n > 520:
-        raise UsageError(f"--periods must be from 1 to 520, got {periods!r}")
+        raise UsageError(f"{{opt:periods}} must be from 1 to 520, got {periods!r}")
     try:
         lv = int(level)
     except (TypeError, ValueError):
-        raise UsageError(f"--level {level!r} is not a whole percentage", hint="e.g. --level 80") from None
+        raise UsageError(f"{{opt:level}} {level!r} is not a whole percentage", hint="e.g. {opt:level} 80") from None
     if not 50 <= lv <= 99:
-        raise UsageError(f"--level must be a percentage from 50 to 99, got {level!r}", hint="e.g. --level 95")
+        raise UsageError(f"{{opt:level}} must be a percentage from 50 to 99, got {level!r}", hint="e.g. {opt:level} 95")
     return key, n, lv, check_model(model)
 
 
@@ -99,11 +99,11 @@ def forecast_sales(orders: Any, *, by: str | None = "month", periods: int | None
     dropped = dict(inp.dropped)
     if frame.empty:
         raise DataError("no orders with a valid date and amount to forecast from",
-                        hint="check the date/amount columns (crm inspect FILE), or --map them")
+                        hint="check the date/amount columns (crm inspect FILE), or {opt:map} them")
     as_of_ts = parse_as_of(as_of) or frame["order_date"].max().normalize()
     first = frame["order_date"].min().normalize()
     if as_of_ts < first:
-        raise DataError(f"as-of {as_of_ts.date()} is before the first order ({first.date()})", hint="check --as-of")
+        raise DataError(f"as-of {as_of_ts.date()} is before the first order ({first.date()})", hint="check {opt:as_of}")
     later = int((frame["order_date"].dt.normalize() > as_of_ts).sum())
     if later:
         dropped["after-as-of"] = later
@@ -116,7 +116,7 @@ def forecast_sales(orders: Any, *, by: str | None = "month", periods: int | None
     if n < MIN_PERIODS:
         raise DataError(f"{n} complete {by}{'' if n == 1 else 's'} of history: too short to forecast "
                         f"(needs at least {MIN_PERIODS})",
-                        hint="use a shorter --by (week), or wait for more history")
+                        hint="use a shorter {opt:by} (week), or wait for more history")
     kind = effective_model(model, n, m)
     if kind == "simple":
         notes.append(f"{n} {by}s is less than two seasons ({2 * m}): the fallback is non-seasonal exponential "

@@ -65,7 +65,7 @@ def load_statsmodels():
 def check_model(model: str | None) -> str:
     key = (model or "ets").strip().lower()
     if key not in MODELS:
-        raise UsageError(f"--model {model!r} is not one of {', '.join(MODELS)}")
+        raise UsageError(f"{{opt:model}} {model!r} is not one of {', '.join(MODELS)}")
     return key
 
 

@@ -38,7 +38,7 @@ class PeriodSeries:
 def check_by(by: str | None) -> str:
     key = (by or "month").strip().lower()
     if key not in PERIODS:
-        raise UsageError(f"--by {by!r} is not week, month or quarter")
+        raise UsageError(f"{{opt:by}} {by!r} is not week, month or quarter")
     return key
 
 

@@ -24,7 +24,7 @@ The modules follow the way in and out::
 from __future__ import annotations
 
 from ..errors import CrmError, InputError, OutputError, UsageError
-from .atomic import atomic_write, check_destination
+from .atomic import atomic_write, check_destination, check_destinations
 from .csv import QUICK_HEAD_BYTES, TEXT_FORMATS, sniff_delimiter
 from .decode import decode_text
 from .frame import MAX_COLUMNS, SNIFF_RECORDS, detect_header
@@ -40,7 +40,7 @@ __all__ = [
     "CrmError", "InputError", "OutputError", "UsageError",
     "Source", "SourceInfo", "source_info", "read_table", "read_input", "decode_text", "sniff_delimiter",
     "detect_header", "TOTAL_LABELS", "totals_rows", "drop_totals",
-    "write_table", "write_sheets", "write_workbook", "atomic_write", "check_destination", "output_format",
+    "write_table", "write_sheets", "write_workbook", "atomic_write", "check_destination", "check_destinations", "output_format",
     "default_output",
     "escape_formulas", "is_formula_like", "FORMULA_START", "PLAIN_NUMBER",
     "TEXT_FORMATS", "WRITE_FORMATS", "EXT_FORMATS", "SNIFF_RECORDS", "QUICK_HEAD_BYTES", "MAX_INPUT_BYTES",

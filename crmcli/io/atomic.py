@@ -23,28 +23,71 @@ from ..errors import OutputError
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-def check_destination(dest: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> None:
-    """Raise :class:`OutputError` unless ``dest`` can be written: not one of ``inputs``, not a
-    folder; a missing folder is created. ``"-"`` (stdout) is always fine."""
-    if os.fspath(dest) == "-":
-        return
-    dest = Path(os.fspath(dest))
+def is_device(path: Path) -> bool:
+    """A device or pipe (``/dev/null``, a FIFO): written into as it is, never renamed over."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        return False
+
+
+def refuse_destination(dest: Path, inputs: Iterable[str | os.PathLike | None] = ()) -> None:
+    """Raise :class:`OutputError` when ``dest`` can never be written: one of ``inputs``, a folder, below a
+    path that is a file, or in a folder that cannot be written. A missing folder is fine (it is created)."""
     for inp in inputs:
         if inp is None or os.fspath(inp) == "-":
             continue
         try:
             if dest.exists() and os.path.samefile(dest, inp):
                 raise OutputError(f"refusing to overwrite the input {os.fspath(inp)}",
-                                  hint="choose another -o path")
+                                  hint="choose another {opt:output} path")
         except OSError:
             continue
     if dest.is_dir():
-        raise OutputError(f"{dest} is a directory", hint="give a file name with -o")
-    if not dest.parent.exists():  # every command creates a missing output folder
+        raise OutputError(f"{dest} is a directory", hint="give a file name with {opt:output}")
+    existing = dest.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"cannot write {dest}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {dest}: folder {existing} is not writable")
+
+
+def check_destination(dest: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> None:
+    """At write time: :func:`refuse_destination`, then a missing folder is created (every command follows
+    this rule: ``-o reports/2024/x.xlsx`` makes ``reports/2024``). ``"-"`` (stdout) is always fine."""
+    if os.fspath(dest) == "-":
+        return
+    dest = Path(os.fspath(dest))
+    if is_device(dest):
+        return
+    refuse_destination(dest, inputs)
+    if not dest.parent.exists():
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create folder {dest.parent} for {dest} ({exc.strerror or exc})") from None
+
+
+def check_destinations(dests: Iterable[str | os.PathLike | None], *,
+                       inputs: Iterable[str | os.PathLike | None] = ()) -> list[str]:
+    """Before anything is written: every destination of a run refused or accepted at once
+    (:func:`refuse_destination`; two outputs naming one file are refused too). Nothing is created.
+    Returns the file destinations (stdout and devices left out)."""
+    inputs = [i for i in inputs if i is not None and os.fspath(i) != "-"]
+    seen: set[str] = set()
+    files: list[str] = []
+    for dest in dests:
+        if dest is None or os.fspath(dest) == "-" or is_device(Path(os.fspath(dest))):
+            continue
+        key = os.path.normcase(os.path.abspath(os.fspath(dest)))
+        if key in seen:
+            raise OutputError(f"{os.fspath(dest)} is named as two outputs", hint="give each output its own file")
+        seen.add(key)
+        refuse_destination(Path(os.fspath(dest)), inputs)
+        files.append(os.fspath(dest))
+    return files
 
 
 def write_error(path: Path, exc: OSError) -> OutputError:
@@ -78,7 +121,7 @@ def atomic_write(dest: str | os.PathLike, write: Callable[[IO[bytes]], None], *,
         return
     path = Path(os.fspath(dest))
     check_destination(path, inputs)
-    if path.exists() and not path.is_file() and not path.is_dir():
+    if is_device(path):
         # a device or pipe (-o /dev/null, a FIFO): write into it; renaming over it would replace it
         try:
             with open(path, "wb") as fh:

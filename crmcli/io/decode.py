@@ -37,7 +37,7 @@ def decode_text(data: bytes, encoding: str | None = None, name: str = "input") -
             return data.decode(encoding), encoding
         except UnicodeDecodeError as exc:
             raise InputError(f"{name} is not valid {encoding} (byte {exc.start})",
-                             hint="leave out --encoding to detect it") from None
+                             hint="leave out {opt:encoding} to detect it") from None
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", name, "utf-8-sig")
     if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
@@ -64,7 +64,7 @@ def decode_text(data: bytes, encoding: str | None = None, name: str = "input") -
         except (UnicodeDecodeError, LookupError):
             pass
     raise InputError(f"{name}: cannot tell the text encoding",
-                     hint="name it with --encoding (e.g. gb18030, cp1252)")
+                     hint="name it with {opt:encoding} (e.g. gb18030, cp1252)")
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -79,7 +79,7 @@ def _refuse_broken_utf8(data: bytes, exc: UnicodeDecodeError, name: str) -> None
     if good >= 4 * max(bad, 1):
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"{name} is UTF-8 with an invalid byte 0x{data[exc.start]:02X} on line {line} "
-                         f"(byte {exc.start})", hint="fix or re-export the file, or name its encoding with --encoding")
+                         f"(byte {exc.start})", hint="fix or re-export the file, or name its encoding with {opt:encoding}")
 
 
 def _strict(data: bytes, codec: str, name: str, label: str) -> tuple[str, str]:
@@ -87,5 +87,5 @@ def _strict(data: bytes, codec: str, name: str, label: str) -> tuple[str, str]:
         return data.decode(codec), label
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} is not valid {label} (byte {exc.start})",
-                         hint="name the encoding with --encoding") from None
+                         hint="name the encoding with {opt:encoding}") from None
 

@@ -134,7 +134,7 @@ def check_width(width: int, row: int | None = None) -> None:
     if width > MAX_COLUMNS:
         where = f" (row {row})" if row else ""
         raise InputError(f"the table has {width:,} columns{where}; at most {MAX_COLUMNS:,} are read "
-                         f"(Excel's limit)", hint="check the delimiter with --delimiter, or split the file")
+                         f"(Excel's limit)", hint="check the delimiter with {opt:delimiter}, or split the file")
 
 def cell_text(v: Any) -> str:
     """A typed cell value (calamine's, JSON's) as the text ``read_table`` gives: integers

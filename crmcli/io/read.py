@@ -39,7 +39,7 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
     wrong one, it is an :class:`InputError`.
     """
     if header_row is not None and header_row < 1:
-        raise UsageError("--header-row must be 1 or more")
+        raise UsageError("{opt:header_row} must be 1 or more")
     if delimiter is not None and len(delimiter) != 1:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
@@ -64,7 +64,7 @@ def _read_bytes(data: bytes, ext_format: str | None, name: str, sheet: str | int
         frame, info = read_workbook(data, fmt, name, sheet, header_row, problems)
     else:
         if sheet is not None:
-            raise UsageError(f"--sheet applies to workbooks; {name} is {fmt.upper()}")
+            raise UsageError(f"{{opt:sheet}} applies to workbooks; {name} is {fmt.upper()}")
         quick = read_big_utf8_csv(data, fmt, name, encoding, header_row, delimiter)
         if quick is not None:
             frame, info, problems = quick

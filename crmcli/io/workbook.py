@@ -95,7 +95,7 @@ def read_workbook(data: bytes, fmt: str, name: str, sheet: str | int | None,
         return pd.DataFrame(), info
     hidx = header_row - 1 if header_row is not None else detect_header(text_rows)
     if hidx >= len(text_rows):
-        raise UsageError(f"--header-row {header_row} is past the last row ({len(text_rows)})")
+        raise UsageError(f"{{opt:header_row}} {header_row} is past the last row ({len(text_rows)})")
     header = text_rows[hidx]
     report_skipped_rows(text_rows, hidx, problems)
     while header and not header[-1].strip() and all(len(r) < len(header) or not r[len(header) - 1].strip()
@@ -306,5 +306,5 @@ def _pick_default_sheet(wb: Any, metas: list, sheets: list[dict], name: str) -> 
         first_empty = first_empty or (meta.name, rows)
     if first_empty is not None:
         return first_empty
-    raise InputError(f"{name} has no visible worksheet", hint="choose one with --sheet")
+    raise InputError(f"{name} has no visible worksheet", hint="choose one with {opt:sheet}")
 

@@ -144,7 +144,7 @@ class WorkbookWriter:
         if rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLUMNS:
             raise OutputError(f"sheet {name!r} would have {rows + 1:,} rows and {len(columns):,} columns; "
                               f"an Excel sheet holds {EXCEL_MAX_ROWS:,} x {EXCEL_MAX_COLUMNS:,}",
-                              hint="write CSV instead (-o FILE.csv)")
+                              hint="write CSV instead ({opt:output} FILE.csv)")
         ws = self.wb.add_worksheet(title or sheet_title(name))
         return SheetWriter(self, ws, name, [str(c) for c in columns])
 
@@ -224,7 +224,7 @@ class SheetWriter:
         if len(text) > EXCEL_MAX_CHARS:
             raise OutputError(f"sheet {self.name!r}, row {r + 1}, column {self.columns[c]!r} holds "
                               f"{len(text):,} characters; an Excel cell holds at most {EXCEL_MAX_CHARS:,}",
-                              hint="write CSV instead (-o FILE.csv), or shorten the value")
+                              hint="write CSV instead ({opt:output} FILE.csv), or shorten the value")
         self.ws.write_string(r, c, text, style)  # a string cell: never a formula
         return display_width(text) if measure else 0
 

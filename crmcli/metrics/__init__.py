@@ -17,27 +17,34 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..normalize import normalize_table
-from ..schema import header_key
+from ..schema import find_column, header_key
 from ..table import Table
-from .campaigns import CAMPAIGN_DEFINITIONS, CampaignReport, compute_campaigns
+from .campaigns import (CAMPAIGN_COUNTS, CAMPAIGN_DEFINITIONS, COST_TYPES, FLAG_RULES, CampaignReport,
+                        compute_campaigns)
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
-from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, compute_cohorts, compute_kpis, compute_periods,
-                   resolve_as_of, window)
+from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, check_period, compute_cohorts, compute_kpis,
+                   compute_periods, resolve_as_of, window)
+from .labels import label_zh
+from .pipeline import DEFAULT_PROBABILITIES, PIPELINE_DEFINITIONS, Pipeline, compute_pipeline
+from .team import TEAM_DEFINITIONS, TeamReport, compute_team, read_quotas
 
 __all__ = [
-    "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
+    "CAMPAIGN_DEFINITIONS", "DEFAULT_STAGES", "FLAG_RULES", "FUNNEL_DEFINITIONS", "KPI_DEFINITIONS", "PERIOD_DEFINITIONS",
     "CampaignReport", "Funnel", "MetricsReport", "compute_campaigns", "compute_cohorts", "compute_funnel",
     "compute_kpis", "compute_metrics", "compute_periods", "prepare_campaigns", "prepare_leads",
+    "DEFAULT_PROBABILITIES", "PIPELINE_DEFINITIONS", "Pipeline", "compute_pipeline", "TEAM_DEFINITIONS",
+    "TeamReport", "compute_team", "read_quotas", "group_labels", "orders_by_group",
 ]
 
 Source = "str | os.PathLike[str] | pd.DataFrame"
 
+#: metric -> definition of the funnel's KPI rows (their labels: :data:`crmcli.metrics.labels.METRICS`).
 FUNNEL_KPIS = {
-    "leads": ("线索数", "rows of the leads table"),
-    "converted_leads": ("转化线索数", FUNNEL_DEFINITIONS["customer"]),
-    "lead_conversion_rate": ("线索转化率", "overall lead→customer conversion = converted_leads ÷ leads"),
-    "avg_sales_cycle_days": ("平均销售周期（天）", "mean days from lead date to first order on or after it, "
-                                              "over converted leads with a lead date"),
+    "leads": "rows of the leads table",
+    "converted_leads": FUNNEL_DEFINITIONS["customer"],
+    "lead_conversion_rate": "overall lead→customer conversion = converted_leads ÷ leads",
+    "avg_sales_cycle_days": "mean days from lead date to first order on or after it, over converted leads with a "
+                            "lead date",
 }
 
 GROUP_COLUMNS = ["customers", "orders", "revenue", "aov", "revenue_per_customer", "orders_per_customer",
@@ -55,6 +62,7 @@ class MetricsReport:
     cohorts: pd.DataFrame | None = None
     funnel: Funnel | None = None
     campaigns: CampaignReport | None = None
+    team: TeamReport | None = None
     dropped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -68,6 +76,8 @@ class MetricsReport:
             out["funnel"] = self.funnel.table
         if self.campaigns is not None:
             out["campaigns"] = self.campaigns.table
+        if self.team is not None:
+            out["team"] = self.team.table
         return out
 
 
@@ -78,7 +88,8 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                     region: str = "CN", dayfirst: bool | None = None, read: object = None,
                     lead_overrides: Mapping[str, str] | None = None,
                     campaign_overrides: Mapping[str, str] | None = None,
-                    statuses: Mapping[str, str] | None = None) -> MetricsReport:
+                    statuses: Mapping[str, str] | None = None, team: bool = False, quota: object = None,
+                    team_period: str = "all") -> MetricsReport:
     """Everything ``crm metrics`` reports, in one call.
 
     ``orders``, ``leads`` and ``campaigns`` are tables (DataFrames as ``read_table`` gives
@@ -86,11 +97,15 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     file; ``overrides`` / ``lead_overrides`` / ``campaign_overrides`` map each input's columns). Orders are
     prepared by ``crmcli.orders.prepare_orders`` (invalid rows and unpaid/cancelled/refunded orders left out
     and counted in ``dropped``; ``statuses`` = crm.toml's ``[orders] status``).
+
+    ``group`` splits the KPIs by a field or column of the orders and, with ``leads``, the funnel by a
+    column of the leads (``owner``, ``source``); at least one of them must have it. ``team`` adds the
+    sales-team table (:mod:`crmcli.metrics.team`: owners from the orders' owner column, else from the
+    leads), with ``quota`` (a number, ``{owner: number}`` or a quota file) over ``team_period``.
     """
     from ..orders import prepare_orders
 
-    if by is not None and by not in PERIODS:
-        raise UsageError(f"--by {by!r} is not month, quarter or year")
+    check_period(by)
     table = normalize_table(orders, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     if customer:
         table = table.remap({"customer_id": customer})
@@ -103,15 +118,30 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
     if later:
         notes.append(f"{later} order(s) dated after as_of {as_of_ts.date()} left out")
     if o.empty:
-        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check --as-of and the date column")
+        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
 
     kpis = compute_kpis(o, as_of=as_of_ts, churn_days=churn_days, lines=lines)
     report = MetricsReport(as_of=as_of_ts, kpis=kpis, dropped=dict(prepared.dropped), notes=notes)
+    lead_table, typed_leads, lead_group = None, None, None
+    if leads is not None:
+        lead_table = normalize_table(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
+        typed_leads = prepare_leads(lead_table)
+        found = find_column(group, lead_table.frame.columns, lead_table.mapping) if group else None
+        if found is not None:
+            typed_leads[group] = _text(lead_table, found[0], "text")
+            lead_group = group
+    labels = None
     if group:
-        labels = _group_labels(table, lines, group)
+        try:
+            labels = group_labels(table, lines, group)
+        except UsageError:
+            if lead_group is None:
+                raise
+            notes.append(f"--group {group}: the orders have no such column; the funnel is split by it")
+    if labels is not None:
         if by:
             parts = []
-            for g, sub in _group_orders(lines, labels):
+            for g, sub in orders_by_group(lines, labels):
                 p = compute_periods(sub, by=by, as_of=as_of_ts)
                 p.insert(0, "group", g)
                 parts.append(p)
@@ -120,7 +150,7 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
                 report.periods = report.periods.rename(columns={"group": group})
         else:
             rows = []
-            for g, sub in _group_orders(lines, labels):
+            for g, sub in orders_by_group(lines, labels):
                 k = compute_kpis(sub, as_of=as_of_ts, churn_days=churn_days,
                                  lines=lines[labels.reindex(lines.index) == g])
                 rows.append([g, *k.set_index("metric").loc[GROUP_COLUMNS, "value"].tolist()])
@@ -129,26 +159,31 @@ def compute_metrics(orders, *, as_of: object = None, churn_days: int = 90, by: s
         report.periods = compute_periods(o, by=by, as_of=as_of_ts)
     if cohorts:
         report.cohorts = compute_cohorts(o, as_of=as_of_ts)
-    if leads is not None:
-        typed = prepare_leads(leads, overrides=lead_overrides, region=region, dayfirst=dayfirst)
-        report.funnel = compute_funnel(typed, lines, o, stages=list(stages) if stages else None)
+    if typed_leads is not None:
+        report.funnel = compute_funnel(typed_leads, lines, o, stages=list(stages) if stages else None,
+                                       group=lead_group)
         report.notes += [f"leads: {n}" for n in report.funnel.notes]
         f = report.funnel
         extra = {"leads": f.leads, "converted_leads": f.converted, "lead_conversion_rate": f.conversion_rate,
                  "avg_sales_cycle_days": f.avg_sales_cycle_days}
-        add = pd.DataFrame([(m, float(v), *FUNNEL_KPIS[m]) for m, v in extra.items()], columns=kpis.columns)
+        add = pd.DataFrame([(m, float(v), label_zh(m), FUNNEL_KPIS[m]) for m, v in extra.items()],
+                           columns=kpis.columns)
         report.kpis = pd.concat([report.kpis, add], ignore_index=True)
     if campaigns is not None:
         typed = prepare_campaigns(campaigns, overrides=campaign_overrides, region=region, dayfirst=dayfirst)
         report.campaigns = compute_campaigns(typed, lines, o, attribution_days=attribution_days)
         report.notes += [f"campaigns: {n}" for n in report.campaigns.notes]
+    if team:
+        report.team = compute_team(lines, o, as_of=as_of_ts, churn_days=churn_days, leads=typed_leads,
+                                   quota=read_quotas(quota), period=team_period)
+        report.notes += report.team.notes
     return report
 
 
 # ----------------------------------------------------------------- groups
 
 
-def _group_labels(table: Table, lines: pd.DataFrame, group: str) -> pd.Series:
+def group_labels(table: Table, lines: pd.DataFrame, group: str) -> pd.Series:
     """The group value of each order line: a canonical field of ``lines`` or a column of the table."""
     raw = table.frame
     if group in lines.columns and group not in ("order_date", "amount"):
@@ -162,13 +197,13 @@ def _group_labels(table: Table, lines: pd.DataFrame, group: str) -> pd.Series:
         elif headers:
             values = raw.loc[lines.index, headers[0]]
         else:
-            raise UsageError(f"--group {group!r}: no such field or column",
+            raise UsageError(f"{{opt:group}} {group!r}: no such field or column",
                              hint="columns: " + ", ".join(map(str, raw.columns[:20])))
     values = values.astype("str").str.strip()
     return values.where(values != "", "(blank)")
 
 
-def _group_orders(lines: pd.DataFrame, labels: pd.Series):
+def orders_by_group(lines: pd.DataFrame, labels: pd.Series):
     """(group value, that group's orders) pairs: each group's lines regrouped into orders."""
     from ..orders import group_orders
 
@@ -183,10 +218,12 @@ _DATE_HEADERS = ("date", "contact date", "contacted at", "contacted on", "send d
                  "start date", "campaign date", "touch date", "触达日期", "触达时间", "发送日期", "发送时间",
                  "联系日期", "联系时间", "活动日期", "开始日期", "活动开始", "推送日期", "推送时间")
 _RESPONDED_HEADERS = ("responded", "response", "replied", "clicked", "converted flag", "是否响应", "响应",
-                      "已响应", "是否回复", "回复", "是否点击", "是否参与", "参与")
+                      "已响应", "是否回复", "回复", "是否点击")
+_PARTICIPATED_HEADERS = ("participated", "joined", "attended", "signed up", "是否参与", "参与", "已参与", "是否参加",
+                         "参加", "是否报名", "报名")
 _CONTACTED_HEADERS = ("contacted", "contacts", "reach", "reached", "sent count", "audience", "触达人数",
                       "触达", "发送人数", "发送量", "联系人数", "覆盖人数")
-_RESPONDERS_HEADERS = ("responders", "responses", "response count", "响应人数", "回复人数", "参与人数")
+_RESPONDERS_HEADERS = ("responders", "responses", "response count", "响应人数", "回复人数")
 _TRUE = {"1", "y", "yes", "true", "t", "是", "已响应", "响应", "有", "√", "✓", "x", "已回复", "已参与", "已点击"}
 _FALSE = {"0", "n", "no", "false", "f", "否", "未响应", "无", "未回复", "未参与", "未点击", "×"}
 
@@ -223,7 +260,8 @@ def prepare_leads(leads: Any, *, overrides: Mapping[str, str] | None = None, reg
                   dayfirst: bool | None = None) -> pd.DataFrame:
     """Type a leads table (a :class:`~crmcli.table.Table`, a frame or a source; ``overrides``, ``region``
     and ``dayfirst`` apply when it is not a Table yet): ``lead_id, stage, lead_date, customer_id, phone,
-    email``."""
+    email, name, company, owner, channel`` (the lead source), and for an opportunities table ``amount``,
+    ``probability`` (text as written: ``60%``, ``0.6``) and ``close_date`` (the expected close)."""
     table = normalize_table(leads, overrides=overrides, region=region, dayfirst=dayfirst)
     raw, mapping = table.frame, table.mapping
     by_field = {f: h for h, f in mapping.items()}
@@ -238,14 +276,21 @@ def prepare_leads(leads: Any, *, overrides: Mapping[str, str] | None = None, reg
     out["customer_id"] = _text(table, by_field.get("customer_id"), "id")
     out["phone"] = _text(table, by_field.get("phone"), "phone")
     out["email"] = _text(table, by_field.get("email"), "email")
+    for fname in ("name", "company", "owner", "channel", "probability"):
+        out[fname] = _text(table, by_field.get(fname), "text")
+    out["close_date"] = _dates(table, by_field.get("close_date"))
+    if "amount" in by_field:
+        out["amount"] = _normalized(table, by_field["amount"], "amount").parsed.astype("float64")
     return out
 
 
 def prepare_campaigns(campaigns: Any, *, overrides: Mapping[str, str] | None = None, region: str = "CN",
                       dayfirst: bool | None = None) -> pd.DataFrame:
     """Type a campaigns table (a :class:`~crmcli.table.Table`, a frame or a source): ``campaign,
-    customer_id, phone, email, date, responded, cost, contacted, responders`` (see
-    :mod:`crmcli.metrics.campaigns` for the layout)."""
+    customer_id, phone, email, date``, then when the table has them ``responded``, ``participated``
+    (flags), ``cost``, ``contacted``, ``responders``, ``impressions``, ``clicks``, ``participants``,
+    ``buyers`` (counts), ``revenue`` (a reported 成交金额/销售额/GMV) and ``cost_ads, cost_staff,
+    cost_material, cost_other`` (see :mod:`crmcli.metrics.campaigns` for the layout)."""
     table = normalize_table(campaigns, overrides=overrides, region=region, dayfirst=dayfirst)
     raw, mapping = table.frame, table.mapping
     by_field = {f: h for h, f in mapping.items()}
@@ -261,13 +306,17 @@ def prepare_campaigns(campaigns: Any, *, overrides: Mapping[str, str] | None = N
     out["phone"] = _text(table, by_field.get("phone"), "phone")
     out["email"] = _text(table, by_field.get("email"), "email")
     out["date"] = _dates(table, date_head)
-    resp = _find(cols, _RESPONDED_HEADERS)
-    if resp is not None:
-        flag = raw[resp].astype("str").str.strip().str.casefold()
-        out["responded"] = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in flag],
-                                    dtype="boolean")
-    for name, head in (("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
-                       ("responders", _find(cols, _RESPONDERS_HEADERS))):
+    for name, headers in (("responded", _RESPONDED_HEADERS), ("participated", _PARTICIPATED_HEADERS)):
+        head = _find(cols, headers)
+        if head is not None:
+            flag = raw[head].astype("str").str.strip().str.casefold()
+            out[name] = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in flag],
+                                 dtype="boolean")
+    heads = [("cost", by_field.get("cost")), ("contacted", _find(cols, _CONTACTED_HEADERS)),
+             ("responders", _find(cols, _RESPONDERS_HEADERS))]
+    heads += [(name, by_field.get(name)) for name in (*CAMPAIGN_COUNTS, *COST_TYPES)]
+    heads.append(("revenue", by_field.get("amount")))  # revenue a campaign row reports (成交金额, 销售额, GMV)
+    for name, head in heads:
         if head is not None:
             out[name] = _normalized(table, head, "amount").parsed
     return out

@@ -10,31 +10,34 @@ activity. Money is rounded to cents. Nothing here reads files or the clock.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, UsageError
-from ..orders import parse_as_of, purchase_mask
+from .labels import label_zh
+from ..options import parse_as_of
+from ..orders import purchase_mask
 
 PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
-#: metric -> (label_zh, definition); the KPI table's rows, in order.
-KPI_DEFINITIONS: dict[str, tuple[str, str]] = {
-    "customers": ("客户数", "distinct customers with at least one purchase up to as_of (paying customers)"),
-    "orders": ("订单数", "purchases up to as_of: distinct order_id of the counted orders (not unpaid, cancelled or "
-                      "refunded), credit notes (a negative net amount) not counted; rows without an order id "
-                      "count one order each"),
-    "revenue": ("销售额", "sum of net order amounts up to as_of: refunds and credit notes netted"),
-    "aov": ("平均订单金额 (AOV)", "average order value = revenue ÷ orders (purchases)"),
-    "revenue_per_customer": ("客单价", "revenue ÷ paying customers (customers)"),
-    "orders_per_customer": ("人均订单数", "orders ÷ customers"),
-    "repurchase_rate": ("复购率", "customers with ≥ 2 purchases ÷ customers with ≥ 1 purchase, up to as_of"),
-    "new_customers": ("新客户数", "customers whose first order falls in the last {days} days "
-                                 "({start} .. {end}, the churn window)"),
-    "returning_customers": ("回头客数", "customers who ordered in the last {days} days ({start} .. {end}) "
-                                       "and had ordered before that window"),
-    "churn_rate": ("流失率", "customers with no order in the last {days} days ({start} .. {end}) ÷ customers"),
-    "refund_amount": ("退款金额", "refunds up to as_of, as a positive number: refund amounts of counted orders, "
-                                  "negative lines and credit notes; already netted out of revenue"),
+#: metric -> definition; the KPI table's rows, in order (their labels: :data:`crmcli.metrics.labels.METRICS`).
+KPI_DEFINITIONS: dict[str, str] = {
+    "customers": "distinct customers with at least one purchase up to as_of (paying customers)",
+    "orders": "purchases up to as_of: distinct order_id of the counted orders (not unpaid, cancelled or refunded), "
+              "credit notes (a negative net amount) not counted; rows without an order id count one order each",
+    "revenue": "sum of net order amounts up to as_of: refunds and credit notes netted",
+    "aov": "average order value = revenue ÷ orders (purchases)",
+    "revenue_per_customer": "revenue ÷ paying customers (customers)",
+    "orders_per_customer": "orders ÷ customers",
+    "repurchase_rate": "customers with ≥ 2 purchases ÷ customers with ≥ 1 purchase, up to as_of",
+    "new_customers": "customers whose first order falls in the last {days} days ({start} .. {end}, the churn window)",
+    "returning_customers": "customers who ordered in the last {days} days ({start} .. {end}) and had ordered before "
+                           "that window",
+    "churn_rate": "customers with no order in the last {days} days ({start} .. {end}) ÷ customers",
+    "refund_amount": "refunds up to as_of, as a positive number: refund amounts of counted orders, negative lines "
+                     "and credit notes; already netted out of revenue",
+    "median_days_between_orders": "median, over every two consecutive purchases of the same customer, of the days "
+                                  "between them (repeat customers only)",
 }
 
 PERIOD_DEFINITIONS: dict[str, str] = {
@@ -65,11 +68,15 @@ def window(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return orders[orders["order_date"] < as_of + pd.Timedelta(days=1)]
 
 
+def check_period(by: str | None) -> str | None:
+    """``by`` checked: None, or one of :data:`PERIODS` (the one check of ``--by`` for metrics and pivot)."""
+    if by is not None and by not in PERIODS:
+        raise UsageError(f"{{opt:by}} {by!r} is not month, quarter or year", option="by")
+    return by
+
+
 def _period_freq(by: str) -> str:
-    try:
-        return PERIODS[by]
-    except KeyError:
-        raise UsageError(f"--by {by!r} is not month, quarter or year") from None
+    return PERIODS[check_period(by)]
 
 
 def period_label(period: pd.Period) -> str:
@@ -85,7 +92,7 @@ def compute_kpis(orders: pd.DataFrame, *, as_of: pd.Timestamp, churn_days: int =
     (the order lines, same window) gives refunds line by line; else order amounts are used.
     """
     if churn_days < 1:
-        raise UsageError("--churn-days must be at least 1")
+        raise UsageError("{opt:churn_days} must be at least 1")
     revenue = round(float(orders["amount"].sum()), 2) + 0.0
     buys = _purchases(orders)
     n_orders = len(buys)
@@ -118,10 +125,23 @@ def compute_kpis(orders: pd.DataFrame, *, as_of: pd.Timestamp, churn_days: int =
         "returning_customers": returning,
         "churn_rate": ratio(int((~recent).sum()), customers),
         "refund_amount": round(refund, 2) + 0.0,
+        "median_days_between_orders": median_gap_days(buys),
     }
     fmt = {"days": churn_days, "start": start.date().isoformat(), "end": as_of.date().isoformat()}
-    rows = [(m, float(values[m]), zh, d.format(**fmt)) for m, (zh, d) in KPI_DEFINITIONS.items()]
+    rows = [(m, float(values[m]), label_zh(m), d.format(**fmt)) for m, d in KPI_DEFINITIONS.items()]
     return pd.DataFrame(rows, columns=["metric", "value", "label_zh", "definition"])
+
+
+def median_gap_days(purchases: pd.DataFrame) -> float:
+    """The median of the days between consecutive purchases of the same customer (NaN: nobody bought twice)."""
+    if purchases.empty:
+        return float("nan")
+    days = purchases["order_date"].dt.normalize()
+    frame = pd.DataFrame({"c": purchases["customer_id"].to_numpy(), "d": days.to_numpy()}).sort_values(
+        ["c", "d"], kind="stable")
+    same = frame["c"].to_numpy()[1:] == frame["c"].to_numpy()[:-1]
+    gaps = np.diff(frame["d"].to_numpy().astype("datetime64[D]").astype(np.int64))[same]
+    return float(np.median(gaps)) if len(gaps) else float("nan")
 
 
 def _purchases(orders: pd.DataFrame) -> pd.DataFrame:

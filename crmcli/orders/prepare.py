@@ -145,13 +145,13 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
     date_field = next((f for f in DATE_FIELDS if column_for(mapping, f) is not None), None)
     if date_field is None:
         raise UsageError("the orders table has no order date column",
-                         hint=f"map one with --map order_date=COLUMN (columns: {columns})")
+                         hint=f"map one with {{opt:map}} order_date=COLUMN (columns: {columns})")
     if date_field != "order_date":
         notes.append(f"no order date column: {column_for(mapping, date_field)!r} ({date_field}) is the order date")
     amount_col = column_for(mapping, "amount")
     if amount_col is None and column_for(mapping, "unit_price") is None:
         raise UsageError("the orders table has no amount column",
-                         hint=f"map one with --map amount=COLUMN (columns: {columns})")
+                         hint=f"map one with {{opt:map}} amount=COLUMN (columns: {columns})")
 
     n = len(df)
     index = df.index
@@ -386,20 +386,3 @@ def _count_orders(mask: np.ndarray, pair: np.ndarray | None) -> int:
     if pair is None:
         return int(mask.sum())
     return len(np.unique(pair[mask]))
-
-
-def parse_as_of(value: Any) -> pd.Timestamp | None:
-    """``as_of`` as a day (Timestamp at midnight); accepts ISO text, date, datetime, Timestamp."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        if isinstance(value, str):
-            text = value.strip().replace("/", "-").replace(".", "-")
-            ts = pd.Timestamp(text)
-        else:
-            ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise UsageError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD, e.g. --as-of 1998-06-30") from None
-    if ts is pd.NaT:
-        raise UsageError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD")
-    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()

@@ -62,7 +62,7 @@ def decrypt_workbook(data: bytes, password: str | None, name: str) -> bytes:
 
     if not password:
         raise InputError(f"{name} is a password-protected workbook",
-                         hint="give the password with --password-file PATH or CRM_XLSX_PASSWORD")
+                         hint="give the password with {opt:password_file} PATH or CRM_XLSX_PASSWORD")
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
     except Exception as exc:

@@ -314,13 +314,23 @@ def _funnel(t: Labeller, table: pd.DataFrame) -> Sheet:
     return Sheet(t("funnel"), df, kinds=kinds)
 
 
+#: The Campaigns sheet's columns (``crmcli.metrics.compute_campaigns``' names) -> (label key, kind).
+CAMPAIGN_SHEET = {
+    "campaign": ("campaign", "text"), "impressions": ("impressions", "int"), "clicks": ("clicks", "int"),
+    "ctr": ("ctr", "percent"), "contacted": ("contacted", "int"), "responders": ("responders", "int"),
+    "response_rate": ("response_rate", "percent"), "participants": ("participants", "int"),
+    "buyers": ("buyers", "int"), "conversion_rate": ("conversion_rate", "percent"), "attributed_orders": ("orders", "int"),
+    "attributed_revenue": ("revenue", "money"), "cost_ads": ("cost_ads", "money"), "cost_staff": ("cost_staff", "money"),
+    "cost_material": ("cost_material", "money"), "cost_other": ("cost_other", "money"), "cost": ("cost", "money"),
+    "roi": ("roi", "percent"), "roas": ("roas", "number"), "roas_text": ("roas_text", "text"), "flag": ("flag", "text"),
+}
+
+
 def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
-    names = {"campaign": t("campaign"), "contacted": t("contacted"), "responders": t("responders"),
-             "response_rate": t("response_rate"), "attributed_orders": t("orders"),
-             "attributed_revenue": t("revenue"), "cost": t("cost"), "roi": t("roi"), "roas": t("roas")}
-    df = table.rename(columns=names)
-    kinds = {t("campaign"): "text", t("contacted"): "int", t("responders"): "int", t("response_rate"): "percent",
-             t("cost"): "money", t("orders"): "int", t("revenue"): "money", t("roi"): "percent", t("roas"): "number"}
+    df = table.rename(columns={c: t(CAMPAIGN_SHEET[c][0]) for c in table.columns if c in CAMPAIGN_SHEET})
+    if t.lang == "zh" and "flag" in table.columns:
+        df[t("flag")] = table["flag"].map(t.flags)
+    kinds = {t(key): kind for c, (key, kind) in CAMPAIGN_SHEET.items() if c in table.columns}
     return Sheet(t("campaigns"), df, kinds=kinds)
 
 
@@ -444,6 +454,12 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         sheets.append(_campaigns(t, camp.table))
     else:
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
+    from .team import team_sheet  # the Team sheet, when the orders or the leads name owners
+
+    team = team_sheet(t, lines, order_table, inputs.get("leads"), settings, as_of_ts)
+    if team is not None:
+        sheets.append(team[0])
+        tables["team"] = team[1]
 
     issues = {name: analytics.find_issues(table, role=name,
                                           required=("order_date", "amount", "customer_id") if name == "orders" else ())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..config import LANGS
+from ..metrics.labels import METRICS
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -28,15 +29,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "change": ("变化", "Change"),
     "definition": ("定义", "Definition"),
     # metrics
-    "revenue": ("销售额", "Revenue"),
-    "orders": ("订单数", "Orders"),
     "customers_n": ("客户数", "Customers"),
-    "aov": ("平均订单金额 (AOV)", "Average order value (AOV)"),
-    "revenue_per_customer": ("客单价", "Revenue per customer (客单价)"),
-    "repurchase_rate": ("复购率", "Repurchase rate"),
-    "new_customers": ("新客户数", "New customers"),
-    "churn_rate": ("流失率", "Churn rate"),
-    "refund_amount": ("退款金额", "Refunds"),
     "as_of": ("观察截止日", "Observation end (as of)"),
     "rows_read": ("读取行数", "Rows read"),
     "rows_left_out": ("未计入行数", "Rows left out"),
@@ -118,6 +111,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "clv_unavailable": ("无法计算客户终身价值：", "CLV could not be computed: "),
     "forecast_unavailable": ("无法预测：", "No forecast: "),
 }
+LABELS.update({k: v for k, v in METRICS.items() if k not in LABELS})  # the metrics' names: one table
 
 #: RFM table columns (the library's names) -> labels.
 RFM_COLUMNS: dict[str, tuple[str, str]] = {
@@ -146,26 +140,10 @@ RFM_COLUMNS: dict[str, tuple[str, str]] = {
     "clv": ("客户终身价值 (CLV)", "CLV"),
     "value_at_stake": ("流失损失价值", "Value at stake"),
     "churn_risk": ("流失风险", "Churn risk"),
+    "avg_days_between_orders": ("平均购买间隔（天）", "Avg days between orders"),
+    "tags": ("客户标签", "Tags"),
 }
 
-#: KPI metric (``crmcli.metrics`` names) -> (zh label, en label)
-METRICS: dict[str, tuple[str, str]] = {
-    "customers": ("客户数", "Customers"),
-    "orders": ("订单数", "Orders"),
-    "revenue": ("销售额", "Revenue"),
-    "aov": ("平均订单金额 (AOV)", "Average order value (AOV)"),
-    "revenue_per_customer": ("客单价", "Revenue per customer (客单价)"),
-    "orders_per_customer": ("人均订单数", "Orders per customer"),
-    "repurchase_rate": ("复购率", "Repurchase rate"),
-    "new_customers": ("新客户数", "New customers"),
-    "returning_customers": ("回头客数", "Returning customers"),
-    "churn_rate": ("流失率", "Churn rate"),
-    "refund_amount": ("退款金额", "Refunds"),
-    "leads": ("线索数", "Leads"),
-    "converted_leads": ("转化线索数", "Converted leads"),
-    "lead_conversion_rate": ("线索转化率", "Lead conversion rate"),
-    "avg_sales_cycle_days": ("平均销售周期（天）", "Average sales cycle (days)"),
-}
 
 #: metric -> zh definition (the English ones come from ``crmcli.metrics``, with the same meaning).
 DEFINITIONS_ZH: dict[str, str] = {
@@ -208,6 +186,37 @@ LABELS.update({
 })
 
 
+# crm metrics --campaigns as marketers count them (the Campaigns sheet)
+LABELS.update({
+    "impressions": ("曝光量", "Impressions"),
+    "clicks": ("点击量", "Clicks"),
+    "ctr": ("点击率", "CTR (clicks ÷ impressions)"),
+    "participants": ("参与人数", "Participants"),
+    "buyers": ("成交人数", "Buyers"),
+    "conversion_rate": ("转化率", "Conversion rate (buyers ÷ participants)"),
+    "cost_ads": ("广告费用", "Ad cost"),
+    "cost_staff": ("人力成本", "Staff cost"),
+    "cost_material": ("物料费用", "Material cost"),
+    "cost_other": ("其他费用", "Other cost"),
+    "roas_text": ("投入产出比 (1:N)", "ROAS (1:N)"),
+    "flag": ("提示", "Flag"),
+})
+# crm metrics --team (the Team sheet)
+LABELS.update({
+    "team": ("销售团队", "Sales team"),
+    "owner": ("负责人", "Owner"),
+    "unassigned": ("(未分配)", "(unassigned)"),
+    "team_leads": ("线索数", "Leads"),
+    "converted_leads": ("转化线索数", "Converted leads"),
+    "lead_conversion": ("线索转化率", "Lead conversion"),
+    "sales_cycle": ("平均销售周期（天）", "Sales cycle (days)"),
+    "quota": ("业绩目标", "Quota"),
+    "attainment": ("目标完成率", "Attainment"),
+})
+#: The campaigns' flags (``crmcli.metrics.campaigns.FLAG_RULES``) in Chinese.
+FLAGS_ZH = {"high reach, low conversion": "高参与低转化", "low CTR": "点击率低", "ROAS < 1": "投入产出比低于1:1"}
+
+
 def detect_lang(headers) -> str:
     """``zh`` when any header holds Chinese characters, else ``en``."""
     return "zh" if any(_CJK.search(str(h)) for h in headers) else "en"
@@ -229,6 +238,12 @@ class Labeller:
     def col(self, key: str) -> str:
         pair = RFM_COLUMNS.get(key) or LABELS.get(key)
         return pair[self._i] if pair else key
+
+    def flags(self, text: str) -> str:
+        """A campaign's ``flag`` text in the chosen language."""
+        if self.lang != "zh" or not text:
+            return text
+        return "；".join(FLAGS_ZH.get(f, f) for f in str(text).split("; "))
 
     def metric(self, key: str) -> str:
         pair = METRICS.get(key)

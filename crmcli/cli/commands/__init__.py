@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from . import clean, clv, dedupe, forecast, init, inspect, metrics, pivot, report, rfm, validate
+from . import basket, clean, clv, dedupe, forecast, init, inspect, metrics, pipeline, pivot, report, rfm, validate
 
 #: In the order ``crm --help`` lists them.
-MODULES = (inspect, validate, clean, dedupe, rfm, clv, metrics, forecast, pivot, report, init)
+MODULES = (inspect, validate, clean, dedupe, rfm, clv, metrics, forecast, pivot, basket, pipeline, report, init)
 
 
 def register_all(app: typer.Typer) -> None:

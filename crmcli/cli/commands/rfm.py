@@ -12,7 +12,7 @@ from ...io import write_sheets
 from ...rfm import RFM_DEFINITIONS, parse_tiers, score_rfm
 from ...segments import describe_rules, get_scheme, load_rules
 from .. import render
-from ..common import AsOfOpt, Common, CustomerOpt, LangOpt, command
+from ..common import AsOfOpt, ChurnDaysOpt, Common, CustomerOpt, LangOpt, LeadsOpt, command
 
 HELP = """One row per customer: recency_days, frequency, monetary, first/last order, scores 1..N by
 quantiles (equal values always get the same score; recency reversed), segment and value tier.
@@ -23,6 +23,8 @@ Definitions: """ + RFM_DEFINITIONS + """.
 Schemes: rfm = the ordered 10-rule score table (first match wins, else Others);
          cn8 = 8 classes by R/F/M high/low against the mean (重要价值客户 …).
 Tier: high/mid/low = top 20% / next 30% / bottom 50% of customers by monetary.
+Tags: 高价值客户 (tier high), 流失客户 (no order in --churn-days), 新客户 (first order within it),
+      潜在客户 (a lead with no order: --leads); your own [[tags.rules]] in crm.toml.
 Settings: [rfm] scheme, bins, breaks, tiers and your own [[rfm.rules]] in crm.toml.
 
 \b
@@ -55,6 +57,8 @@ def rfm(
     tiers: Annotated[Optional[str], typer.Option("--tiers", metavar="HIGH,MID[,LOW]", show_default=False,
                                                  help="Tier shares in percent of customers by monetary "
                                                       "(default 20,30,50).")] = None,
+    churn_days: ChurnDaysOpt = None,
+    leads: LeadsOpt = None,
     show_rules: Annotated[bool, typer.Option("--rules", help="Print the active rule table on stdout: cells each "
                                                              "rule owns, overlapping and never-matching rules, "
                                                              "unmatched share (with FILE: customers per rule).")] = False,
@@ -62,7 +66,7 @@ def rfm(
                                                          "[clv] horizon and discount; crm clv for the details).")] = False,
 ) -> None:
     s = c.settings(as_of=as_of, rfm_bins=bins, rfm_scheme=scheme, lang=lang, rfm_tiers=tiers,
-                   rfm_breaks=breaks or None)
+                   rfm_breaks=breaks or None, churn_days=churn_days)
     rules = load_rules(s.rfm_rules) if s.rfm_rules and not scheme else get_scheme(s.rfm_scheme)
     if file is None:
         if not show_rules:
@@ -70,21 +74,25 @@ def rfm(
         render.rules(describe_rules(rules, lang=s.lang))
         return
     spec = c.destination(file, "rfm")
+    if file == "-" and leads == "-":
+        raise UsageError("only one input can come from stdin")
     if not show_rules:
-        c.check([spec.dest], [file])
+        c.check([spec.dest], [file, leads])
     result = score_rfm(file, read=c.read, as_of=s.as_of, bins=s.rfm_bins, breaks=s.rfm_breaks, scheme=rules,
                        customer=customer, lang=s.lang, tiers=parse_tiers(s.rfm_tiers),
                        overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst,
-                       statuses=s.order_status, clv=with_clv,
+                       statuses=s.order_status, churn_days=s.churn_days, tag_rules=s.tag_rules, leads=leads,
+                       lead_overrides=s.columns_for("leads"), clv=with_clv,
                        clv_options={"horizon": s.clv_horizon, "discount": s.clv_discount})
     if show_rules:
         render.rules(describe_rules(result.rules, result.table["segment"], lang=result.lang))
         return
     tables = {"rfm": result.table, "segments": result.segments}
-    write_sheets(tables, spec, number_formats=sheet_formats(tables), inputs=[file])
+    write_sheets(tables, spec, number_formats=sheet_formats(tables), inputs=[f for f in (file, leads) if f])
     if result.clv is not None:
         from ...clv import describe_clv  # scipy: imported only when asked for
 
         c.say(describe_clv(result.clv)[1])
     render.rfm(c.console, result, RFM_DEFINITIONS)
-    c.wrote(spec.dest, f"{len(result.table):,} customers")
+    extra = f" + {result.prospects:,} prospects" if result.prospects else ""
+    c.wrote(spec.dest, f"{len(result.table) - result.prospects:,} customers{extra}")

@@ -1,0 +1,493 @@
+"""Excel-style pivot tables: rows × columns of aggregated values, with totals.
+
+Fields are named by canonical field (``amount``) or by header (``金额``). Each used column
+is typed on purpose through the field layer: amounts/numbers parsed for sum/mean/min/max,
+dates bucketed into periods with ``by``, text normalized (so ``天猫`` and `` 天猫 `` are
+one row). Totals are computed from the underlying rows (a mean's total is the mean of all
+rows, a nunique's total counts distinct values overall), as Excel does.
+
+Money pivots (``values`` = the amount field) follow the order rules of
+:func:`crmcli.orders.prepare_orders` when the table is an orders table (it has an order
+date): each row's amount is its share of its order's net amount — an order-level total
+counted once, refunds netted — and the rows of orders the rules leave out (unpaid,
+cancelled, refunded, a repeated export row) are not summed, so the Total equals
+``crm metrics``' revenue for the rows that have a date and a customer. Without an amount
+column, amount = unit price × quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UsageError
+from ..metrics.kpis import PERIODS, check_period
+from ..normalize import normalize_table
+from ..schema import FIELDS, find_column
+from ..table import Table
+
+AGGS = ("sum", "count", "mean", "nunique", "min", "max")
+TOTAL = "Total"
+BLANK = "(blank)"
+#: The row that holds every row outside ``top`` (its values computed from those rows).
+OTHER = "Other"
+#: Bounded work: a --cols field with more values than an Excel sheet has columns, or a grid of more
+#: cells than this, is refused (a 100,000-row file pivoted on two id columns would be 10^10 cells).
+MAX_COLUMNS = 16_384
+MAX_CELLS = 10_000_000
+
+
+@dataclass
+class Pivot:
+    table: pd.DataFrame
+    value_columns: list[str]          # the numeric columns (cells and totals)
+    number_format: str                # Excel number format of the first value's columns
+    notes: list[str] = field(default_factory=list)
+    #: Excel number format of every value column (several --values, --show percentages).
+    number_formats: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ValueSpec:
+    """One ``--values FIELD[:AGG[:SHOW]]``: the field (None = count rows), its aggregation and how it is shown."""
+
+    field: str | None
+    agg: str
+    show: str | None = None
+
+
+def parse_values(values: str | Sequence[str] | None, agg: str = "sum", show: str | None = None) -> list[ValueSpec]:
+    """``["amount:sum", "order_id:nunique", "amount:sum:row%"]`` -> specs; a spec without ``:AGG`` takes
+    ``agg``, without ``:SHOW`` takes ``show``. None = count rows."""
+    agg = (agg or "sum").lower()
+    if agg not in AGGS:
+        raise UsageError(f"{{opt:agg}} {agg!r} is not one of " + ", ".join(AGGS), option="agg")
+    if show is not None and show not in SHOWS:
+        raise UsageError(f"{{opt:show}} {show!r} is not one of " + ", ".join(SHOWS), option="show")
+    items = [values] if isinstance(values, str) else list(values or [])
+    items = [v for v in items if v is not None and str(v).strip()]
+    if not items:
+        if agg not in ("count", "sum"):
+            raise UsageError(f"{{opt:agg}} {agg} needs {{opt:values}}", hint="e.g. {opt:values} amount", option="agg")
+        return [ValueSpec(None, "count", show)]
+    specs = []
+    for item in items:
+        parts = [p.strip() for p in str(item).split(":")]
+        own_show = parts.pop() if len(parts) > 1 and parts[-1] in SHOWS else None
+        own_agg = parts.pop().lower() if len(parts) > 1 and parts[-1].lower() in AGGS else None
+        name = ":".join(parts).strip()
+        if not name:
+            raise UsageError(f"{{opt:values}} {item!r} names no field", hint="e.g. {opt:values} amount:sum",
+                             option="values")
+        specs.append(ValueSpec(name, own_agg or agg, own_show or show))
+    return specs
+
+
+#: Left-out reasons of prepare_orders that are order rules (a pivot leaves those rows out too);
+#: rows it leaves out for a missing date or customer are still rows of the pivot.
+ORDER_RULE_REASONS = ("totals-row", "duplicate-row", "unpaid", "cancelled", "refunded")
+
+
+def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
+    """(header, canonical field or None) for a field name or a header."""
+    found = find_column(name, columns, mapping)
+    if found is not None:
+        return found
+    if name.strip() in FIELDS:
+        raise UsageError(f"no column is mapped to the field {name.strip()!r}",
+                         hint=f"map one with {{opt:map}} {name.strip()}=COLUMN; columns: " + ", ".join(columns[:20]))
+    raise UsageError(f"no field or column named {name.strip()!r}", hint="columns: " + ", ".join(columns[:20]))
+
+
+def _kind(field_name: str | None) -> str:
+    from ..fields import FIELD_KINDS
+
+    return FIELD_KINDS.get(field_name, "text") if field_name else "text"
+
+
+class _Rows(NamedTuple):
+    values: pd.Series
+    parsed: pd.Series
+
+
+def _normalized(t: Table, series: pd.Series, kind: str):
+    """``series`` (a column of ``t``, maybe fewer rows) normalized as ``kind``: the table's own values when it
+    normalized the column as that kind, else normalized now."""
+    from ..fields import kind_of, normalize_field
+
+    header = series.name
+    if header in t.normalized and kind_of(t.mapping[header]) == kind:
+        res = t.normalized[header]
+        return _Rows(res.values.loc[series.index], res.parsed.loc[series.index])
+    return normalize_field(series, kind, region=t.region, dayfirst=t.dayfirst)
+
+
+def _dimension(t: Table, table: pd.DataFrame, header: str, field_name: str | None, by: str | None,
+               notes: list[str]) -> tuple[pd.Series, bool]:
+    """The labels of one row/column dimension, and whether it was a date bucketed by ``by``."""
+    kind = _kind(field_name)
+    if kind == "date":
+        res = _normalized(t, table[header], "date")
+        if by:
+            per = res.parsed.dt.to_period(PERIODS[by])
+            labels = per.astype("str").where(res.parsed.notna(), "")
+            bad = int(((res.parsed.isna()) & (table[header].astype("str").str.strip() != "")).sum())
+            if bad:
+                notes.append(f"{bad} row(s) with an invalid {header} date are under {BLANK}")
+            return labels.astype("str"), True
+        return res.values.astype("str"), False
+    if kind in ("phone", "email", "id", "text"):
+        return _normalized(t, table[header], kind).values.astype("str"), False
+    return table[header].astype("str").str.strip(), False
+
+
+def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | None = None,
+                values: str | Sequence[str] | None = None, agg: str = "sum", by: str | None = None,
+                totals: bool = True, show: str | None = None, where: str | Sequence[str] | None = None,
+                top: int | None = None, overrides: Mapping[str, str] | None = None, region: str = "CN",
+                dayfirst: bool | None = None, read: object = None,
+                statuses: Mapping[str, str] | None = None) -> Pivot:
+    """Pivot ``table`` (text as read by ``read_table``): one row per ``rows`` combination, one
+    column per ``cols`` value (or one value column), cells = ``agg`` of ``values``.
+
+    ``values`` defaults to counting rows (``agg`` sum or count); several values are
+    ``["amount:sum", "order_id:nunique"]`` (``FIELD[:AGG[:SHOW]]``, see :func:`parse_values`).
+    ``show`` shows the values as Excel's "Show Values As" does (:mod:`crmcli.pivot.show`):
+    ``row% col% total% rank running index diff-prev pct-diff-prev``. ``where`` keeps the rows
+    meeting every condition (``"channel=天猫"``, ``"amount>=100 AND city in [上海, 杭州]"``; fields
+    typed by the field layer, see :mod:`crmcli.conditions`). ``top`` keeps the N rows with the
+    largest first value and puts the rest in one ``Other`` row, computed from their rows.
+    ``table`` may be a path or ``"-"`` (read with ``read``, a :class:`~crmcli.options.ReadOptions`).
+    ``by`` (month/quarter/year) buckets the date fields among ``rows``/``cols``; when none is a
+    date, the order date (else the first date field) becomes ``cols``. Totals row and column
+    (computed from the rows, as Excel does) unless ``totals=False``.
+    """
+    from .show import show_values
+
+    t = normalize_table(table, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+    specs = parse_values(values, agg, show)
+    check_period(by)
+    if top is not None and top < 1:
+        raise UsageError(f"{{opt:top}} {top!r} must be at least 1", option="top")
+    rows = [r for r in (rows or []) if r.strip()]
+    if not rows:
+        raise UsageError("{opt:rows} needs at least one field", hint="e.g. {opt:rows} channel", option="rows")
+    from ..conditions import parse_conditions
+
+    conditions = parse_conditions(where)
+    notes: list[str] = []
+    total_rows = list(t.totals)  # a 合计 row counted again would double the Total
+    table = t.frame.drop(index=total_rows) if total_rows else t.frame
+    if total_rows:
+        notes.append(f"{len(total_rows)} totals row(s) left out (row {', '.join(map(str, total_rows[:5]))})")
+    columns = [str(c) for c in table.columns]
+    cmap = t.columns
+    mapping = cmap.mapping
+    notes.extend(cmap.notes())
+    row_heads = [_resolve(r, columns, mapping) for r in rows]
+    col_head = _resolve(cols, columns, mapping) if cols else None
+    if by:
+        dims = row_heads + ([col_head] if col_head else [])
+        if not any(_kind(f) == "date" for _, f in dims):
+            if col_head:
+                raise UsageError(f"{{opt:by}} {by} needs a date field among {{opt:rows}}/{{opt:cols}}",
+                                 hint="e.g. {opt:cols} order_date {opt:by} month")
+            date_heads = [h for h, f in mapping.items() if f == "order_date"] or [
+                h for h, f in mapping.items() if _kind(f) == "date"]
+            if not date_heads:
+                raise UsageError(f"{{opt:by}} {by}: the table has no date column",
+                                 hint="map one with {opt:map} order_date=COLUMN")
+            col_head = (date_heads[0], mapping[date_heads[0]])
+
+    frame = pd.DataFrame(index=table.index)
+    dim_names: list[str] = []
+    dates: list[str] = []
+    for header, fname in row_heads + ([col_head] if col_head else []):
+        labels, bucketed = _dimension(t, table, header, fname, by, notes)
+        frame[header] = labels.where(labels != "", BLANK)
+        dim_names.append(header)
+        if _kind(fname) == "date":
+            dates.append(header)
+    row_names = dim_names[: len(row_heads)]
+    col_name = dim_names[len(row_heads)] if col_head else None
+    if col_name in row_names:
+        raise UsageError(f"{col_name!r} is both in {{opt:rows}} and {{opt:cols}}")
+
+    ruled: list = []
+    measures: list[tuple[str, str, str]] = []  # (column in frame, agg, label) per spec
+    formats: list[str] = []
+    for k, spec in enumerate(specs):
+        column, label, fmt = _value_column(t, table, spec, k, columns, mapping, frame, statuses, notes, ruled)
+        measures.append((column, spec.agg, label))
+        formats.append(fmt)
+    if ruled:
+        frame = frame[~frame.index.isin(ruled)]  # rows of orders the rules leave out: not in the pivot
+    if conditions:
+        keep = _where(t, table.loc[frame.index], conditions, columns, mapping)
+        notes.append(f"where {' AND '.join(map(str, conditions))}: {int(keep.sum()):,} of {len(keep):,} rows")
+        frame = frame[keep]
+    order = None
+    if top is not None:
+        frame, order = _top_rows(frame, row_names, measures[0], top)
+
+    base, groups = _base(row_names, col_name, dates)
+    parts: list[pd.DataFrame] = []
+    total_parts: dict[str, float] = {}
+    value_cols: list[str] = []
+    number_formats: dict[str, str] = {}
+    several = len(specs) > 1
+    for (column, how, label), spec, fmt in zip(measures, specs, formats):
+        cells, rtot, ctot, grand = _aggregate(frame, row_names, col_name, column, how)
+        if spec.show:
+            if spec.show == "running" and how not in ("sum", "count"):
+                raise UsageError(f"{{opt:show}} running needs a sum or a count, not a {how}", option="show")
+            cells, rtot, ctot, grand = show_values(spec.show, cells, rtot, ctot, grand, base=base,
+                                                   groups=groups, additive=how in ("sum", "count"))
+            label = f"{label} ({spec.show})"
+            fmt = SHOW_FORMATS.get(spec.show, fmt)
+        if how in ("count", "nunique") and not spec.show in SHOW_FORMATS:
+            fmt = "0"
+        if col_name is None:
+            names = [label]
+            block = cells.set_axis(names, axis=1)
+            tot_row = {label: grand}
+        else:
+            names = [_named(c, label, several) for c in cells.columns]
+            block = cells.set_axis(names, axis=1)
+            tot_row = {_named(c, label, several): v for c, v in ctot.items()}
+            if totals:
+                tname = _named(TOTAL, label, several)
+                block[tname] = rtot
+                names.append(tname)
+                tot_row[tname] = grand
+        parts.append(block)
+        total_parts.update(tot_row)
+        value_cols += names
+        number_formats.update(dict.fromkeys(names, fmt))
+    body = pd.concat(parts, axis=1).reset_index()
+    if col_name is not None:
+        n_cols = len(value_cols) + len(row_names)
+        if n_cols > MAX_COLUMNS:
+            raise UsageError(f"the pivot would be {len(body):,} rows × {n_cols:,} columns: {cols} has too many "
+                             f"distinct values for {{opt:cols}}",
+                             hint=f"at most {MAX_COLUMNS - len(row_names) - 1:,} columns and {MAX_CELLS:,} cells; "
+                                  "use a field with fewer values, or put it in {opt:rows}")
+    if totals:
+        total = {n: "" for n in row_names}
+        total[row_names[0]] = TOTAL
+        total.update(total_parts)
+        body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
+    for c in value_cols:
+        body[c] = body[c].astype("float64")
+        if number_formats[c] == "#,##0.00":
+            body[c] = body[c].round(2)  # money in cents
+    body = _ordered_rows(body, row_names, totals, order)
+    for n in row_names:
+        body[n] = body[n].astype("str")
+    return Pivot(body, value_cols, number_formats[value_cols[0]], notes, number_formats)
+
+
+#: Number formats of the values shown as shares, ranks and indexes (the others keep the value's own).
+SHOW_FORMATS = {"row%": "0.0%", "col%": "0.0%", "total%": "0.0%", "pct-diff-prev": "0.0%", "rank": "0",
+                "index": "0.00"}
+SHOWS = ("row%", "col%", "total%", "rank", "running", "index", "diff-prev", "pct-diff-prev")
+
+
+def _named(col: object, label: str, several: bool) -> str:
+    """A value column's name: the --cols value (``2024Q1``), or with several values ``label | 2024Q1``."""
+    return f"{label} | {col}" if several else str(col)
+
+
+def _value_column(t: Table, table: pd.DataFrame, spec: ValueSpec, k: int, columns: list[str],
+                  mapping: Mapping[str, str], frame: pd.DataFrame, statuses, notes: list[str],
+                  ruled: list) -> tuple[str, str, str]:
+    """Put the ``k``-th value's series in ``frame``; (its column, its label, its number format)."""
+    name = f"_v{k}"
+    agg = spec.agg
+    if spec.field is None:
+        frame[name] = 1.0
+        return name, f"{agg} of rows", "0"
+    values = spec.field.strip()
+    if values == "amount" and "amount" not in mapping.values() and "unit_price" in mapping.values():
+        if agg in ("count", "nunique"):
+            raise UsageError("no column is mapped to amount: it is unit price × quantity, which has no values to "
+                             "count", hint="{opt:agg} sum, mean, min or max")
+        frame[name] = _order_amounts(t, table, None, statuses, notes, ruled)
+        return name, f"{agg} of amount", "#,##0.00"
+    vhead, vfield = _resolve(values, columns, mapping)
+    raw = table[vhead].astype("str").str.strip()
+    kind = _kind(vfield)
+    if agg in ("count", "nunique"):
+        text = _normalized(t, table[vhead], kind).values if kind != "amount" else raw
+        frame[name] = text.where(text != "", None)
+        return name, f"{agg} of {vhead}", "0"
+    res = _normalized(t, table[vhead], "number" if kind == "number" else "amount")
+    frame[name] = res.parsed.astype("float64")
+    bad = int((frame[name].isna() & (raw != "")).sum())
+    if bad:
+        notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {agg}")
+    if vfield == "amount":
+        frame[name] = _order_amounts(t, table, frame[name], statuses, notes, ruled)
+    return name, f"{agg} of {vhead}", "#,##0.00" if kind == "amount" or vfield is None else "#,##0.##"
+
+
+def _where(t: Table, table: pd.DataFrame, conditions, columns: list[str], mapping: Mapping[str, str]) -> np.ndarray:
+    """Rows meeting every condition, each field typed by the field layer (dates as dates, money and
+    numbers as numbers, phones/emails/text normalized)."""
+    from ..conditions import compare
+    from ..fields import normalize_field
+
+    def typed(values: tuple[str, ...], kind: str):
+        return normalize_field(pd.Series(values, dtype="str"), kind, region=t.region, dayfirst=t.dayfirst)
+
+    keep = np.ones(len(table), dtype=bool)
+    for cond in conditions:
+        header, fname = _resolve(cond.field, columns, mapping)
+        kind = _kind(fname)
+        if kind in ("date", "amount", "number"):
+            cells = _normalized(t, table[header], kind).parsed
+            target = typed(cond.values, kind)
+            if target.parsed.isna().any():
+                bad = [v for v, p in zip(cond.values, target.parsed) if pd.isna(p)]
+                raise UsageError(f"{{opt:where}} {cond}: {bad[0]!r} is not a {kind} (the {header} column holds "
+                                 f"{kind}s)", option="where",
+                                 hint="dates as YYYY-MM-DD, numbers as 100 or 1.2万")
+            targets = list(target.parsed)
+            if kind == "date":
+                cells = pd.to_datetime(cells)
+                targets = [pd.Timestamp(t) for t in targets]
+            else:
+                cells = cells.astype("float64")
+        else:
+            cells = _normalized(t, table[header], kind).values.astype("str")
+            targets = list(typed(cond.values, kind).values)
+        keep &= compare(cells, cond.op, targets)
+    return keep
+
+
+def _top_rows(frame: pd.DataFrame, row_names: list[str], measure: tuple[str, str, str], top: int
+              ) -> tuple[pd.DataFrame, list]:
+    """The ``top`` row combinations by the first value; every other row relabelled ``Other``."""
+    column, how, _ = measure
+    score = frame.groupby(row_names, sort=True, dropna=False)[column].agg(_agg_arg(how)).astype("float64")
+    ranked = score.sort_values(ascending=False, kind="stable", na_position="last")
+    kept = list(ranked.index[:top])
+    if len(ranked) <= top:
+        return frame, kept
+    keys = pd.MultiIndex.from_frame(frame[row_names]) if len(row_names) > 1 else pd.Index(frame[row_names[0]])
+    inside = keys.isin(kept)
+    frame = frame.copy()
+    frame.loc[~inside, row_names[0]] = OTHER
+    for n in row_names[1:]:
+        frame.loc[~inside, n] = ""
+    other = OTHER if len(row_names) == 1 else (OTHER, *[""] * (len(row_names) - 1))
+    return frame, kept + [other]
+
+
+def _base(row_names: list[str], col_name: str | None, dates: list[str]) -> tuple[str, list[str]]:
+    """Where running totals and differences go: along the date field, else along --cols, else down the
+    rows (the last row field; the other row fields group them)."""
+    if col_name is not None and (col_name in dates or not any(d in row_names for d in dates)):
+        return "cols", []
+    field_ = next((d for d in row_names if d in dates), row_names[-1])
+    return "rows", [n for n in row_names if n != field_]
+
+
+def _aggregate(frame: pd.DataFrame, row_names: list[str], col_name: str | None, column: str, how: str
+               ) -> tuple[pd.DataFrame, pd.Series | None, pd.Series, float]:
+    """(cells rows × cols, row totals, column totals, grand total), every total from the rows."""
+    def agg(keys: list[str]):
+        if not keys:
+            return float(_apply(frame[column], how))
+        return frame.groupby(keys, sort=True, dropna=False)[column].agg(_agg_arg(how)).astype("float64")
+
+    if col_name is None:
+        cells = _blank_last(agg(row_names)).to_frame("_")
+        return cells, None, pd.Series({"_": agg([])}), agg([])
+    grouped = agg(row_names + [col_name])
+    n_cols = grouped.index.get_level_values(col_name).nunique(dropna=False)
+    n_rows = grouped.index.droplevel(col_name).nunique() if len(row_names) > 1 else \
+        grouped.index.get_level_values(row_names[0]).nunique(dropna=False)
+    if n_cols + len(row_names) + 1 > MAX_COLUMNS or n_rows * n_cols > MAX_CELLS:
+        raise UsageError(f"the pivot would be {n_rows:,} rows × {n_cols:,} columns: {col_name} has too many "
+                         f"distinct values for {{opt:cols}}",
+                         hint=f"at most {MAX_COLUMNS - len(row_names) - 1:,} columns and {MAX_CELLS:,} cells; "
+                              "use a field with fewer values, or put it in {opt:rows}")
+    cells = grouped.unstack(col_name)
+    cells.columns = [str(c) for c in cells.columns]
+    cells = cells[[c for c in cells.columns if c != BLANK] + [c for c in cells.columns if c == BLANK]]
+    ctot = agg([col_name])
+    ctot.index = [str(c) for c in ctot.index]
+    cells = _blank_last(cells)
+    return cells, agg(row_names).reindex(cells.index), ctot.reindex(cells.columns), agg([])
+
+
+def _blank_last(frame):
+    """Rows with a (blank) label after the others, as Excel lists them (running totals and differences
+    follow this order)."""
+    index = frame.index
+    levels = [index.get_level_values(i) for i in range(index.nlevels)]
+    blank = np.zeros(len(index), dtype=bool)
+    for level in levels:
+        blank |= np.asarray(level.astype("str") == BLANK)
+    return frame.iloc[np.concatenate([np.flatnonzero(~blank), np.flatnonzero(blank)])]
+
+
+def _order_amounts(t: Table, table: pd.DataFrame, parsed: pd.Series | None, statuses: Mapping[str, str] | None,
+                   notes: list[str], ruled_out: list | None = None) -> pd.Series:
+    """Each row's amount by the order rules (see the module docstring); ``parsed`` = the rows'
+    own parsed amounts (None: unit price × quantity), kept where the rules have no say. The rows
+    the rules leave out are appended to ``ruled_out``."""
+    from ..orders import prepare_orders
+
+    if parsed is None:
+        by_field = {f: h for h, f in t.mapping.items()}
+        price = _normalized(t, table[by_field["unit_price"]], "amount").parsed.astype("float64")
+        qty = _normalized(t, table[by_field["quantity"]], "number").parsed.astype("float64").fillna(1.0) \
+            if "quantity" in by_field else 1.0
+        parsed = (price * qty).round(2)
+        notes.append("no amount column: amount = unit_price × quantity")
+    try:
+        p = prepare_orders(t, statuses=statuses)
+    except UsageError:  # not an orders table (no order date): the rows as they are
+        return parsed
+    out = parsed.astype("float64").copy()
+    kept = p.lines.index.isin(out.index)  # the pivot's rows: the table less its totals rows
+    out.loc[p.lines.index[kept]] = p.lines["amount"].to_numpy()[kept]
+    ruled = p.left_out[p.left_out.isin(ORDER_RULE_REASONS) & p.left_out.index.isin(out.index)]
+    out.loc[ruled.index] = float("nan")
+    if ruled_out is not None:
+        ruled_out.extend(ruled.index)
+    notes.extend(n for n in p.notes if n.startswith(("left out:", "amount:", "unknown order status")) or
+                 "order-level amount" in n or "credit note" in n)
+    if len(ruled):
+        counts = ruled.value_counts()
+        notes.append("order rules: " + ", ".join(f"{n} {r} row(s)" for r, n in counts.items())
+                     + " left out of the amount")
+    return out
+
+
+def _ordered_rows(body: pd.DataFrame, row_names: list[str], totals: bool, order: list | None) -> pd.DataFrame:
+    """Rows labelled (blank) go after the others (before the totals row), as in Excel; with ``top``,
+    the rows in ``order`` (largest first, then Other)."""
+    n = len(body) - (1 if totals else 0)
+    head, tail = body.iloc[:n], body.iloc[n:]
+    if order is not None:
+        keys = [tuple(r) if len(row_names) > 1 else r[0] for r in head[row_names].itertuples(index=False)]
+        rank = {k: i for i, k in enumerate(order)}
+        head = head.iloc[sorted(range(len(head)), key=lambda i: rank.get(keys[i], len(rank)))]
+        return pd.concat([head, tail], ignore_index=True)
+    blank = head[row_names].eq(BLANK).any(axis=1)
+    return pd.concat([head[~blank], head[blank], tail], ignore_index=True)
+
+
+def _agg_arg(agg: str):
+    return {"count": "count", "nunique": "nunique"}.get(agg, agg)
+
+
+def _apply(s: pd.Series, agg: str) -> float:
+    return getattr(s, _agg_arg(agg))()
