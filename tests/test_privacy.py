@@ -287,3 +287,21 @@ def test_audit_trail_records_reads_and_writes_not_values(tmp_path):
     assert trail.outputs[0]["rows"] == 2 and trail.outputs[0]["mode"] == "0600"
     text = json.dumps(trail.inputs + trail.outputs, ensure_ascii=False)
     assert "张三" not in text and "13812345678" not in text
+
+
+def test_basket_items_of_a_personal_field_are_masked_one_by_one(tmp_path):
+    """Items are products as a rule; items of a personal field (``by="name"``) are masked like its column,
+    each member of an item set on its own."""
+    from crmcli.basket import find_associations
+
+    src = tmp_path / "lines.csv"
+    pd.DataFrame({"订单号": ["1", "1", "2", "2", "3", "3"], "下单时间": ["2024-01-01"] * 6,
+                  "客户ID": ["a", "a", "b", "b", "c", "c"], "金额": [1] * 6,
+                  "联系人": ["张三丰", "李四", "张三丰", "李四", "张三丰", "李四"]}).to_csv(src, index=False)
+    found = find_associations(src, by="联系人", min_count=1)
+    privacy = Privacy(mask=frozenset({"name"}))
+    rules = protect_table(found.rules, privacy)
+    assert sorted(rules["antecedent"]) == ["张**", "李*"] and found.rules["antecedent"].str.len().min() >= 2
+    assert protect_table(found.itemsets, privacy)["itemset"].tolist()[-1] in ("张** + 李*", "李* + 张**")
+    products = find_associations(src, by="订单号", min_count=1)     # not a personal field: as it is
+    assert protect_table(products.itemsets, privacy)["itemset"].tolist() == products.itemsets["itemset"].tolist()

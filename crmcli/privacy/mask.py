@@ -18,8 +18,8 @@ national_id ``110101199003071234``        ``110***********1234``
 birth_date ``1990-03-07``                 ``1990-**-**``
 ========== ============================== =====================================================
 
-A value already masked (holding ``*``) or a pseudonym stays as it is; several values joined with ``"; "`` (a
-merged record's phones) are masked one by one. :func:`shape_value` is the stronger form stderr gets under
+A value already masked (holding ``*``) or a pseudonym stays as it is; several values in one cell (a
+merged record's phones ``a; b``, an item set ``A + B``) are masked one by one. :func:`shape_value` is the stronger form stderr gets under
 ``--redact``: only the first character and the layout (``1**********``, ``u***@***.com``).
 Masking hides values from the people who read a sheet; it is not anonymization (see the README).
 """
@@ -32,7 +32,17 @@ from .pseudonym import is_pseudonym
 
 #: The kinds a value can be masked as.
 KINDS = ("phone", "email", "name", "address", "postcode", "national_id", "birth_date")
-JOIN = "; "
+#: How several values share one cell: a merged record's (``crm dedupe``: ``a; b``), an item set's (``crm basket``:
+#: ``A + B``). Each part is masked or pseudonymized on its own.
+JOINS = ("; ", " + ")
+
+
+def joined_parts(text: str) -> tuple[str, list[str]] | None:
+    """(separator, parts) of a cell holding several values, else None."""
+    for sep in JOINS:
+        if sep in text:
+            return sep, text.split(sep)
+    return None
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CN_ADMIN = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|特别行政区))?"
@@ -163,8 +173,10 @@ def mask_value(value: object, kind: str) -> object:
     text = value.strip()
     if not text or is_pseudonym(text):
         return value
-    if JOIN in text:
-        return JOIN.join(str(mask_value(part, kind)) for part in text.split(JOIN))
+    joined = joined_parts(text)
+    if joined is not None:
+        sep, parts = joined
+        return sep.join(str(mask_value(part, kind)) for part in parts)
     if is_masked(text) and kind != "birth_date":
         return text
     return _MASKERS[kind](text)

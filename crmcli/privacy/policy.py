@@ -26,7 +26,7 @@ import pandas as pd
 
 from .kinds import column_kinds, holds_personal, key_kind, row_field_columns, row_kind
 from .mask import KINDS as MASK_KINDS
-from .mask import JOIN, mask_value
+from .mask import joined_parts, mask_value
 from .pseudonym import Pseudonymizer
 
 #: Mode of an output holding personal data, before the umask (``[privacy] file_mode``).
@@ -110,8 +110,10 @@ def _map_values(series: pd.Series, fn) -> pd.Series:
     """``fn`` over each distinct value of a column (a column of 1M phones has as many distinct values, a
     column of names far fewer); joined values (``a; b``) one part at a time."""
     def one(v: Any) -> Any:
-        if isinstance(v, str) and JOIN in v:
-            return JOIN.join(str(fn(p)) for p in v.split(JOIN))
+        joined = joined_parts(v) if isinstance(v, str) else None
+        if joined is not None:
+            sep, parts = joined
+            return sep.join(str(fn(p)) for p in parts)
         return fn(v)
 
     codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
