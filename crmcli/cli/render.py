@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..privacy.kinds import CELL_TEXT_CODES
+
 MAX_SHOWN_COLUMNS = 200  # a 16,384-column table would take rich a minute to lay out
 
 
@@ -58,10 +60,6 @@ def description(console: Console, desc: dict[str, Any], cell: Any = _as_is) -> N
     console.print(table)
     if len(desc["columns"]) > len(shown):
         console.print(f"… {len(desc['columns']) - len(shown):,} more columns (--json lists them all)")
-
-
-#: Reader problems whose message quotes cell text (the rows above the header).
-CELL_TEXT_CODES = ("skipped-row",)
 
 
 def problems(console: Console, found: list[dict[str, Any]], limit: int = 10, redact: bool = False) -> None:

@@ -31,6 +31,9 @@ COMPARATOR_KINDS = {"name": "name", "phone": "phone", "email": "email", "address
 ROW_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {"field": ("value", "example", "suggestion"),
                                                  "kind": ("left", "right")}
 
+#: Issue codes whose message quotes cell text itself (a title row above the header), not one field's value.
+CELL_TEXT_CODES = ("skipped-row",)
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+\d{7,15}$|^1[3-9]\d{9}$")
 _NAME = re.compile(r"^(?:[\u3400-\u9fff·]{2,5}|[A-Za-z][A-Za-z'.\-]*(?: [A-Za-z][A-Za-z'.\-]*)+)$")

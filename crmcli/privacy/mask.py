@@ -19,8 +19,9 @@ birth_date ``1990-03-07``                 ``1990-**-**``
 ========== ============================== =====================================================
 
 A value already masked (holding ``*``) or a pseudonym stays as it is; several values in one cell (a
-merged record's phones ``a; b``, an item set ``A + B``) are masked one by one. :func:`shape_value` is the stronger form stderr gets under
-``--redact``: only the first character and the layout (``1**********``, ``u***@***.com``).
+merged record's phones ``a; b``, an item set ``A + B``) are masked one by one. :func:`shape_value` is the
+stronger form stderr gets under ``--redact``: only the first character and the layout (``1**********``,
+``u***@***.com``).
 Masking hides values from the people who read a sheet; it is not anonymization (see the README).
 """
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .kinds import column_kinds, holds_personal, key_kind, row_field_columns, row_kind
+from .kinds import CELL_TEXT_CODES, column_kinds, holds_personal, key_kind, row_field_columns, row_kind
 from .mask import KINDS as MASK_KINDS
 from .mask import joined_parts, mask_value
 from .pseudonym import Pseudonymizer
@@ -201,10 +201,6 @@ def _protect_by_row(df: pd.DataFrame, value_col: str, key_col: str, privacy: Pri
         rows = np.flatnonzero(keys == key)
         values[rows] = _map_values(pd.Series(values[rows], dtype=object), fn).to_numpy(dtype=object)
     return pd.Series(values, index=df.index, name=value_col, dtype=object)
-
-
-#: Issue codes whose message quotes the cell text itself (a title row above the header).
-CELL_TEXT_CODES = ("skipped-row",)
 
 
 def _protect_messages(out: pd.DataFrame, df: pd.DataFrame, value_col: str, privacy: Privacy) -> None:
