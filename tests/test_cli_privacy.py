@@ -106,7 +106,9 @@ def test_masked_report_holds_no_phone_email_or_name(run, cfg, tmp_path):
 
 def test_mask_from_crm_toml_and_per_kind(run, cfg, tmp_path):
     toml = cfg / "crm.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + '\n[privacy]\nmask = ["phone"]\n', encoding="utf-8")
+    text = toml.read_text(encoding="utf-8")
+    assert "\n[privacy]\n" in text                       # crm init writes the section, its keys commented
+    toml.write_text(text.replace("\n[privacy]\n", '\n[privacy]\nmask = ["phone"]\n', 1), encoding="utf-8")
     out = tmp_path / "r.xlsx"
     assert run(["report", "--config", toml, "-o", out]).exit_code == 0
     cells = workbook_cells(out)
