@@ -71,6 +71,13 @@ def cfg(tmp_path):
     return folder
 
 
+def set_privacy(toml: Path, line: str) -> None:
+    """Set a key in the [privacy] section crm init wrote (its keys commented) into a crm.toml."""
+    text = toml.read_text(encoding="utf-8")
+    assert "\n[privacy]\n" in text
+    toml.write_text(text.replace("\n[privacy]\n", f"\n[privacy]\n{line}\n", 1), encoding="utf-8")
+
+
 def _report_inputs(folder: Path) -> list[Path]:
     return [folder / n for n in ("orders.xlsx", "customers_en.csv", "leads.csv", "campaigns.csv")]
 
@@ -106,9 +113,7 @@ def test_masked_report_holds_no_phone_email_or_name(run, cfg, tmp_path):
 
 def test_mask_from_crm_toml_and_per_kind(run, cfg, tmp_path):
     toml = cfg / "crm.toml"
-    text = toml.read_text(encoding="utf-8")
-    assert "\n[privacy]\n" in text                       # crm init writes the section, its keys commented
-    toml.write_text(text.replace("\n[privacy]\n", '\n[privacy]\nmask = ["phone"]\n', 1), encoding="utf-8")
+    set_privacy(toml, 'mask = ["phone"]')
     out = tmp_path / "r.xlsx"
     assert run(["report", "--config", toml, "-o", out]).exit_code == 0
     cells = workbook_cells(out)
@@ -398,7 +403,7 @@ def test_cli_file_modes(run, tmp_path, cfg):
 
 def test_report_keeps_exactly_n(run, cfg):
     toml = cfg / "crm.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + "\n[privacy]\nkeep = 3\n", encoding="utf-8")
+    set_privacy(toml, "keep = 3")
     reports = cfg / "reports"
     reports.mkdir(exist_ok=True)
     (reports / "summary-2024-01-01.xlsx").write_bytes(b"not ours")
