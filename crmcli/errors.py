@@ -22,6 +22,10 @@ class ExitCode(IntEnum):
 #: ``{opt:NAME}`` in a message or hint names an option by its library keyword; the CLI spells it as the flag,
 #: environment variable or crm.toml key the user actually used (see :meth:`CrmError.render`).
 _OPTION = re.compile(r"\{opt:([a-z_]+)\}")
+#: ``{value}`` in a message stands for a cell value (``values``, in order): quoted where the reader may see
+#: customer data (a terminal), "(a value)" where it may not (cron mail, CI logs) — see :meth:`CrmError.render`.
+VALUE = "{value}"
+HIDDEN_VALUE = "(a value)"
 
 
 class CrmError(Exception):
@@ -34,20 +38,30 @@ class CrmError(Exception):
     code: ExitCode = ExitCode.INPUT
 
     def __init__(self, message: str, hint: str | None = None, *, code: ExitCode | None = None,
-                 option: str | None = None):
+                 option: str | None = None, values: tuple[object, ...] = ()):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        #: Cell values the message quotes at its ``{value}`` markers (customer data: see :meth:`render`).
+        self.values = tuple(values)
         #: The library keyword / setting whose value was wrong (``as_of``, ``by``, ``map`` …), if any.
         self.option = option
         if code is not None:
             self.code = code
 
-    def render(self, spell: Callable[[str], str] | None = None) -> tuple[str, str | None]:
+    def render(self, spell: Callable[[str], str] | None = None, *,
+               quote_values: bool = True) -> tuple[str, str | None]:
         """(message, hint) as one line each, with every ``{opt:NAME}`` spelled by ``spell(NAME)``
-        (default: the library keyword itself)."""
+        (default: the library keyword itself) and every ``{value}`` the next of ``values``, quoted, or
+        ``(a value)`` when not ``quote_values``."""
+        values = iter(self.values)
+
         def fill(text: str) -> str:
-            return " ".join(_OPTION.sub(lambda m: (spell or _keyword)(m.group(1)), text).split())
+            text = _OPTION.sub(lambda m: (spell or _keyword)(m.group(1)), text)
+            while VALUE in text:
+                v = next(values, None)
+                text = text.replace(VALUE, repr(str(v)) if quote_values and v is not None else HIDDEN_VALUE, 1)
+            return " ".join(text.split())
 
         return fill(self.message), (fill(self.hint) if self.hint else None)
 

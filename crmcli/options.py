@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,8 @@ class ReadOptions:
     encoding: str | None = None
     header_row: int | None = None
     delimiter: str | None = None
+    #: The password of an encrypted workbook (None: the privacy policy's, see :mod:`crmcli.privacy`).
+    password: str | None = field(default=None, repr=False)
 
     def kwargs(self) -> dict[str, Any]:
         """The keywords :func:`crmcli.io.read_table` takes."""

@@ -99,8 +99,10 @@ class Table:
         return replace(self, frame=self.frame[keep], normalized={h: r.take(keep) for h, r in self.normalized.items()})
 
     def cleaned(self) -> pd.DataFrame:
-        """The frame with every mapped column replaced by its normalized values (a new frame)."""
+        """The frame with every mapped column replaced by its normalized values (a new frame; its
+        ``attrs["fields"]`` is the mapping, which the privacy rules of the writers go by)."""
         out = self.frame.copy(deep=False)
         for header, res in self.normalized.items():
             out[header] = res.values
+        out.attrs["fields"] = dict(self.mapping)
         return out

@@ -238,6 +238,18 @@ def test_a_bug_is_one_line_without_debug():
 
     res = CliRunner().invoke(_probe_app(body), ["noisy"])
     assert res.exit_code == 3
+    # not a terminal (cron mail, CI logs): the type only, its text may quote a customer's values
+    assert res.stderr.startswith("crm: error: unexpected ZeroDivisionError (details hidden") and "boom" not in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_a_bug_shows_its_text_at_a_terminal(monkeypatch):
+    def body():
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr("crmcli.cli.common.at_terminal", lambda: True)
+    res = CliRunner().invoke(_probe_app(body), ["noisy"])
+    assert res.exit_code == 3
     assert res.stderr.startswith("crm: error: unexpected ZeroDivisionError: boom") and "Traceback" not in res.stderr
 
 

@@ -206,9 +206,20 @@ def find_associations(orders: Any, *, by: str = "product", max_size: int = 2, wi
         rules = rules.head(top)
     result.rules = rules.reset_index(drop=True)
     result.by = by
+    mark_item_field(result, by)
     result.dropped = {**dropped, **result.dropped}
     result.notes = notes + result.notes
     return result
+
+
+def mark_item_field(result: Basket, by: str) -> None:
+    """Say what the items are (``df.attrs["fields"]``), so that items of a personal field (``by="name"``) are
+    masked and pseudonymized in the outputs like that field's column (:mod:`crmcli.privacy.kinds`)."""
+    from ..schema import field_for_header
+
+    item = by if by in ("product", "category") else (field_for_header(by) or by)
+    result.rules.attrs["fields"] = {"antecedent": item, "consequent": item}
+    result.itemsets.attrs["fields"] = {"itemset": item}
 
 
 # ----------------------------------------------------------------- same order

@@ -71,6 +71,26 @@ ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="PATH", sh
                                                        "present).")]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Nothing on stderr but errors.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+RedactOpt = Annotated[bool, typer.Option("--redact", help="No cell values on stderr: counts, row numbers and the "
+                                                          "shapes of values only ([privacy] redact).")]
+LogOpt = Annotated[Optional[str], typer.Option("--log", metavar="PATH", show_default=False,
+                                               help="Append an audit line (JSON: time, command, inputs with sha256 "
+                                                    "and rows, outputs, exit code; never cell values) to PATH.")]
+# privacy of the outputs (every command that reads or writes data)
+MaskOpt = Annotated[Optional[bool], typer.Option("--mask/--no-mask", show_default=False,
+                                                 help="Mask phones, emails, names, addresses… in every output and on "
+                                                      "stderr (138****5678, z***@qq.com, 张*); [privacy] mask picks "
+                                                      "kinds.")]
+PseudonymizeOpt = Annotated[Optional[str], typer.Option(
+    "--pseudonymize", metavar="FIELDS", show_default=False,
+    help="Replace these fields (e.g. customer_id,phone,email) with keyed pseudonyms (ps_…), the same in every run; "
+         "the key comes from CRM_PSEUDONYM_KEY or --pseudonym-key-file, never the command line.")]
+PseudonymKeyFileOpt = Annotated[Optional[str], typer.Option("--pseudonym-key-file", metavar="PATH", show_default=False,
+                                                            help="A file holding the pseudonym key.")]
+PasswordFileOpt = Annotated[Optional[str], typer.Option(
+    "--password-file", metavar="PATH", show_default=False,
+    help="Write .xlsx outputs encrypted with the password on the first line of PATH (or CRM_XLSX_PASSWORD), and "
+         "read encrypted inputs with it.")]
 # options several commands share (not every one): defined here once, used where they apply
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", show_default=False,
                                                 help="Observation end, inclusive, YYYY-MM-DD (default: the latest "
@@ -117,8 +137,13 @@ _GROUPS: dict[str, tuple[tuple[str, Any, Any], ...]] = {
     "maps": (("map_", MapOpt, None),),
     "fields": (("region", RegionOpt, None), ("dayfirst", DayfirstOpt, None)),
     "config": (("config", ConfigOpt, None),),
-    "always": (("quiet", QuietOpt, False), ("debug", DebugOpt, False)),
+    "privacy": (("mask", MaskOpt, None), ("pseudonymize", PseudonymizeOpt, None),
+                ("pseudonym_key_file", PseudonymKeyFileOpt, None), ("password_file", PasswordFileOpt, None)),
+    "always": (("quiet", QuietOpt, False), ("redact", RedactOpt, False), ("log", LogOpt, None),
+               ("debug", DebugOpt, False)),
 }
+#: The shared options that are privacy settings (``crmcli.config`` names).
+_PRIVACY_FLAGS = ("mask", "pseudonymize", "pseudonym_key_file", "password_file", "redact", "log")
 
 
 # ----------------------------------------------------------------- stderr
@@ -130,6 +155,11 @@ def stderr_console(quiet: bool = False) -> Console:
     tty = sys.stderr is not None and sys.stderr.isatty()
     return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=not tty,
                    width=None if tty else 100_000, no_color=bool(os.environ.get("NO_COLOR")) or None)
+
+
+def at_terminal() -> bool:
+    """Is stderr a terminal (a person reading), not cron mail or a CI log?"""
+    return sys.stderr is not None and sys.stderr.isatty()
 
 
 def error_line(message: str, hint: str | None = None) -> str:
@@ -168,18 +198,34 @@ class Common:
     encoding: str | None = None
     header_row: int | None = None
     delimiter: str | None = None
+    redact: bool = False
+    log: str | None = None
+    mask: bool | None = None
+    pseudonymize: str | None = None
+    pseudonym_key_file: str | None = None
+    password_file: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _console: Console | None = field(default=None, repr=False)
+    _privacy: Any = field(default=None, repr=False)
+    _reads_config: bool = field(default=True, repr=False)
+    _audit: Any = field(default=None, repr=False)
+    _log_fd: int | None = field(default=None, repr=False)
+    _error: str | None = field(default=None, repr=False)
+    _started: Any = field(default=None, repr=False)
 
     @property
     def read(self) -> ReadOptions:
         return ReadOptions(sheet=self.sheet, encoding=self.encoding, header_row=self.header_row,
                            delimiter=self.delimiter)
 
+    def _privacy_flags(self) -> dict[str, Any]:
+        return {"mask": self.mask, "pseudonymize": self.pseudonymize, "pseudonym_key_file": self.pseudonym_key_file,
+                "password_file": self.password_file, "redact": True if self.redact else None, "log": self.log}
+
     def settings(self, **flags: Any) -> Settings:
         """Settings for this run: flag > CRM_* environment > crm.toml > defaults (resolved once)."""
         if self._settings is None:
-            given = {"region": self.region, "dayfirst": self.dayfirst, **flags}
+            given = {"region": self.region, "dayfirst": self.dayfirst, **self._privacy_flags(), **flags}
             self._settings = load_settings(self.config, flags=given, env=os.environ, cwd=os.getcwd())
         return self._settings
 
@@ -187,6 +233,51 @@ class Common:
         """What ``engine_options`` the analytics calls take: ``[engine] big`` and ``spark_master``."""
         s = self.settings()
         return {"big": s.engine_big, "spark_master": s.spark_master}
+    def privacy_settings(self) -> Settings:
+        """The settings the privacy policy is made of (read before the command's own settings, which its
+        own flags decide; a command that reads no crm.toml takes its flags and CRM_* only)."""
+        if self._settings is not None:
+            return self._settings
+        config = self.config if self._reads_config else os.devnull
+        return load_settings(config, flags={"region": self.region, **self._privacy_flags()}, env=os.environ,
+                             cwd=os.getcwd())
+
+    @property
+    def privacy(self) -> Any:
+        """The run's :class:`crmcli.privacy.Privacy` (masks, pseudonyms, password, file mode), made once."""
+        if self._privacy is None:
+            from .privacy import make_privacy
+
+            self._privacy = make_privacy(self.privacy_settings())
+        return self._privacy
+
+    @property
+    def redacting(self) -> bool:
+        """No cell values on stderr (--redact / [privacy] redact)."""
+        return bool(self.redact or self.privacy_settings().redact)
+
+    def cell(self, value: Any, field: str | None = None) -> str:
+        """A cell value as stderr may show it: its shape with --redact, masked with --mask, else as it is."""
+        from ..privacy import mask_value, shape_value
+        from ..privacy.kinds import FIELD_KINDS
+
+        text = "" if value is None else str(value)
+        kind = FIELD_KINDS.get(field or "")
+        if self.redacting:
+            return shape_value(text, {"customer": None}.get(kind or "", kind))
+        if kind and self.privacy.mask:
+            masked = self.privacy_table_value(text, field or "")
+            return masked
+        return text
+
+    def privacy_table_value(self, text: str, field: str) -> str:
+        """One value protected as its field is in the outputs (masks and pseudonyms)."""
+        import pandas as pd
+
+        from ..privacy import protect_table
+
+        out = protect_table(pd.DataFrame({field: [text]}, dtype=object), self.privacy, fields={field: field})
+        return str(out.iloc[0, 0])
 
     def overrides(self, kind: str | None) -> dict[str, str]:
         """``{field: column}``: ``[columns.<kind>]`` of crm.toml, then every ``--map``."""
@@ -270,7 +361,8 @@ def handle_errors(c: Common) -> Iterator[None]:
         except CrmError as exc:
             if c.debug:
                 traceback.print_exc()
-            message, hint = exc.render(c.spell)
+            message, hint = exc.render(c.spell, quote_values=at_terminal())
+            c._error = error_line(*exc.render(c.spell, quote_values=False))
             print(error_line(message, hint), file=sys.stderr)
             raise typer.Exit(int(exc.code)) from None
         except Terminated:
@@ -292,7 +384,10 @@ def handle_errors(c: Common) -> Iterator[None]:
         except Exception as exc:  # a bug: one line unless --debug
             if c.debug:
                 traceback.print_exc()
-            print(error_line(f"unexpected {type(exc).__name__}: {exc}",
+            # its text may quote anything, a customer's phone included: only at a terminal (or with --debug)
+            detail = f": {exc}" if at_terminal() or c.debug else " (details hidden: stderr is not a terminal)"
+            c._error = error_line(f"unexpected {type(exc).__name__}")
+            print(error_line(f"unexpected {type(exc).__name__}{detail}",
                              "run again with --debug for the traceback and report it"), file=sys.stderr)
             raise typer.Exit(int(ExitCode.INPUT)) from None
         finally:
@@ -305,15 +400,22 @@ def handle_errors(c: Common) -> Iterator[None]:
 
 
 def command(app: typer.Typer, *, name: str | None = None, reads: bool = False, maps: bool = False,
-            fields: bool = False, output: bool = False, config: bool = True,
+            fields: bool = False, output: bool = False, config: bool = True, privacy: bool | None = None,
             **typer_kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(c: Common, **own_options)`` as a command with the shared option groups asked for.
 
     ``reads``: --sheet --encoding --header-row --delimiter; ``maps``: --map; ``fields``: --region
-    --dayfirst; ``output``: -o --format; ``config``: --config; always -q --debug.
+    --dayfirst; ``output``: -o --format; ``config``: --config; ``privacy`` (default: a command that reads
+    or writes data): --mask --pseudonymize --pseudonym-key-file --password-file; always -q --redact --log --debug.
+
+    The body runs under the run's privacy policy (:func:`crmcli.privacy.applied`: every output masked,
+    pseudonymized, encrypted and given its file mode by the writers) and, with ``--log``, the audit line of
+    the run is appended when it ends, whatever its exit code.
     """
+    if privacy is None:
+        privacy = reads or output
     wanted = [g for g, on in (("output", output), ("reads", reads), ("maps", maps), ("fields", fields),
-                              ("config", config), ("always", True)) if on]
+                              ("config", config), ("privacy", privacy), ("always", True)) if on]
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         sig = inspect.signature(fn, eval_str=True)
@@ -325,12 +427,24 @@ def command(app: typer.Typer, *, name: str | None = None, reads: bool = False, m
 
         @functools.wraps(fn)
         def run(**kwargs: Any) -> Any:
+            from .privacy import finish_run, start_run
+
             values = {n: kwargs.pop(n) for n in shared_names}
             c = Common(command=cmd_name, **values)
+            c._reads_config = config
             if c.quiet:
                 warnings.filterwarnings("ignore")
-            with handle_errors(c):
-                return fn(c, **kwargs)
+            code = int(ExitCode.INPUT)
+            try:
+                with handle_errors(c), start_run(c):
+                    result = fn(c, **kwargs)
+                code = 0
+                return result
+            except typer.Exit as exc:
+                code = int(exc.exit_code)
+                raise
+            finally:
+                finish_run(c, code)
 
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind == inspect.Parameter.VAR_KEYWORD else p
                   for p in own] + shared

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..privacy.kinds import CELL_TEXT_CODES
+
 MAX_SHOWN_COLUMNS = 200  # a 16,384-column table would take rich a minute to lay out
 
 
@@ -38,7 +40,12 @@ def _table(*heads: str, right: tuple[str, ...] = ()) -> Table:
     return table
 
 
-def description(console: Console, desc: dict[str, Any]) -> None:
+def _as_is(value: Any, field: str | None = None) -> str:
+    return "" if value is None else str(value)
+
+
+def description(console: Console, desc: dict[str, Any], cell: Any = _as_is) -> None:
+    """``crm inspect``'s table; ``cell(value, field)`` shows an example (masked, or its shape with --redact)."""
     delim = {"\t": "TAB", None: "-"}.get(desc["delimiter"], desc["delimiter"])
     console.print(f"format: {desc['format']}   encoding: {desc['encoding'] or '-'}   delimiter: {delim}")
     if desc["sheets"]:
@@ -49,23 +56,30 @@ def description(console: Console, desc: dict[str, Any]) -> None:
     shown = desc["columns"][:MAX_SHOWN_COLUMNS]
     for col in shown:
         table.add_row(col["name"], col["field"] or "-", f"{col['filled']:.0%}", f"{col['distinct']:,}",
-                      " | ".join(col["examples"]))
+                      " | ".join(cell(v, col["field"]) for v in col["examples"]))
     console.print(table)
     if len(desc["columns"]) > len(shown):
         console.print(f"… {len(desc['columns']) - len(shown):,} more columns (--json lists them all)")
 
 
-def problems(console: Console, found: list[dict[str, Any]], limit: int = 10) -> None:
+def problems(console: Console, found: list[dict[str, Any]], limit: int = 10, redact: bool = False) -> None:
+    """The reader's findings; with ``redact``, a message quoting cell text says only what it is."""
     for p in found[:limit]:
         where = f"row {p['row']}: " if p.get("row") else ""
-        console.print(f"warning: {where}{p['message']}")
+        message = p["message"]
+        if redact and p.get("code") in CELL_TEXT_CODES:
+            message = message.split(":")[0]
+        console.print(f"warning: {where}{message}")
     if len(found) > limit:
         console.print(f"warning: +{len(found) - limit:,} more")
 
 
 def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 20,
-           counts: tuple[int, int, int] | None = None, lang: str = "en") -> None:
-    """``counts`` = (errors, warnings, issues) when ``found`` is only the first of them (a streamed run)."""
+           counts: tuple[int, int, int] | None = None, lang: str = "en", cell: Any = _as_is,
+           redact: bool = False) -> None:
+    """``crm validate``'s summary and first issues. ``counts`` = (errors, warnings, issues) when ``found`` is only
+    the first of them (a streamed run); ``cell(value, field)`` shows a value (masked with --mask); with ``redact``
+    no value at all: the rows, columns and codes only."""
     from ..issue_text import code_name, severity_name
 
     errors = int((found["severity"] == "error").sum()) if counts is None else counts[0]
@@ -79,9 +93,16 @@ def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 2
         named = (code_name(rec.code, lang),) if lang == "zh" else ()
         counts.add_row(rec.field or "-", rec.code, *named, severity_name(rec.severity, lang), f"{rec.count:,}")
     console.print(counts)
-    first = _table("row", "column", "value", "code", "message", right=("row",))
+    heads = ("row", "column", "code", "message") if redact else ("row", "column", "value", "code", "message")
+    first = _table(*heads, right=("row",))
     for rec in found.head(limit).itertuples(index=False):
-        first.add_row(str(rec.row), escape(rec.column or "-"), escape(str(rec.value)), rec.code, escape(rec.message))
+        shown = cell(rec.value, rec.field) if rec.value else ""
+        message = rec.message.replace(rec.value, shown) if rec.value and rec.value in rec.message else rec.message
+        if redact and rec.code in CELL_TEXT_CODES:
+            message = message.split(":")[0]
+        values = (str(rec.row), escape(rec.column or "-"), rec.code, escape(message)) if redact else \
+            (str(rec.row), escape(rec.column or "-"), escape(shown), rec.code, escape(message))
+        first.add_row(*values)
     console.print(first)
     if total > min(limit, len(found)):
         console.print(f"+{total - min(limit, len(found)):,} more")

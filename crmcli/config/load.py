@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError, UsageError
 from ..schema import FIELDS
-from .settings import CONFIG_NAME, INPUTS, KEY_BY_NAME, KEYS, Settings, check_value
+from .settings import CONFIG_NAME, INPUTS, KEY_BY_NAME, KEYS, PATH_SETTINGS, Settings, check_value
 
 #: Tables of crm.toml checked by the reader itself (beside the keys of :data:`KEYS`).
 _RULE_KEYS = ("rules", "basis", "default", "default_zh")
@@ -34,7 +34,7 @@ for _key in KEYS:
             _TOML_KEYS[_dotted] = _key.name
 _SECTIONS = sorted({d.split(".")[0] for d in _TOML_KEYS if "." in d} | {"columns"})
 ENV_VARS: dict[str, str] = {k.env: k.name for k in KEYS if k.env}
-_PATHS = INPUTS + ("output", "rules")
+_PATHS = PATH_SETTINGS
 
 
 def _type_name(types: tuple[type, ...]) -> str:

@@ -85,6 +85,24 @@ class Settings:
     values: Any = None
     #: ``--required``: more fields (or headers) every row must fill.
     required: tuple[str, ...] = ()
+    #: [privacy]: kinds masked in every output and on stderr (``crmcli.privacy.mask.KINDS``); empty = none.
+    mask: frozenset[str] = frozenset()
+    #: Fields replaced by keyed pseudonyms (``crmcli.privacy.pseudonym.FIELDS``).
+    pseudonymize: tuple[str, ...] = ()
+    #: The pseudonym key (CRM_PSEUDONYM_KEY only), or a file holding it.
+    pseudonym_key: str | None = field(default=None, repr=False)
+    pseudonym_key_file: str | None = None
+    #: The workbook password (CRM_XLSX_PASSWORD only), or a file holding it on its first line.
+    xlsx_password: str | None = field(default=None, repr=False)
+    password_file: str | None = None
+    #: Mode of an output holding personal data (limited by the umask).
+    file_mode: int = 0o600
+    #: ``crm report`` with ``{date}`` in its output: keep the newest N reports, remove older ones (None: all).
+    keep: int | None = None
+    #: Append an audit line (JSON) per run to this file.
+    log: str | None = None
+    #: No cell values on stderr (shapes instead of examples).
+    redact: bool = False
     config_path: str | None = None
     #: Setting name -> where its value came from: ``flag``, ``env``, ``config``.
     origin: Mapping[str, str] = field(default_factory=dict)
@@ -167,6 +185,52 @@ def whole_number(minimum: int) -> Callable[[Any, str], int]:
             raise UsageError(f"{name} must be at least {minimum}, got {value!r}")
         return n
     return check
+
+
+def parse_mask(value: Any, name: str) -> frozenset[str]:
+    """``true`` (every kind), ``false``, or kinds: ``["phone", "email"]`` / ``"phone,email"``."""
+    from ..privacy.mask import KINDS
+
+    if isinstance(value, bool):
+        return frozenset(KINDS) if value else frozenset()
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "all", "0", "false", "no",
+                                                            "off", ""):
+        return frozenset(KINDS) if value.strip().lower() in ("1", "true", "yes", "on", "all") else frozenset()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        raise UsageError(f"{name} {value!r} is not true/false or a list of kinds", hint="kinds: " + ", ".join(KINDS))
+    kinds = {str(k).strip() for k in items if str(k).strip()}
+    unknown = sorted(kinds - set(KINDS))
+    if unknown:
+        raise UsageError(f"{name}: {unknown[0]!r} is not a kind that can be masked", hint="kinds: " + ", ".join(KINDS))
+    return frozenset(kinds)
+
+
+def parse_pseudonymize(value: Any, name: str) -> tuple[str, ...]:
+    from ..privacy.pseudonym import parse_fields
+
+    return parse_fields(value, name)
+
+
+def parse_file_mode(value: Any, name: str) -> int:
+    """An octal mode: ``0o640`` in TOML, or ``"640"`` / ``"0640"`` / ``"0o640"``."""
+    if isinstance(value, bool):
+        raise UsageError(f"{name} {value!r} is not a file mode")
+    if isinstance(value, int):
+        mode = value
+    else:
+        text = str(value).strip().lower().removeprefix("0o")
+        try:
+            mode = int(text, 8)
+        except ValueError:
+            raise UsageError(f"{name} {value!r} is not an octal file mode", hint="e.g. \"0600\" or \"0640\"") from None
+    if not 0 <= mode <= 0o777:
+        raise UsageError(f"{name} {value!r} is not a file mode (0000..0777)", hint="e.g. \"0600\"")
+    return mode
+
+
+def parse_secret(value: Any, name: str) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def parse_path(value: Any, name: str) -> str | None:
@@ -390,7 +454,21 @@ KEYS: tuple[Key, ...] = (
     Key("team_quota", "team.quota", None, "--quota", check_quota, (int, float, dict, str)),
     Key("team_period", "team.period", "CRM_TEAM_PERIOD", "--team-period", check_team_period),
     Key("tag_rules", "tags.rules", None, None, check_tag_rules, (list,)),
+    Key("mask", "privacy.mask", "CRM_MASK", "--mask", parse_mask, (bool, list, str)),
+    Key("pseudonymize", "privacy.pseudonymize", "CRM_PSEUDONYMIZE", "--pseudonymize", parse_pseudonymize,
+        (list, str)),
+    Key("pseudonym_key", None, "CRM_PSEUDONYM_KEY", None, parse_secret),
+    Key("pseudonym_key_file", "privacy.pseudonym_key_file", "CRM_PSEUDONYM_KEY_FILE", "--pseudonym-key-file",
+        parse_path),
+    Key("xlsx_password", None, "CRM_XLSX_PASSWORD", None, parse_secret),
+    Key("password_file", "privacy.password_file", "CRM_XLSX_PASSWORD_FILE", "--password-file", parse_path),
+    Key("file_mode", "privacy.file_mode", "CRM_FILE_MODE", None, parse_file_mode, (int, str)),
+    Key("keep", "privacy.keep", "CRM_KEEP", "--keep", whole_number(1), (int,)),
+    Key("log", "privacy.log", "CRM_LOG", "--log", parse_path),
+    Key("redact", "privacy.redact", "CRM_REDACT", "--redact", parse_bool, (bool,)),
 )
+#: Settings holding a file path: relative to crm.toml's folder there, to the working directory elsewhere.
+PATH_SETTINGS = INPUTS + ("output", "pseudonym_key_file", "password_file", "log")
 KEY_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
 
 

@@ -84,6 +84,17 @@ discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied mo
 {output_line}# {{date}} = the as-of date; CRM_OUTPUT, -o
 # lang = "zh"           # zh or en; default: the language of the orders' headers
 # format = "html"       # xlsx (the workbook) or html (one self-contained page); default: by the extension
+
+[privacy]
+# mask = true                        # mask phones, emails, names, addresses… in every output and on stderr
+#                                    # (or a list: ["phone", "email"]); CRM_MASK, --mask
+# pseudonymize = ["customer_id", "phone", "email"]   # keyed pseudonyms (ps_…), same in every run; CRM_PSEUDONYMIZE
+# pseudonym_key_file = "~/.config/crm/pseudonym.key"  # the key (or CRM_PSEUDONYM_KEY); never on the command line
+# password_file = "~/.config/crm/xlsx.password"      # .xlsx outputs encrypted (or CRM_XLSX_PASSWORD)
+# file_mode = "0600"                 # mode of outputs holding personal data (the umask can only tighten it)
+# keep = 30                          # crm report with {{date}}: keep the newest 30 reports, remove older ones
+# log = "logs/crm-audit.jsonl"       # an audit line per run (JSON; never cell values); CRM_LOG, --log
+# redact = true                      # no cell values on stderr (cron mail, CI logs); CRM_REDACT, --redact
 """
 
 

@@ -84,7 +84,8 @@ def dedupe_table(table: Any, *, read: Any = None, on: list[str] | None = None, m
     t = t.drop_rows(totals)
     table, mapping, normalized, region = t.frame, t.mapping, dict(t.normalized), t.region
     dup = find_duplicates(table, on=on, mapping=mapping, threshold=threshold, region=region, normalized=normalized)
-    ids = assign_cluster_ids(table, dup.label, previous, id_column)
+    ids = assign_cluster_ids(table if previous is None else _as_written(table, mapping), dup.label,
+                             previous, id_column)
     clusters = table.copy()
     sizes = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
     clusters["cluster_id"] = ids
@@ -97,9 +98,19 @@ def dedupe_table(table: Any, *, read: Any = None, on: list[str] | None = None, m
     recency = next((normalized[c].parsed for c, f in mapping.items() if f in _RECENCY_FIELDS and c in normalized),
                    None)
     merged = merge_duplicates(golden, ids, keep=keep, multi_value=multi, recency=recency)
+    for frame in (clusters, merged):  # what the writers' privacy rules go by
+        frame.attrs["fields"] = dict(mapping)
     stats = {**dup.stats, "merged_rows": len(merged), "rows_removed": len(table) - len(merged),
              "totals_rows": totals}
     return DedupeResult(merged, clusters, stats, dup, mapping)
+
+
+def _as_written(table: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """The records as the clusters file is written under the privacy policy in force (pseudonyms, masks), so
+    they compare with a ``--previous`` clusters file written the same way."""
+    from ..privacy import protect_table
+
+    return protect_table(table, fields=mapping)
 
 
 def explain_pair(result: DedupeResult | Duplicates, first: str, second: str, id_column: str | None = None) -> pd.DataFrame:

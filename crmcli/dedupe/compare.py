@@ -20,6 +20,7 @@ import pandas as pd
 from rapidfuzz import distance, fuzz, process
 
 from ..errors import UsageError
+from ..privacy.pseudonym import is_pseudonym
 from .keys import address_key, digits_key, exact_key, fold, house_numbers, name_key, text_key  # noqa: F401
 from .org import company_key, company_similarity
 
@@ -129,7 +130,8 @@ class Comparator:
               "number": lambda s: s.strip().replace(",", "")}[self.kind]
         # normalize each distinct raw value once, then map the records through it
         raw_codes, raw_uniques = pd.factorize(raw, sort=False)
-        keys = [fn(v) if v else "" for v in raw_uniques.tolist()]
+        # a pseudonym (ps_…) is its own key: equal or not, never "similar"
+        keys = [(v if is_pseudonym(v) else fn(v)) if v else "" for v in raw_uniques.tolist()]
         key_codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
         uniq = np.asarray(uniques, dtype=object)
         codes = key_codes.astype(np.int64)[raw_codes]
@@ -174,6 +176,21 @@ class Comparator:
         local parts) are computed once per column (``Prepared.derived``), then indexed: no Python
         loop runs per pair.
         """
+        u = prep.uniques
+        va, vb = u[a], u[b]
+        lv = np.zeros(len(a), dtype=np.int8)
+        opaque = prep.derived("pseudonym", lambda v: np.fromiter((is_pseudonym(x) for x in v), dtype=bool,
+                                                                count=len(v)))
+        if opaque.any():
+            hidden = opaque[a] | opaque[b]
+            if hidden.any():  # pseudonyms agree exactly or not at all
+                lv_rest, sim_rest = self._fuzzy_plain(prep, a[~hidden], b[~hidden])
+                sim = np.zeros(len(a), dtype=np.float32)
+                lv[~hidden], sim[~hidden] = lv_rest, sim_rest
+                return lv, sim
+        return self._fuzzy_plain(prep, a, b)
+
+    def _fuzzy_plain(self, prep: Prepared, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u = prep.uniques
         va, vb = u[a], u[b]
         lv = np.zeros(len(a), dtype=np.int8)

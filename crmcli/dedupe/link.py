@@ -272,13 +272,14 @@ def record_position(table: pd.DataFrame, key: str, id_column: str | None = None)
             raise UsageError(f"{{opt:id}} {id_column}: no column named {id_column!r}",
                              hint="columns: " + ", ".join(map(str, table.columns[:30])))
         hits = np.flatnonzero(table[id_column].astype(str).str.strip().to_numpy() == str(key).strip())
-        what = f"{id_column} = {key!r}"
+        what = f"{id_column} = {{value}}"
     else:
         hits = np.flatnonzero(table.index.astype(str).to_numpy() == str(key).strip())
         what = f"row {key}"
     if len(hits) == 0:
-        raise UsageError(f"{{opt:explain}}: no record with {what}",
+        raise UsageError(f"{{opt:explain}}: no record with {what}", values=(key,) if id_column else (),
                          hint="give two ids of the {opt:id} column, or two row numbers as Excel shows them")
     if len(hits) > 1:
-        raise UsageError(f"{{opt:explain}}: {len(hits)} records have {what}", hint="choose a unique {opt:id} column")
+        raise UsageError(f"{{opt:explain}}: {len(hits)} records have {what}", hint="choose a unique {opt:id} column",
+                         values=(key,) if id_column else ())
     return int(hits[0])

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..privacy.pseudonym import PREFIX as PSEUDONYM_PREFIX
+from ..privacy.pseudonym import is_pseudonym
 from .text import FULLWIDTH
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -25,6 +27,8 @@ def normalize_email(text: str) -> tuple[str, str]:
     t = text.strip()
     if not t:
         return "", ""
+    if t.startswith(PSEUDONYM_PREFIX) and is_pseudonym(t):  # a pseudonymized email: an opaque, valid key
+        return t, ""
     s = t if t.isascii() else t.translate(FULLWIDTH).strip()
     m = _FAST.match(s)
     if (m and len(m.group(1)) <= 64 and len(s) <= 254 and "--" not in m.group(2)

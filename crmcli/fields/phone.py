@@ -122,11 +122,17 @@ def _parse(text: str, region: str) -> tuple[str, str]:
     return text, "invalid-phone"
 
 
+from ..privacy.pseudonym import PREFIX as PSEUDONYM_PREFIX  # noqa: E402
+from ..privacy.pseudonym import is_pseudonym  # noqa: E402
+
+
 def normalize_phone(text: str, region: str = "CN") -> tuple[str, str]:
     """One value -> (E.164 text, code); invalid values come back trimmed, with their code."""
     t = text.strip()
     if not t:
         return "", ""
+    if t.startswith(PSEUDONYM_PREFIX) and is_pseudonym(t):  # a pseudonymized phone: an opaque, valid key
+        return t, ""
     s = t if t.isascii() else unicodedata.normalize("NFKC", t)
     if s[0] in "='":
         s = unwrap_excel_text(s)

@@ -100,11 +100,13 @@ def write_error(path: Path, exc: OSError) -> OutputError:
 
 
 def atomic_write(dest: str | os.PathLike, write: Callable[[IO[bytes]], None], *,
-                 inputs: Iterable[str | os.PathLike] = ()) -> None:
+                 inputs: Iterable[str | os.PathLike] = (), mode: int | None = None) -> None:
     """Call ``write(fileobj)`` on a temp file beside ``dest``, then rename it into place.
 
     ``dest`` of ``"-"`` writes to stdout. A failure leaves any previous ``dest`` untouched
-    and no temp file behind.
+    and no temp file behind. The temp file is private (0600) while it is written; the file then gets
+    ``mode`` limited by the umask (an output holding personal data: ``[privacy] file_mode``), else an
+    existing file's mode, else what ``open`` would give (0666 less the umask).
     """
     if os.fspath(dest) == "-":
         buf = io.BytesIO()
@@ -132,15 +134,19 @@ def atomic_write(dest: str | os.PathLike, write: Callable[[IO[bytes]], None], *,
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        if path.exists():
+        if mode is not None:
+            from ..privacy import final_mode
+
+            os.chmod(tmp_name, final_mode(mode))
+        elif path.exists():
             try:
                 os.chmod(tmp_name, path.stat().st_mode & 0o777)
             except OSError:
                 pass
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
+            from ..privacy import DEFAULT_MODE, final_mode
+
+            os.chmod(tmp_name, final_mode(DEFAULT_MODE))
         os.replace(tmp_name, path)
         tmp_name = None
     except OutputError:

@@ -12,6 +12,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, UsageError
+from ..privacy import current as current_privacy
+from ..privacy import decrypt_workbook, is_encrypted
+from ..privacy.audit import note_input
+from ..privacy.encrypt import OLE_MAGIC
 from .csv import parse_csv, read_big_utf8_csv, sniff_delimiter
 from .decode import decode_text
 from .json import read_json
@@ -22,14 +26,17 @@ _EMPTY_BYTES = b" \t\r\n\x00\x1a\xef\xbb\xbf"
 
 
 def read_table(source: Source, *, sheet: str | int | None = None, encoding: str | None = None,
-               header_row: int | None = None, delimiter: str | None = None) -> pd.DataFrame:
+               header_row: int | None = None, delimiter: str | None = None,
+               password: str | None = None) -> pd.DataFrame:
     """Read a CSV/TSV/XLSX/XLS/ODS/JSON table as text.
 
     ``source`` is a path, ``"-"`` (stdin), bytes, or a binary file object. The format comes
     from the content first (an xlsx starts with ``PK\\x03\\x04``), then the extension.
     Returns a DataFrame of ``str`` columns (empty cells are ``""``) indexed by Excel row
     number; :func:`source_info` gives what was detected. Raises :class:`InputError` when
-    the input cannot be read.
+    the input cannot be read. A password-protected workbook is decrypted in memory with ``password``
+    (default: the password of the privacy policy in force, :mod:`crmcli.privacy`); without one, or with a
+    wrong one, it is an :class:`InputError`.
     """
     if header_row is not None and header_row < 1:
         raise UsageError("{opt:header_row} must be 1 or more")
@@ -38,6 +45,17 @@ def read_table(source: Source, *, sheet: str | int | None = None, encoding: str 
         if len(delimiter) != 1:
             raise UsageError(f"delimiter must be one character, not {delimiter!r}")
     data, ext_format, name = read_source(source)
+    noted = note_input(name, data)
+    if data[:8] == OLE_MAGIC and is_encrypted(data):
+        data = decrypt_workbook(data, password or current_privacy().password, name)
+    frame = _read_bytes(data, ext_format, name, sheet, encoding, header_row, delimiter)
+    if noted is not None:
+        noted["rows"] = len(frame)
+    return frame
+
+
+def _read_bytes(data: bytes, ext_format: str | None, name: str, sheet: str | int | None, encoding: str | None,
+                header_row: int | None, delimiter: str | None) -> pd.DataFrame:
     if not data[:4096].strip(_EMPTY_BYTES) and not data.strip(_EMPTY_BYTES):
         raise InputError(f"{name} is empty", hint="export the data again")
     fmt = sniff_format(data, ext_format, name)

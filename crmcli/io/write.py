@@ -23,6 +23,8 @@ import pyarrow as pa
 
 from .._bytes import byte_table, first_bytes, from_parts, np_bool, string_parts
 from ..errors import UsageError
+from ..privacy import Privacy, personal, protect_table, resolve
+from ..privacy.audit import note_output
 from .atomic import atomic_write
 from .json import write_json
 from .source import EXT_FORMATS
@@ -204,16 +206,25 @@ def write_csv_part(df: pd.DataFrame, fh: IO[bytes], delimiter: str = ",", *, bom
 
 def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None = None,
                 bom: bool = False, sheet_name: str = "data",
-                inputs: Iterable[str | os.PathLike] = ()) -> str:
+                inputs: Iterable[str | os.PathLike] = (), privacy: Privacy | None = None) -> str:
     """Write one table to ``dest`` (a path or ``"-"`` for stdout). Returns the format used.
 
     CSV/TSV are UTF-8 (``bom=True`` adds a BOM for Excel); xlsx gets a bold, frozen,
     filtered header; JSON is a list of records, JSONL one record a line. Text that would
     start a formula is escaped. Writing is atomic and never onto one of ``inputs``.
+    ``privacy`` (default: the policy in force) masks and pseudonymizes the table first and sets
+    the file mode of an output holding personal data; only an xlsx can be encrypted.
     """
     fmt = output_format(dest, format)
+    privacy = resolve(privacy)
     if fmt == "xlsx":
-        return write_workbook({sheet_name: df}, dest, inputs=inputs) or fmt
+        return write_workbook({sheet_name: df}, dest, inputs=inputs, privacy=privacy) or fmt
+    df = protect_table(df, privacy)
+    if privacy.encrypts and os.fspath(dest) != "-":
+        import warnings
+
+        warnings.warn(f"{os.fspath(dest)} is written unencrypted: only .xlsx outputs are encrypted with the password",
+                      stacklevel=2)
 
     def write(fh: IO[bytes]) -> None:
         if fmt in ("csv", "tsv"):
@@ -225,7 +236,11 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None
         else:
             write_json(df, fh, lines=fmt == "jsonl")
 
-    atomic_write(dest, write, inputs=inputs)
+    personal_data = personal(df)
+    atomic_write(dest, write, inputs=inputs, mode=privacy.file_mode if personal_data else None)
+    target = os.fspath(dest)
+    note_output(target, format=fmt, rows=len(df),
+                mode=os.stat(target).st_mode & 0o777 if target != "-" and os.path.isfile(target) else None)
     return fmt
 
 
@@ -233,11 +248,11 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None
 def write_sheets(tables: Mapping[str, pd.DataFrame], spec: Any, *, primary: str | None = None,
                  number_formats: Mapping[str, Mapping[str, str]] | None = None,
                  highlights: Mapping[str, Iterable[tuple[int, int]]] | None = None,
-                 inputs: Iterable[str | os.PathLike] = ()) -> str:
+                 inputs: Iterable[str | os.PathLike] = (), privacy: Privacy | None = None) -> str:
     """Write named tables to ``spec`` (a :class:`crmcli.options.WriteSpec`): every table a sheet of an
     xlsx, else the one table ``primary`` (default: the first) in the spec's format. Returns the format."""
     if spec.format == "xlsx":
         return write_workbook(tables, spec.dest, number_formats=number_formats, highlights=highlights,
-                              inputs=inputs)
+                              inputs=inputs, privacy=privacy)
     name = primary or next(iter(tables))
-    return write_table(tables[name], spec.dest, format=spec.format, inputs=inputs)
+    return write_table(tables[name], spec.dest, format=spec.format, inputs=inputs, privacy=privacy)

@@ -15,16 +15,22 @@ The cell rules, in one place (:meth:`SheetWriter.write`):
 
 xlsxwriter streams rows (constant memory) through temp files that hold customer rows: each
 workbook gets a private temp folder that is removed on every exit path (:mod:`.xlsx_temp`).
+
+Every workbook is saved by :func:`save_workbook`, where the run's privacy policy applies
+(:mod:`crmcli.privacy`): a workbook holding personal data gets the private file mode, and with a
+password the workbook is made in memory and written encrypted (ECMA-376 agile) — the plain workbook
+never reaches the disk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -32,6 +38,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
+from ..privacy import Privacy, final_mode, personal, protect_table, resolve
+from ..privacy.audit import note_output
 from .atomic import atomic_write
 from .xlsx_temp import open_workbook
 
@@ -365,18 +373,46 @@ def write_frame(book: WorkbookWriter, name: str, df: pd.DataFrame, *, title: str
     return sheet
 
 
+def save_workbook(dest: str | os.PathLike, render: Callable[[IO[bytes]], None], *, personal_data: bool,
+                  inputs: Iterable[str | os.PathLike] = (), privacy: Privacy | None = None,
+                  rows: int | None = None) -> None:
+    """Save a workbook that ``render(fh)`` writes: atomically, with the policy's file mode when it holds
+    ``personal_data``, encrypted when the policy has a password (made in memory, then encrypted)."""
+    from ..privacy import encrypt_workbook
+
+    privacy = resolve(privacy)
+    mode = privacy.file_mode if personal_data else None
+    write = render
+    if privacy.encrypts:
+        def write(fh: IO[bytes]) -> None:
+            buf = io.BytesIO()
+            render(buf)
+            plain = buf.getvalue()
+            buf.close()
+            fh.write(encrypt_workbook(plain, privacy.password or ""))
+
+    atomic_write(dest, write, inputs=inputs, mode=mode)
+    target = os.fspath(dest)
+    note_output(target, format="xlsx", rows=rows, encrypted=privacy.encrypts,
+                mode=None if target == "-" else os.stat(target).st_mode & 0o777 if os.path.isfile(target) else None)
+
+
 def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, *,
                    number_formats: Mapping[str, Mapping[str, str | Sequence[str | None]]] | None = None,
                    highlights: Mapping[str, Iterable[tuple[int, int]]] | None = None,
-                   inputs: Iterable[str | os.PathLike] = ()) -> str:
+                   inputs: Iterable[str | os.PathLike] = (), privacy: Privacy | None = None) -> str:
     """Write several tables as sheets of one xlsx (atomically, never onto one of ``inputs``).
 
     Cells follow the module's rules. Every sheet gets a bold frozen header with a filter and
     columns sized to their content. ``number_formats[sheet][column]`` sets an Excel number
     format; ``highlights[sheet]`` lists ``(row_position, column_position)`` cells to fill.
+    ``privacy`` (default: the policy in force, :func:`crmcli.privacy.applied`) masks and pseudonymizes
+    the tables, sets the file mode and encrypts the workbook.
     """
     number_formats = number_formats or {}
     highlights = highlights or {}
+    privacy = resolve(privacy)
+    sheets = {name: protect_table(df, privacy) for name, df in sheets.items()}
 
     def write(fh: IO[bytes]) -> None:
         with open_workbook(fh) as wb:
@@ -386,5 +422,6 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, 
                 write_frame(book, name, df, title=titles[name], number_formats=number_formats.get(name),
                             highlights=highlights.get(name, ()))
 
-    atomic_write(dest, write, inputs=inputs)
+    save_workbook(dest, write, personal_data=any(personal(df) for df in sheets.values()), inputs=inputs,
+                  privacy=privacy, rows=sum(len(df) for df in sheets.values()))
     return "xlsx"

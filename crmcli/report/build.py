@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import formats
 from ..clv.join import join_predictions
-from ..config import Settings
+from ..config import DEFAULT_OUTPUT, Settings
 from ..errors import CrmError, DataError
 from ..metrics.funnel import CUSTOMER_ROW
 from ..normalize import normalize_table
@@ -81,9 +81,13 @@ class Report:
         any previous file untouched. Returns the format written."""
         fmt = report_format(dest, format)
         if fmt == "html":
-            from .html import write_report_html
+            from dataclasses import replace
 
-            write_report_html(self, dest, inputs=inputs)
+            from .html import write_report_html
+            from .workbook import protect_sheets
+
+            # the page shows the sheets as the privacy policy lets them be written (masked, pseudonymized)
+            write_report_html(replace(self, sheets=protect_sheets(self.sheets)), dest, inputs=inputs)
         else:
             write_report_workbook(self.sheets, dest, inputs=inputs, page=self.page)
         return fmt
@@ -484,6 +488,8 @@ class ReportResult:
     report: Report
     path: str
     format: str = "xlsx"
+    #: Older dated reports removed by ``keep`` (:func:`crmcli.privacy.prune_reports`).
+    removed: list[str] = field(default_factory=list)
 
 
 def make_report(settings: Settings, *, output: str | None = None) -> ReportResult:
@@ -492,7 +498,8 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
     The output is ``output``, else ``settings.output`` (``{date}`` = the as-of date), else
     ``report-{date}.xlsx`` (``.html`` with ``settings.report_format = "html"``); the format is
     ``settings.report_format``, else the extension's. A missing output folder is created (by the writer, as for
-    every command).
+    every command). With ``settings.keep`` = N and ``{date}`` in the output, the N newest reports of that name
+    are kept and older ones removed (only files that name matches, :func:`crmcli.privacy.prune_reports`).
     """
     from ..errors import UsageError
 
@@ -506,8 +513,19 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
     inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
               if p and p != "-"]
     fmt = report.write(dest, inputs=inputs, format=settings.report_format)
-    return ReportResult(report, os.fspath(dest), fmt)
+    removed: list[str] = []
+    template = settings.output or DEFAULT_OUTPUT
+    if settings.keep and output is None and os.fspath(dest) != "-":
+        if "{date}" in template:
+            from ..privacy import prune_reports
 
+            removed = prune_reports(template, settings.keep, os.fspath(dest))
+        else:
+            import warnings
+
+            warnings.warn(f"keep = {settings.keep} applies to an output named with {{date}}; {dest} has none",
+                          stacklevel=2)
+    return ReportResult(report, os.fspath(dest), fmt, removed)
 
 def check_report_destination(dest: str | None, format: str | None) -> str:
     """The report's format for ``dest`` and ``format`` (checked before any work): a ``.xlsx`` path with

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from .. import formats
-from ..io import atomic_write
 from ..io.xlsx import (PageLayout, SheetWriter, WorkbookWriter, column_kind, display_width, header_text,
-                       set_page_layout, sheet_titles)
+                       save_workbook, set_page_layout, sheet_titles)
+from ..privacy import Privacy, personal, protect_table, resolve
 from ..io.xlsx_temp import open_workbook
 from .charts import Chart, add_chart, chart_cells
 
@@ -452,8 +452,24 @@ def render_workbook(sheets: Sequence[Sheet], fh: IO[bytes], page: PageInfo | Non
             set_page_layout(w.ws, page_layout(sheet, w, placed, page))
 
 
+def protect_sheets(sheets: Sequence[Sheet], privacy: Privacy | None = None) -> list[Sheet]:
+    """The sheets as the privacy policy lets them be written (masked, pseudonymized; numbers unchanged)."""
+    from dataclasses import replace
+
+    privacy = resolve(privacy)
+    return [replace(s, data=protect_table(s.data, privacy)) if s.message is None else s for s in sheets]
+
+
 def write_report_workbook(sheets: Sequence[Sheet], dest: str | os.PathLike, *,
-                          inputs: Iterable[str | os.PathLike] = (), page: PageInfo | None = None) -> str:
-    """Write the report atomically to ``dest`` (never onto one of ``inputs``). Returns ``dest``."""
-    atomic_write(dest, lambda fh: render_workbook(sheets, fh, page), inputs=inputs)
+                          inputs: Iterable[str | os.PathLike] = (), page: PageInfo | None = None,
+                          privacy: Privacy | None = None) -> str:
+    """Write the report atomically to ``dest`` (never onto one of ``inputs``). Returns ``dest``.
+
+    ``privacy`` (default: the policy in force) masks and pseudonymizes every sheet, gives the workbook
+    the private file mode when a sheet holds personal data, and encrypts it when there is a password."""
+    privacy = resolve(privacy)
+    sheets = protect_sheets(sheets, privacy)
+    save_workbook(dest, lambda fh: render_workbook(sheets, fh, page), inputs=inputs, privacy=privacy,
+                  personal_data=any(s.message is None and personal(s.data) for s in sheets),
+                  rows=sum(len(s.data) for s in sheets))
     return os.fspath(dest)

@@ -10,6 +10,7 @@ import typer
 from ...dedupe import dedupe_table, explain_pair
 from ...io import read_input, write_table
 from ...options import WriteSpec
+from ...privacy import protect_table
 from ..common import Common, FileArg, command
 
 HELP = """Find records of the same customer (probabilistic record linkage on names, phones, emails,
@@ -72,7 +73,7 @@ def dedupe(
                           region=settings.region, dayfirst=settings.dayfirst, keep=keep_rules or "complete",
                           previous=read_input(previous) if previous else None, id_column=id_column)
     if explain:
-        frame = explain_pair(result, explain[0], explain[1], id_column)
+        frame = protect_table(explain_pair(result, explain[0], explain[1], id_column))
         sys.stdout.write(frame.to_string(index=False) + "\n")
         sys.stdout.flush()
         return

@@ -24,11 +24,12 @@ Example:
   crm report --config examples/crm.toml -o report.xlsx
   crm report examples/orders.xlsx -o report.html
   CRM_ORDERS=orders.xlsx crm report -q          # -> report-<as-of>.xlsx
+  crm report --mask --password-file ~/.crm-pw -o 'reports/report-{date}.xlsx' --keep 7
 """
 
 
 def register(app: typer.Typer) -> None:
-    command(app, maps=True, fields=True, help=HELP)(report)
+    command(app, maps=True, fields=True, privacy=True, help=HELP)(report)
 
 
 def report(
@@ -52,9 +53,12 @@ def report(
                                                               "xlsx.")] = None,
     as_of: AsOfOpt = None,
     lang: LangOpt = None,
+    keep: Annotated[Optional[int], typer.Option("--keep", metavar="N", show_default=False,
+                                                help="With {date} in the output name: keep the newest N reports of "
+                                                     "that name, remove older ones ([privacy] keep).")] = None,
 ) -> None:
     s = c.settings(orders=orders, customers=customers, leads=leads, campaigns=campaigns, output=output,
-                   as_of=as_of, lang=lang, report_format=report_format)
+                   as_of=as_of, lang=lang, report_format=report_format, keep=keep)
     if c.map_:  # --map applies to the orders, over [columns.orders]
         from dataclasses import replace
 
@@ -72,3 +76,5 @@ def report(
     what = f"{len(r.sheets)} sheets" if result.format == "xlsx" else f"a web page of {len(r.sheets)} sections"
     c.say(f"wrote {where}: {what}, as of {r.as_of}, {k['orders']:,.0f} orders, "
           f"{k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}{extra}, {len(r.issues):,} data issues")
+    if result.removed:
+        c.say(f"removed {len(result.removed):,} older report(s): " + ", ".join(shown(p) for p in result.removed))

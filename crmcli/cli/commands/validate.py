@@ -113,7 +113,8 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
                                 dayfirst=settings.dayfirst, issues=spec.dest if spec else None,
                                 issues_format=spec.format if spec else None, inputs=[file])
         render.issues(c.console, streamed.issues, streamed.rows, streamed.issue_summary,
-                      counts=(streamed.errors, streamed.warnings, streamed.issue_count), lang=language)
+                      counts=(streamed.errors, streamed.warnings, streamed.issue_count), lang=language,
+                      cell=c.cell, redact=c.redacting)
         for line in streamed.notes:
             c.say(f"note: {line}")
         if spec:
@@ -133,7 +134,7 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
     shown = localize_issues(result.issues, language)
     for spec in specs:
         write_table(shown, spec.dest, format=spec.format, inputs=[file])
-    render.issues(c.console, result.issues, result.rows, result.summary, lang=language)
+    render.issues(c.console, result.issues, result.rows, result.summary, lang=language, cell=c.cell, redact=c.redacting)
     render.clusters(c.console, result.clusters)
     for spec in specs:
         c.wrote(spec.dest, f"{len(result.issues):,} issues")
