@@ -277,7 +277,9 @@ def test_dedupe_previous_on_pseudonymized_clusters(run, tmp_path):
     flags = ["--pseudonymize", "phone,email,name"]
     assert run(["dedupe", src, "-o", tmp_path / "m.csv", "--clusters", first, *flags], env=env).exit_code == 0
     c1 = pd.read_csv(first, dtype=str)
-    assert c1["联系电话"].str.startswith("ps_").all() and c1["客户名称"].str.startswith("ps_").all()
+    for col in ("联系电话", "客户名称"):    # every filled cell pseudonymized (one example record has neither)
+        filled = c1[col].dropna()
+        assert len(filled) >= 60 and filled.str.startswith("ps_").all()
     # renumber the earlier ids so keeping them shows
     c1["cluster_id"] = (pd.to_numeric(c1["cluster_id"]) + 100).astype(str)
     c1.to_csv(first, index=False)
@@ -434,7 +436,8 @@ def test_audit_log_lines_hold_no_cell_values(run, tmp_path, cfg):
     first, report, failed = (json.loads(x) for x in lines)
     assert first["command"] == "clean" and first["exit_code"] == 0
     assert first["inputs"] == [{"name": str(src), "bytes": src.stat().st_size,
-                                "sha256": hashlib.sha256(src.read_bytes()).hexdigest(), "rows": 61}]
+                                "sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
+                                "rows": len(pd.read_csv(src, dtype=str))}]
     assert first["outputs"][0]["path"].endswith("c.xlsx") and first["outputs"][0]["mode"] == "0600"
     assert {"time", "command", "inputs", "outputs", "exit_code"} <= set(first)
     assert len(report["inputs"]) == 4 and report["privacy"]["mask"]

@@ -104,7 +104,11 @@ def row_kind(field_or_kind: object, column_kind: str) -> str | None:
     text = str(field_or_kind or "")
     if column_kind == "kind":
         return COMPARATOR_KINDS.get(text)
-    return FIELD_KINDS.get(text)
+    if text in FIELD_KINDS:
+        return FIELD_KINDS[text]
+    from ..schema import field_for_header   # a field written as a label (the report's 字段 column: 电话, 邮箱 …)
+
+    return FIELD_KINDS.get(field_for_header(text) or "")
 
 
 def holds_personal(df: pd.DataFrame, fields: Mapping[str, str] | None = None) -> bool:
