@@ -467,7 +467,7 @@ def _duplicate_ids(values: pd.Series, col: str, field: str, *, skip: np.ndarray,
     if not dup.any():
         return None
     firsts_rows = values.index.to_numpy()[first[dup]]
-    spec = code_spec(code, lang) if code in CODES else CODES[code]
+    spec = code_spec(code, lang)
     vals = values[dup].to_numpy()
     return pd.DataFrame({
         "row": values.index[dup], "column": col, "field": field, "value": vals, "code": code,

@@ -60,7 +60,9 @@ def clean(
     c.check([spec.dest, issues_spec and issues_spec.dest, reject_to], [file])
     checks = check_options(c, file, rules=rules, required=required, as_of=as_of, engine=engine)
     settings = c.settings()
-    if not (merge_values or fill_address) and stream_engine(c, file, xlsx=spec.format == "xlsx", dedupe=dedupe_):
+    whole = ("--dedupe merges rows in memory" if dedupe_ else
+             "--merge-values and --fill-address need the whole table" if merge_values or fill_address else None)
+    if stream_engine(c, file, xlsx=spec.format == "xlsx", whole=whole):
         from ...stream import stream_table
 
         streamed = stream_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,

@@ -41,11 +41,8 @@ def register(app: typer.Typer) -> None:
 
 def exit_for(issues, fail_on: str) -> int:
     """The exit code ``--fail-on`` asks for, given the issues found."""
-    if fail_on == "never" or issues.empty:
-        return 0
-    if fail_on == "warning":
-        return int(ExitCode.INVALID_DATA)
-    return int(ExitCode.INVALID_DATA) if (issues["severity"] == "error").any() else 0
+    errors = 0 if issues.empty else int((issues["severity"] == "error").sum())
+    return exit_for_counts(errors, len(issues) - errors, fail_on)
 
 
 def exit_for_counts(errors: int, warnings: int, fail_on: str) -> int:
@@ -57,9 +54,10 @@ def exit_for_counts(errors: int, warnings: int, fail_on: str) -> int:
     return int(ExitCode.INVALID_DATA) if errors else 0
 
 
-def stream_engine(c: Common, file: str, *, xlsx: bool = False, dedupe: bool = False) -> bool:
+def stream_engine(c: Common, file: str, *, xlsx: bool = False, whole: str | None = None) -> bool:
     """Whether this clean/validate runs in batches: the engine is not pandas (auto: a file over
-    ``[engine] big``) and the input streams (CSV/TSV/Parquet on disk), with no xlsx output or dedupe."""
+    ``[engine] big``) and the input streams (CSV/TSV/Parquet on disk), with no xlsx output and no option
+    that needs the whole table in memory (``whole``: the reason, e.g. "--dedupe merges rows in memory")."""
     from ...engines import resolve_engine
     from ...stream import streamable
 
@@ -72,8 +70,8 @@ def stream_engine(c: Common, file: str, *, xlsx: bool = False, dedupe: bool = Fa
         why = f"{'stdin' if file == '-' else file} is not a CSV, TSV or Parquet file on disk"
     elif xlsx:
         why = "the output is an xlsx workbook"
-    elif dedupe:
-        why = "--dedupe merges rows in memory"
+    elif whole:
+        why = whole
     if why is None:
         return True
     if settings.engine != "auto":
@@ -105,7 +103,8 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
     checks = check_options(c, file, rules=rules, required=required, as_of=as_of, engine=engine, lang=lang)
     settings = c.settings()
     language = settings.lang or "en"
-    if not infer_rules and stream_engine(c, file) and len(specs) <= 1:
+    whole = "--infer-rules reads the whole table" if infer_rules else None
+    if stream_engine(c, file, whole=whole) and len(specs) <= 1:
         from ...stream import stream_table
 
         spec = specs[0] if specs else None
