@@ -60,8 +60,9 @@ def clean(
     c.check([spec.dest, issues_spec and issues_spec.dest, reject_to], [file])
     checks = check_options(c, file, rules=rules, required=required, as_of=as_of, engine=engine)
     settings = c.settings()
+    needs_table = " and ".join(f for f, on in (("--merge-values", merge_values), ("--fill-address", fill_address)) if on)
     whole = ("--dedupe merges rows in memory" if dedupe_ else
-             "--merge-values and --fill-address need the whole table" if merge_values or fill_address else None)
+             f"{needs_table} need{'s' if ' and ' not in needs_table else ''} the whole table" if needs_table else None)
     if stream_engine(c, file, xlsx=spec.format == "xlsx", whole=whole):
         from ...stream import stream_table
 
