@@ -17,8 +17,12 @@ Work is bounded: column selections and slice expansions run in chunks of at most
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:   # scipy takes ~0.1 s to import: loaded when a basket is counted, not when crm starts
+    from scipy import sparse
 
 #: Entries per chunk of the triple and sequence counting (memory stays ~ a few hundred MB).
 CHUNK = 20_000_000
@@ -26,6 +30,8 @@ CHUNK = 20_000_000
 
 def basket_matrix(baskets: np.ndarray, items: np.ndarray, n_baskets: int, n_items: int) -> sparse.csr_matrix:
     """The binary basket × item matrix (an item bought twice in a basket counts once)."""
+    from scipy import sparse
+
     x = sparse.csr_matrix((np.ones(len(baskets), dtype=np.int32), (baskets, items)), shape=(n_baskets, n_items))
     x.sum_duplicates()
     x.data[:] = 1
@@ -39,6 +45,8 @@ def item_counts(x: sparse.spmatrix) -> np.ndarray:
 
 def pair_counts(x: sparse.csr_matrix, threshold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, count)`` for item pairs ``a < b`` in at least ``threshold`` baskets."""
+    from scipy import sparse
+
     co = sparse.triu(x.T.tocsr() @ x, k=1).tocoo()
     keep = co.data >= threshold
     return co.row[keep].astype(np.int64), co.col[keep].astype(np.int64), co.data[keep].astype(np.int64)

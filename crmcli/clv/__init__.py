@@ -14,14 +14,27 @@ Modules: ``summary`` (orders → x, t_x, T), ``mle`` (multi-start fits), ``bgnbd
 sentences ``crm clv`` prints), ``join`` (the columns ``crm rfm --clv`` and the report add).
 """
 
-from .bgnbd import expected_purchases, fit_bgnbd, probability_alive
-from .fit import CHURN_RULE, COLUMNS, PREDICTION_COLUMNS, ClvResult, fit_clv
-from .gammagamma import expected_order_value, fit_gamma_gamma, frequency_value_correlation
-from .holdout import HoldoutReport
-from .join import add_clv, join_predictions
-from .mle import MleFit
-from .summary import summarize_customers
-from .write import TABLE_FORMATS, describe_clv, write_holdout_report, write_params
+import importlib
+
+#: name → the module defining it, loaded on first use: the fits need scipy (~0.3 s to import), which
+#: the report's joins and most commands never do.
+_WHERE = {
+    "expected_purchases": "bgnbd", "fit_bgnbd": "bgnbd", "probability_alive": "bgnbd",
+    "CHURN_RULE": "fit", "ClvResult": "fit", "fit_clv": "fit",
+    "COLUMNS": "columns", "PREDICTION_COLUMNS": "columns",
+    "expected_order_value": "gammagamma", "fit_gamma_gamma": "gammagamma",
+    "frequency_value_correlation": "gammagamma",
+    "HoldoutReport": "holdout", "add_clv": "join", "join_predictions": "join", "MleFit": "mle",
+    "summarize_customers": "summary",
+    "TABLE_FORMATS": "write", "describe_clv": "write", "write_holdout_report": "write", "write_params": "write",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["CHURN_RULE", "COLUMNS", "PREDICTION_COLUMNS", "TABLE_FORMATS", "ClvResult", "HoldoutReport", "MleFit",
            "add_clv", "describe_clv", "expected_order_value", "expected_purchases", "fit_bgnbd", "fit_clv",

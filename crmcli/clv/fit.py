@@ -34,13 +34,11 @@ from ..errors import DataError, UsageError
 from ..options import parse_as_of
 from ..rfm import DEFAULT_TIERS, assign_tiers
 from . import bgnbd, gammagamma
+from .columns import COLUMNS, PREDICTION_COLUMNS
 from .holdout import HoldoutReport, backtest_holdout
 from .mle import MleFit
 from .summary import compress, day_to_timestamp, order_days, read_orders, summarize_customers
 
-COLUMNS = ["customer_id", "repeat_purchases", "t_x", "T", "monetary", "p_alive", "expected_orders",
-           "expected_order_value", "clv", "value_at_stake", "churn_risk"]
-PREDICTION_COLUMNS = ["p_alive", "expected_orders", "clv", "churn_risk"]
 MIN_CUSTOMERS = 10
 MIN_REPEAT_CUSTOMERS = 3
 MIN_GG_CUSTOMERS = 10

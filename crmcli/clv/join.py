@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fit import PREDICTION_COLUMNS, ClvResult, fit_clv
+from .columns import PREDICTION_COLUMNS
 
 
 def join_predictions(table: pd.DataFrame, clv_table: pd.DataFrame,
@@ -27,9 +27,11 @@ def join_predictions(table: pd.DataFrame, clv_table: pd.DataFrame,
     return out
 
 
-def add_clv(rfm_result: Any, orders: Any, **clv_options: Any) -> tuple[Any, ClvResult]:
+def add_clv(rfm_result: Any, orders: Any, **clv_options: Any) -> tuple[Any, Any]:
     """``crm rfm --clv``: fit CLV on the same ``orders`` as of the RFM result's as-of date and add
     ``p_alive, expected_orders, clv, churn_risk`` to its table. Returns (new RFM result, the CLV result)."""
+    from .fit import fit_clv   # scipy: imported when a fit is asked for, not by the report's joins
+
     result = fit_clv(orders, as_of=rfm_result.as_of, **clv_options)
     table = join_predictions(rfm_result.table, result.table)
     return dataclasses.replace(rfm_result, table=table), result
