@@ -3,7 +3,7 @@
     python benchmarks/bench_scale.py [--rows 1M,10M[,100M]] [--keep DIR] [--skip report,pivot]
 
 For each size: generate messy orders (benchmarks/gen_scale.py, vectorized: 1M rows in ~8 s) as a
-UTF-8 CSV in a temp folder, then run, each in a fresh process (wall seconds, peak RSS of that
+UTF-8 CSV in a temp folder (``--keep DIR``: in DIR, kept and reused), then run, each in a fresh process (wall seconds, peak RSS of that
 process from ``wait4``):
 
 - ``crm clean BIG.csv --engine duckdb -o cleaned.parquet`` (streamed in batches) against pyarrow's own
@@ -87,16 +87,19 @@ def parse_rows(text: str) -> list[int]:
     return out
 
 
-def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, float]]:
+def run_size(rows: int, folder: Path, skip: set[str], keep: bool = False) -> dict[str, tuple[float, float]]:
     py, crm = sys.executable, [sys.executable, "-m", "crmcli"]
     env = dict(os.environ, CRM_AS_OF="2024-12-31")
     big = folder / f"orders_{rows}.csv"
-    t = time.perf_counter()
-    # in a child: this process stays small, so the children it forks start small (peak RSS is per process)
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gen_scale.py"), str(rows), str(big)], check=True,
-                   stderr=subprocess.DEVNULL)
-    print(f"{rows:,} rows: generated {big.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f}s",
-          file=sys.stderr)
+    if keep and big.exists():   # the generator is seeded: the same rows give the same file
+        print(f"{rows:,} rows: reusing {big} ({big.stat().st_size / 1e9:.2f} GB)", file=sys.stderr)
+    else:
+        t = time.perf_counter()
+        # in a child: this process stays small, so the children it forks start small (peak RSS is per process)
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gen_scale.py"), str(rows), str(big)], check=True,
+                       stderr=subprocess.DEVNULL)
+        print(f"{rows:,} rows: generated {big.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f}s",
+              file=sys.stderr)
     cleaned = folder / "cleaned.parquet"
     res: dict[str, tuple[float, float]] = {}
 
@@ -122,7 +125,7 @@ def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, 
                                           "-o", str(folder / "pivot.csv"), "-q"])
     if "report" not in skip:
         step("crm report (pandas)", crm + ["report", str(cleaned), "-o", str(folder / "report.xlsx"), "-q"])
-    for name in ("pa.csv", "cleaned.parquet", big.name):
+    for name in ("pa.csv", "cleaned.parquet") + (() if keep else (big.name,)):
         (folder / name).unlink(missing_ok=True)
     return res
 
@@ -131,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default="1M,10M", help="sizes, e.g. 1M,10M,100M")
     ap.add_argument("--skip", default="", help="leave out: rfm, metrics, pivot, report")
-    ap.add_argument("--keep", default=None, help="folder for the generated files (kept)")
+    ap.add_argument("--keep", default=None,
+                    help="folder for the generated CSVs: kept, and reused by the next run (same rows, same seed)")
     a = ap.parse_args(argv)
     skip = {s.strip() for s in a.skip.split(",") if s.strip()}
     folder = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench_scale."))
@@ -139,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     table = {}
     try:
         for rows in parse_rows(a.rows):
-            table[rows] = run_size(rows, folder, skip)
+            table[rows] = run_size(rows, folder, skip, keep=bool(a.keep))
     finally:
         if not a.keep:
             shutil.rmtree(folder, ignore_errors=True)
