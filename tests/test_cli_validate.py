@@ -26,6 +26,15 @@ def test_validate_summary_on_stderr_and_exit_1(run, tmp_path):
     assert src.read_bytes() == BAD
 
 
+def test_validate_and_clean_count_one_issue_in_the_singular(run, tmp_path):
+    src = tmp_path / "o.csv"
+    src.write_bytes("订单号,联系电话,下单日期,金额\nSO1,13812345678,待定,12\n".encode())
+    res = run(["validate", src])
+    assert "1 row checked: 1 error, 0 warnings" in res.stderr
+    res = run(["clean", src, "-o", tmp_path / "out.csv"])
+    assert "cleaned 1 row: 1 error, 0 warnings" in res.stderr
+
+
 def test_validate_clean_file_exit_0(run):
     res = run(["validate", "-"], input=GOOD)
     assert res.exit_code == 0 and "0 errors" in res.stderr

@@ -18,6 +18,11 @@ from ..privacy.kinds import CELL_TEXT_CODES
 MAX_SHOWN_COLUMNS = 200  # a 16,384-column table would take rich a minute to lay out
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 error``, ``3 errors``, ``1,204 warnings``: a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def number(v: Any) -> str:
     """A value for stderr: whole numbers with thousands separators, others to 2–4 places, blanks as ``-``."""
     if v is None or (isinstance(v, float) and v != v):
@@ -85,7 +90,7 @@ def issues(console: Console, found: Any, rows: int, summary: Any, limit: int = 2
     errors = int((found["severity"] == "error").sum()) if counts is None else counts[0]
     warnings = int((found["severity"] == "warning").sum()) if counts is None else counts[1]
     total = len(found) if counts is None else counts[2]
-    console.print(f"{rows:,} rows checked: {errors:,} errors, {warnings:,} warnings")
+    console.print(f"{counted(rows, 'row')} checked: {counted(errors, 'error')}, {counted(warnings, 'warning')}")
     if not total:
         return
     counts = _table("field", "code", *(("problem",) if lang == "zh" else ()), "severity", "count", right=("count",))
@@ -137,12 +142,13 @@ def rfm(console: Console, result: Any, definitions: str) -> None:
 
     prospects = getattr(result, "prospects", 0)
     extra = f" (+{prospects:,} prospects: leads with no order)" if prospects else ""
-    console.print(f"rfm: {len(result.table) - prospects:,} customers{extra}, {result.orders:,} orders, as of "
+    console.print(f"rfm: {counted(len(result.table) - prospects, 'customer')}{extra}, "
+                  f"{counted(result.orders, 'order')}, as of "
                   f"{result.as_of.date()}, scheme {result.rules.name}")
     console.print(f"definitions: {definitions}")
     if result.dropped:
         left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())
-        console.print(f"left out: {sum(result.dropped.values()):,} rows ({left})")
+        console.print(f"left out: {counted(sum(result.dropped.values()), 'row')} ({left})")
     for line in result.notes:
         console.print(f"note: {line}")
     for line in describe_edges(result):
@@ -205,7 +211,7 @@ def basket(console: Console, result: Any, definitions: dict[str, str], limit: in
                   f"{len(result.rules):,} rules")
     if result.dropped:
         left = ", ".join(f"{n:,} {reason}" for reason, n in result.dropped.items())
-        console.print(f"left out: {sum(result.dropped.values()):,} rows ({left})")
+        console.print(f"left out: {counted(sum(result.dropped.values()), 'row')} ({left})")
     for line in result.notes:
         console.print(f"note: {line}", markup=False)
     console.print("definitions: " + "; ".join(f"{k} = {v}" for k, v in definitions.items()), markup=False)

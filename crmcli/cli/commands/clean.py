@@ -71,10 +71,10 @@ def clean(
                                 issues=issues_spec.dest if issues_spec else None,
                                 issues_format=issues_spec.format if issues_spec else None,
                                 rejected=reject_to, drop_invalid=drop_invalid, inputs=[file])
-        kept = f"{streamed.rows - streamed.rejected:,} rows" + (
+        kept = render.counted(streamed.rows - streamed.rejected, "row") + (
             f" kept, {streamed.rejected:,} rejected" if drop_invalid else "")
-        batches = f"{streamed.batches:,} batch{'es' if streamed.batches != 1 else ''}"
-        c.say(f"cleaned {kept} in {batches}: {streamed.errors:,} errors, {streamed.warnings:,} warnings")
+        c.say(f"cleaned {kept} in {render.counted(streamed.batches, 'batch', 'batches')}: "
+              f"{render.counted(streamed.errors, 'error')}, {render.counted(streamed.warnings, 'warning')}")
         for line in streamed.notes:
             c.say(f"note: {line}")
         for path in streamed.written:
@@ -87,8 +87,9 @@ def clean(
     written = write_cleaned(result, spec.dest, format=spec.format,
                             issues_path=issues_spec.dest if issues_spec else None, rejected_path=reject_to,
                             source=file, inputs=[file])
-    kept = f"{len(result.cleaned):,} rows" + (f" kept, {len(result.rejected):,} rejected" if drop_invalid else "")
-    c.say(f"cleaned {kept}: {result.errors:,} errors, {result.warnings:,} warnings")
+    kept = render.counted(len(result.cleaned), "row") + (
+        f" kept, {len(result.rejected):,} rejected" if drop_invalid else "")
+    c.say(f"cleaned {kept}: {render.counted(result.errors, 'error')}, {render.counted(result.warnings, 'warning')}")
     for what, counts in (("merged values", result.merged), ("filled from addresses", result.filled)):
         if counts:
             per = ", ".join(f"{col} {n:,}" for col, n in counts.items())

@@ -36,4 +36,4 @@ def pipeline(c: Common, file: FileArg) -> None:
     tables = {"pipeline": result.table}
     write_sheets(tables, spec, number_formats=sheet_formats(tables), inputs=[file])
     render.pipeline(c.console, result, PIPELINE_DEFINITIONS)
-    c.wrote(spec.dest, f"{len(result.table):,} rows")
+    c.wrote(spec.dest, render.counted(len(result.table), "row"))

@@ -66,4 +66,5 @@ def pivot(
                          overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst, statuses=s.order_status)
     write_sheets({"pivot": result.table}, spec, inputs=[file], number_formats={"pivot": result.number_formats})
     render.notes(c.console, {}, result.notes)
-    c.wrote(spec.dest, f"{len(result.table):,} rows × {len(result.table.columns):,} columns")
+    shape = f"{render.counted(len(result.table), 'row')} × {render.counted(len(result.table.columns), 'column')}"
+    c.wrote(spec.dest, shape)

@@ -10,6 +10,7 @@ import typer
 from ...errors import UsageError
 from ...report import make_report
 from ...report.build import check_report_destination
+from .. import render
 from ..common import AsOfOpt, Common, LangOpt, command, shown
 
 HELP = """The whole report workbook: KPI cards, monthly sales, forecast, product ranking, RFM segments,
@@ -71,7 +72,7 @@ def report(
     result = make_report(s)
     r = result.report
     k = r.kpis
-    extra = f"; {r.rows_left_out:,} rows left out" if r.rows_left_out else ""
+    extra = f"; {render.counted(r.rows_left_out, 'row')} left out" if r.rows_left_out else ""
     where = "stdout" if result.path == "-" else shown(result.path)
     what = f"{len(r.sheets)} sheets" if result.format == "xlsx" else f"a web page of {len(r.sheets)} sections"
     c.say(f"wrote {where}: {what}, as of {r.as_of}, {k['orders']:,.0f} orders, "

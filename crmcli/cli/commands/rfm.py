@@ -97,4 +97,4 @@ def rfm(
         c.say(describe_clv(result.clv)[1])
     render.rfm(c.console, result, RFM_DEFINITIONS)
     extra = f" + {result.prospects:,} prospects" if result.prospects else ""
-    c.wrote(spec.dest, f"{len(result.table) - result.prospects:,} customers{extra}")
+    c.wrote(spec.dest, render.counted(len(result.table) - result.prospects, "customer") + extra)

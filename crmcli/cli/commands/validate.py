@@ -117,7 +117,7 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
         for line in streamed.notes:
             c.say(f"note: {line}")
         if spec:
-            c.wrote(spec.dest, f"{streamed.issue_count:,} issues")
+            c.wrote(spec.dest, render.counted(streamed.issue_count, "issue"))
         raise typer.Exit(exit_for_counts(streamed.errors, streamed.warnings, fail_on))
     result = validate_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
                             dayfirst=settings.dayfirst, lang=language, **checks)
@@ -136,5 +136,5 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
     render.issues(c.console, result.issues, result.rows, result.summary, lang=language, cell=c.cell, redact=c.redacting)
     render.clusters(c.console, result.clusters)
     for spec in specs:
-        c.wrote(spec.dest, f"{len(result.issues):,} issues")
+        c.wrote(spec.dest, render.counted(len(result.issues), "issue"))
     raise typer.Exit(exit_for(result.issues, fail_on))
