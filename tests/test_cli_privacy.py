@@ -374,6 +374,9 @@ def test_encrypted_inputs_read_with_the_same_options(run, tmp_path):
     out = tmp_path / "plain.csv"
     res = run(["clean", enc, "-o", out, "--password-file", pw])
     assert res.exit_code == 0 and "unencrypted" in res.stderr and out.read_text(encoding="utf-8").count("\n") > 40
+    page = tmp_path / "report.html"
+    res = run(["report", EXAMPLES / "orders.xlsx", "-o", page, "--password-file", pw])
+    assert res.exit_code == 0 and "report.html is written unencrypted" in res.stderr and page.exists()
 
 
 # --------------------------------------------------------------------------- file modes
@@ -389,6 +392,8 @@ def test_cli_file_modes(run, tmp_path, cfg):
         assert (tmp_path / "p.csv").stat().st_mode & 0o777 == 0o644
         assert run(["report", "--config", cfg / "crm.toml", "-o", tmp_path / "rep.xlsx"]).exit_code == 0
         assert (tmp_path / "rep.xlsx").stat().st_mode & 0o777 == 0o600
+        assert run(["report", "--config", cfg / "crm.toml", "-o", tmp_path / "rep.html"]).exit_code == 0
+        assert (tmp_path / "rep.html").stat().st_mode & 0o777 == 0o600   # the page shows customers too
         res = run(["rfm", EXAMPLES / "orders.xlsx", "-o", tmp_path / "g.csv"], env={"CRM_FILE_MODE": "0640"})
         assert res.exit_code == 0 and (tmp_path / "g.csv").stat().st_mode & 0o777 == 0o640
         os.umask(0o077)

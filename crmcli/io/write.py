@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from .._bytes import byte_table, first_bytes, from_parts, np_bool, string_parts
 from ..errors import UsageError
-from ..privacy import Privacy, personal, protect_table, resolve
+from ..privacy import Privacy, personal, protect_table, resolve, warn_unencrypted
 from ..privacy.audit import note_output
 from .atomic import atomic_write
 from .json import write_json
@@ -220,11 +220,7 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None
     if fmt == "xlsx":
         return write_workbook({sheet_name: df}, dest, inputs=inputs, privacy=privacy) or fmt
     df = protect_table(df, privacy)
-    if privacy.encrypts and os.fspath(dest) != "-":
-        import warnings
-
-        warnings.warn(f"{os.fspath(dest)} is written unencrypted: only .xlsx outputs are encrypted with the password",
-                      stacklevel=2)
+    warn_unencrypted(privacy, dest)
 
     def write(fh: IO[bytes]) -> None:
         if fmt in ("csv", "tsv"):

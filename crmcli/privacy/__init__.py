@@ -14,7 +14,7 @@ from .kinds import column_kinds, holds_personal, key_kind
 from .mask import KINDS as MASK_KINDS
 from .mask import mask_value, shape_value
 from .policy import (DEFAULT_MODE, NO_PRIVACY, PRIVATE_MODE, Privacy, applied, current, final_mode, personal,
-                     protect_table, resolve)
+                     protect_table, resolve, warn_unencrypted)
 from .pseudonym import PREFIX as PSEUDONYM_PREFIX
 from .pseudonym import Pseudonymizer, is_pseudonym
 from .retention import dated_reports, prune_reports
@@ -23,4 +23,4 @@ __all__ = ["AuditTrail", "DEFAULT_MODE", "MASK_KINDS", "NO_PRIVACY", "PRIVATE_MO
            "Pseudonymizer", "applied", "audit_line", "column_kinds", "current", "dated_reports", "decrypt_workbook",
            "encrypt_workbook", "final_mode", "holds_personal", "is_encrypted", "is_pseudonym", "key_kind",
            "mask_value", "personal", "protect_table", "prune_reports", "read_password", "recording", "resolve",
-           "shape_value"]
+           "shape_value", "warn_unencrypted"]

@@ -226,6 +226,15 @@ def personal(df: pd.DataFrame, fields: Mapping[str, str] | None = None) -> bool:
     return holds_personal(df, fields)
 
 
+def warn_unencrypted(privacy: Privacy, dest: str | os.PathLike) -> None:
+    """A password encrypts workbooks only: any other output written with one in force says it is in the clear."""
+    if privacy.encrypts and os.fspath(dest) != "-":
+        import warnings
+
+        warnings.warn(f"{os.fspath(dest)} is written unencrypted: only .xlsx outputs are encrypted with the password",
+                      stacklevel=3)
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where the system tells (Linux), else set and restored."""
     try:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import formats
 from ..io import atomic_write
+from ..privacy import personal, resolve, warn_unencrypted
+from ..privacy.audit import note_output
 from .charts import Chart
 from .workbook import Card, Sheet, scale_maximum
 
@@ -264,10 +266,18 @@ def render_report_html(report: Report) -> str:
 
 
 def write_report_html(report: Report, dest: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = ()) -> str:
-    """Write the page atomically (UTF-8) to ``dest`` (``-`` = stdout), never onto one of ``inputs``."""
+    """Write the page atomically (UTF-8) to ``dest`` (``-`` = stdout), never onto one of ``inputs``: with the
+    policy's private file mode when a sheet holds personal data (a page cannot be encrypted: a password in
+    force gives a warning, as for every output that is not a workbook)."""
+    privacy = resolve(None)
     data = render_report_html(report).encode("utf-8")
-    atomic_write(dest, lambda fh: fh.write(data), inputs=inputs)
-    return os.fspath(dest)
+    warn_unencrypted(privacy, dest)
+    personal_data = any(s.message is None and personal(s.data) for s in report.sheets)
+    atomic_write(dest, lambda fh: fh.write(data), inputs=inputs, mode=privacy.file_mode if personal_data else None)
+    target = os.fspath(dest)
+    note_output(target, format="html", rows=sum(len(s.data) for s in report.sheets),
+                mode=os.stat(target).st_mode & 0o777 if target != "-" and os.path.isfile(target) else None)
+    return target
 
 
 __all__ = ["HTML_ROWS", "chart_svg", "render_report_html", "write_report_html"]
