@@ -47,3 +47,22 @@ def test_fast_rows_equal_cell_by_cell(tmp_path, monkeypatch, total):
     assert a == b
     formula_like = [r[0] for r in a[1:] if isinstance(r[0][0], str) and r[0][0].startswith("=")]
     assert formula_like and all(v[2] == "s" for v in formula_like)   # string cells, not formulas
+
+
+def test_customer_sheets_show_the_top_rows_with_a_note(tmp_path):
+    from crmcli.config import Settings
+    from crmcli.report import build_report
+
+    report = build_report("examples/orders.xlsx", settings=Settings(report_customer_rows=5, lang="en"),
+                          source="orders.xlsx")
+    sheet = next(s for s in report.sheets if s.name == "Customers")
+    full = report.tables["rfm"]
+    assert len(sheet.data) == 5 < len(full)
+    assert f"5 most valuable of {len(full)} customers" in sheet.subtitle and "crm rfm orders.xlsx" in sheet.subtitle
+    top = full.sort_values(["monetary", "customer_id"], ascending=[False, True]).head(5)
+    assert sheet.data.iloc[:, 0].astype(str).tolist() == top["customer_id"].astype(str).tolist()
+    report.write(tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Customers"]
+    assert "most valuable" in str(ws["A1"].value)
+    everyone = build_report("examples/orders.xlsx", settings=Settings(lang="en"))
+    assert next(s for s in everyone.sheets if s.name == "Customers").subtitle is None

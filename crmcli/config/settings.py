@@ -78,7 +78,7 @@ class Settings:
     report_format: str | None = None
     #: ``[report] customer_rows``: the per-customer sheets (Customers, At risk) show this many customers at most,
     #: the most valuable first, with a note saying so (the full table: ``crm rfm``, ``Report.tables["rfm"]``).
-    report_customer_rows: int = 100_000
+    report_customer_rows: int = 10_000
     #: ``zh`` / ``en``; None = from the language of the input's headers.
     lang: str | None = None
     #: ``{kind: RuleSet}`` from crm.toml's ``[rules.<kind>]``, or ``{"*": RuleSet}`` from ``--rules PATH``

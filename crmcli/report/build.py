@@ -219,7 +219,7 @@ class Limit:
     """How many customers a per-customer sheet shows (``[report] customer_rows``), the most valuable first;
     ``source`` names the orders in the note saying where the full table is."""
 
-    rows: int = 100_000
+    rows: int = 10_000
     source: str = "ORDERS"
 
     def cut(self, t: Labeller, table: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
