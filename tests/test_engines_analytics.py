@@ -1,0 +1,64 @@
+"""Equal answers on every engine for clv's per-customer summary, the pivot and the report's tables
+(pandas, DuckDB, Spark), on CDNOW, the messy GB18030 orders, the shop examples and the platform exports."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crmcli.clv.summary import read_orders, summarize_customers
+from crmcli.engines.analytics import open_runner
+from crmcli.engines.clv_on import summarize_on
+from crmcli.engines.run import prepare_on
+from crmcli.errors import UsageError
+from tests.test_engines import CASE_NAMES, cases, spark  # noqa: F401  (fixtures)
+
+
+def pandas_summary(src, overrides, as_of_day):
+    inp = read_orders(str(src), overrides=overrides)
+    return summarize_customers(inp.orders, as_of_day)
+
+
+def engine_summary(runner, src, overrides, as_of_day):
+    return summarize_on(prepare_on(runner, str(src), overrides=overrides), as_of_day)
+
+
+def as_of_day(src, overrides, as_of):
+    if as_of:
+        return int(pd.Timestamp(as_of).value // 86_400_000_000_000)
+    days = read_orders(str(src), overrides=overrides).orders["order_date"]
+    return int(days.max().value // 86_400_000_000_000) - 30   # some orders after as-of
+
+
+def assert_same_summary(a, b):
+    pd.testing.assert_frame_equal(a[0], b[0], check_dtype=False, check_exact=False, rtol=1e-9)
+    assert a[1] == b[1]
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_clv_summary_on_duckdb(cases, case):
+    src, overrides, as_of = cases[case]
+    day = as_of_day(src, overrides, as_of)
+    with open_runner("duckdb") as runner:
+        assert_same_summary(pandas_summary(src, overrides, day), engine_summary(runner, src, overrides, day))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["messy", "shop_orders", "orders_xlsx"])
+def test_clv_summary_on_spark(cases, case, spark):
+    src, overrides, as_of = cases[case]
+    day = as_of_day(src, overrides, as_of)
+    with open_runner("spark", session=spark) as runner:
+        assert_same_summary(pandas_summary(src, overrides, day), engine_summary(runner, src, overrides, day))
+
+
+def test_fit_clv_on_duckdb_gives_the_pandas_fit():
+    from crmcli.clv import fit_clv
+
+    a = fit_clv("examples/shop_orders.csv", as_of="2024-12-31")
+    b = fit_clv("examples/shop_orders.csv", as_of="2024-12-31", engine="duckdb")
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=False, rtol=1e-6)
+    assert a.dropped == b.dropped and a.notes == b.notes and a.params["customers"] == b.params["customers"]
+    with pytest.raises(UsageError, match="holdout runs on the pandas engine only"):
+        fit_clv("examples/shop_orders.csv", holdout_days=90, engine="duckdb")
+    assert fit_clv("examples/shop_orders.csv", holdout_days=90, engine="auto").holdout is not None
