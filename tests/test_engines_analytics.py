@@ -62,3 +62,78 @@ def test_fit_clv_on_duckdb_gives_the_pandas_fit():
     with pytest.raises(UsageError, match="holdout runs on the pandas engine only"):
         fit_clv("examples/shop_orders.csv", holdout_days=90, engine="duckdb")
     assert fit_clv("examples/shop_orders.csv", holdout_days=90, engine="auto").holdout is not None
+
+
+# ----------------------------------------------------------------------------------------- pivot
+
+
+def pivot_specs(src, overrides):
+    """Pivots of the fields the table has: its channel (else status, else customer) by rows; amounts, counts."""
+    from crmcli.engines.pivot_sql import head_table
+
+    fields = set(head_table(str(src), overrides=overrides).mapping.values())
+    from crmcli.orders.prepare import DATE_FIELDS
+
+    dim = next(f for f in ("channel", "status", "customer_id") if f in fields)
+    date = next(f for f in DATE_FIELDS if f in fields)
+    specs = [dict(rows=[dim], values=["amount:sum", "order_id:nunique"] if "order_id" in fields else ["amount:sum"]),
+             dict(rows=[dim], by="quarter", values=["amount:sum"], show="col%"),
+             dict(rows=[dim], values=None),
+             dict(rows=[dim], cols=date, by="year",
+                  values=["amount:mean", *(["customer_id:nunique"] if "customer_id" in fields else [])])]
+    return specs
+
+
+def assert_same_pivot(a, b):
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=False, rtol=1e-9)
+    assert a.notes == b.notes and a.number_formats == b.number_formats and a.value_columns == b.value_columns
+
+
+@pytest.mark.parametrize("case", [c for c in CASE_NAMES if c != "cdnow"])
+def test_pivot_on_duckdb(cases, case):
+    from crmcli.pivot import pivot_table
+
+    from crmcli.engines.pivot_sql import head_table
+
+    src, overrides, _ = cases[case]
+    for spec in pivot_specs(src, overrides):
+        if "amount" not in set(head_table(str(src), overrides=overrides).mapping.values()):
+            # amount = unit price x quantity (Shopify line items, Online Retail): pandas computes it
+            with pytest.raises(UsageError, match="without an order date and an amount column"):
+                pivot_table(str(src), overrides=overrides, engine="duckdb", **spec)
+            continue
+        assert_same_pivot(pivot_table(str(src), overrides=overrides, **spec),
+                          pivot_table(str(src), overrides=overrides, engine="duckdb", **spec))
+
+
+def test_cdnow_pivot_on_duckdb(cases):
+    from crmcli.pivot import pivot_table
+
+    src, overrides, _ = cases["cdnow"]
+    spec = dict(rows=["order_date"], by="year", values=["amount:sum", "customer_id:nunique"])
+    a = pivot_table(str(src), overrides=overrides, **spec)
+    assert_same_pivot(a, pivot_table(str(src), overrides=overrides, engine="duckdb", **spec))
+    assert round(float(a.table.iloc[-1, 1]), 2) == 2_500_315.63   # every dollar of CDNOW's orders
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["messy", "orders_xlsx"])
+def test_pivot_on_spark(cases, case, spark):
+    from crmcli.pivot import pivot_table
+
+    src, overrides, _ = cases[case]
+    for spec in pivot_specs(src, overrides):
+        assert_same_pivot(pivot_table(str(src), overrides=overrides, **spec),
+                          pivot_table(str(src), overrides=overrides, engine="spark",
+                                      engine_options={"session": spark}, **spec))
+
+
+def test_pivot_options_only_pandas_computes():
+    from crmcli.pivot import pivot_table
+
+    for kw in (dict(rows=["product"], values="amount"), dict(rows=["channel"], values="amount", top=2),
+               dict(rows=["channel"], values="amount", where="amount>100"), dict(rows=["channel"], values="product")):
+        with pytest.raises(UsageError, match="runs on the pandas engine only"):
+            pivot_table("examples/orders.xlsx", engine="duckdb", **kw)
+        auto = pivot_table("examples/orders.xlsx", engine="auto", engine_options={"big": 1}, **kw)
+        assert_same_pivot(pivot_table("examples/orders.xlsx", **kw), auto)
