@@ -141,3 +141,29 @@ def test_pivot_options_only_pandas_computes():
             pivot_table("examples/orders.xlsx", engine="duckdb", **kw)
         auto = pivot_table("examples/orders.xlsx", engine="auto", engine_options={"big": 1}, **kw)
         assert_same_pivot(pivot_table("examples/orders.xlsx", **kw), auto)
+
+
+# ----------------------------------------------------------------------------------------- the commands
+
+
+def test_commands_take_engine(run, tmp_path):
+    from crmcli.io import read_table
+
+    orders = "examples/orders.xlsx"
+    for engine in ("pandas", "duckdb"):
+        res = run(["pivot", orders, "--rows", "channel", "--cols", "order_date", "--by", "quarter", "--values",
+                   "amount", "--engine", engine, "-o", tmp_path / f"p_{engine}.csv", "-q"])
+        assert res.exit_code == 0, res.output
+    assert read_table(tmp_path / "p_pandas.csv").equals(read_table(tmp_path / "p_duckdb.csv"))
+    res = run(["pivot", orders, "--rows", "channel", "--values", "amount", "--top", "3", "--engine", "duckdb",
+               "-o", tmp_path / "t.csv"])
+    assert res.exit_code == 2 and "--top runs on the pandas engine only" in res.output
+    assert not (tmp_path / "t.csv").exists()
+    for engine in ("pandas", "duckdb"):
+        res = run(["clv", "examples/shop_orders.csv", "--as-of", "2024-12-31", "--engine", engine,
+                   "-o", tmp_path / f"c_{engine}.csv", "-q"])
+        assert res.exit_code == 0, res.output
+    a, b = pd.read_csv(tmp_path / "c_pandas.csv"), pd.read_csv(tmp_path / "c_duckdb.csv")
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-6)
+    res = run(["clv", "examples/shop_orders.csv", "--holdout-days", "90", "--engine", "duckdb", "-o", "-"])
+    assert res.exit_code == 2 and "holdout runs on the pandas engine only" in res.output
