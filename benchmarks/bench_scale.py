@@ -79,19 +79,19 @@ DUCK_REPORT = """
 import sys, duckdb
 con = duckdb.connect()
 out = sys.argv[2]
-con.execute(f\"\"\"CREATE TEMP TABLE o AS SELECT 订单号 AS oid, 客户ID AS cust, CAST(下单日期 AS TIMESTAMP) AS at,
+con.execute(f\"\"\"CREATE TEMP TABLE o AS SELECT 订单号 AS oid, 客户ID AS cust, CAST(下单日期 AS TIMESTAMP) AS ts,
   CAST(金额 AS DOUBLE) AS amount, 渠道 AS channel, 产品 AS product, TRY_CAST(数量 AS DOUBLE) AS qty
   FROM read_parquet('{sys.argv[1]}') WHERE 下单日期 IS NOT NULL AND 金额 IS NOT NULL\"\"\")
 tables = {
   "kpis": "SELECT COUNT(DISTINCT oid) AS orders, COUNT(DISTINCT cust) AS customers, SUM(amount) AS revenue FROM o",
-  "months": "SELECT strftime(at, '%Y-%m') AS month, channel, SUM(amount) AS revenue, COUNT(DISTINCT oid) AS orders, "
+  "months": "SELECT strftime(ts, '%Y-%m') AS month, channel, SUM(amount) AS revenue, COUNT(DISTINCT oid) AS orders, "
             "COUNT(DISTINCT cust) AS customers FROM o GROUP BY ALL ORDER BY ALL",
   "products": "SELECT product, SUM(amount) AS revenue, SUM(COALESCE(qty, 1)) AS units, COUNT(DISTINCT oid) AS orders, "
               "COUNT(DISTINCT cust) AS customers FROM o GROUP BY 1 ORDER BY 2 DESC",
-  "customers": "SELECT cust, COUNT(DISTINCT oid) AS frequency, SUM(amount) AS monetary, MIN(at) AS first_order, "
-               "MAX(at) AS last_order FROM o GROUP BY 1 ORDER BY monetary DESC",
-  "cohorts": "WITH f AS (SELECT cust, MIN(date_trunc('month', at)) AS c FROM o GROUP BY 1) SELECT f.c, "
-             "datediff('month', f.c, date_trunc('month', o.at)) AS k, COUNT(DISTINCT o.cust) AS n "
+  "customers": "SELECT cust, COUNT(DISTINCT oid) AS frequency, SUM(amount) AS monetary, MIN(ts) AS first_order, "
+               "MAX(ts) AS last_order FROM o GROUP BY 1 ORDER BY monetary DESC",
+  "cohorts": "WITH f AS (SELECT cust, MIN(date_trunc('month', ts)) AS c FROM o GROUP BY 1) SELECT f.c, "
+             "datediff('month', f.c, date_trunc('month', o.ts)) AS k, COUNT(DISTINCT o.cust) AS n "
              "FROM o JOIN f USING (cust) GROUP BY 1, 2 ORDER BY 1, 2",
 }
 for name, query in tables.items():
