@@ -168,7 +168,8 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
             holdout: Any = None, holdout_days: int | None = None, customer: str | None = None,
             overrides: Mapping[str, str] | None = None, region: str = "CN", dayfirst: bool | None = None,
             tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, read: Any = None,
-            statuses: Mapping[str, str] | None = None) -> ClvResult:
+            statuses: Mapping[str, str] | None = None, engine: str | None = None,
+            engine_options: Mapping[str, Any] | None = None) -> ClvResult:
     """Fit BG/NBD and Gamma-Gamma on ``orders`` and predict per customer (see the module docstring).
 
     ``orders``: a :func:`~crmcli.io.read_table` frame, a :class:`~crmcli.orders.PreparedOrders` or a
@@ -177,10 +178,26 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
     ``holdout_days``: fit on the orders up to that date instead and compare the predictions with
     what happened up to as-of (:attr:`ClvResult.holdout`); the table then holds the calibration fit's
     predictions plus ``holdout_predicted`` and ``holdout_actual``.
+
+    ``engine`` (``pandas`` default, ``duckdb``, ``spark``, ``auto``): the per-customer summary computed there
+    (:mod:`crmcli.engines.clv_on`), the fits here; a holdout runs on pandas only.
     """
+    from ..engines import ENGINE_BIG_BYTES, analytics_engine
+    from ..orders import PreparedOrders
+
     horizon, discount = check_options(horizon, discount)
     if holdout is not None and holdout_days is not None:
         raise UsageError("give {opt:holdout} DATE or {opt:holdout_days} N, not both")
+    options = dict(engine_options or {})
+    where = "pandas" if isinstance(orders, PreparedOrders) else analytics_engine(
+        engine, orders, big=options.pop("big", ENGINE_BIG_BYTES), supported=holdout is None and holdout_days is None,
+        what="a clv holdout")
+    if where != "pandas":
+        from ..engines.clv_on import clv_with_engine
+
+        return clv_with_engine(orders, engine=where, options=options, read=read, overrides=overrides,
+                               customer=customer, region=region, dayfirst=dayfirst, statuses=statuses, as_of=as_of,
+                               horizon=horizon, discount=discount, tiers=tiers)
     inp = read_orders(orders, read=read, overrides=overrides, customer=customer, region=region, dayfirst=dayfirst,
                       statuses=statuses)
     frame = inp.orders
@@ -205,6 +222,22 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
     for k, v in left.items():
         if k != "after-as-of":  # counted above; in a backtest the orders after the fit day are the holdout
             dropped[k] = dropped.get(k, 0) + v
+
+    def backtest(params: dict[str, float]) -> HoldoutReport:
+        return backtest_holdout(params, summary, frame, calibration_day=fit_day, end_day=end_day)
+
+    return fit_summary(summary, fit_day=fit_day, horizon=horizon, discount=discount, tiers=tiers, dropped=dropped,
+                       notes=notes, mapping=inp.mapping, backtest=backtest if fit_day != end_day else None)
+
+
+def fit_summary(summary: pd.DataFrame, *, fit_day: int, horizon: int, discount: float,
+                tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS, dropped: dict[str, int] | None = None,
+                notes: list[str] | None = None, mapping: Mapping[str, str] | None = None,
+                backtest: Any = None) -> ClvResult:
+    """The models fitted on a per-customer summary (:func:`~crmcli.clv.summary.summarize_customers`'
+    table, from pandas or an engine) observed up to ``fit_day``; ``backtest(params)`` gives the holdout
+    report when there is one."""
+    dropped, notes = dict(dropped or {}), list(notes or [])
     fit_ts = day_to_timestamp(fit_day)
     check_fit_data(summary, fit_ts)
 
@@ -238,8 +271,8 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
         "churn_risk": pd.Series(assign_churn_risk(pred["p_alive"], x, tier), dtype="str"),
     })
     report = None
-    if fit_day != end_day:
-        report = backtest_holdout(params, summary, frame, calibration_day=fit_day, end_day=end_day)
+    if backtest is not None:
+        report = backtest(params)
         table["holdout_predicted"] = report.per_customer["predicted"].to_numpy()
         table["holdout_actual"] = report.per_customer["actual"].to_numpy()
     out_params = {
@@ -260,7 +293,7 @@ def fit_clv(orders: Any, *, as_of: Any = None, horizon: int = DEFAULT_HORIZON, d
         out_params["holdout"] = report.to_dict()
     return ClvResult(table=table, params=out_params, as_of=fit_ts, horizon=horizon, discount=discount,
                      bgnbd_fit=fit, gamma_gamma_fit=gg_fit, value_model=value_model, frequency_value_correlation=corr,
-                     holdout=report, summary=summary, dropped=dropped, notes=notes, mapping=inp.mapping)
+                     holdout=report, summary=summary, dropped=dropped, notes=notes, mapping=dict(mapping or {}))
 
 
 def _calibration_day(holdout: Any, holdout_days: Any, first_day: int, end_day: int) -> int:

@@ -76,6 +76,9 @@ class Settings:
     output: str | None = None
     #: The report's format, ``xlsx`` or ``html``; None = by the output's extension (default xlsx).
     report_format: str | None = None
+    #: ``[report] customer_rows``: the per-customer sheets (Customers, At risk) show this many customers at most,
+    #: the most valuable first, with a note saying so (the full table: ``crm rfm``, ``Report.tables["rfm"]``).
+    report_customer_rows: int = 10_000
     #: ``zh`` / ``en``; None = from the language of the input's headers.
     lang: str | None = None
     #: ``{kind: RuleSet}`` from crm.toml's ``[rules.<kind>]``, or ``{"*": RuleSet}`` from ``--rules PATH``
@@ -447,6 +450,7 @@ KEYS: tuple[Key, ...] = (
     Key("engine_big", "engine.big", "CRM_ENGINE_BIG", None, parse_size, (int, str)),
     Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", None, parse_master),
     Key("report_format", "report.format", "CRM_REPORT_FORMAT", "--format", parse_report_format),
+    Key("report_customer_rows", "report.customer_rows", "CRM_REPORT_CUSTOMER_ROWS", None, whole_number(1), (int,)),
     Key("rules", "rules", "CRM_RULES", "--rules", check_rules, (dict,)),
     Key("values", "values", None, None, check_values, (dict,)),
     Key("required", None, "CRM_REQUIRED", "--required", parse_fields),

@@ -104,6 +104,16 @@ def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple
     raise UsageError(f"no field or column named {name.strip()!r}", hint="columns: " + ", ".join(columns[:20]))
 
 
+def field_kind(field_name: str | None) -> str:
+    """The field layer's kind of a canonical field (``text`` for none)."""
+    return _kind(field_name)
+
+
+def resolve_column(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
+    """(header, canonical field or None) for a field name or a header; a UsageError naming the columns."""
+    return _resolve(name, columns, mapping)
+
+
 def _kind(field_name: str | None) -> str:
     from ..fields import FIELD_KINDS
 
@@ -151,7 +161,8 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
                 totals: bool = True, show: str | None = None, where: str | Sequence[str] | None = None,
                 top: int | None = None, overrides: Mapping[str, str] | None = None, region: str = "CN",
                 dayfirst: bool | None = None, read: object = None,
-                statuses: Mapping[str, str] | None = None) -> Pivot:
+                statuses: Mapping[str, str] | None = None, engine: str | None = None,
+                engine_options: Mapping[str, object] | None = None) -> Pivot:
     """Pivot ``table`` (text as read by ``read_table``): one row per ``rows`` combination, one
     column per ``cols`` value (or one value column), cells = ``agg`` of ``values``.
 
@@ -166,9 +177,25 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     ``by`` (month/quarter/year) buckets the date fields among ``rows``/``cols``; when none is a
     date, the order date (else the first date field) becomes ``cols``. Totals row and column
     (computed from the rows, as Excel does) unless ``totals=False``.
+    ``engine`` (``pandas`` default, ``duckdb``, ``spark``, ``auto``): the rows grouped there
+    (:mod:`crmcli.engines.pivot_sql`: the order fields and amounts; ``where``/``top`` run on pandas).
     """
-    from .show import show_values
+    from ..engines import ENGINE_BIG_BYTES, analytics_engine
 
+    options = dict(engine_options or {})
+    big = options.pop("big", ENGINE_BIG_BYTES)
+    where_run = analytics_engine(engine, table, big=big)
+    if where_run != "pandas":
+        from ..engines.pivot_sql import engine_can_pivot, head_table, pivot_with_engine
+
+        head = head_table(table, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
+        why = engine_can_pivot(head, rows=rows, cols=cols, values=values, agg=agg, by=by, where=where, top=top)
+        if why:
+            where_run = analytics_engine(engine, table, big=big, supported=False, what=why)
+    if where_run != "pandas":
+        return pivot_with_engine(table, engine=where_run, options=options, rows=rows, cols=cols, values=values,
+                                 agg=agg, by=by, totals=totals, show=show, overrides=overrides, region=region,
+                                 dayfirst=dayfirst, read=read, statuses=statuses)
     t = normalize_table(table, read=read, overrides=overrides, region=region, dayfirst=dayfirst)
     specs = parse_values(values, agg, show)
     check_period(by)
@@ -236,6 +263,19 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     if top is not None:
         frame, order = _top_rows(frame, row_names, measures[0], top)
 
+    return shape_pivot(lambda column, how: _aggregate(frame, row_names, col_name, column, how), specs, measures,
+                       formats, row_names=row_names, col_name=col_name, dates=dates, totals=totals, order=order,
+                       notes=notes, cols=cols)
+
+
+def shape_pivot(aggregate, specs: list[ValueSpec], measures: list[tuple[str, str, str]],
+                formats: list[tuple[str, bool]], *, row_names: list[str], col_name: str | None, dates: list[str],
+                totals: bool, order: list | None, notes: list[str], cols: str | None) -> Pivot:
+    """The pivot from its aggregates, whatever engine computed them: ``aggregate(column, how)`` gives
+    (cells, row totals, column totals, grand total) as :func:`aggregate_cells` does; shown values, totals
+    row, number formats and row order are the same for every engine."""
+    from .show import show_values
+
     base, groups = _base(row_names, col_name, dates)
     parts: list[pd.DataFrame] = []
     total_parts: dict[str, float] = {}
@@ -244,7 +284,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     money_cols: set[str] = set()
     several = len(specs) > 1
     for (column, how, label), spec, (fmt, money) in zip(measures, specs, formats):
-        cells, rtot, ctot, grand = _aggregate(frame, row_names, col_name, column, how)
+        cells, rtot, ctot, grand = aggregate(column, how)
         if spec.show:
             if spec.show == "running" and how not in ("sum", "count"):
                 raise UsageError(f"{{opt:show}} running needs a sum or a count, not a {how}", option="show")
@@ -413,6 +453,13 @@ def _aggregate(frame: pd.DataFrame, row_names: list[str], col_name: str | None, 
             return float(_apply(frame[column], how))
         return frame.groupby(keys, sort=True, dropna=False)[column].agg(_agg_arg(how)).astype("float64")
 
+    return aggregate_cells(agg, row_names, col_name)
+
+
+def aggregate_cells(agg, row_names: list[str], col_name: str | None
+                    ) -> tuple[pd.DataFrame, pd.Series | None, pd.Series, float]:
+    """(cells rows × cols, row totals, column totals, grand total) from ``agg(keys)``: the value grouped by
+    ``keys`` (a float Series indexed by them, sorted) or, for no keys, over every row (a float)."""
     if col_name is None:
         cells = _blank_last(agg(row_names)).to_frame("_")
         return cells, None, pd.Series({"_": agg([])}), agg([])

@@ -206,13 +206,31 @@ def _contact_note(t: Labeller, problems) -> str:
 LEVELS_ZH = {"high": "高", "mid": "中", "medium": "中", "low": "低"}
 
 
-def _customers(t: Labeller, rfm: pd.DataFrame, contacts: pd.DataFrame, problems: dict[str, list]) -> Sheet:
-    table = _with_contacts(t, rfm, contacts, problems)
-    table = table.sort_values(["monetary", "customer_id"], ascending=[False, True])
-    return _labelled_sheet(t, t("customers"), table)
+def _customers(t: Labeller, rfm: pd.DataFrame, contacts: pd.DataFrame, problems: dict[str, list],
+               limit: Limit) -> Sheet:
+    table = rfm.sort_values(["monetary", "customer_id"], ascending=[False, True])
+    table, note = limit.cut(t, table)
+    table = _with_contacts(t, table, contacts, problems)
+    return _labelled_sheet(t, t("customers"), table, note)
 
 
-def _labelled_sheet(t: Labeller, name: str, table: pd.DataFrame) -> Sheet:
+@dataclass(frozen=True)
+class Limit:
+    """How many customers a per-customer sheet shows (``[report] customer_rows``), the most valuable first;
+    ``source`` names the orders in the note saying where the full table is."""
+
+    rows: int = 10_000
+    source: str = "ORDERS"
+
+    def cut(self, t: Labeller, table: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+        """The first ``rows`` of ``table`` (sorted by the caller) and the note, None when all fit."""
+        if len(table) <= self.rows:
+            return table, None
+        return table.iloc[: self.rows], t("top_customers").format(shown=f"{self.rows:,}", total=f"{len(table):,}",
+                                                                  source=self.source)
+
+
+def _labelled_sheet(t: Labeller, name: str, table: pd.DataFrame, note: str | None = None) -> Sheet:
     """A customer table with labelled columns, their kinds, and zh tier / risk levels."""
     table = table.copy()
     if t.lang == "zh":
@@ -221,7 +239,7 @@ def _labelled_sheet(t: Labeller, name: str, table: pd.DataFrame) -> Sheet:
                 table[col] = table[col].replace(LEVELS_ZH)
     labelled = {c: t.col(c) for c in table.columns}
     return Sheet(name, table.rename(columns=labelled),
-                 kinds={labelled[c]: formats.column_kind(c) for c in table.columns})
+                 kinds={labelled[c]: formats.column_kind(c) for c in table.columns}, subtitle=note)
 
 
 #: The At risk sheet's columns (after customer_id and the contact columns).
@@ -230,7 +248,7 @@ AT_RISK_COLUMNS = ["segment", "tier", "monetary", "frequency", "last_order", "re
 
 
 def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, contacts: pd.DataFrame,
-             problems: dict[str, list]) -> Sheet:
+             problems: dict[str, list], limit: Limit) -> Sheet:
     """流失预警 / At risk: customers with churn_risk high, by value at stake (CLV if alive − CLV)."""
     cols = ["repeat_purchases", "p_alive", "expected_order_value", "value_at_stake", "clv", "churn_risk"]
     table = join_predictions(rfm, clv_table, columns=cols)
@@ -238,8 +256,9 @@ def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, contacts: 
                                                              ascending=[False, True])
     if table.empty:
         return Sheet(t("at_risk"), message=t("no_at_risk"))
-    table = _with_contacts(t, table[["customer_id", *AT_RISK_COLUMNS]], contacts, problems)
-    return _labelled_sheet(t, t("at_risk"), table)
+    table, note = limit.cut(t, table[["customer_id", *AT_RISK_COLUMNS]])
+    table = _with_contacts(t, table, contacts, problems)
+    return _labelled_sheet(t, t("at_risk"), table, note)
 
 
 def _forecast(t: Labeller, result) -> list[Sheet]:
@@ -434,18 +453,19 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
     contacts, problems = customer_contacts(rfm["customer_id"], lines=lines, orders=orders,
                                            customers=inputs.get("customers"))
     tables["contacts"] = contacts
+    limit = Limit(settings.report_customer_rows, source or "ORDERS")
     clv_sheet = Sheet(t("at_risk"), message=t("no_orders"))
     if not order_table.empty:
         try:
             clv_result = analytics.clv(prepared, as_of=as_of_ts, horizon=settings.clv_horizon,
                                        discount=settings.clv_discount)
             tables["clv"] = clv_result.table
-            clv_sheet = _at_risk(t, rfm, clv_result.table, contacts, problems)
+            clv_sheet = _at_risk(t, rfm, clv_result.table, contacts, problems, limit)
             rfm = join_predictions(rfm, clv_result.table)
         except DataError as exc:  # too few customers, no repeat buying, no convergence: said on the sheet
             notes.append(f"clv: {exc}")
             clv_sheet = Sheet(t("at_risk"), message=t("clv_unavailable") + str(exc))
-    sheets.append(_customers(t, rfm, contacts, problems))
+    sheets.append(_customers(t, rfm, contacts, problems, limit))
     sheets.append(clv_sheet)
     cohorts = analytics.cohort_matrix(order_table, as_of_ts)
     tables["cohorts"] = cohorts

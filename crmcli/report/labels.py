@@ -126,6 +126,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "method": ("所用模型", "Model used"),
     "no_at_risk": ("没有高流失风险的客户 (存活概率 < 0.5 的复购或高价值客户)。",
                    "No customer at high churn risk (a repeat or high-tier buyer with P(alive) < 0.5)."),
+    "top_customers": ("仅列出价值最高的 {shown} 位客户 (共 {total} 位；工作表给人看，不是数据库)。完整客户表：crm rfm {source} -o 客户.csv",
+                      "The {shown} most valuable of {total} customers (a report is read by people, not loaded as a "
+                      "database). The full table: crm rfm {source} -o customers.csv"),
     "clv_unavailable": ("无法计算客户终身价值：", "CLV could not be computed: "),
     "forecast_unavailable": ("无法预测：", "No forecast: "),
 }

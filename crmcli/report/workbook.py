@@ -32,6 +32,7 @@ from ..io.xlsx import (PageLayout, SheetWriter, WorkbookWriter, column_kind, dis
 from ..privacy import Privacy, personal, protect_table, resolve
 from ..io.xlsx_temp import open_workbook
 from .charts import Chart, add_chart, chart_cells
+from .columns import prepare_column, write_rows
 
 KINDS = formats.KINDS
 SAMPLE_ROWS = 500  # rows looked at to size columns
@@ -317,23 +318,54 @@ def _write_sheet(book: WorkbookWriter, st: _Styles, sheet: Sheet, title: str) ->
     cell_kinds: dict[str, tuple[str, str | None]] = {}
     n = len(df)
     base = row + 1
-    for i, values in enumerate(df.itertuples(index=False, name=None)):
-        bold = sheet.total_row and i == n - 1
-        measure = i < SAMPLE_ROWS or bold
-        if wrap:  # a wrapped cell's row is as tall as its lines (no viewer is relied on to fit it)
-            lines = max(wrapped_lines(values[j], w) for j, w in wrap.items())
-            if lines > 1:
-                ws.set_row(base + i, LINE_PT * lines + 2)
-        for j, v in enumerate(values):
+    # past the rows that size the columns, a sheet of plain columns is written from columns prepared once
+    # (:mod:`.columns`); the first rows, a total row and any column of mixed cells go cell by cell
+    body = n - (1 if sheet.total_row else 0)
+    plain = not (wrap or sheet.row_kinds is not None or sheet.cell_kinds)
+    fast_from = min(SAMPLE_ROWS, body) if plain else body
+    prepared: list = []
+    slow: list[int] = []
+    if fast_from < body:
+        for j, report_kind in enumerate(sheet.column_kinds()):
+            kind, num_format = _cell_kind(report_kind, st.lang)
+            col = prepare_column(out, j, df.iloc[fast_from:body, j], kind, num_format, report_kind == "money")
+            if col is None:
+                slow.append(j)
+            else:
+                prepared.append((j, col))
+
+    def write_cells(i: int, values: tuple, bold: bool, measure: bool, only: Iterable[int] | None = None) -> None:
+        for j in (range(len(values)) if only is None else only):
             report_kind = kind_at(i, j)
             if report_kind not in cell_kinds:
                 cell_kinds[report_kind] = _cell_kind(report_kind, st.lang)
             kind, num_format = cell_kinds[report_kind]
-            if report_kind == "money":
-                v = _cents(v)
+            v = _cents(values[j]) if report_kind == "money" else values[j]
             w = out.write(base + i, j, v, kind, num_format, total=bold, measure=measure)
             if measure:
                 out.fit(j, w)
+
+    def write_row(i: int, values: tuple) -> None:
+        if wrap:  # a wrapped cell's row is as tall as its lines (no viewer is relied on to fit it)
+            lines = max(wrapped_lines(values[j], w) for j, w in wrap.items())
+            if lines > 1:
+                ws.set_row(base + i, LINE_PT * lines + 2)
+        bold = sheet.total_row and i == n - 1
+        write_cells(i, values, bold, i < SAMPLE_ROWS or bold)
+
+    for i, values in enumerate(df.iloc[:fast_from].itertuples(index=False, name=None)):
+        write_row(i, values)
+    if fast_from < body:
+        if not slow:
+            write_rows(prepared, base + fast_from, 0, body - fast_from)
+        else:
+            rest = df.iloc[fast_from:body, slow].itertuples(index=False, name=None)
+            for k, values in enumerate(rest):
+                write_rows(prepared, base + fast_from, k, k + 1)
+                full = dict(zip(slow, values))
+                write_cells(fast_from + k, tuple(full.get(j) for j in range(len(cols))), False, False, slow)
+    for i, values in enumerate(df.iloc[body:].itertuples(index=False, name=None), start=body):
+        write_row(i, values)  # the total row
     for c, w in sheet.widths.items():
         if c in cols:
             out.widths[cols.index(c)] = w - 2

@@ -11,7 +11,7 @@ from ...errors import UsageError
 from ...io import write_sheets
 from ...options import WriteSpec
 from .. import render
-from ..common import AsOfOpt, Common, CustomerOpt, FileArg, command
+from ..common import AsOfOpt, Common, CustomerOpt, EngineOpt, FileArg, command
 
 HELP = """Customer lifetime value: per customer P(alive), expected orders, expected order value, discounted
 CLV and churn risk, from BG/NBD (repeat purchases) and Gamma-Gamma (spend) fitted by maximum
@@ -53,19 +53,21 @@ def clv(
     params: Annotated[Optional[str], typer.Option("--params", metavar="PATH", show_default=False,
                                                   help="Write the fitted parameters as JSON.")] = None,
     customer: CustomerOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     from ...clv import TABLE_FORMATS, describe_clv, fit_clv, write_holdout_report, write_params
 
     if holdout_report and holdout is None and holdout_days is None:
         raise UsageError("{opt:holdout_report} needs {opt:holdout} DATE or {opt:holdout_days} N")
-    s = c.settings(as_of=as_of, clv_horizon=horizon, clv_discount=discount)
+    s = c.settings(as_of=as_of, clv_horizon=horizon, clv_discount=discount, engine=engine)
     spec = c.destination(file, "clv")
     extra = [WriteSpec.decide(p, option=name, allowed=allowed).dest for p, name, allowed in
              ((params, "params", ("json",)), (holdout_report, "holdout_report", ("json", "xlsx", "csv"))) if p]
     c.check([spec.dest, *extra], [file])
     result = fit_clv(file, read=c.read, as_of=s.as_of, horizon=s.clv_horizon, discount=s.clv_discount,
                      holdout=holdout, holdout_days=holdout_days, customer=customer, overrides=c.overrides("orders"),
-                     region=s.region, dayfirst=s.dayfirst, statuses=s.order_status)
+                     region=s.region, dayfirst=s.dayfirst, statuses=s.order_status, engine=s.engine,
+                     engine_options=c.engine_options())
     write_sheets({"clv": result.table}, spec, number_formats={"clv": TABLE_FORMATS}, inputs=[file])
     if params:
         write_params(result, params, inputs=[file])

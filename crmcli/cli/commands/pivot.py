@@ -9,7 +9,7 @@ import typer
 from ...io import write_sheets
 from ...pivot import pivot_table
 from .. import render
-from ..common import ByOpt, Common, FileArg, command
+from ..common import ByOpt, Common, EngineOpt, FileArg, command
 
 HELP = """An Excel-style pivot and crosstab (交叉分析): one row per --rows combination, one column per --cols
 value, cells = --agg of --values (default: count rows; several --values FIELD:AGG), with a totals row
@@ -57,13 +57,15 @@ def pivot(
                                                help="Keep the N rows with the largest first value; the rest "
                                                     "become one Other row.")] = None,
     no_totals: Annotated[bool, typer.Option("--no-totals", help="No totals row and column.")] = False,
+    engine: EngineOpt = None,
 ) -> None:
     spec = c.destination(file, "pivot")
     c.check([spec.dest], [file])
-    s = c.settings()
+    s = c.settings(engine=engine)
     result = pivot_table(file, read=c.read, rows=[r.strip() for r in rows.split(",")], cols=cols, values=values,
                          agg=agg, by=by, totals=not no_totals, show=show, where=where, top=top,
-                         overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst, statuses=s.order_status)
+                         overrides=c.overrides("orders"), region=s.region, dayfirst=s.dayfirst, statuses=s.order_status,
+                         engine=s.engine, engine_options=c.engine_options())
     write_sheets({"pivot": result.table}, spec, inputs=[file], number_formats={"pivot": result.number_formats})
     render.notes(c.console, {}, result.notes)
     shape = f"{render.counted(len(result.table), 'row')} × {render.counted(len(result.table.columns), 'column')}"
