@@ -294,13 +294,8 @@ def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str,
     wanted = np.unique(np.concatenate([cand_rows, *cand_ids.values()]))
     keys: list[pd.Series] = []
     ids: dict[str, list[pd.Series]] = {c: [] for c in id_cols}
-    for frame in src.batches():
-        sel = np.isin(frame.index.to_numpy(), wanted)
-        if not sel.any():
-            continue
-        sub = frame[sel]
-        sub.attrs["source"] = frame.attrs.get("source")
-        clean = plan.normalize(sub).cleaned()
+    for frame in src.batches(rows=wanted):
+        clean = plan.normalize(frame).cleaned()
         in_rows = np.isin(clean.index.to_numpy(), cand_rows)
         if in_rows.any():
             keys.append(row_keys(clean[in_rows]))
