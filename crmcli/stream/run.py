@@ -40,7 +40,7 @@ from ..io.atomic import AtomicStream
 from ..io.json import json_records
 from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
-from .keys import KeyIndex, duplicate_issues, hash_rows, hash_values, row_keys
+from .keys import KeyIndex, duplicate_issues, filled_rows, hash_rows, hash_values, row_keys
 from .plan import Plan, plan_table
 from .source import BATCH_ROWS, Renumber, open_source
 
@@ -48,8 +48,6 @@ from .source import BATCH_ROWS, Renumber, open_source
 STREAM_LEAVES_OUT = ("in batches the default checks and rules of crm validate (required fields, plausible dates and "
                      "amounts, addresses, value clusters) are not run: run without --engine (in memory) for them")
 
-#: Issue codes found over the whole file by the key index (left out of the per-batch lists).
-WHOLE_FILE_CODES = ("duplicate-row", "duplicate-id")
 #: Issues kept in memory to show (the rest are only counted and written).
 SHOWN_ISSUES = 1000
 Progress = Callable[[int, int, str], None]
@@ -206,8 +204,8 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
             if progress:
                 progress(rows, 0, f"batch {batches}")
             table = plan.normalize(frame)
-            found = collect_issues(table, unique=(), defaults=False)   # see STREAM_LEAVES_OUT
-            found = found[~found["code"].isin(WHOLE_FILE_CODES).to_numpy()].reset_index(drop=True)
+            # see STREAM_LEAVES_OUT; the duplicates are found over the whole file (the key index)
+            found = collect_issues(table, unique=(), defaults=False, duplicates=False)
             clean = table.cleaned()
             _index_keys(clean, frame.index.to_numpy(), row_index, id_index)
             summaries.append(summarize_columns(frame, cmap, table.normalized, found))
@@ -278,13 +276,10 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
 def _index_keys(clean: pd.DataFrame, rows: np.ndarray, row_index: KeyIndex, id_index: Mapping[str, KeyIndex]) -> None:
     if not len(clean) or not clean.shape[1]:
         return
-    filled = np.zeros(len(clean), dtype=bool)
-    for c in clean.columns:
-        filled |= (clean[c].fillna("") != "").to_numpy()
-    row_index.add(rows, hash_rows(clean), filled)
+    row_index.add(rows, hash_rows(clean), filled_rows(clean))
     for col, idx in id_index.items():
-        ids = clean[col].fillna("")
-        idx.add(rows, hash_values(ids), (ids != "").to_numpy())
+        ids = clean[col]
+        idx.add(rows, hash_values(ids), filled_rows(ids.to_frame()))
 
 
 def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str, np.ndarray],
