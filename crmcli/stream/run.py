@@ -41,6 +41,7 @@ from ..io.json import json_records
 from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
 from .keys import KeyIndex, duplicate_issues, filled_rows, hash_rows, hash_values, row_keys
+from .pipe import Behind
 from .plan import Plan, plan_table
 from .source import BATCH_ROWS, Renumber, open_source
 
@@ -92,6 +93,7 @@ class _Sink:
         self.parts = 0
         self._parquet = None
         self._schema = schema
+        self._behind = Behind()   # Parquet is encoded on a thread of its own (pyarrow releases the GIL)
 
     def write(self, frame: pd.DataFrame, arrow: pa.Table | None = None) -> None:
         fh = self.out.fh
@@ -114,13 +116,15 @@ class _Sink:
 
             table = arrow if arrow is not None else frame_table(frame)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(fh, table.schema, compression="zstd")
-            self._parquet.write_table(table)
+                self._parquet = pq.ParquetWriter(fh, table.schema, compression="zstd",
+                                                 use_dictionary=repeating_columns(table))
+            self._behind.submit(self._parquet.write_table, table)
         self.parts += 1
 
     def commit(self, empty: pd.DataFrame) -> None:
         if self.parts == 0:
             self.write(empty, None)
+        self._behind.wait()
         if self.fmt == "json":
             self.out.write(b"[]\n" if self.parts == 0 else b"\n]\n")
         if self._parquet is not None:
@@ -128,12 +132,23 @@ class _Sink:
         self.out.commit()
 
     def discard(self) -> None:
+        self._behind.close()
         if self._parquet is not None:
             try:
                 self._parquet.close()
             except Exception:  # noqa: BLE001 - the file is removed anyway
                 pass
         self.out.discard()
+
+
+def repeating_columns(table: pa.Table) -> list[str]:
+    """The columns whose values repeat (at most one distinct value in two rows of the first batch):
+    Parquet dictionary-encodes those only (an id or phone column would fill a dictionary in vain)."""
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    return [name for name, col in zip(table.column_names, table.columns)
+            if n == 0 or pc.count_distinct(col).as_py() <= n // 2]
 
 
 def typed_batch(clean: pd.DataFrame, table: Any, plan: Plan) -> pa.Table:

@@ -114,7 +114,7 @@ class BatchSource:
             if wanted is not None:
                 cols, rows = pick_rows(cols, rows, wanted)
                 if not len(rows):
-                    if start > wanted[-1]:
+                    if not len(wanted) or start > wanted[-1]:
                         return
                     continue
             yield self._frame(cols, rows, [], record=wanted is None)
