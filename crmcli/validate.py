@@ -185,22 +185,23 @@ class Checked:
 
 def collect_issues(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
                    rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
-                   defaults: bool = True, lang: str = "en") -> pd.DataFrame:
+                   defaults: bool = True, lang: str = "en", duplicates: bool = True) -> pd.DataFrame:
     """The issues of a :class:`~crmcli.table.Table` (see :func:`check_table`)."""
     return check_table(table, unique=unique, required=required, rules=rules, kind=kind, as_of=as_of,
-                       values=values, defaults=defaults, lang=lang).issues
+                       values=values, defaults=defaults, lang=lang, duplicates=duplicates).issues
 
 
 def check_table(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
                 rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
-                defaults: bool = True, lang: str = "en") -> Checked:
+                defaults: bool = True, lang: str = "en", duplicates: bool = True) -> Checked:
     """Every check on a :class:`~crmcli.table.Table`: the field layer's codes, the rules (``rules``: a
     :class:`crmcli.rules.RuleSet` or a rules table; ``required``: more required fields), the default
     checks for the table's ``kind`` (``defaults=False``: none), the duplicates and the reader's problems.
 
     The column-local checks (:func:`crmcli.rules.check_columns`) can run on any batch of rows; the
     whole-table ones (:func:`crmcli.rules.check_whole`: unique values, outlier amounts, value clusters)
-    need every row. ``lang``: the messages' language (codes the Chinese table lacks keep their English text)."""
+    need every row. ``lang``: the messages' language (codes the Chinese table lacks keep their English text).
+    ``duplicates=False``: no ``duplicate-row`` check (a table read in batches finds them over the whole file)."""
     from .rules import bind_rules, check_columns, check_whole
 
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
@@ -213,7 +214,7 @@ def check_table(table: Table, *, unique: Iterable[str] | None = None, required: 
     clean = _clean_frame(df, normalized)
     # column -> position of each value's first row (one sort per column, shared; maybe done already)
     firsts = {col: res._first for col, res in normalized.items() if res._first is not None}
-    dup_rows = _duplicate_rows(clean, firsts, lang)
+    dup_rows = _duplicate_rows(clean, firsts, lang) if duplicates else None
     if dup_rows is not None:
         out.add_frame(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])

@@ -115,6 +115,61 @@ def test_ragged_rows_blank_lines_and_title_rows_keep_their_row_numbers(tmp_path)
     pd.testing.assert_frame_equal(bad, wb.reset_index(drop=True))
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_batches_of_chosen_rows_are_those_rows_as_read(tmp_path, fmt):
+    # the confirming pass reads only the candidate rows: each must be the row a full pass gives,
+    # ragged rows, blank lines and quoted newlines around them included
+    from crmcli.stream import open_source
+
+    lines = ["订单号,客户名称,联系电话,下单日期,金额"]
+    for i in range(60):
+        lines.append(f"A{i},张三{i},138{i:08d},2024-03-{i % 28 + 1:02d},{i}.50")
+        if i in (5, 30):
+            lines.append("")
+        if i == 9:
+            lines.append("A9x,李四,13800000000")
+        if i == 20:
+            lines.append('A20x,"王五\n二行",13800000000,2024-01-01,1,extra')
+    src = tmp_path / "r.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if fmt == "parquet":
+        stream_table(src, output=str(tmp_path / "r.parquet"))
+        src = tmp_path / "r.parquet"
+    source = open_source(src, batch_rows=7)
+    source.threads = False      # (what stream_table does on a ragged row)
+    whole = pd.concat(list(source.batches()))
+    for wanted in ([2, 3, 12, 13, 23, 24, 25, 40], [int(whole.index[-1])], [9999], []):
+        got = list(source.batches(rows=np.array(wanted, dtype=np.int64)))
+        expect = whole[whole.index.isin(wanted)]
+        if not len(expect):
+            assert not got or all(len(f) == 0 for f in got)
+            continue
+        both = pd.concat(got)
+        pd.testing.assert_frame_equal(both, expect)
+        assert all(len(f) for f in got)                  # no empty batch between the chosen rows
+
+
+def test_a_failed_background_write_is_raised_and_nothing_is_left(tmp_path, monkeypatch):
+    from crmcli.stream.pipe import Behind
+
+    behind = Behind()
+    behind.submit(lambda: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        behind.wait()
+    # in a streamed clean: the output is discarded, the error is the writer's
+    import pyarrow.parquet as pq_mod
+
+    def broken(self, table, *a, **k):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pq_mod.ParquetWriter, "write_table", broken)
+    src = tmp_path / "o.csv"
+    src.write_text("订单号,金额\n" + "".join(f"A{i},{i}.5\n" for i in range(50)), encoding="utf-8")
+    with pytest.raises(OSError, match="No space"):
+        stream_table(src, output=str(tmp_path / "o.parquet"), batch_rows=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv"]
+
+
 def test_parquet_out_is_typed_and_reads_back(messy, tmp_path):
     folder, _ = messy
     stream_table(folder / "utf8.csv", output=str(tmp_path / "c.parquet"), batch_rows=2500)

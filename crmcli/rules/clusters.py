@@ -314,6 +314,10 @@ def check_clusters(table, bound, out, keep: np.ndarray, *, find: bool = True) ->
     returns the clusters as rows of :data:`CLUSTER_COLUMNS`."""
     rows: list[dict[str, object]] = []
     values_table = bound.values
+    if values_table is None and not find:     # nothing to look for
+        from ..validate import empty_clusters
+
+        return empty_clusters()
     columns = [h for h, f in table.mapping.items() if f in CATEGORY_FIELDS]
     if values_table is not None:
         from .bind import find_column

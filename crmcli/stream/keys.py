@@ -11,6 +11,7 @@ equal are reported — never a false duplicate.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,27 +24,61 @@ from ..validate import CODES, CUSTOMER_ID_SEVERITY, ISSUE_COLUMNS, ORDER_FIELDS
 PARTS = 16
 
 
+_LOCAL = threading.local()
+
+
+def _connection():
+    """This thread's DuckDB connection for hashing (a connection costs ~50 ms: one per thread, kept)."""
+    con = getattr(_LOCAL, "con", None)
+    if con is None:
+        import duckdb
+
+        con = _LOCAL.con = duckdb.connect()
+    return con
+
+
+def text_columns(frame: pd.DataFrame) -> list:
+    """A text frame's columns as pyarrow string arrays, nulls as ``""``."""
+    import pyarrow as pa
+
+    cols = []
+    for j in range(frame.shape[1]):
+        s = frame.iloc[:, j]
+        arr = getattr(s.array, "_pa_array", None)
+        if arr is None:
+            arr = pa.Array.from_pandas(s.reset_index(drop=True))
+        elif isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+        cols.append(arr if not arr.null_count else arr.fill_null(""))
+    return cols
+
+
 def hash_rows(frame: pd.DataFrame) -> np.ndarray:
     """One 64-bit hash per row of a text frame (all its columns; DuckDB's ``hash``, on the Arrow
     columns as they are: ~6x pandas' hashing of Arrow strings)."""
-    import duckdb
     import pyarrow as pa
 
     if frame.shape[1] == 0 or len(frame) == 0:
         return np.zeros(len(frame), dtype=np.uint64)
-    names = [f"c{j}" for j in range(frame.shape[1])]
-    cols = []
-    for j in range(frame.shape[1]):
-        s = frame.iloc[:, j].reset_index(drop=True)
-        arr = pa.Array.from_pandas(s)
-        cols.append(arr if not arr.null_count else arr.fill_null(""))
-    con = duckdb.connect()
+    cols = text_columns(frame)
+    names = [f"c{j}" for j in range(len(cols))]
+    con = _connection()
+    con.register("batch", pa.Table.from_arrays(cols, names=names))
     try:
-        con.register("batch", pa.Table.from_arrays(cols, names=names))
         out = con.sql(f"select hash({', '.join(names)}) as h from batch").to_arrow_table()
     finally:
-        con.close()
+        con.unregister("batch")
     return out.column("h").to_numpy()
+
+
+def filled_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Mask of the rows of a text frame with a non-empty cell."""
+    import pyarrow.compute as pc
+
+    filled = np.zeros(len(frame), dtype=bool)
+    for arr in text_columns(frame):
+        filled |= pc.greater(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+    return filled
 
 
 def hash_values(values: pd.Series) -> np.ndarray:

@@ -40,7 +40,8 @@ from ..io.atomic import AtomicStream
 from ..io.json import json_records
 from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
-from .keys import KeyIndex, duplicate_issues, hash_rows, hash_values, row_keys
+from .keys import KeyIndex, duplicate_issues, filled_rows, hash_rows, hash_values, row_keys
+from .pipe import Behind
 from .plan import Plan, plan_table
 from .source import BATCH_ROWS, Renumber, open_source
 
@@ -48,8 +49,6 @@ from .source import BATCH_ROWS, Renumber, open_source
 STREAM_LEAVES_OUT = ("in batches the default checks and rules of crm validate (required fields, plausible dates and "
                      "amounts, addresses, value clusters) are not run: run without --engine (in memory) for them")
 
-#: Issue codes found over the whole file by the key index (left out of the per-batch lists).
-WHOLE_FILE_CODES = ("duplicate-row", "duplicate-id")
 #: Issues kept in memory to show (the rest are only counted and written).
 SHOWN_ISSUES = 1000
 Progress = Callable[[int, int, str], None]
@@ -94,6 +93,7 @@ class _Sink:
         self.parts = 0
         self._parquet = None
         self._schema = schema
+        self._behind = Behind()   # Parquet is encoded on a thread of its own (pyarrow releases the GIL)
 
     def write(self, frame: pd.DataFrame, arrow: pa.Table | None = None) -> None:
         fh = self.out.fh
@@ -116,13 +116,15 @@ class _Sink:
 
             table = arrow if arrow is not None else frame_table(frame)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(fh, table.schema, compression="zstd")
-            self._parquet.write_table(table)
+                self._parquet = pq.ParquetWriter(fh, table.schema, compression="zstd",
+                                                 use_dictionary=repeating_columns(table))
+            self._behind.submit(self._parquet.write_table, table)
         self.parts += 1
 
     def commit(self, empty: pd.DataFrame) -> None:
         if self.parts == 0:
             self.write(empty, None)
+        self._behind.wait()
         if self.fmt == "json":
             self.out.write(b"[]\n" if self.parts == 0 else b"\n]\n")
         if self._parquet is not None:
@@ -130,12 +132,23 @@ class _Sink:
         self.out.commit()
 
     def discard(self) -> None:
+        self._behind.close()
         if self._parquet is not None:
             try:
                 self._parquet.close()
             except Exception:  # noqa: BLE001 - the file is removed anyway
                 pass
         self.out.discard()
+
+
+def repeating_columns(table: pa.Table) -> list[str]:
+    """The columns whose values repeat (at most one distinct value in two rows of the first batch):
+    Parquet dictionary-encodes those only (an id or phone column would fill a dictionary in vain)."""
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    return [name for name, col in zip(table.column_names, table.columns)
+            if n == 0 or pc.count_distinct(col).as_py() <= n // 2]
 
 
 def typed_batch(clean: pd.DataFrame, table: Any, plan: Plan) -> pa.Table:
@@ -206,8 +219,8 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
             if progress:
                 progress(rows, 0, f"batch {batches}")
             table = plan.normalize(frame)
-            found = collect_issues(table, unique=(), defaults=False)   # see STREAM_LEAVES_OUT
-            found = found[~found["code"].isin(WHOLE_FILE_CODES).to_numpy()].reset_index(drop=True)
+            # see STREAM_LEAVES_OUT; the duplicates are found over the whole file (the key index)
+            found = collect_issues(table, unique=(), defaults=False, duplicates=False)
             clean = table.cleaned()
             _index_keys(clean, frame.index.to_numpy(), row_index, id_index)
             summaries.append(summarize_columns(frame, cmap, table.normalized, found))
@@ -278,13 +291,10 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
 def _index_keys(clean: pd.DataFrame, rows: np.ndarray, row_index: KeyIndex, id_index: Mapping[str, KeyIndex]) -> None:
     if not len(clean) or not clean.shape[1]:
         return
-    filled = np.zeros(len(clean), dtype=bool)
-    for c in clean.columns:
-        filled |= (clean[c].fillna("") != "").to_numpy()
-    row_index.add(rows, hash_rows(clean), filled)
+    row_index.add(rows, hash_rows(clean), filled_rows(clean))
     for col, idx in id_index.items():
-        ids = clean[col].fillna("")
-        idx.add(rows, hash_values(ids), (ids != "").to_numpy())
+        ids = clean[col]
+        idx.add(rows, hash_values(ids), filled_rows(ids.to_frame()))
 
 
 def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str, np.ndarray],
@@ -294,13 +304,8 @@ def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str,
     wanted = np.unique(np.concatenate([cand_rows, *cand_ids.values()]))
     keys: list[pd.Series] = []
     ids: dict[str, list[pd.Series]] = {c: [] for c in id_cols}
-    for frame in src.batches():
-        sel = np.isin(frame.index.to_numpy(), wanted)
-        if not sel.any():
-            continue
-        sub = frame[sel]
-        sub.attrs["source"] = frame.attrs.get("source")
-        clean = plan.normalize(sub).cleaned()
+    for frame in src.batches(rows=wanted):
+        clean = plan.normalize(frame).cleaned()
         in_rows = np.isin(clean.index.to_numpy(), cand_rows)
         if in_rows.any():
             keys.append(row_keys(clean[in_rows]))

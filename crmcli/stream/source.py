@@ -87,18 +87,23 @@ class BatchSource:
     problems: list[dict[str, Any]] = field(default_factory=list)
     #: parse on several threads (pyarrow then cannot number a bad row: :class:`Renumber` asks for one thread)
     threads: bool = True
+    #: the last record's row of the batch read last (rows up to it, skipped ones too, are placed)
+    _read_to: int = field(default=0, repr=False)
 
-    def batches(self) -> Iterator[pd.DataFrame]:
+    def batches(self, rows: np.ndarray | None = None) -> Iterator[pd.DataFrame]:
         """Text frames of at most ``batch_rows`` rows, in order; each has its reader problems
-        (totals rows, ragged rows) in ``frame.attrs["source"].problems``."""
+        (totals rows, ragged rows) in ``frame.attrs["source"].problems``.
+
+        ``rows`` (sorted Excel row numbers): only those rows, picked from the columns as read
+        (before any frame is built; batches without one are left out; reading stops after the last)."""
         if self.format == "parquet":
-            yield from self._parquet_batches()
+            yield from self._parquet_batches(rows)
         else:
-            yield from self._csv_batches()
+            yield from self._csv_batches(rows)
 
     # ------------------------------------------------------------------ parquet
 
-    def _parquet_batches(self) -> Iterator[pd.DataFrame]:
+    def _parquet_batches(self, wanted: np.ndarray | None) -> Iterator[pd.DataFrame]:
         from ..io.parquet import iter_parquet
 
         start = 2
@@ -106,11 +111,17 @@ class BatchSource:
             n = len(cols[0]) if cols else 0
             rows = np.arange(start, start + n, dtype=np.int64)
             start += n
-            yield self._frame(cols, rows, [])
+            if wanted is not None:
+                cols, rows = pick_rows(cols, rows, wanted)
+                if not len(rows):
+                    if not len(wanted) or start > wanted[-1]:
+                        return
+                    continue
+            yield self._frame(cols, rows, [], record=wanted is None)
 
     # ------------------------------------------------------------------ csv
 
-    def _csv_batches(self) -> Iterator[pd.DataFrame]:
+    def _csv_batches(self, wanted: np.ndarray | None) -> Iterator[pd.DataFrame]:
         import pyarrow.csv as pacsv
 
         width = len(self.columns)
@@ -164,21 +175,27 @@ class BatchSource:
             whole = table.num_rows - table.num_rows % self.batch_rows
             for start in range(0, whole, self.batch_rows):
                 part = table.slice(start, self.batch_rows)
-                frame, done, placed = self._csv_frame(part, done, invalid, placed, header_row, width, final=False)
-                yield frame
+                frame, done, placed = self._csv_frame(part, done, invalid, placed, header_row, width, final=False,
+                                                      wanted=wanted)
+                if frame is not None:
+                    yield frame
+                if wanted is not None and (not len(wanted) or self._read_to >= wanted[-1]):
+                    return       # every row up to the batch's last is placed
             rest = table.slice(whole)            # carried into the next batch
             pending, pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
         table = pa.concat_tables(pending) if pending else None
-        frame, done, placed = self._csv_frame(table, done, invalid, placed, header_row, width, final=True)
-        if len(frame) or placed < len(invalid):
+        frame, done, placed = self._csv_frame(table, done, invalid, placed, header_row, width, final=True,
+                                              wanted=wanted)
+        if frame is not None and (len(frame) or (placed < len(invalid) and wanted is None)):
             yield frame
 
     def _csv_frame(self, table: pa.Table | None, done: int, invalid: list[tuple[int, list[str]]], placed: int,
-                   header_row: int, width: int, *, final: bool) -> tuple[pd.DataFrame, int, int]:
+                   header_row: int, width: int, *, final: bool, wanted: np.ndarray | None = None
+                   ) -> tuple[pd.DataFrame | None, int, int]:
         """One batch: row numbers (records, with the rows pyarrow skipped put back in their place),
-        blank lines left out."""
+        blank lines left out; with ``wanted``, only those rows (None when the batch has none)."""
         n = table.num_rows if table is not None else 0
-        cols = [table.column(i).combine_chunks() for i in range(width)] if table is not None else \
+        cols = [table.column(i) for i in range(width)] if table is not None else \
             [pa.array([], type=pa.large_string()) for _ in range(width)]
         skipped = np.array(sorted(r for r, _ in invalid), dtype=np.int64)
         rows = header_row + 1 + done + np.arange(n, dtype=np.int64)
@@ -191,6 +208,7 @@ class BatchSource:
                 rows = new
         problems: list[dict[str, Any]] = []
         last = int(rows[-1]) if n else None
+        self._read_to = last if last is not None else self._read_to
         take = [(r, cells) for r, cells in sorted(invalid, key=lambda x: x[0])[placed:]
                 if final or (last is not None and r < last)]
         if take:
@@ -206,17 +224,25 @@ class BatchSource:
                 problems.append({"row": r, "column": None, "code": "ragged-row", "message": message})
             order = np.argsort(np.concatenate([rows, extra_rows]), kind="stable")
             rows = np.concatenate([rows, extra_rows])[order]
-            cols = [pa.concat_arrays([c, e]).take(pa.array(order)) for c, e in zip(cols, extra_cols)]
+            cols = [pa.concat_arrays([*_chunks(c), e]).take(pa.array(order)) for c, e in zip(cols, extra_cols)]
             placed += len(take)
+        if wanted is not None:
+            cols, rows = pick_rows(cols, rows, wanted)
+            if not len(rows):
+                return None, done + n, placed
+            problems = [p for p in problems if p["row"] in set(rows.tolist())]
+        cols = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in cols]
         keep = _not_blank(cols)
         if keep is not None:
             rows = rows[keep]
             mask = pa.array(keep)
             cols = [c.filter(mask) for c in cols]
-        return self._frame(cols, rows, problems), done + n, placed
+        return self._frame(cols, rows, problems, record=wanted is None), done + n, placed
 
-    def _frame(self, cols: list[pa.Array], rows: np.ndarray, problems: list[dict[str, Any]]) -> pd.DataFrame:
-        self.problems.extend(p for p in problems if p.get("code") == "ragged-row")
+    def _frame(self, cols: list[pa.Array], rows: np.ndarray, problems: list[dict[str, Any]], *,
+               record: bool = True) -> pd.DataFrame:
+        if record:
+            self.problems.extend(p for p in problems if p.get("code") == "ragged-row")
         return text_frame(self.columns, cols, rows, self.info, problems)
 
     def _read_error(self, exc: BaseException) -> InputError:
@@ -224,6 +250,19 @@ class BatchSource:
         hint = "give the encoding with {opt:encoding} (e.g. gb18030)" if "UTF8" in text or "utf-8" in text.lower() \
             or "decode" in text.lower() else "check the file"
         return InputError(f"{self.path}: cannot read it in batches ({text})", hint=hint)
+
+
+def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def pick_rows(cols: list[Any], rows: np.ndarray, wanted: np.ndarray) -> tuple[list[Any], np.ndarray]:
+    """The columns' and row numbers' entries whose row is in ``wanted`` (sorted)."""
+    sel = np.isin(rows, wanted, assume_unique=False)
+    if sel.all():
+        return cols, rows
+    where = pa.array(np.flatnonzero(sel))
+    return [c.take(where) for c in cols], rows[sel]
 
 
 class Renumber(Exception):
