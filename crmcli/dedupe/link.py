@@ -242,6 +242,8 @@ COMPOUND_KEY_BUDGET = 1.0
 #: ... or this many pairs, whichever is more: a small list can afford to compare far more pairs per record
 MIN_KEY_PAIRS = 20_000
 NAME_WINDOW = 2
+#: candidate pairs compared in one call (a chunk of the comparison stage)
+COMPARE_PAIRS = 500_000
 
 
 def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> tuple[tuple, list]:
@@ -277,10 +279,23 @@ def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> 
                     seen |= rule.holds(equal, left, right)
                 left, right = left[~seen], right[~seen]
             if len(left):
-                lv, _ = model.levels(left, right)
-                patterns.add(lv)
-                store.add(left, right, lv)
+                buffer.append((left, right))
+                buffered[0] += len(left)
+                if buffered[0] >= COMPARE_PAIRS:
+                    flush()
         rules.append(key_rule(key_codes, fields, win, order))
+
+    buffer: list[tuple[np.ndarray, np.ndarray]] = []
+    buffered = [0]
+
+    def flush() -> None:   # compare the pairs made so far in one call: few, large chunks
+        if buffer:
+            left, right = (np.concatenate(x) for x in zip(*buffer))
+            buffer.clear()
+            buffered[0] = 0
+            lv, _ = model.levels(left, right)
+            patterns.add(lv)
+            store.add(left, right, lv)
 
     for group in (singles, compounds):
         for fields, name, win, budget in group:
@@ -292,6 +307,7 @@ def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> 
             del key_codes
     if order_by is not None:
         run(np.zeros(n, dtype=np.int32), (), "names~neighbours", NAME_WINDOW)
+    flush()
     return patterns.result(), report + skipped
 
 

@@ -164,8 +164,8 @@ class PairStore:
     """Chunks of compared pairs (left, right int32; levels int8), in memory up to ``SPILL_BYTES``, then in
     a private temporary folder (removed by :meth:`close`). Iterating gives the chunks in the order added."""
 
-    def __init__(self, spill_bytes: int = SPILL_BYTES) -> None:
-        self.spill_bytes = spill_bytes
+    def __init__(self, spill_bytes: int | None = None) -> None:
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
         self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray] | Path] = []
         self.in_memory = 0
         self.pairs = 0
