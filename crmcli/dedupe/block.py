@@ -16,6 +16,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .pairs import key_chunks, sort_order
+
 
 @dataclass
 class BlockKey:
@@ -37,29 +39,9 @@ def compound_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def block_pairs(key: BlockKey) -> np.ndarray:
     """Candidate pairs of one key, encoded ``i * n + j`` (i < j), unsorted, possibly repeated."""
-    codes, order_by = key.codes, key.order_by
-    n = len(codes)
-    has = np.flatnonzero(codes >= 0)
-    if len(has) >= 2:   # only records sharing their code with another one can pair: sort just those
-        has = has[np.bincount(codes[has])[codes[has]] >= 2]
-    if len(has) < 2:
-        return np.zeros(0, dtype=np.int64)
-    if order_by is None:
-        order = has[np.argsort(codes[has], kind="stable")]
-    else:
-        order = has[np.lexsort((order_by[has], codes[has]))]
-    c = codes[order]
-    out = []
-    pos = np.arange(len(order) - 1)
-    for d in range(1, key.window + 1):
-        if len(pos) == 0:
-            break
-        pos = pos[pos + d < len(order)]
-        pos = pos[c[pos] == c[pos + d]]
-        if len(pos) == 0:
-            break
-        i, j = order[pos], order[pos + d]
-        out.append(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))
+    n = len(key.codes)
+    order = sort_order(key.codes, key.order_by)
+    out = [i.astype(np.int64) * n + j for i, j in key_chunks(key.codes, key.window, order, chunk=max(len(order), 1))]
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
