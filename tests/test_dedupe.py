@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmcli.dedupe import Comparator, dedupe_table, explain_pair, find_duplicates, merge_duplicates
-from crmcli.dedupe.block import BlockKey, block_pairs, candidate_pairs
+from crmcli.dedupe.block import BlockKey, block_pairs
 from crmcli.dedupe.cluster import connected_components, guard_components
 from crmcli.dedupe.compare import name_key, parse_on
 from crmcli.dedupe.merge import assign_cluster_ids

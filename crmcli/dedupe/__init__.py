@@ -70,7 +70,8 @@ def golden_values(table: pd.DataFrame, normalized: dict[str, Normalized], mappin
 def dedupe_table(table: Any, *, read: Any = None, on: list[str] | None = None, mapping: dict[str, str] | None = None,
                  overrides: Mapping[str, str] | None = None, threshold: float = DEFAULT_THRESHOLD,
                  region: str = "CN", dayfirst: bool | None = None, keep: dict[str, str] | str = "complete",
-                 previous: pd.DataFrame | None = None, id_column: str | None = None) -> DedupeResult:
+                 previous: pd.DataFrame | None = None, id_column: str | None = None,
+                 keep_pairs: bool = True) -> DedupeResult:
     """Find duplicate records and merge them: the library call behind ``crm dedupe``.
 
     ``table``: a :class:`~crmcli.table.Table` (its normalized columns are used as they are), or a
@@ -78,12 +79,15 @@ def dedupe_table(table: Any, *, read: Any = None, on: list[str] | None = None, m
     and normalized with ``region``/``dayfirst`` here). Rows the reader flagged as totals rows (合计/Total)
     are not records: they are left out (``stats["totals_rows"]``). Golden rows hold normalized values
     (:func:`golden_values`); the clusters table keeps every other input row as written.
+    ``keep_pairs=False``: :attr:`DedupeResult.pairs` holds only the pairs of probability 0.5 and more (what
+    ``review`` needs), not every compared pair — memory then grows with the records, not the pairs.
     """
     t = normalize_table(table, read=read, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst)
     totals = list(t.totals)
     t = t.drop_rows(totals)
     table, mapping, normalized, region = t.frame, t.mapping, dict(t.normalized), t.region
-    dup = find_duplicates(table, on=on, mapping=mapping, threshold=threshold, region=region, normalized=normalized)
+    dup = find_duplicates(table, on=on, mapping=mapping, threshold=threshold, region=region, normalized=normalized,
+                          keep_pairs=keep_pairs)
     ids = assign_cluster_ids(table if previous is None else _as_written(table, mapping), dup.label,
                              previous, id_column)
     clusters = table.copy()

@@ -124,17 +124,16 @@ class Comparator:
     def prepare(self, values: pd.Series, normalized: pd.Series | None = None) -> Prepared:
         """Normalize the column (``normalized`` = the field layer's values, when given) into codes."""
         raw = normalized if normalized is not None else values
-        raw = raw.astype(str).fillna("")
         fn = {"name": name_key, "company": company_key, "address": address_key, "text": text_key,
               "exact": exact_key, "email": fold, "phone": digits_key, "date": digits_key,
               "number": lambda s: s.strip().replace(",", "")}[self.kind]
         # normalize each distinct raw value once, then map the records through it
-        raw_codes, raw_uniques = pd.factorize(raw, sort=False)
+        raw_codes, raw_values = factorize_text(raw)
         # a pseudonym (ps_…) is its own key: equal or not, never "similar"
-        keys = [(v if is_pseudonym(v) else fn(v)) if v else "" for v in raw_uniques.tolist()]
+        keys = [(v if is_pseudonym(v) else fn(v)) if v else "" for v in raw_values]
         key_codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
         uniq = np.asarray(uniques, dtype=object)
-        codes = key_codes.astype(np.int64)[raw_codes]
+        codes = key_codes.astype(np.int32)[raw_codes]   # 4 bytes a record and field
         empty = np.flatnonzero(uniq == "")
         if len(empty):
             codes[codes == empty[0]] = -1
@@ -266,6 +265,21 @@ class Comparator:
         for k, t in enumerate(self.thresholds):
             lv[(lv == 0) & (sim >= t)] = self.top - 1 - k
         return lv, sim.astype(np.float32)
+
+
+def factorize_text(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer code per record and the distinct values as text. Text columns as pandas holds them are read
+    as ``str`` of each cell; Arrow-backed and ``string`` columns (a compact form for millions of records) stay
+    in Arrow, and a null is the empty value."""
+    if values.dtype == object:
+        codes, uniques = pd.factorize(values.astype(str).fillna(""), sort=False)
+        return codes, uniques.tolist()
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    texts = ["" if v is None or v is pd.NA else str(v) for v in uniques.tolist()]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(texts), codes)
+        texts.append("")
+    return codes, texts
 
 
 def _codes(values: list[str]) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -16,14 +17,17 @@ import pandas as pd
 from ..errors import DataError, UsageError
 from ..fields import Normalized, kind_of, normalize_field
 from ..schema import map_columns
-from .block import BlockKey, block_pairs, candidate_pairs, compound_keys, pair_budget
+from .block import BlockKey, block_pairs, compound_codes, pair_budget
 from .cluster import best_scores, connected_components, guard_components
 from .compare import FIELD_COMPARATORS, Comparator, Prepared, parse_on
+from .pairs import FieldEquality, PairStore, PatternCounts, concat_pairs, key_chunks, key_rule, sort_order
 from .score import Model, probability, weight_of
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_SPLIT_PROBABILITY = 1e-6
 DEFAULT_WINDOW = 25
+#: without keep_pairs, the pairs kept for --review and --pairs: probability at least this (or the threshold)
+KEEP_PROBABILITY = 0.5
 #: field-layer kind used to normalize a comparator kind's column before comparing
 _FIELD_KIND = {"phone": "phone", "email": "email", "date": "date"}
 
@@ -133,8 +137,13 @@ def _normalized(series: pd.Series, kind: str, region: str, known: Normalized | N
 def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping: dict[str, str] | None = None,
                     threshold: float = DEFAULT_THRESHOLD, region: str = "CN", window: int = DEFAULT_WINDOW,
                     split_probability: float = DEFAULT_SPLIT_PROBABILITY, seed: int = 0,
-                    normalized: Mapping[str, Normalized] | None = None) -> Duplicates:
+                    normalized: Mapping[str, Normalized] | None = None, keep_pairs: bool = True) -> Duplicates:
     """Find records of the same person: block → compare → score (EM, no labels) → cluster.
+
+    Memory stays bounded by the records, not the pairs: candidate pairs are made, compared and scored chunk
+    by chunk (:mod:`.pairs`), EM runs on the counts of distinct level patterns, and clustering on the pairs
+    over the threshold. ``keep_pairs=False`` keeps only the pairs with a match probability of at least
+    ``min(KEEP_PROBABILITY, threshold)`` (the review band and the matches) instead of every compared pair.
 
     ``normalized``: the mapped columns already normalized by the field layer (``normalize_table``),
     so they are not normalized again."""
@@ -147,32 +156,42 @@ def find_duplicates(table: pd.DataFrame, *, on: list[str] | None = None, mapping
                                                        fields.get(c.column))) for c in comps]
     model = Model(comps, prepared, swap=_swap_pair(comps, prepared))
 
-    left, right, key_report = _block(comps, prepared, n, window)
-
-    lv, _ = model.levels(left, right)
     sessions = _sessions(model, comps, prepared, n, seed)
-    model.fit(sessions, n, len(left), lv, seed=seed)
-    _, weight = model.score(lv, left)
-    prob = probability(weight)
-
-    hit = prob >= threshold
-    label = connected_components(n, left[hit], right[hit])
+    with PairStore() as store:
+        patterns, key_report = _compare_candidates(model, n, window, store)
+        model.fit(sessions, n, store.pairs, patterns, seed=seed)
+        floor = min(KEEP_PROBABILITY, threshold)
+        kept, hits = [], []
+        for left, right, lv in store:   # the scoring pass, chunk by chunk
+            _, weight = model.score(lv, left)
+            prob = probability(weight)
+            hit = prob >= threshold
+            hits.append((left[hit], right[hit], weight[hit], prob[hit]))
+            keep = slice(None) if keep_pairs else prob >= floor
+            kept.append((left[keep], right[keep], weight[keep], prob[keep]))
+            del weight, prob, lv
+        comparisons, spilled = store.pairs, store.spilled
+    h_left, h_right, h_weight, h_prob = concat_pairs(hits, 4)
+    del hits
+    left, right, weight, prob = concat_pairs(kept, 4)
+    del kept
+    label = connected_components(n, h_left, h_right)
 
     def score_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lv_ab, _ = model.levels(a, b)
         return model.score(lv_ab, a)[1]
 
-    label, guard = guard_components(label, left[hit], right[hit], weight[hit], score_pairs,
-                                    weight_of(split_probability))
-    match_score = best_scores(n, label, left[hit], right[hit], prob[hit])
+    label, guard = guard_components(label, h_left, h_right, h_weight, score_pairs, weight_of(split_probability))
+    match_score = best_scores(n, label, h_left, h_right, h_prob)
     sizes = np.bincount(label, minlength=n)
     stats = {
-        "records": n, "comparisons": int(len(left)), "matched_pairs": int(hit.sum()),
+        "records": n, "comparisons": int(comparisons), "matched_pairs": int(len(h_left)),
         "clusters": int((sizes > 0).sum()), "duplicate_clusters": int((sizes > 1).sum()),
         "records_in_duplicate_clusters": int(sizes[label].__gt__(1).sum()),
         "em_iterations": model.iterations, "prior": float(f"{model.lam:.4g}"),
         "estimation": model.estimation.line(),
         "compared_on": [f"{c.column}:{c.kind}" for c in comps], "blocking": key_report, **guard,
+        "pairs_kept": "all" if keep_pairs else f"probability >= {floor:g}", "chunks_on_disk": spilled,
     }
     return Duplicates(table, model, left, right, weight, prob, label, match_score, threshold, stats)
 
@@ -223,43 +242,95 @@ COMPOUND_KEY_BUDGET = 1.0
 #: ... or this many pairs, whichever is more: a small list can afford to compare far more pairs per record
 MIN_KEY_PAIRS = 20_000
 NAME_WINDOW = 2
+#: candidate pairs compared in one call (a chunk of the comparison stage)
+COMPARE_PAIRS = 500_000
 
 
-def _block(comps: list[Comparator], prepared: list, n: int, window: int) -> tuple[np.ndarray, np.ndarray, list]:
-    """Candidate pairs: OR of selective keys, so cost stays near-linear.
+def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> tuple[tuple, list]:
+    """Candidate pairs, compared chunk by chunk into ``store``: OR of selective keys, so cost stays near-linear.
 
     A column alone is a key only when it is selective (phone, email, an id: at most
     ``SINGLE_KEY_BUDGET`` pairs per record); every pair of columns (``surname + date_of_birth``,
     Splink's tutorial rules) is a key within ``COMPOUND_KEY_BUDGET``; and a sorted neighbourhood
-    on the names catches records whose every other field differs.
+    on the names catches records whose every other field differs. Returns the level patterns' counts
+    and the keys' report.
     """
+    comps, prepared = model.comparators, model.prepared
     names = [p for c, p in zip(comps, prepared) if c.kind == "name"]
     order_by = _name_rank(names, n) if names else None
-    single = {c.column: p.codes for c, p in zip(comps, prepared)}
-    singles = [BlockKey(c.column, p.codes, window if c.kind in ("phone", "email") else 4, order_by)
-               for c, p in zip(comps, prepared)]
     single_budget = max(SINGLE_KEY_BUDGET * n, MIN_KEY_PAIRS)
-    keys = [k for k in singles if pair_budget(k.codes, k.window) <= single_budget or len(comps) == 1]
-    skipped = [{"key": k.name, "pairs": 0, "skipped": True} for k in singles if k not in keys]
-    compound = compound_keys(single, window, order_by)
-    keys += [k for k in compound if pair_budget(k.codes, k.window) <= max(COMPOUND_KEY_BUDGET * n, MIN_KEY_PAIRS)]
-    skipped += [{"key": k.name, "pairs": 0, "skipped": True} for k in compound if k not in keys]
+    compound_budget = max(COMPOUND_KEY_BUDGET * n, MIN_KEY_PAIRS)
+    singles = [((k,), f"{c.column}", window if c.kind in ("phone", "email") else 4, single_budget)
+               for k, c in enumerate(comps)]
+    compounds = [((a, b), f"{comps[a].column}+{comps[b].column}", window, compound_budget)
+                 for a, b in combinations(range(len(comps)), 2)]
+    codes = [p.codes for p in prepared]
+    report, skipped, rules = [], [], []
+    patterns = PatternCounts(len(comps))
+
+    def run(key_codes: np.ndarray, fields: tuple[int, ...], name: str, win: int) -> None:
+        order = sort_order(key_codes, order_by)
+        report.append({"key": name, "pairs": pair_budget(key_codes, win), "skipped": False})
+        for left, right in key_chunks(key_codes, win, order):
+            if rules:
+                equal = FieldEquality(codes, left, right)
+                seen = np.zeros(len(left), dtype=bool)
+                for rule in rules:
+                    seen |= rule.holds(equal, left, right)
+                left, right = left[~seen], right[~seen]
+            if len(left):
+                buffer.append((left, right))
+                buffered[0] += len(left)
+                if buffered[0] >= COMPARE_PAIRS:
+                    flush()
+        rules.append(key_rule(key_codes, fields, win, order))
+
+    buffer: list[tuple[np.ndarray, np.ndarray]] = []
+    buffered = [0]
+
+    def flush() -> None:   # compare the pairs made so far in one call: few, large chunks
+        if buffer:
+            left, right = (np.concatenate(x) for x in zip(*buffer))
+            buffer.clear()
+            buffered[0] = 0
+            lv, _ = model.levels(left, right)
+            patterns.add(lv)
+            store.add(left, right, lv)
+
+    for group in (singles, compounds):
+        for fields, name, win, budget in group:
+            key_codes = codes[fields[0]] if len(fields) == 1 else compound_codes(codes[fields[0]], codes[fields[1]])
+            if pair_budget(key_codes, win) <= budget or len(comps) == 1:
+                run(key_codes, fields, name, win)
+            else:
+                skipped.append({"key": name, "pairs": 0, "skipped": True})
+            del key_codes
     if order_by is not None:
-        keys.append(BlockKey("names~neighbours", np.zeros(n, dtype=np.int64), NAME_WINDOW, order_by))
-    left, right, report, _ = candidate_pairs(keys, n, max_pairs_per_record=1e12)
-    return left, right, report + skipped
+        run(np.zeros(n, dtype=np.int32), (), "names~neighbours", NAME_WINDOW)
+    flush()
+    return patterns.result(), report + skipped
 
 
 def _name_rank(names: list, n: int) -> np.ndarray:
-    """Rank of each record's concatenated name keys (for sorted-neighbourhood order)."""
-    joined = np.full(n, "", dtype=object)
+    """Rank of each record's concatenated name keys (for sorted-neighbourhood order).
+
+    Word order does not matter: "Noah Watson" and "Watson Noah" sort together. Each distinct combination
+    of the records' name keys is joined once; records carry only integer codes."""
+    combo = np.zeros(n, dtype=np.int64)
+    parts: list[np.ndarray] = []   # per name field, its key code (-1 = empty) of each distinct combination
     for p in names:
-        vals = np.where(p.codes >= 0, p.uniques[np.maximum(p.codes, 0)], "")
-        joined = joined + " " + vals
-    # word order does not matter: "Noah Watson" and "Watson Noah" sort together (each distinct name once)
-    codes, uniques = pd.factorize(joined, sort=False)
-    keys = np.array([" ".join(sorted(x.split())) for x in uniques.tolist()], dtype=object)
-    order = np.argsort(keys[codes].astype(str), kind="stable")
+        pair = combo * (len(p.uniques) + 1) + (p.codes.astype(np.int64) + 1)
+        combo, uniq = pd.factorize(pair, sort=False)
+        uniq = np.asarray(uniq, dtype=np.int64)
+        parts = [q[uniq // (len(p.uniques) + 1)] for q in parts] + [uniq % (len(p.uniques) + 1) - 1]
+    texts = []
+    for k in range(len(parts[0]) if parts else 0):
+        words = " ".join(" " + (str(p.uniques[q[k]]) if q[k] >= 0 else "") for p, q in zip(names, parts))
+        texts.append(" ".join(sorted(words.split())))
+    distinct = sorted(set(texts))
+    where = {t: r for r, t in enumerate(distinct)}
+    key_rank = np.fromiter((where[t] for t in texts), dtype=np.int64, count=len(texts))
+    order = np.argsort(key_rank[combo] if len(texts) else np.zeros(n, dtype=np.int64), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     return rank

@@ -33,12 +33,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from .anchors import anchor_rules, rule_label, rule_mask
 from .compare import NAME_KINDS, Comparator, Prepared
+from .pairs import count_patterns
 
-EM_SAMPLE = 400_000      #: the prior's EM runs on at most this many candidate pairs (a seeded sample)
 SESSION_SAMPLE = 100_000  #: each EM training session runs on at most this many pairs
 RANDOM_PAIRS = 50_000    #: random record pairs for u (all pairs when a list has fewer)
 MIN_SESSION_PAIRS = 10   #: a training session needs at least this many pairs
@@ -163,21 +162,20 @@ class Model:
     # ------------------------------------------------------------- fitting
 
     def fit(self, sessions: list[tuple[int | None, np.ndarray]], n_records: int, n_candidates: int,
-            candidate_levels: np.ndarray, *, seed: int = 0, max_iter: int = 40, tol: float = 1e-5) -> Model:
+            candidates: tuple[np.ndarray, np.ndarray], *, seed: int = 0, max_iter: int = 40,
+            tol: float = 1e-5) -> Model:
         """Estimate ``u``, anchor and learn ``m``, then the prior (see the module docstring).
 
         ``sessions`` are ``(blocked_field, levels)``: the levels of pairs blocked on ``blocked_field``;
-        ``candidate_levels`` the levels of all ``n_candidates`` candidate pairs (or of a sample of them).
+        ``candidates`` the distinct level patterns of all ``n_candidates`` candidate pairs and how many pairs
+        show each (:func:`~crmcli.dedupe.pairs.count_patterns`): exactly what the anchors and EM need.
         """
         rng = np.random.default_rng(seed)
         est = self.estimation = Estimation()
         self.u = self._random_u(n_records, rng)
         n_f = len(self.comparators)
         total_pairs = max(n_records * (n_records - 1) / 2, 1.0)
-        lv_c = candidate_levels
-        if len(lv_c) > EM_SAMPLE:
-            lv_c = lv_c[rng.choice(len(lv_c), EM_SAMPLE, replace=False)]
-        scale = n_candidates / max(len(lv_c), 1)
+        lv_c, count_c = candidates
 
         # 2. anchors seed m
         rules = anchor_rules(self.comparators)
@@ -185,7 +183,7 @@ class Model:
         any_anchor = np.zeros(len(lv_c), dtype=bool)
         for mask in masks:
             any_anchor |= mask
-        est.anchors = int(round(any_anchor.sum() * scale))
+        est.anchors = int(round(count_c[any_anchor].sum()))
         est.anchor_rules = [rule_label(self.comparators, r) for r, mask in zip(rules, masks) if mask.any()]
         seeded, learned_by_anchor = [], []
         for k, comp in enumerate(self.comparators):
@@ -193,8 +191,9 @@ class Model:
             for r, mask in zip(rules, masks):
                 if k not in r:
                     free |= mask
-            col = lv_c[free, k]
-            counts = np.bincount(col[col >= 0], minlength=comp.top + 1).astype(np.float64)
+            col, weight = lv_c[free, k], count_c[free]
+            ok = col >= 0
+            counts = np.bincount(col[ok], weights=weight[ok], minlength=comp.top + 1).astype(np.float64)
             seeded.append(_constrain((counts + ANCHOR_STRENGTH * comp.default_m) / (counts.sum() + ANCHOR_STRENGTH),
                                      self.u[k]))
             learned_by_anchor.append(counts.sum() > 0)
@@ -210,7 +209,7 @@ class Model:
         sessions = [(b, _without(lv[rng.choice(len(lv), SESSION_SAMPLE, replace=False)] if len(lv) > SESSION_SAMPLE
                                  else lv, b)) for b, lv in sessions]
         self.m = seeded
-        self.lam = self._fit_prior(lv_c, n_candidates, total_pairs, floor, ceiling, max_iter, tol)
+        self.lam = self._fit_prior(candidates, n_candidates, total_pairs, floor, ceiling, max_iter, tol)
         for _ in range(ROUNDS):
             learned: list[list[np.ndarray]] = [[] for _ in range(n_f)]
             est.sessions, est.skipped = [], []
@@ -228,7 +227,7 @@ class Model:
                     learned[k].append(m[k])
             self.m = [_constrain(np.mean(ms, axis=0), u) if ms else s
                       for ms, s, u in zip(learned, seeded, self.u)]
-            self.lam = self._fit_prior(lv_c, n_candidates, total_pairs, floor, ceiling, max_iter, tol)
+            self.lam = self._fit_prior(candidates, n_candidates, total_pairs, floor, ceiling, max_iter, tol)
         est.fallback = [c.column for c, ms, a in zip(self.comparators, learned, learned_by_anchor) if not ms and not a]
         est.prior_source = ("the anchor pairs" if self.lam <= floor else
                             f"capped at {1 / ANCHOR_RECALL:g}x the anchors" if self.lam >= ceiling * 0.999 else
@@ -236,11 +235,12 @@ class Model:
         est.prior = self.lam
         return self
 
-    def _fit_prior(self, lv_c: np.ndarray, n_candidates: int, total_pairs: float, floor: float, ceiling: float,
-                   max_iter: int, tol: float) -> float:
+    def _fit_prior(self, candidates: tuple[np.ndarray, np.ndarray], n_candidates: int, total_pairs: float,
+                   floor: float, ceiling: float, max_iter: int, tol: float) -> float:
         """The chance two random records match: EM's share of matches among the candidates (m, u fixed),
         scaled to all pairs, between the anchors' own share and what the anchors' least recall allows."""
-        _, lam_c, it = em(lv_c, [], self.u, self.m, 0.1, max_iter, tol, fit_lam=True)
+        _, lam_c, it = em(candidates[0], [], self.u, self.m, 0.1, max_iter, tol, fit_lam=True,
+                          counts=candidates[1])
         self.iterations += it
         lam = min(lam_c * n_candidates / total_pairs, ceiling)
         return min(max(lam, floor, FLOOR * FLOOR), 0.5)
@@ -287,14 +287,16 @@ class Model:
 
 def em(lv: np.ndarray, fields: list[int], u: list[np.ndarray], m: list[np.ndarray], lam: float,
        max_iter: int, tol: float, fit_lam: bool, prior_m: list[np.ndarray] | None = None,
-       strength: float = 0.0) -> tuple[list[np.ndarray], float, int]:
+       strength: float = 0.0, counts: np.ndarray | None = None) -> tuple[list[np.ndarray], float, int]:
     """EM with ``u`` fixed: re-estimate ``m`` of ``fields`` (and ``lam``) from the pairs' levels.
 
+    EM runs over distinct level patterns weighted by how many pairs show each (exact: the likelihood
+    depends on a pair only through its pattern); ``counts`` given, ``lv`` already holds the patterns.
     With ``prior_m``, each M step is maximum-a-posteriori: ``prior_m`` counts as ``strength`` matches.
     Exact agreement never ends less likely for matches than for non-matches (``m[exact] >= u[exact]``).
     """
     m = [x.copy() for x in m]
-    lv, count = _patterns(lv)   # EM over distinct level patterns, weighted by how many pairs show each
+    lv, count = count_patterns(lv) if counts is None else (lv, counts)
     log_u0 = np.zeros(len(lv))
     for k in range(len(u)):
         col = lv[:, k]
@@ -335,22 +337,6 @@ def _without(lv: np.ndarray, blocked: int | None) -> np.ndarray:
     lv = lv.copy()
     lv[:, blocked] = -1
     return lv
-
-
-def _patterns(lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of the (pairs × fields) levels and how often each occurs."""
-    if len(lv) == 0:
-        return lv, np.zeros(0)
-    n_f = lv.shape[1]
-    shifted = lv.astype(np.int64) + 1
-    if n_f > 21 or shifted.max(initial=0) >= 8:   # does not fit 3 bits a field in an int64
-        uniq, count = np.unique(lv, axis=0, return_counts=True)
-        return uniq, count.astype(np.float64)
-    code = (shifted << (3 * np.arange(n_f, dtype=np.int64))).sum(axis=1)
-    inv, ucode = pd.factorize(code, sort=False)      # hash-based, no sort
-    count = np.bincount(inv).astype(np.float64)
-    uniq = ((ucode[:, None] >> (3 * np.arange(n_f, dtype=np.int64))) & 7) - 1
-    return uniq.astype(np.int8), count
 
 
 def _constrain(m: np.ndarray, u: np.ndarray) -> np.ndarray:

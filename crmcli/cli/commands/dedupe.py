@@ -71,7 +71,8 @@ def dedupe(
     settings = c.settings()
     result = dedupe_table(file, read=c.read, on=on, overrides=c.overrides("customers"), threshold=threshold,
                           region=settings.region, dayfirst=settings.dayfirst, keep=keep_rules or "complete",
-                          previous=read_input(previous) if previous else None, id_column=id_column)
+                          previous=read_input(previous) if previous else None, id_column=id_column,
+                          keep_pairs=pairs is not None)
     if explain:
         frame = protect_table(explain_pair(result, explain[0], explain[1], id_column))
         sys.stdout.write(frame.to_string(index=False) + "\n")
