@@ -22,7 +22,7 @@ from ..orders import LEFT_OUT_CLASSES, status_sentence
 from ..orders.prepare import ambiguous_sentence, credit_note_sentence, repeated_rows_sentence, unknown_sentence
 from ..orders.status import classify_statuses, status_table
 from . import sql
-from .lines import LineSpec, line_batches
+from .lines import LineSpec, direct_lines, line_batches
 
 _DAY_NS = 86_400 * 10**9
 
@@ -142,9 +142,15 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
                                   encoding=opts.get("encoding"), delimiter=opts.get("delimiter"))
         runner.load("lines", None, lines)
     else:
-        spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
-                                             region=region, dayfirst=dayfirst, batch_rows=batch_rows)
-        runner.load("lines", schema, batches)
+        direct = direct_lines(source, overrides=overrides, customer=customer, region=region,
+                              dayfirst=dayfirst) if runner.name == "duckdb" else None
+        if direct is not None and not int(runner.fetch(direct.totals)["n"].iloc[0]):
+            spec = direct.spec
+            runner.create("lines", direct.query)
+        else:
+            spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
+                                                 region=region, dayfirst=dayfirst, batch_rows=batch_rows)
+            runner.load("lines", schema, batches)
     runner.create("filled", sql.filled(("status", "refund_status", "channel", "campaign")))
     notes = list(spec.notes)
     aol = rol = False
