@@ -60,10 +60,15 @@ FROM {relation}
 
 
 def totals_candidates(relation: str, columns: list[str]) -> str:
-    """How many rows may be totals rows (``crmcli.io.totals.flag_totals``: a short cell of one of the
-    first three columns reading 合计/总计/Total…; every such label holds one of these)."""
-    tests = " OR ".join(f"(LENGTH({quote(c)}) <= 12 AND REGEXP_MATCHES({quote(c)}, '计|总|汇|tot|sum', 'i'))"
-                        for c in columns)
+    """How many rows may be totals rows (``crmcli.io.totals.flag_totals``: a cell of one of the first
+    three columns that is, stripped and in any case, one of its labels)."""
+    import re
+
+    from ..io.totals import TOTAL_LABELS
+
+    space = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]*"
+    labels = "|".join(re.escape(label).replace("'", "''") for label in sorted(TOTAL_LABELS))
+    tests = " OR ".join(f"REGEXP_FULL_MATCH({quote(c)}, '{space}({labels}){space}', 'i')" for c in columns)
     return f"SELECT COUNT(*) AS n FROM {relation} WHERE {tests or 'FALSE'}"
 
 
@@ -130,7 +135,7 @@ def distinct_statuses(field: str) -> str:
 def reasons(*, has_oid: bool, amount_order_level: bool, has_status: bool, has_refund_status: bool) -> str:
     """Each row's reason to be left out, checked in order (DESIGN.md): totals row, repeated export
     row (with an order id), cancelled, unpaid, refunded (by status class), invalid date, invalid
-    amount, no customer; ``''`` = kept."""
+    amount, no customer; ``''`` = kept. Only the columns the later steps read."""
     amount = "CASE WHEN amount_blank THEN amount_first ELSE amount END" if amount_order_level else "amount"
     status_class = "COALESCE(s.cls, '?')" if has_status else "''"
     refunded = "COALESCE(r.refunded, FALSE)" if has_refund_status else "FALSE"
@@ -145,7 +150,8 @@ WITH classed AS (
     CASE WHEN f.cancelled THEN 'cancelled' WHEN {refunded} THEN 'refunded' ELSE {status_class} END AS cls
   FROM filled AS f{joins}
 )
-SELECT *, CASE
+SELECT row, cust_f, oid, ogroup, order_date_f, amount_f, line_value, refund_f, channel_f, campaign_f, status_f, cls,
+  date_ambiguous, order_rows, CASE
     WHEN totals THEN 'totals-row'
     WHEN {'dup' if has_oid else 'FALSE'} THEN 'duplicate-row'
     WHEN cls = 'cancelled' THEN 'cancelled'
@@ -162,8 +168,18 @@ FROM classed
 def dropped() -> str:
     """Rows and orders left out, by reason."""
     return """
-SELECT reason, COUNT(*) AS n_rows, COUNT(DISTINCT cust_f || '\x1f' || ogroup) AS n_orders
-FROM reasons WHERE reason <> '' GROUP BY reason
+SELECT reason, SUM(n) AS n_rows, COUNT(*) AS n_orders FROM (
+  SELECT reason, cust_f, ogroup, COUNT(*) AS n FROM reasons WHERE reason <> '' GROUP BY reason, cust_f, ogroup
+) AS o GROUP BY reason
+"""
+
+
+def full_refunds() -> str:
+    """Kept lines of orders refunded whole, and those orders."""
+    return """
+SELECT COALESCE(SUM(n), 0) AS n, COUNT(*) AS o FROM (
+  SELECT cust_f, ogroup, COUNT(*) AS n FROM lines_net WHERE full_refund GROUP BY cust_f, ogroup
+) AS o
 """
 
 
@@ -251,8 +267,10 @@ FROM lines_net WHERE NOT full_refund AND single
 def unknown_statuses() -> str:
     """Status texts outside the vocabulary on counted lines, with the orders written with them."""
     return """
-SELECT status_f AS status, COUNT(DISTINCT cust_f || '\x1f' || ogroup) AS n, MIN(row) AS first_row
-FROM lines_net WHERE NOT full_refund AND cls = '?' GROUP BY status_f ORDER BY n DESC, first_row
+SELECT status, COUNT(*) AS n, MIN(first_row) AS first_row FROM (
+  SELECT status_f AS status, cust_f, ogroup, MIN(row) AS first_row FROM lines_net
+  WHERE NOT full_refund AND cls = '?' GROUP BY status_f, cust_f, ogroup
+) AS o GROUP BY status ORDER BY n DESC, first_row
 """
 
 
