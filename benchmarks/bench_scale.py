@@ -1,6 +1,6 @@
 """crm at scale: wall time and peak memory of whole commands next to pyarrow and DuckDB, same run.
 
-    python benchmarks/bench_scale.py [--rows 1M,10M[,100M]] [--keep DIR] [--skip report,pivot]
+    python benchmarks/bench_scale.py [--rows 1M,10M[,100M]] [--keep DIR] [--skip report,pivot] [--repeat 3]
 
 For each size: generate messy orders (benchmarks/gen_scale.py, vectorized: 1M rows in ~8 s) as a
 UTF-8 CSV in a temp folder, then run, each in a fresh process (wall seconds, peak RSS of that
@@ -13,7 +13,8 @@ process from ``wait4``):
   per month orders/customers/revenue), written to CSV;
 - ``crm pivot`` and ``crm report`` (pandas engines) where ``--skip`` does not leave them out.
 
-It prints one table and the ratios the issue targets (clean RSS <= 2 GB and <= 4x pyarrow's; analytics
+``--repeat N`` runs the analytics and their DuckDB SQL N times each, interleaved (baseline, crm,
+baseline, crm …), and keeps the median wall (and the largest peak RSS). It prints one table and the ratios the issue targets (clean RSS <= 2 GB and <= 4x pyarrow's; analytics
 <= 2x DuckDB's SQL). Generated data is deleted at the end unless ``--keep``.
 """
 
@@ -87,7 +88,7 @@ def parse_rows(text: str) -> list[int]:
     return out
 
 
-def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, float]]:
+def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1) -> dict[str, tuple[float, float]]:
     py, crm = sys.executable, [sys.executable, "-m", "crmcli"]
     env = dict(os.environ, CRM_AS_OF="2024-12-31")
     big = folder / f"orders_{rows}.csv"
@@ -109,14 +110,30 @@ def run_size(rows: int, folder: Path, skip: set[str]) -> dict[str, tuple[float, 
 
     step("pyarrow read+write", [py, "-c", PYARROW_RW, str(big), str(folder / "pa.csv")])
     step("crm clean (streamed)", crm + ["clean", str(big), "--engine", "duckdb", "-o", str(cleaned), "-q"])
+    def pair(names: tuple[str, str], cmds: tuple[list[str], list[str]]) -> None:
+        """A baseline and crm's command, ``repeat`` times interleaved: median wall, largest peak RSS."""
+        got: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
+        for _ in range(repeat):
+            for name, cmd in zip(names, cmds):
+                wall, rss, code = measure(cmd, env)
+                if code:
+                    raise SystemExit(f"{name} failed (exit {code}): no figure")
+                got[name].append((wall, rss))
+        for name in names:
+            walls = sorted(w for w, _ in got[name])
+            res[name] = (walls[len(walls) // 2], max(r for _, r in got[name]))
+            runs = ", ".join(f"{w:.1f}" for w in walls)
+            print(f"  {name:<28} {res[name][0]:8.1f} s {res[name][1]:6.2f} GB  (walls {runs})", file=sys.stderr)
+
     if "rfm" not in skip:
-        step("duckdb sql: rfm aggregate", [py, "-c", DUCK_RFM, str(cleaned), str(folder / "d_rfm.csv")])
-        step("crm rfm --engine duckdb", crm + ["rfm", str(cleaned), "--engine", "duckdb", "-o",
-                                               str(folder / "rfm.csv"), "-q"])
+        pair(("duckdb sql: rfm aggregate", "crm rfm --engine duckdb"),
+             ([py, "-c", DUCK_RFM, str(cleaned), str(folder / "d_rfm.csv")],
+              crm + ["rfm", str(cleaned), "--engine", "duckdb", "-o", str(folder / "rfm.csv"), "-q"]))
     if "metrics" not in skip:
-        step("duckdb sql: month aggregate", [py, "-c", DUCK_MONTH, str(cleaned), str(folder / "d_month.csv")])
-        step("crm metrics --by month (duckdb)", crm + ["metrics", str(cleaned), "--by", "month", "--engine",
-                                                       "duckdb", "-o", str(folder / "metrics.csv"), "-q"])
+        pair(("duckdb sql: month aggregate", "crm metrics --by month (duckdb)"),
+             ([py, "-c", DUCK_MONTH, str(cleaned), str(folder / "d_month.csv")],
+              crm + ["metrics", str(cleaned), "--by", "month", "--engine", "duckdb", "-o",
+                     str(folder / "metrics.csv"), "-q"]))
     if "pivot" not in skip:
         step("crm pivot (pandas)", crm + ["pivot", str(cleaned), "--rows", "渠道", "--values", "金额:sum",
                                           "-o", str(folder / "pivot.csv"), "-q"])
@@ -132,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rows", default="1M,10M", help="sizes, e.g. 1M,10M,100M")
     ap.add_argument("--skip", default="", help="leave out: rfm, metrics, pivot, report")
     ap.add_argument("--keep", default=None, help="folder for the generated files (kept)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each analytics step (median wall)")
     a = ap.parse_args(argv)
     skip = {s.strip() for s in a.skip.split(",") if s.strip()}
     folder = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench_scale."))
@@ -139,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     table = {}
     try:
         for rows in parse_rows(a.rows):
-            table[rows] = run_size(rows, folder, skip)
+            table[rows] = run_size(rows, folder, skip, max(1, a.repeat))
     finally:
         if not a.keep:
             shutil.rmtree(folder, ignore_errors=True)
