@@ -34,6 +34,8 @@ from ..schema import amount_source, column_for
 from ..table import Table
 
 TEXT_FIELDS = ("status", "refund_status", "channel", "campaign")
+#: Rows of the head :func:`direct_lines` normalizes for its :class:`LineSpec` (the mapping is the whole head's)
+SPEC_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def direct_lines(source: Any, *, overrides: Mapping[str, str] | None = None, cus
         typed = typed_as(kind, schema.field(header).type)
         if not typed or (kind not in ("date", "amount", "number") and normalized.get(header) != fname):
             return None
-    spec = line_spec(plan.normalize(src.head))
+    spec = line_spec(plan.normalize(src.head.iloc[:SPEC_ROWS]))   # with a customer id: decided by the mapping
     columns = tuple(schema.names)
     strings = tuple(c for c in columns if typed_as("text", schema.field(c).type))
     relation = f"read_parquet('{path.replace(chr(39), chr(39) * 2)}', file_row_number = true)"

@@ -147,7 +147,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
                               dayfirst=dayfirst) if runner.name == "duckdb" else None
         if direct is not None and not int(runner.fetch(direct.totals)["n"].iloc[0]):
             spec = direct.spec
-            runner.create("lines", direct.query)
+            runner.create("lines", direct.query, view=True)   # read by filled only: straight from the file
         else:
             spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
                                                  region=region, dayfirst=dayfirst, batch_rows=batch_rows)

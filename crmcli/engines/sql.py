@@ -79,11 +79,13 @@ def filled(text_fields: tuple[str, ...]) -> str:
 
     The windows run only on the rows that can need them (``windowed``): those of an order id written
     on several rows, and those without an order id (a repeated export row is found among them); every
-    other row is an order of one row, its cells its own (``order_rows`` = 1, not a repeated row)."""
+    other row is an order of one row, its cells its own (``order_rows`` = 1, not a repeated row).
+    Only the columns the later steps read."""
     texts = "".join(
         f",\n  CASE WHEN {f}_blank THEN COALESCE(FIRST_VALUE(CASE WHEN {f}_blank THEN NULL ELSE {f} END IGNORE NULLS) "
         f"OVER ({ORDER}), '') ELSE {f} END AS {f}_f" for f in text_fields)
     own = "".join(f", {f} AS {f}_f" for f in text_fields)
+    keep = "row, oid, ogroup, totals, cancelled, amount, amount_blank, refund_amount_blank, line_value, date_ambiguous"
     return f"""
 WITH multi AS (
   SELECT oid AS moid FROM lines WHERE oid <> '' GROUP BY oid HAVING COUNT(*) > 1
@@ -99,7 +101,7 @@ WITH multi AS (
     ELSE cust END AS cust_f
   FROM many
 )
-SELECT *,
+SELECT {keep}, dup, cust_f,
   CASE WHEN order_date_blank THEN FIRST_VALUE(order_date IGNORE NULLS) OVER ({ORDER}) ELSE order_date END
     AS order_date_f,
   CASE WHEN refund_amount_blank THEN FIRST_VALUE(refund_amount IGNORE NULLS) OVER ({ORDER}) ELSE refund_amount END
@@ -108,7 +110,7 @@ SELECT *,
   COUNT(*) OVER (PARTITION BY cust_f, ogroup) AS order_rows{texts}
 FROM cust
 UNION ALL
-SELECT *, FALSE AS dup, cust AS cust_f, order_date AS order_date_f, refund_amount AS refund_f, amount AS amount_first,
+SELECT {keep}, FALSE AS dup, cust AS cust_f, order_date AS order_date_f, refund_amount AS refund_f, amount AS amount_first,
   CAST(1 AS BIGINT) AS order_rows{own}
 FROM grouped WHERE NOT windowed
 """
