@@ -78,15 +78,36 @@ def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     elif pa.types.is_date32(t):
         out = pc.strftime(arr.cast(pa.timestamp("s")), format="%Y-%m-%d").cast(pa.large_string())
     elif pa.types.is_floating(t):
-        vals = arr.to_numpy(zero_copy_only=False)
-        from .frame import cell_text
-
-        out = pa.array([cell_text(v) if v == v else "" for v in vals.tolist()], type=pa.large_string())
+        out = float_text(arr)
     elif pa.types.is_boolean(t):
         out = pc.if_else(arr, pa.scalar("TRUE", pa.large_string()), pa.scalar("FALSE", pa.large_string()))
     else:
         out = arr.cast(pa.large_string())
     return pc.fill_null(out, pa.scalar("", pa.large_string()))
+
+
+def float_text(arr: pa.Array) -> pa.Array:
+    """A float column as :func:`crmcli.io.frame.cell_text` writes each value (whole numbers without
+    ``.0``, others as ``repr``, NaN/infinities/nulls empty), vectorized: Arrow's shortest text is
+    ``repr``'s where it has no exponent and 1e-4 <= |v| < 1e16; the few others go value by value."""
+    import pyarrow.compute as pc
+
+    from .frame import cell_text
+
+    vals = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    size = np.abs(vals)
+    finite = np.isfinite(vals)
+    whole = finite & (vals == np.trunc(vals)) & (size < 1e16)
+    floats = pc.cast(pa.array(vals), pa.large_string())
+    ints = pc.cast(pc.cast(pa.array(np.where(whole, vals, 0.0)), pa.int64()), pa.large_string())
+    out = pc.if_else(pa.array(whole), ints, floats)
+    odd = finite & ~whole & ((size < 1e-4) | (size >= 1e16) | np.asarray(pc.match_substring(floats, "e"), dtype=bool))
+    if odd.any():
+        text = np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+        for i in np.flatnonzero(odd):
+            text[i] = cell_text(float(vals[i]))
+        out = pa.array(text, type=pa.large_string())
+    return pc.if_else(pa.array(finite), out, pa.scalar("", pa.large_string()))
 
 
 def text_batch(batch: pa.RecordBatch | pa.Table) -> list[pa.Array]:
