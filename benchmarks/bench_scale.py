@@ -4,8 +4,8 @@
                                      [--repeat 3]
 
 For each size: generate messy orders (benchmarks/gen_scale.py, vectorized: 1M rows in ~8 s) as a
-UTF-8 CSV in a temp folder (``--keep DIR``: in DIR, kept and reused), then run, each in a fresh process (wall seconds, peak RSS of that
-process from ``wait4``):
+UTF-8 CSV in a temp folder (``--keep DIR``: in DIR, kept and reused), then run, each in a fresh process
+(wall seconds, peak RSS of that process from ``wait4``):
 
 - ``crm clean BIG.csv --engine duckdb -o cleaned.parquet`` (streamed in batches) against pyarrow's own
   streaming read + write of the same CSV (all columns as text, written back as CSV), and
@@ -19,7 +19,9 @@ process from ``wait4``):
 
 It prints one table and the ratios the issue targets (clean RSS <= 2 GB and <= 4x pyarrow's; analytics
 <= 2x DuckDB's SQL; the report <= 3x its tables' SQL). Generated data is deleted at the end unless ``--keep``.
-``--only clean``: just pyarrow, clean and validate; ``--repeat N``: each step N times, the median wall (and its peak RSS).
+``--only clean``: just pyarrow, clean and validate. ``--repeat N``: each step N times, the median wall;
+the analytics and their DuckDB SQL interleaved (baseline, crm, baseline, crm …). The pandas steps (pivot and
+report on pandas) run up to ``PANDAS_MAX_ROWS`` (10M): past it they would need 400-600 bytes a row in memory.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The steps on the pandas engine (pivot, report) run up to this many rows (past it: 400-600 bytes a row in memory).
+PANDAS_MAX_ROWS = 10_000_000
 sys.path.insert(0, str(ROOT))
 
 PYARROW_RW = """
@@ -160,22 +164,41 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
                                                       "-q"]),
                       ("crm validate (streamed)", crm + ["validate", str(big), "--engine", "duckdb", "-q"])):
         step(name, cmd)
+    def pair(names: tuple[str, str], cmds: tuple[list[str], list[str]]) -> None:
+        """A baseline and crm's command, ``repeat`` times interleaved: median wall, largest peak RSS."""
+        got: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
+        for _ in range(repeat):
+            for name, cmd in zip(names, cmds):
+                wall, rss, code = measure(cmd, env)
+                if code:
+                    raise SystemExit(f"{name} failed (exit {code}): no figure")
+                got[name].append((wall, rss))
+        for name in names:
+            walls = sorted(w for w, _ in got[name])
+            res[name] = (walls[len(walls) // 2], max(r for _, r in got[name]))
+            runs = ", ".join(f"{w:.1f}" for w in walls)
+            print(f"  {name:<28} {res[name][0]:8.1f} s {res[name][1]:6.2f} GB  (walls {runs})", file=sys.stderr)
+
     if "rfm" not in skip:
-        step("duckdb sql: rfm aggregate", [py, "-c", DUCK_RFM, str(cleaned), str(folder / "d_rfm.csv")])
-        step("crm rfm --engine duckdb", crm + ["rfm", str(cleaned), "--engine", "duckdb", "-o",
-                                               str(folder / "rfm.csv"), "-q"])
+        pair(("duckdb sql: rfm aggregate", "crm rfm --engine duckdb"),
+             ([py, "-c", DUCK_RFM, str(cleaned), str(folder / "d_rfm.csv")],
+              crm + ["rfm", str(cleaned), "--engine", "duckdb", "-o", str(folder / "rfm.csv"), "-q"]))
     if "metrics" not in skip:
-        step("duckdb sql: month aggregate", [py, "-c", DUCK_MONTH, str(cleaned), str(folder / "d_month.csv")])
-        step("crm metrics --by month (duckdb)", crm + ["metrics", str(cleaned), "--by", "month", "--engine",
-                                                       "duckdb", "-o", str(folder / "metrics.csv"), "-q"])
+        pair(("duckdb sql: month aggregate", "crm metrics --by month (duckdb)"),
+             ([py, "-c", DUCK_MONTH, str(cleaned), str(folder / "d_month.csv")],
+              crm + ["metrics", str(cleaned), "--by", "month", "--engine", "duckdb", "-o",
+                     str(folder / "metrics.csv"), "-q"]))
     if "pivot" not in skip:
-        step("duckdb sql: pivot", [py, "-c", DUCK_PIVOT, str(cleaned), str(folder / "d_pivot.csv")])
         pivot = ["pivot", str(cleaned), "--rows", "渠道", "--values", "金额:sum", "-q"]
-        step("crm pivot --engine duckdb", crm + pivot + ["--engine", "duckdb", "-o", str(folder / "pivot_d.csv")])
-        step("crm pivot (pandas)", crm + pivot + ["--engine", "pandas", "-o", str(folder / "pivot.csv")])
-    if "report" not in skip:
-        step("duckdb sql: report tables", [py, "-c", DUCK_REPORT, str(cleaned), str(folder / "d_report")])
-        step("crm report (pandas)", crm + ["report", str(cleaned), "-o", str(folder / "report.xlsx"), "-q"])
+        pair(("duckdb sql: pivot", "crm pivot --engine duckdb"),
+             ([py, "-c", DUCK_PIVOT, str(cleaned), str(folder / "d_pivot.csv")],
+              crm + pivot + ["--engine", "duckdb", "-o", str(folder / "pivot_d.csv")]))
+        if rows <= PANDAS_MAX_ROWS:
+            step("crm pivot (pandas)", crm + pivot + ["--engine", "pandas", "-o", str(folder / "pivot.csv")])
+    if "report" not in skip and rows <= PANDAS_MAX_ROWS:
+        pair(("duckdb sql: report tables", "crm report (pandas)"),
+             ([py, "-c", DUCK_REPORT, str(cleaned), str(folder / "d_report")],
+              crm + ["report", str(cleaned), "-o", str(folder / "report.xlsx"), "-q"]))
     for name in ("pa.csv", "cleaned.parquet") + (() if keep else (big.name,)):
         (folder / name).unlink(missing_ok=True)
     return res

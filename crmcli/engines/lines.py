@@ -11,6 +11,10 @@ the columns the order rules (:mod:`.sql`) work on — one row per input row:
 ``refund_status``, ``refund_amount`` (+ ``_blank``), ``cancelled`` (a cancelled-at time written),
 ``channel``, ``campaign``, ``totals`` (a totals row), ``h1``/``h2`` (a 128-bit hash of the row's
 normalized values: repeated export rows).
+
+A Parquet file ``crm clean`` wrote (its metadata says its mapped columns are normalized, dates and
+money typed) needs none of that: :func:`direct_lines` gives the SQL that builds the same lines over
+the file itself (:func:`crmcli.engines.sql.direct_lines`), with no Python per row.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import UsageError
+from ..fields import FIELD_KINDS
 from ..orders.prepare import DATE_FIELDS, amount_notes, customer_key, key_fields, type_fields
 from ..schema import amount_source, column_for
 from ..table import Table
 
 TEXT_FIELDS = ("status", "refund_status", "channel", "campaign")
+#: Rows of the head :func:`direct_lines` normalizes for its :class:`LineSpec` (the mapping is the whole head's)
+SPEC_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,74 @@ def line_spec(table: Table) -> LineSpec:
                     key_fields=tuple(key_fields(lines, codes)) if "customer_id" not in fields else (),
                     text_fields=tuple(f for f in TEXT_FIELDS if f in fields), notes=tuple(notes),
                     mapping=dict(mapping))
+
+
+@dataclass(frozen=True)
+class DirectLines:
+    """The lines of a cleaned Parquet file as SQL over the file: ``query`` builds them, ``totals``
+    counts the rows that may be totals rows (any: the field layer's path decides them instead)."""
+
+    spec: LineSpec
+    query: str
+    totals: str
+
+
+def typed_as(kind: str, type: pa.DataType) -> bool:
+    """Whether an Arrow column of ``type`` holds a field of ``kind`` as the field's values (dates as
+    dates/timestamps, amounts and numbers as decimals/floats/integers, the rest as text)."""
+    if kind == "date":
+        return pa.types.is_timestamp(type) or pa.types.is_date(type)
+    if kind in ("amount", "number"):
+        return pa.types.is_decimal(type) or pa.types.is_floating(type) or pa.types.is_integer(type)
+    return pa.types.is_string(type) or pa.types.is_large_string(type)
+
+
+def direct_lines(source: Any, *, overrides: Mapping[str, str] | None = None, customer: str | None = None,
+                 region: str = "CN", dayfirst: bool | None = None) -> DirectLines | None:
+    """The :class:`DirectLines` of a Parquet file whose mapped columns hold the field layer's values
+    (:func:`crmcli.io.parquet.cleaned_fields`: text normalized, dates/money/numbers typed), mapped as its
+    head maps (the same :func:`~crmcli.stream.plan_table` as the batch path); None for anything else,
+    and for a table without a customer id column (its key needs each value's validity)."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    from ..io.parquet import cleaned_fields
+    from ..stream import open_source, plan_table, streamable
+    from . import sql
+
+    if isinstance(source, Table) or not isinstance(source, (str, os.PathLike)) or streamable(source) != "parquet":
+        return None
+    path = os.fspath(source)
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    normalized = cleaned_fields(schema)
+    if normalized is None:
+        return None
+    overrides = dict(overrides or {})
+    if customer:
+        overrides["customer_id"] = customer
+    src = open_source(path)
+    plan = plan_table(src.head, overrides=overrides, region=region, dayfirst=dayfirst)
+    mapping = plan.mapping
+    if "customer_id" not in mapping.values():
+        return None
+    for header, fname in mapping.items():
+        kind = FIELD_KINDS.get(fname, "text")
+        typed = typed_as(kind, schema.field(header).type)
+        if not typed or (kind not in ("date", "amount", "number") and normalized.get(header) != fname):
+            return None
+    spec = line_spec(plan.normalize(src.head.iloc[:SPEC_ROWS]))   # with a customer id: decided by the mapping
+    columns = tuple(schema.names)
+    strings = tuple(c for c in columns if typed_as("text", schema.field(c).type))
+    relation = f"read_parquet('{path.replace(chr(39), chr(39) * 2)}', file_row_number = true)"
+    fields = {f: h for h, f in mapping.items()}
+    query = sql.direct_lines(relation, columns=columns, strings=strings, fields=fields,
+                             date_field=spec.date_field, has_amount=spec.amount_col is not None)
+    return DirectLines(spec=spec, query=query, totals=sql.totals_candidates(relation, [c for c in columns[:3]
+                                                                                        if c in strings]))
 
 
 def typed_lines(table: Table, spec: LineSpec) -> pa.Table:

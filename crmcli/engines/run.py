@@ -1,8 +1,8 @@
 """Run the SQL definitions (:mod:`.sql`) on DuckDB or Spark and give the frames pandas gives.
 
 ``prepare_on(runner, source)`` loads the typed lines (:mod:`.lines`, the field layer batch by
-batch) and applies the order rules in SQL (tables ``filled`` → ``reasons`` → ``lines_net`` →
-``orders``); :func:`rfm_on` and :func:`metrics_on` aggregate ``orders`` in SQL and finish the small
+batch; a Parquet file ``crm clean`` wrote, by SQL over the file) and applies the order rules in SQL
+(tables ``filled`` → ``reasons`` (a view: read by projections only) → ``lines_net`` → ``orders``); :func:`rfm_on` and :func:`metrics_on` aggregate ``orders`` in SQL and finish the small
 per-customer / per-period results with the same Python the pandas engine uses (scores, segments,
 tiers, labels).
 """
@@ -22,7 +22,7 @@ from ..orders import LEFT_OUT_CLASSES, status_sentence
 from ..orders.prepare import ambiguous_sentence, credit_note_sentence, repeated_rows_sentence, unknown_sentence
 from ..orders.status import classify_statuses, status_table
 from . import sql
-from .lines import LineSpec, line_batches
+from .lines import LineSpec, direct_lines, line_batches
 
 _DAY_NS = 86_400 * 10**9
 
@@ -35,7 +35,8 @@ class Runner:
     def load(self, name: str, schema: pa.Schema, batches: Iterator[pa.Table]) -> None:
         raise NotImplementedError
 
-    def create(self, name: str, query: str) -> None:
+    def create(self, name: str, query: str, *, view: bool = False) -> None:
+        """A table ``name`` from ``query`` (``view``: a relation read once, computed where it is read)."""
         raise NotImplementedError
 
     def fetch(self, query: str) -> pd.DataFrame:
@@ -82,8 +83,8 @@ class DuckRunner(Runner):
         finally:
             self.con.unregister("_incoming")
 
-    def create(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
+    def create(self, name: str, query: str, *, view: bool = False) -> None:
+        self.con.execute(f"CREATE OR REPLACE {'VIEW' if view else 'TABLE'} {name} AS {query}")
 
     def fetch(self, query: str) -> pd.DataFrame:
         return self.con.sql(query).to_arrow_table().to_pandas()
@@ -142,9 +143,15 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
                                   encoding=opts.get("encoding"), delimiter=opts.get("delimiter"))
         runner.load("lines", None, lines)
     else:
-        spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
-                                             region=region, dayfirst=dayfirst, batch_rows=batch_rows)
-        runner.load("lines", schema, batches)
+        direct = direct_lines(source, overrides=overrides, customer=customer, region=region,
+                              dayfirst=dayfirst) if runner.name == "duckdb" else None
+        if direct is not None and not int(runner.fetch(direct.totals)["n"].iloc[0]):
+            spec = direct.spec
+            runner.create("lines", direct.query, view=True)   # read by filled only: straight from the file
+        else:
+            spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
+                                                 region=region, dayfirst=dayfirst, batch_rows=batch_rows)
+            runner.load("lines", schema, batches)
     runner.create("filled", sql.filled(("status", "refund_status", "channel", "campaign")))
     notes = list(spec.notes)
     aol = rol = False
@@ -173,7 +180,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
         if n_dup:
             notes.append(repeated_rows_sentence(n_dup))
     runner.create("reasons", sql.reasons(has_oid=spec.has_oid, amount_order_level=aol, has_status=has_status,
-                                         has_refund_status=has_refund_status))
+                                         has_refund_status=has_refund_status), view=True)
     counts = runner.fetch(sql.dropped())
     by_reason = {str(r): (int(n), int(o)) for r, n, o in zip(counts["reason"], counts["n_rows"], counts["n_orders"])}
     dropped: dict[str, int] = {}
@@ -186,8 +193,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
                 left_out[reason] = by_reason[reason][1]
     runner.create("lines_net", sql.lines_net(amount_order_level=aol, refund_order_level=rol,
                                              has_refund=spec.has_refund))
-    full = runner.fetch("SELECT COUNT(*) AS n, COUNT(DISTINCT ogroup || '\x1f' || cust_f) AS o FROM lines_net "
-                        "WHERE full_refund")
+    full = runner.fetch(sql.full_refunds())
     if int(full["n"].iloc[0]):
         dropped["refunded"] = dropped.get("refunded", 0) + int(full["n"].iloc[0])
         left_out["refunded"] = left_out.get("refunded", 0) + int(full["o"].iloc[0])
@@ -304,7 +310,7 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     lit = _date_literal(as_of_ts)
     r = p.runner
     r.create("window_orders", sql.window(lit))
-    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}")
+    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}", view=True)
     notes = list(p.notes)
     n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
     later = p.n_orders - n_window

@@ -71,13 +71,13 @@ class SparkRunner(Runner):
     def load_frame(self, name: str, df: Any) -> None:
         self._view(name, df)
 
-    def _view(self, name: str, df: Any) -> None:
-        df = df.cache()
+    def _view(self, name: str, df: Any, cache: bool = True) -> None:
+        df = df.cache() if cache else df
         df.createOrReplaceTempView(name)
         self._views.append(name)
 
-    def create(self, name: str, query: str) -> None:
-        self._view(name, self.spark.sql(to_spark_sql(query)))
+    def create(self, name: str, query: str, *, view: bool = False) -> None:
+        self._view(name, self.spark.sql(to_spark_sql(query)), cache=not view)
 
     def fetch(self, query: str) -> pd.DataFrame:
         return self.spark.sql(to_spark_sql(query)).toPandas()

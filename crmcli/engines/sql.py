@@ -16,33 +16,103 @@ from __future__ import annotations
 ORDER = "PARTITION BY cust_f, ogroup ORDER BY row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
 
+def quote(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def direct_lines(relation: str, *, columns: tuple[str, ...], strings: tuple[str, ...], fields: dict[str, str],
+                 date_field: str, has_amount: bool) -> str:
+    """The lines (:mod:`.lines`' columns) straight from a table whose mapped columns already hold the
+    field layer's values (a Parquet file ``crm clean`` wrote): ``columns`` = every column in order,
+    ``strings`` = the text ones (null reads as ``''``, as the readers give
+    it), ``fields`` = ``{field: column}``. Dates are timestamps and money/numbers doubles as they are;
+    null = blank. ``row`` is the file's row number + 2 (the Excel row the readers give); ``h1``/``h2``
+    two hashes of the row's values (different orders, one salted): equal rows, equal hashes."""
+    def col(f: str) -> str:
+        return quote(fields[f])
+
+    def text(f: str) -> str:
+        return f"COALESCE(CAST({col(f)} AS VARCHAR), '')" if f in fields else "''"
+
+    def num(f: str) -> str:
+        return f"CAST({col(f)} AS DOUBLE)" if f in fields else "CAST(NULL AS DOUBLE)"
+
+    cells = [f"COALESCE({quote(c)}, '')" if c in strings else quote(c) for c in columns]
+    line_value = "CAST(NULL AS DOUBLE)"
+    if "unit_price" in fields:
+        line_value = num("unit_price") + (f" * COALESCE({num('quantity')}, 1.0)" if "quantity" in fields else "")
+    amount = num("amount") if has_amount else line_value
+    cancelled = (f"{col('cancelled_at')} IS NOT NULL AND CAST({col('cancelled_at')} AS VARCHAR) <> ''"
+                 if "cancelled_at" in fields else "FALSE")
+    texts = "".join(f",\n  {text(f)} AS {f}, {text(f)} = '' AS {f}_blank" for f in ("status", "refund_status",
+                                                                                      "channel", "campaign"))
+    return f"""
+SELECT CAST(file_row_number + 2 AS BIGINT) AS row, {text('customer_id')} AS cust, {text('order_id')} AS oid,
+  CAST({col(date_field)} AS TIMESTAMP) AS order_date, {col(date_field)} IS NULL AS order_date_blank,
+  {amount} AS amount, {f"{col('amount')} IS NULL" if has_amount else "FALSE"} AS amount_blank,
+  {line_value} AS line_value, {num('refund_amount')} AS refund_amount,
+  {f"{col('refund_amount')} IS NULL" if "refund_amount" in fields else "TRUE"} AS refund_amount_blank,
+  {cancelled} AS cancelled, FALSE AS totals, FALSE AS date_ambiguous{texts},
+  hash({", ".join(cells)}) AS h1, hash('\x1f', {", ".join(reversed(cells))}) AS h2
+FROM {relation}
+"""
+
+
+def totals_candidates(relation: str, columns: list[str]) -> str:
+    """How many rows may be totals rows (``crmcli.io.totals.flag_totals``: a cell of one of the first
+    three columns that is, stripped and in any case, one of its labels)."""
+    import re
+
+    from ..io.totals import TOTAL_LABELS
+
+    space = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]*"
+    labels = "|".join(re.escape(label).replace("'", "''") for label in sorted(TOTAL_LABELS))
+    tests = " OR ".join(f"REGEXP_FULL_MATCH({quote(c)}, '{space}({labels}){space}', 'i')" for c in columns)
+    return f"SELECT COUNT(*) AS n FROM {relation} WHERE {tests or 'FALSE'}"
+
+
 def filled(text_fields: tuple[str, ...]) -> str:
     """Line rows: rows sharing an order id are one order; the customer key and the order-level cells
     (date, status, refund, channel, campaign) an export fills on one row only take the order's first
-    value (its first row holding one) on the rows that leave them blank."""
-    texts = ",\n  ".join(
-        f"CASE WHEN {f}_blank THEN COALESCE(FIRST_VALUE(CASE WHEN {f}_blank THEN NULL ELSE {f} END IGNORE NULLS) "
+    value (its first row holding one) on the rows that leave them blank.
+
+    The windows run only on the rows that can need them (``windowed``): those of an order id written
+    on several rows, and those without an order id (a repeated export row is found among them); every
+    other row is an order of one row, its cells its own (``order_rows`` = 1, not a repeated row).
+    Only the columns the later steps read."""
+    texts = "".join(
+        f",\n  CASE WHEN {f}_blank THEN COALESCE(FIRST_VALUE(CASE WHEN {f}_blank THEN NULL ELSE {f} END IGNORE NULLS) "
         f"OVER ({ORDER}), '') ELSE {f} END AS {f}_f" for f in text_fields)
+    own = "".join(f", {f} AS {f}_f" for f in text_fields)
+    keep = "row, oid, ogroup, totals, cancelled, amount, amount_blank, refund_amount_blank, line_value, date_ambiguous"
     return f"""
-WITH grouped AS (
-  SELECT *, CASE WHEN oid = '' THEN 'r' || CAST(row AS VARCHAR) ELSE 'o' || oid END AS ogroup,
-    ROW_NUMBER() OVER (PARTITION BY h1, h2 ORDER BY row) > 1 AS dup
-  FROM lines
+WITH multi AS (
+  SELECT oid AS moid FROM lines WHERE oid <> '' GROUP BY oid HAVING COUNT(*) > 1
+), grouped AS (
+  SELECT l.*, CASE WHEN l.oid = '' THEN 'r' || CAST(l.row AS VARCHAR) ELSE 'o' || l.oid END AS ogroup,
+    l.oid = '' OR m.moid IS NOT NULL AS windowed
+  FROM lines AS l LEFT JOIN multi AS m ON l.oid = m.moid
+), many AS (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY h1, h2 ORDER BY row) > 1 AS dup FROM grouped WHERE windowed
 ), cust AS (
   SELECT *, CASE WHEN cust = '' THEN COALESCE(FIRST_VALUE(NULLIF(cust, '') IGNORE NULLS) OVER (
       PARTITION BY ogroup ORDER BY row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), '')
     ELSE cust END AS cust_f
-  FROM grouped
+  FROM many
 )
-SELECT *,
+SELECT {keep}, dup, cust_f,
   CASE WHEN order_date_blank THEN FIRST_VALUE(order_date IGNORE NULLS) OVER ({ORDER}) ELSE order_date END
     AS order_date_f,
   CASE WHEN refund_amount_blank THEN FIRST_VALUE(refund_amount IGNORE NULLS) OVER ({ORDER}) ELSE refund_amount END
     AS refund_f,
   FIRST_VALUE(amount IGNORE NULLS) OVER ({ORDER}) AS amount_first,
-  COUNT(*) OVER (PARTITION BY cust_f, ogroup) AS order_rows{',' if texts else ''}
-  {texts}
+  COUNT(*) OVER (PARTITION BY cust_f, ogroup) AS order_rows{texts}
 FROM cust
+UNION ALL
+SELECT {keep}, FALSE AS dup, cust AS cust_f, order_date AS order_date_f, refund_amount AS refund_f, amount AS amount_first,
+  CAST(1 AS BIGINT) AS order_rows{own}
+FROM grouped WHERE NOT windowed
 """
 
 
@@ -67,7 +137,7 @@ def distinct_statuses(field: str) -> str:
 def reasons(*, has_oid: bool, amount_order_level: bool, has_status: bool, has_refund_status: bool) -> str:
     """Each row's reason to be left out, checked in order (DESIGN.md): totals row, repeated export
     row (with an order id), cancelled, unpaid, refunded (by status class), invalid date, invalid
-    amount, no customer; ``''`` = kept."""
+    amount, no customer; ``''`` = kept. Only the columns the later steps read."""
     amount = "CASE WHEN amount_blank THEN amount_first ELSE amount END" if amount_order_level else "amount"
     status_class = "COALESCE(s.cls, '?')" if has_status else "''"
     refunded = "COALESCE(r.refunded, FALSE)" if has_refund_status else "FALSE"
@@ -82,7 +152,8 @@ WITH classed AS (
     CASE WHEN f.cancelled THEN 'cancelled' WHEN {refunded} THEN 'refunded' ELSE {status_class} END AS cls
   FROM filled AS f{joins}
 )
-SELECT *, CASE
+SELECT row, cust_f, oid, ogroup, order_date_f, amount_f, line_value, refund_f, channel_f, campaign_f, status_f, cls,
+  date_ambiguous, order_rows, CASE
     WHEN totals THEN 'totals-row'
     WHEN {'dup' if has_oid else 'FALSE'} THEN 'duplicate-row'
     WHEN cls = 'cancelled' THEN 'cancelled'
@@ -99,74 +170,109 @@ FROM classed
 def dropped() -> str:
     """Rows and orders left out, by reason."""
     return """
-SELECT reason, COUNT(*) AS n_rows, COUNT(DISTINCT cust_f || '\x1f' || ogroup) AS n_orders
-FROM reasons WHERE reason <> '' GROUP BY reason
+SELECT reason, SUM(n) AS n_rows, COUNT(*) AS n_orders FROM (
+  SELECT reason, cust_f, ogroup, COUNT(*) AS n FROM reasons WHERE reason <> '' GROUP BY reason, cust_f, ogroup
+) AS o GROUP BY reason
 """
 
 
-def _allocate(total: str, share: str) -> str:
+def full_refunds() -> str:
+    """Kept lines of orders refunded whole, and those orders."""
+    return """
+SELECT COALESCE(SUM(n), 0) AS n, COUNT(*) AS o FROM (
+  SELECT cust_f, ogroup, COUNT(*) AS n FROM lines_net WHERE full_refund GROUP BY cust_f, ogroup
+) AS o
+"""
+
+
+def _allocate(total: str, share: str, single: bool = False) -> str:
     """``total`` shared by the order's rows by ``share``, in cents; the cents lost to rounding go to
-    the order's first row (``crmcli.orders.lines.allocate_cents``)."""
+    the order's first row (``crmcli.orders.lines.allocate_cents``). ``single``: an order of one row
+    (the same arithmetic, the sum of its parts its one part)."""
     part = f"ROUND_EVEN(({total}) * ({share}), 2)"
-    return (f"({part} + CASE WHEN rn = 1 THEN ROUND_EVEN(({total}) - SUM({part}) OVER (PARTITION BY cust_f, ogroup)"
-            f", 2) ELSE 0 END)")
+    parts = part if single else f"SUM({part}) OVER (PARTITION BY cust_f, ogroup)"
+    return f"({part} + CASE WHEN rn = 1 THEN ROUND_EVEN(({total}) - {parts}, 2) ELSE 0 END)"
 
 
 def lines_net(*, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
     """The kept lines with ``line_amount`` = their share of the order's net amount (amount less
-    refund, ``crmcli.orders.lines.net_lines``) and ``full_refund`` for orders refunded whole."""
+    refund, ``crmcli.orders.lines.net_lines``) and ``full_refund`` for orders refunded whole. The
+    windows run on the orders of several rows; an order of one row (``single``) is its own total."""
+    both = [_net_lines(single, amount_order_level=amount_order_level, refund_order_level=refund_order_level,
+                       has_refund=has_refund) for single in (False, True)]
+    return "\nUNION ALL\n".join(both)
+
+
+def _net_lines(single: bool, *, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
     g = "PARTITION BY cust_f, ogroup"
     w = "line_value" if amount_order_level else "amount_f"
-    gross = "FIRST_VALUE(amount_f) OVER (PARTITION BY cust_f, ogroup ORDER BY row)" if amount_order_level else \
-        f"SUM(amount_f) OVER ({g})"
-    if has_refund:
-        refund = ("COALESCE(FIRST_VALUE(refund_f) OVER (PARTITION BY cust_f, ogroup ORDER BY row), 0)"
-                  if refund_order_level else f"SUM(COALESCE(refund_f, 0)) OVER ({g})")
+    if single:
+        rn, gross, wsum = "CAST(1 AS BIGINT)", "amount_f", "wpos"
+        refund = "COALESCE(refund_f, 0)" if has_refund else "0"
+        share = "CAST(1.0 AS DOUBLE)"
     else:
+        rn = f"ROW_NUMBER() OVER ({g} ORDER BY row)"
+        gross = f"FIRST_VALUE(amount_f) OVER ({g} ORDER BY row)" if amount_order_level else f"SUM(amount_f) OVER ({g})"
         refund = "0"
+        if has_refund:
+            refund = (f"COALESCE(FIRST_VALUE(refund_f) OVER ({g} ORDER BY row), 0)" if refund_order_level
+                      else f"SUM(COALESCE(refund_f, 0)) OVER ({g})")
+        wsum = f"SUM(wpos) OVER ({g})"
+        share = "CASE WHEN wsum > 0 THEN wpos / wsum WHEN rn = 1 THEN 1.0 ELSE 0.0 END"
+    refunded = _allocate("refund_order", "share", single)
+    if amount_order_level:
+        line_amount = _allocate("ROUND_EVEN(gross_order - refund_order, 2)", "share", single)
+    elif has_refund:
+        line_amount = f"ROUND_EVEN(ROUND_EVEN(amount_f, 2) - {refunded}, 2)"
+    else:
+        line_amount = "ROUND_EVEN(amount_f, 2)"
     return f"""
-WITH kept AS (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY cust_f, ogroup ORDER BY row) AS rn,
-    CASE WHEN {w} IS NOT NULL AND {w} > 0 THEN {w} ELSE 0 END AS wpos
-  FROM reasons WHERE reason = ''
-), totals AS (
-  SELECT *, {gross} AS gross_order, {refund} AS refund_order, SUM(wpos) OVER ({g}) AS wsum FROM kept
-), shared AS (
-  SELECT *, CASE WHEN wsum > 0 THEN wpos / wsum WHEN rn = 1 THEN 1.0 ELSE 0.0 END AS share FROM totals
-)
 SELECT row, cust_f AS customer_id, oid AS order_id, ogroup, cust_f, order_date_f AS order_date, rn,
-  {_allocate("refund_order", "share") if has_refund else "0.0"} AS line_refund,
-  {(_allocate("ROUND_EVEN(gross_order - refund_order, 2)", "share") if amount_order_level else
-    ("ROUND_EVEN(ROUND_EVEN(amount_f, 2) - " + _allocate("refund_order", "share") + ", 2)" if has_refund else
-     "ROUND_EVEN(amount_f, 2)"))} AS line_amount,
+  {refunded if has_refund else "0.0"} AS line_refund, {line_amount} AS line_amount,
   refund_order > 0 AND gross_order > 0 AND refund_order >= gross_order - 0.005 AS full_refund,
-  channel_f, campaign_f, status_f, cls, date_ambiguous
-FROM shared
+  channel_f, campaign_f, status_f, cls, date_ambiguous, {'TRUE' if single else 'FALSE'} AS single
+FROM (
+  SELECT *, {share} AS share FROM (
+    SELECT *, {gross} AS gross_order, {refund} AS refund_order, {wsum} AS wsum FROM (
+      SELECT *, {rn} AS rn, CASE WHEN {w} IS NOT NULL AND {w} > 0 THEN {w} ELSE 0 END AS wpos
+      FROM reasons WHERE reason = '' AND order_rows {'=' if single else '>'} 1
+    ) AS kept
+  ) AS totals
+) AS shared
 """
 
 
 def orders(*, channel: bool, campaign: bool) -> str:
     """One row per counted order (``crmcli.orders.lines.group_orders``): earliest line's date, net
-    amount in cents, refund, first line's channel and campaign; a credit note (net < 0) is no purchase."""
-    first = ""
+    amount in cents, refund, first line's channel and campaign; a credit note (net < 0) is no purchase.
+    An order of one line is that line."""
+    first = own = ""
     if channel:
         first += ", MAX(CASE WHEN rn = 1 THEN channel_f END) AS channel"
+        own += ", channel_f AS channel"
     if campaign:
         first += ", MAX(CASE WHEN rn = 1 THEN campaign_f END) AS campaign"
+        own += ", campaign_f AS campaign"
     return f"""
 SELECT MIN(row) AS first_row, MAX(order_id) AS order_id, MAX(customer_id) AS customer_id,
   MIN(order_date) AS order_date, ROUND_EVEN(SUM(line_amount), 2) AS amount, SUM(line_refund) AS refund_amount,
   ROUND_EVEN(SUM(line_amount), 2) >= 0 AS is_purchase{first}
-FROM lines_net WHERE NOT full_refund
+FROM lines_net WHERE NOT full_refund AND NOT single
 GROUP BY cust_f, ogroup
+UNION ALL
+SELECT row AS first_row, order_id, customer_id, order_date, ROUND_EVEN(line_amount, 2) AS amount,
+  line_refund AS refund_amount, ROUND_EVEN(line_amount, 2) >= 0 AS is_purchase{own}
+FROM lines_net WHERE NOT full_refund AND single
 """
 
 
 def unknown_statuses() -> str:
     """Status texts outside the vocabulary on counted lines, with the orders written with them."""
     return """
-SELECT status_f AS status, COUNT(DISTINCT cust_f || '\x1f' || ogroup) AS n, MIN(row) AS first_row
-FROM lines_net WHERE NOT full_refund AND cls = '?' GROUP BY status_f ORDER BY n DESC, first_row
+SELECT status, COUNT(*) AS n, MIN(first_row) AS first_row FROM (
+  SELECT status_f AS status, cust_f, ogroup, MIN(row) AS first_row FROM lines_net
+  WHERE NOT full_refund AND cls = '?' GROUP BY status_f, cust_f, ogroup
+) AS o GROUP BY status ORDER BY n DESC, first_row
 """
 
 

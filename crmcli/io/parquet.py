@@ -6,6 +6,8 @@ written). Writing a cleaned table keeps its types (:func:`typed_schema`): dates 
 (``timestamp[s]`` when the column has times), money as ``decimal128(18, 2)``, numbers as
 ``float64``, phones, ids and every other column as strings. A cell that did not normalize (an
 invalid date or amount) is null in its typed column; the value as written is in the issue list.
+Its key-value metadata says so (:func:`cleaned_metadata`): ``crm.normalized`` and the column →
+field mapping, which lets an engine take its columns as they are (:func:`cleaned_fields`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,34 @@ MAGIC = b"PAR1"
 #: money in a Parquet file: 16 digits and cents (what decimal(18,2) holds: ±9,999,999,999,999,999.99)
 MONEY_TYPE = pa.decimal128(18, 2)
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
+#: the key-value metadata of a Parquet file whose mapped columns hold the field layer's values
+NORMALIZED_KEY = b"crm.normalized"
+FIELDS_KEY = b"crm.fields"
+
+
+def cleaned_metadata(fields: Mapping[str, str]) -> dict[bytes, bytes]:
+    """The schema metadata of a cleaned table: its mapped columns (``{column: field}``) are normalized
+    (text as the field layer writes it, dates/money/numbers typed, null where invalid or blank)."""
+    import json
+
+    return {NORMALIZED_KEY: b"1", FIELDS_KEY: json.dumps(dict(fields), ensure_ascii=False).encode("utf-8")}
+
+
+def cleaned_fields(schema: pa.Schema) -> dict[str, str] | None:
+    """``{column: field}`` of a Parquet schema :func:`cleaned_metadata` marked, else None."""
+    import json
+
+    meta = schema.metadata or {}
+    if meta.get(NORMALIZED_KEY) != b"1" or FIELDS_KEY not in meta:
+        return None
+    try:
+        fields = json.loads(meta[FIELDS_KEY].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(fields, dict):
+        return None
+    names = set(schema.names)
+    return {str(c): str(f) for c, f in fields.items() if c in names and isinstance(f, str)}
 
 
 def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -48,15 +78,36 @@ def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     elif pa.types.is_date32(t):
         out = pc.strftime(arr.cast(pa.timestamp("s")), format="%Y-%m-%d").cast(pa.large_string())
     elif pa.types.is_floating(t):
-        vals = arr.to_numpy(zero_copy_only=False)
-        from .frame import cell_text
-
-        out = pa.array([cell_text(v) if v == v else "" for v in vals.tolist()], type=pa.large_string())
+        out = float_text(arr)
     elif pa.types.is_boolean(t):
         out = pc.if_else(arr, pa.scalar("TRUE", pa.large_string()), pa.scalar("FALSE", pa.large_string()))
     else:
         out = arr.cast(pa.large_string())
     return pc.fill_null(out, pa.scalar("", pa.large_string()))
+
+
+def float_text(arr: pa.Array) -> pa.Array:
+    """A float column as :func:`crmcli.io.frame.cell_text` writes each value (whole numbers without
+    ``.0``, others as ``repr``, NaN/infinities/nulls empty), vectorized: Arrow's shortest text is
+    ``repr``'s where it has no exponent and 1e-4 <= |v| < 1e16; the few others go value by value."""
+    import pyarrow.compute as pc
+
+    from .frame import cell_text
+
+    vals = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    size = np.abs(vals)
+    finite = np.isfinite(vals)
+    whole = finite & (vals == np.trunc(vals)) & (size < 1e16)
+    floats = pc.cast(pa.array(vals), pa.large_string())
+    ints = pc.cast(pc.cast(pa.array(np.where(whole, vals, 0.0)), pa.int64()), pa.large_string())
+    out = pc.if_else(pa.array(whole), ints, floats)
+    odd = finite & ~whole & ((size < 1e-4) | (size >= 1e16) | np.asarray(pc.match_substring(floats, "e"), dtype=bool))
+    if odd.any():
+        text = np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+        for i in np.flatnonzero(odd):
+            text[i] = cell_text(float(vals[i]))
+        out = pa.array(text, type=pa.large_string())
+    return pc.if_else(pa.array(finite), out, pa.scalar("", pa.large_string()))
 
 
 def text_batch(batch: pa.RecordBatch | pa.Table) -> list[pa.Array]:
@@ -100,21 +151,22 @@ def iter_parquet(path: str | os.PathLike, batch_rows: int) -> Iterator[list[pa.A
 # ------------------------------------------------------------------------- writing
 
 
-def typed_schema(columns: list[str], kinds: Mapping[str, str], with_time: Mapping[str, bool] | None = None
-                 ) -> pa.Schema:
-    """The Parquet schema of a cleaned table: ``kinds`` = ``{column: field kind}`` of the mapped columns."""
-    fields = []
+def typed_schema(columns: list[str], kinds: Mapping[str, str], with_time: Mapping[str, bool] | None = None,
+                 fields: Mapping[str, str] | None = None) -> pa.Schema:
+    """The Parquet schema of a cleaned table: ``kinds`` = ``{column: field kind}`` of the mapped columns;
+    ``fields`` (``{column: field}``) marks it as normalized (:func:`cleaned_metadata`)."""
+    out = []
     for col in columns:
         kind = kinds.get(col)
         if kind == "date":
-            fields.append(pa.field(col, pa.timestamp("s") if (with_time or {}).get(col) else pa.date32()))
+            out.append(pa.field(col, pa.timestamp("s") if (with_time or {}).get(col) else pa.date32()))
         elif kind == "amount":
-            fields.append(pa.field(col, MONEY_TYPE))
+            out.append(pa.field(col, MONEY_TYPE))
         elif kind == "number":
-            fields.append(pa.field(col, pa.float64()))
+            out.append(pa.field(col, pa.float64()))
         else:
-            fields.append(pa.field(col, pa.large_string()))
-    return pa.schema(fields)
+            out.append(pa.field(col, pa.large_string()))
+    return pa.schema(out, metadata=cleaned_metadata(fields) if fields is not None else None)
 
 
 def typed_column(values: pd.Series, parsed: pd.Series | None, bad: np.ndarray | None, type: pa.DataType) -> pa.Array:

@@ -156,7 +156,7 @@ def typed_batch(clean: pd.DataFrame, table: Any, plan: Plan) -> pa.Table:
     text (phones and ids too) as strings; invalid cells null (their text is in the issues)."""
     from ..io.parquet import typed_column, typed_schema
 
-    schema = typed_schema([str(c) for c in clean.columns], plan.kinds, plan.with_time)
+    schema = typed_schema([str(c) for c in clean.columns], plan.kinds, plan.with_time, fields=plan.mapping)
     arrays = []
     for f in schema:
         res = table.normalized.get(f.name)
