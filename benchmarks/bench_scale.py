@@ -163,7 +163,8 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
                       ("crm clean (streamed)", crm + ["clean", str(big), "--engine", "duckdb", "-o", str(cleaned),
                                                       "-q"]),
                       ("crm validate (streamed)", crm + ["validate", str(big), "--engine", "duckdb", "-q"])):
-        step(name, cmd)
+        if name.split(" ")[1] not in skip:
+            step(name, cmd)
     def pair(names: tuple[str, str], cmds: tuple[list[str], list[str]]) -> None:
         """A baseline and crm's command, ``repeat`` times interleaved: median wall, largest peak RSS."""
         got: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
@@ -207,7 +208,7 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default="1M,10M", help="sizes, e.g. 1M,10M,100M")
-    ap.add_argument("--skip", default="", help="leave out: rfm, metrics, pivot, report")
+    ap.add_argument("--skip", default="", help="leave out: validate, rfm, metrics, pivot, report")
     ap.add_argument("--keep", default=None,
                     help="folder for the generated CSVs: kept, and reused by the next run (same rows, same seed)")
     ap.add_argument("--only", default="", help="clean: just pyarrow, crm clean and crm validate")
