@@ -1,6 +1,6 @@
 """``crm pivot`` on an engine: the rows typed by the field layer (:func:`.run.prepare_on`'s ``lines``, the
-order rules' ``reasons`` and ``lines_net``), grouped in SQL; the pivot's shape (cells, totals computed from
-the rows, shown values, number formats, row order) is :func:`crmcli.pivot.table.shape_pivot`, the same
+order rules' ``reasons`` joined to them by row, and ``lines_net``), grouped in SQL; the pivot's shape (cells,
+totals computed from the rows, shown values, number formats, row order) is :func:`crmcli.pivot.table.shape_pivot`, the same
 for every engine.
 
 On an engine a pivot's fields are those the prepared lines carry: ``channel``, ``campaign``, ``status``,
@@ -188,13 +188,14 @@ def pivot_with_engine(source: Any, *, engine: str, options: Mapping[str, Any] | 
         keep = "NOT r.totals"
         if ruled:
             reasons = ", ".join(f"'{x}'" for x in ORDER_RULE_REASONS)
-            keep += f" AND r.reason NOT IN ({reasons}) AND NOT COALESCE(n.full_refund, FALSE)"
+            keep += f" AND q.reason NOT IN ({reasons}) AND NOT COALESCE(n.full_refund, FALSE)"
             notes.extend(x for x in p.notes if x.startswith(("left out:", "amount:", "unknown order status")) or
                          "order-level amount" in x or "credit note" in x)
             counts = runner.fetch(f"""
-SELECT CASE WHEN COALESCE(n.full_refund, FALSE) AND r.reason = '' THEN 'refunded' ELSE r.reason END AS reason,
-  COUNT(*) AS n, MIN(r.row) AS first FROM reasons AS r LEFT JOIN lines_net AS n ON r.row = n.row
-WHERE NOT r.totals AND (r.reason IN ({reasons}) OR COALESCE(n.full_refund, FALSE))
+SELECT CASE WHEN COALESCE(n.full_refund, FALSE) AND q.reason = '' THEN 'refunded' ELSE q.reason END AS reason,
+  COUNT(*) AS n, MIN(r.row) AS first
+FROM lines AS r JOIN reasons AS q ON r.row = q.row LEFT JOIN lines_net AS n ON r.row = n.row
+WHERE NOT r.totals AND (q.reason IN ({reasons}) OR COALESCE(n.full_refund, FALSE))
 GROUP BY 1 ORDER BY n DESC, first""")
             if len(counts):
                 notes.append("order rules: " + ", ".join(f"{int(n)} {r} row(s)" for r, n in
@@ -203,7 +204,8 @@ GROUP BY 1 ORDER BY n DESC, first""")
         join = " LEFT JOIN lines_net AS n ON r.row = n.row" if ruled else ""
         select = ", ".join([f"{e} AS d{i}" for i, e in enumerate(exprs)] +
                            [f"{e} AS {m[0]}" for e, m in zip(value_exprs, measures)])
-        runner.create("pivot_rows", f"SELECT {select} FROM reasons AS r{join} WHERE {keep}")
+        runner.create("pivot_rows", f"SELECT {select} FROM lines AS r JOIN reasons AS q ON r.row = q.row{join} "
+                      f"WHERE {keep}")
         position = {h: f"d{i}" for i, h in enumerate(dims)}
 
         def aggregate(column: str, how: str):
