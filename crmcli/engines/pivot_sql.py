@@ -1,7 +1,7 @@
 """``crm pivot`` on an engine: the rows typed by the field layer (:func:`.run.prepare_on`'s ``lines``, the
 order rules' ``reasons`` joined to them by row, and ``lines_net``), grouped in SQL; the pivot's shape (cells,
-totals computed from the rows, shown values, number formats, row order) is :func:`crmcli.pivot.table.shape_pivot`, the same
-for every engine.
+totals computed from the rows, shown values, number formats, row order) is
+:func:`crmcli.pivot.table.shape_pivot`, the same for every engine.
 
 On an engine a pivot's fields are those the prepared lines carry: ``channel``, ``campaign``, ``status``,
 ``refund_status``, ``customer_id``, ``order_id`` and the order date (bucketed by ``by``); its values count
