@@ -99,7 +99,8 @@ def test_what_is_not_a_cleaned_parquet_takes_the_field_layer(tmp_path, messy):
 
 
 def test_a_totals_row_in_a_cleaned_parquet_is_left_out_by_the_field_layer(tmp_path, messy):
-    """A 合计 row appended to the file: the SQL path cannot tell it, so the batch path (which flags it) runs."""
+    """A 合计 row appended to the file: the SQL path cannot tell it, so the batch path (which flags it) runs;
+    pandas reading the same Parquet flags it too (one totals rule for every reader)."""
     table = pq.read_table(messy)
     row = {n: [None] for n in table.schema.names}
     row[table.schema.names[0]] = ["合计"]
@@ -113,3 +114,4 @@ def test_a_totals_row_in_a_cleaned_parquet_is_left_out_by_the_field_layer(tmp_pa
     assert engine[0].dropped == {"totals-row": 1, **without[0].dropped}
     pd.testing.assert_frame_equal(engine[0].table, without[0].table)
     pd.testing.assert_frame_equal(engine[1].kpis, without[1].kpis)
+    assert_same(pandas_figures(str(path), None, None), engine)   # the pandas reader flags the row too

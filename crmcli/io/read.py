@@ -20,6 +20,7 @@ from .csv import parse_csv, read_big_utf8_csv, sniff_delimiter
 from .decode import decode_text
 from .json import read_json
 from .source import Source, SourceInfo, read_source, sniff_format
+from .totals import flag_totals
 from .workbook import read_workbook
 
 _EMPTY_BYTES = b" \t\r\n\x00\x1a\xef\xbb\xbf"
@@ -68,6 +69,7 @@ def _read_bytes(data: bytes, ext_format: str | None, name: str, sheet: str | int
         if sheet is not None:
             raise UsageError(f"{{opt:sheet}} applies to workbooks; {name} is Parquet", option="sheet")
         frame, info = read_parquet(data, name), SourceInfo(path=name, format="parquet", header_row=None)
+        flag_totals(frame, problems)   # as every reader does: a 合计/Total row is flagged, not dropped
     else:
         if sheet is not None:
             raise UsageError(f"{{opt:sheet}} applies to workbooks; {name} is {fmt.upper()}")
