@@ -228,3 +228,19 @@ def test_failed_stream_leaves_nothing_behind(tmp_path):
         stream_table(src, output=str(tmp_path / "out.csv"), issues=str(tmp_path / "i.csv"), batch_rows=2,
                      read=None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_pick_rows_takes_the_wanted_rows_of_a_batch_in_any_row_order():
+    import pyarrow as pa
+
+    from crmcli.stream.source import pick_rows
+
+    rng = np.random.default_rng(7)
+    for t in range(500):
+        rows = np.sort(rng.choice(200, int(rng.integers(0, 50)), replace=False)).astype(np.int64)
+        if t % 3 == 0:
+            rows = rng.permutation(rows)
+        wanted = np.sort(rng.choice(300, int(rng.integers(0, 80)), replace=False)).astype(np.int64)
+        cols, got = pick_rows([pa.array(rows)], rows, wanted)
+        keep = np.isin(rows, wanted)
+        assert got.tolist() == rows[keep].tolist() and cols[0].to_pylist() == rows[keep].tolist()

@@ -257,8 +257,19 @@ def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
 
 
 def pick_rows(cols: list[Any], rows: np.ndarray, wanted: np.ndarray) -> tuple[list[Any], np.ndarray]:
-    """The columns' and row numbers' entries whose row is in ``wanted`` (sorted)."""
-    sel = np.isin(rows, wanted, assume_unique=False)
+    """The columns' and row numbers' entries whose row is in ``wanted`` (sorted).
+
+    Only the part of ``wanted`` within the batch's rows is looked at (two binary searches), so a pass
+    over a file of N batches costs O(wanted) in all, not N sorts of every wanted row."""
+    if not len(rows):
+        return cols, rows
+    order = None if bool(np.all(rows[1:] >= rows[:-1])) else np.argsort(rows, kind="stable")
+    ranked = rows if order is None else rows[order]
+    part = wanted[np.searchsorted(wanted, ranked[0], side="left"):np.searchsorted(wanted, ranked[-1], side="right")]
+    pos = np.searchsorted(ranked, part)
+    pos = pos[ranked[np.minimum(pos, len(ranked) - 1)] == part]
+    sel = np.zeros(len(rows), dtype=bool)
+    sel[pos if order is None else order[pos]] = True
     if sel.all():
         return cols, rows
     where = pa.array(np.flatnonzero(sel))
