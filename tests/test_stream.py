@@ -233,7 +233,7 @@ def test_failed_stream_leaves_nothing_behind(tmp_path):
 def test_pick_rows_takes_the_wanted_rows_of_a_batch_in_any_row_order():
     import pyarrow as pa
 
-    from crmcli.stream.source import pick_rows
+    from crmcli.stream.source import member_mask, pick_rows
 
     rng = np.random.default_rng(7)
     for t in range(500):
@@ -243,4 +243,5 @@ def test_pick_rows_takes_the_wanted_rows_of_a_batch_in_any_row_order():
         wanted = np.sort(rng.choice(300, int(rng.integers(0, 80)), replace=False)).astype(np.int64)
         cols, got = pick_rows([pa.array(rows)], rows, wanted)
         keep = np.isin(rows, wanted)
+        assert member_mask(rows, wanted).tolist() == keep.tolist()
         assert got.tolist() == rows[keep].tolist() and cols[0].to_pylist() == rows[keep].tolist()

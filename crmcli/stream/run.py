@@ -43,7 +43,7 @@ from ..validate import collect_issues, default_unique, summarize_issues
 from .keys import KeyIndex, duplicate_issues, filled_rows, hash_rows, hash_values, row_keys
 from .pipe import Behind
 from .plan import Plan, plan_table
-from .source import BATCH_ROWS, Renumber, open_source
+from .source import BATCH_ROWS, Renumber, member_mask, open_source
 
 #: What a run in batches does not check (they need the whole table, or are defined on it): said on stderr.
 STREAM_LEAVES_OUT = ("in batches the default checks and rules of crm validate (required fields, plausible dates and "
@@ -306,11 +306,11 @@ def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str,
     ids: dict[str, list[pd.Series]] = {c: [] for c in id_cols}
     for frame in src.batches(rows=wanted):
         clean = plan.normalize(frame).cleaned()
-        in_rows = np.isin(clean.index.to_numpy(), cand_rows)
+        in_rows = member_mask(clean.index.to_numpy(), cand_rows)
         if in_rows.any():
             keys.append(row_keys(clean[in_rows]))
         for col in id_cols:
-            in_ids = np.isin(clean.index.to_numpy(), cand_ids[col])
+            in_ids = member_mask(clean.index.to_numpy(), cand_ids[col])
             if in_ids.any():
                 ids[col].append(clean.loc[in_ids, col].fillna("").astype("str"))
     row_series = pd.concat(keys) if keys else None

@@ -256,20 +256,25 @@ def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
     return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
 
 
-def pick_rows(cols: list[Any], rows: np.ndarray, wanted: np.ndarray) -> tuple[list[Any], np.ndarray]:
-    """The columns' and row numbers' entries whose row is in ``wanted`` (sorted).
-
-    Only the part of ``wanted`` within the batch's rows is looked at (two binary searches), so a pass
-    over a file of N batches costs O(wanted) in all, not N sorts of every wanted row."""
-    if not len(rows):
-        return cols, rows
+def member_mask(rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.isin(rows, wanted)`` for a sorted ``wanted``, looking only at the part of ``wanted`` within the
+    rows' range (two binary searches): a pass over a file of N batches costs O(wanted) in all, not N sorts
+    of every wanted row."""
+    sel = np.zeros(len(rows), dtype=bool)
+    if not len(rows) or not len(wanted):
+        return sel
     order = None if bool(np.all(rows[1:] >= rows[:-1])) else np.argsort(rows, kind="stable")
     ranked = rows if order is None else rows[order]
     part = wanted[np.searchsorted(wanted, ranked[0], side="left"):np.searchsorted(wanted, ranked[-1], side="right")]
     pos = np.searchsorted(ranked, part)
     pos = pos[ranked[np.minimum(pos, len(ranked) - 1)] == part]
-    sel = np.zeros(len(rows), dtype=bool)
     sel[pos if order is None else order[pos]] = True
+    return sel
+
+
+def pick_rows(cols: list[Any], rows: np.ndarray, wanted: np.ndarray) -> tuple[list[Any], np.ndarray]:
+    """The columns' and row numbers' entries whose row is in ``wanted`` (sorted): :func:`member_mask`."""
+    sel = member_mask(rows, wanted)
     if sel.all():
         return cols, rows
     where = pa.array(np.flatnonzero(sel))
