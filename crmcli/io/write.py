@@ -24,7 +24,7 @@ import pyarrow as pa
 from .._bytes import byte_table, first_bytes, from_parts, np_bool, string_parts
 from ..errors import UsageError
 from ..privacy import Privacy, personal, protect_table, resolve, warn_unencrypted
-from ..privacy.audit import note_output
+from ..privacy.audit import note_output, written_mode
 from .atomic import atomic_write
 from .json import write_json
 from .source import EXT_FORMATS
@@ -236,7 +236,7 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, format: str | None
     atomic_write(dest, write, inputs=inputs, mode=privacy.file_mode if personal_data else None)
     target = os.fspath(dest)
     note_output(target, format=fmt, rows=len(df),
-                mode=os.stat(target).st_mode & 0o777 if target != "-" and os.path.isfile(target) else None)
+                mode=written_mode(target))
     return fmt
 
 

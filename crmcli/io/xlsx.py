@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..errors import OutputError
 from ..privacy import Privacy, final_mode, personal, protect_table, resolve
-from ..privacy.audit import note_output
+from ..privacy.audit import note_output, written_mode
 from .atomic import atomic_write
 from .xlsx_temp import open_workbook
 
@@ -394,7 +394,7 @@ def save_workbook(dest: str | os.PathLike, render: Callable[[IO[bytes]], None], 
     atomic_write(dest, write, inputs=inputs, mode=mode)
     target = os.fspath(dest)
     note_output(target, format="xlsx", rows=rows, encrypted=privacy.encrypts,
-                mode=None if target == "-" else os.stat(target).st_mode & 0o777 if os.path.isfile(target) else None)
+                mode=written_mode(target))
 
 
 def write_workbook(sheets: Mapping[str, pd.DataFrame], dest: str | os.PathLike, *,

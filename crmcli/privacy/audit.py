@@ -59,6 +59,11 @@ def note_input(name: str, data: bytes) -> dict[str, Any] | None:
     return t.read(name, data) if t is not None else None
 
 
+def written_mode(path: str) -> int | None:
+    """The permission bits of the file just written at ``path`` (None for stdout or anything not a file)."""
+    return os.stat(path).st_mode & 0o777 if path != "-" and os.path.isfile(path) else None
+
+
 def note_output(path: str, **kw: Any) -> None:
     t = _TRAIL.get()
     if t is not None:

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import formats
 from ..io import atomic_write
-from ..privacy import personal, resolve, warn_unencrypted
-from ..privacy.audit import note_output
+from ..privacy import resolve, warn_unencrypted
+from ..privacy.audit import note_output, written_mode
 from .charts import Chart
-from .workbook import Card, Sheet, scale_maximum
+from .workbook import Card, Sheet, scale_maximum, sheets_hold_personal
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Report
@@ -272,11 +272,11 @@ def write_report_html(report: Report, dest: str | os.PathLike, *, inputs: Iterab
     privacy = resolve(None)
     data = render_report_html(report).encode("utf-8")
     warn_unencrypted(privacy, dest)
-    personal_data = any(s.message is None and personal(s.data) for s in report.sheets)
-    atomic_write(dest, lambda fh: fh.write(data), inputs=inputs, mode=privacy.file_mode if personal_data else None)
+    mode = privacy.file_mode if sheets_hold_personal(report.sheets) else None
+    atomic_write(dest, lambda fh: fh.write(data), inputs=inputs, mode=mode)
     target = os.fspath(dest)
     note_output(target, format="html", rows=sum(len(s.data) for s in report.sheets),
-                mode=os.stat(target).st_mode & 0o777 if target != "-" and os.path.isfile(target) else None)
+                mode=written_mode(target))
     return target
 
 

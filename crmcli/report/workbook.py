@@ -492,6 +492,11 @@ def protect_sheets(sheets: Sequence[Sheet], privacy: Privacy | None = None) -> l
     return [replace(s, data=protect_table(s.data, privacy)) if s.message is None else s for s in sheets]
 
 
+def sheets_hold_personal(sheets: Sequence[Sheet]) -> bool:
+    """Does a table sheet of ``sheets`` hold personal data (the report gets the private file mode)?"""
+    return any(s.message is None and personal(s.data) for s in sheets)
+
+
 def write_report_workbook(sheets: Sequence[Sheet], dest: str | os.PathLike, *,
                           inputs: Iterable[str | os.PathLike] = (), page: PageInfo | None = None,
                           privacy: Privacy | None = None) -> str:
@@ -502,6 +507,6 @@ def write_report_workbook(sheets: Sequence[Sheet], dest: str | os.PathLike, *,
     privacy = resolve(privacy)
     sheets = protect_sheets(sheets, privacy)
     save_workbook(dest, lambda fh: render_workbook(sheets, fh, page), inputs=inputs, privacy=privacy,
-                  personal_data=any(s.message is None and personal(s.data) for s in sheets),
+                  personal_data=sheets_hold_personal(sheets),
                   rows=sum(len(s.data) for s in sheets))
     return os.fspath(dest)
