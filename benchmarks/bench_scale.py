@@ -146,18 +146,25 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
     cleaned = folder / "cleaned.parquet"
     res: dict[str, tuple[float, float]] = {}
 
-    def step(name: str, cmd: list[str]) -> None:
-        runs = []
+    def pair(names: tuple[str, ...], cmds: tuple[list[str], ...]) -> None:
+        """Commands (a baseline and crm's), ``repeat`` times interleaved: median wall, largest peak RSS.
+        (validate's exit 1 = issues found is a run, not a failure.)"""
+        got: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
         for _ in range(repeat):
-            allowed = (0, 1) if "validate" in name else (0,)   # (validate: 1 = issues found)
-            wall, rss, code = measure(cmd, env, allowed)
-            if code not in allowed:
-                raise SystemExit(f"{name} failed (exit {code}): no figure")
-            runs.append((wall, rss))
-        wall, rss = sorted(runs)[len(runs) // 2]
-        res[name] = (wall, rss)
-        print(f"  {name:<28} {wall:8.1f} s {rss:6.2f} GB" + (f"  (median of {repeat}: "
-              + ", ".join(f"{w:.1f}" for w, _ in runs) + ")" if repeat > 1 else ""), file=sys.stderr)
+            for name, cmd in zip(names, cmds):
+                allowed = (0, 1) if "validate" in name else (0,)
+                wall, rss, code = measure(cmd, env, allowed)
+                if code not in allowed:
+                    raise SystemExit(f"{name} failed (exit {code}): no figure")
+                got[name].append((wall, rss))
+        for name in names:
+            walls = sorted(w for w, _ in got[name])
+            res[name] = (walls[len(walls) // 2], max(r for _, r in got[name]))
+            runs = f"  (walls {', '.join(f'{w:.1f}' for w in walls)})" if repeat > 1 else ""
+            print(f"  {name:<28} {res[name][0]:8.1f} s {res[name][1]:6.2f} GB{runs}", file=sys.stderr)
+
+    def step(name: str, cmd: list[str]) -> None:
+        pair((name,), (cmd,))
 
     for name, cmd in (("pyarrow read+write", [py, "-c", PYARROW_RW, str(big), str(folder / "pa.csv")]),
                       ("crm clean (streamed)", crm + ["clean", str(big), "--engine", "duckdb", "-o", str(cleaned),
@@ -165,21 +172,6 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
                       ("crm validate (streamed)", crm + ["validate", str(big), "--engine", "duckdb", "-q"])):
         if name.split(" ")[1] not in skip:
             step(name, cmd)
-    def pair(names: tuple[str, str], cmds: tuple[list[str], list[str]]) -> None:
-        """A baseline and crm's command, ``repeat`` times interleaved: median wall, largest peak RSS."""
-        got: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
-        for _ in range(repeat):
-            for name, cmd in zip(names, cmds):
-                wall, rss, code = measure(cmd, env)
-                if code:
-                    raise SystemExit(f"{name} failed (exit {code}): no figure")
-                got[name].append((wall, rss))
-        for name in names:
-            walls = sorted(w for w, _ in got[name])
-            res[name] = (walls[len(walls) // 2], max(r for _, r in got[name]))
-            runs = ", ".join(f"{w:.1f}" for w in walls)
-            print(f"  {name:<28} {res[name][0]:8.1f} s {res[name][1]:6.2f} GB  (walls {runs})", file=sys.stderr)
-
     if "rfm" not in skip:
         pair(("duckdb sql: rfm aggregate", "crm rfm --engine duckdb"),
              ([py, "-c", DUCK_RFM, str(cleaned), str(folder / "d_rfm.csv")],
