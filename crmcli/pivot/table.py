@@ -18,106 +18,18 @@ column, amount = unit price × quantity.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from ..formats import COUNT, MONEY, NUMBER, RATE, RATIO
+from ..formats import COUNT, MONEY, NUMBER
 from ..metrics.kpis import PERIODS, check_period
 from ..normalize import normalize_table
-from ..schema import FIELDS, find_column
 from ..table import Table
-
-AGGS = ("sum", "count", "mean", "nunique", "min", "max")
-TOTAL = "Total"
-BLANK = "(blank)"
-#: The row that holds every row outside ``top`` (its values computed from those rows).
-OTHER = "Other"
-#: Bounded work: a --cols field with more values than an Excel sheet has columns, or a grid of more
-#: cells than this, is refused (a 100,000-row file pivoted on two id columns would be 10^10 cells).
-MAX_COLUMNS = 16_384
-MAX_CELLS = 10_000_000
-
-
-@dataclass
-class Pivot:
-    table: pd.DataFrame
-    value_columns: list[str]          # the numeric columns (cells and totals)
-    number_format: str                # Excel number format of the first value's columns
-    notes: list[str] = field(default_factory=list)
-    #: Excel number format of every value column (several --values, --show percentages).
-    number_formats: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ValueSpec:
-    """One ``--values FIELD[:AGG[:SHOW]]``: the field (None = count rows), its aggregation and how it is shown."""
-
-    field: str | None
-    agg: str
-    show: str | None = None
-
-
-def parse_values(values: str | Sequence[str] | None, agg: str = "sum", show: str | None = None) -> list[ValueSpec]:
-    """``["amount:sum", "order_id:nunique", "amount:sum:row%"]`` -> specs; a spec without ``:AGG`` takes
-    ``agg``, without ``:SHOW`` takes ``show``. None = count rows."""
-    agg = (agg or "sum").lower()
-    if agg not in AGGS:
-        raise UsageError(f"{{opt:agg}} {agg!r} is not one of " + ", ".join(AGGS), option="agg")
-    if show is not None and show not in SHOWS:
-        raise UsageError(f"{{opt:show}} {show!r} is not one of " + ", ".join(SHOWS), option="show")
-    items = [values] if isinstance(values, str) else list(values or [])
-    items = [v for v in items if v is not None and str(v).strip()]
-    if not items:
-        if agg not in ("count", "sum"):
-            raise UsageError(f"{{opt:agg}} {agg} needs {{opt:values}}", hint="e.g. {opt:values} amount", option="agg")
-        return [ValueSpec(None, "count", show)]
-    specs = []
-    for item in items:
-        parts = [p.strip() for p in str(item).split(":")]
-        own_show = parts.pop() if len(parts) > 1 and parts[-1] in SHOWS else None
-        own_agg = parts.pop().lower() if len(parts) > 1 and parts[-1].lower() in AGGS else None
-        name = ":".join(parts).strip()
-        if not name:
-            raise UsageError(f"{{opt:values}} {item!r} names no field", hint="e.g. {opt:values} amount:sum",
-                             option="values")
-        specs.append(ValueSpec(name, own_agg or agg, own_show or show))
-    return specs
-
-
-#: Left-out reasons of prepare_orders that are order rules (a pivot leaves those rows out too);
-#: rows it leaves out for a missing date or customer are still rows of the pivot.
-ORDER_RULE_REASONS = ("totals-row", "duplicate-row", "unpaid", "cancelled", "refunded")
-
-
-def _resolve(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
-    """(header, canonical field or None) for a field name or a header."""
-    found = find_column(name, columns, mapping)
-    if found is not None:
-        return found
-    if name.strip() in FIELDS:
-        raise UsageError(f"no column is mapped to the field {name.strip()!r}",
-                         hint=f"map one with {{opt:map}} {name.strip()}=COLUMN; columns: " + ", ".join(columns[:20]))
-    raise UsageError(f"no field or column named {name.strip()!r}", hint="columns: " + ", ".join(columns[:20]))
-
-
-def field_kind(field_name: str | None) -> str:
-    """The field layer's kind of a canonical field (``text`` for none)."""
-    return _kind(field_name)
-
-
-def resolve_column(name: str, columns: list[str], mapping: Mapping[str, str]) -> tuple[str, str | None]:
-    """(header, canonical field or None) for a field name or a header; a UsageError naming the columns."""
-    return _resolve(name, columns, mapping)
-
-
-def _kind(field_name: str | None) -> str:
-    from ..fields import FIELD_KINDS
-
-    return FIELD_KINDS.get(field_name, "text") if field_name else "text"
+from .shape import aggregate_cells, shape_pivot
+from .spec import BLANK, ORDER_RULE_REASONS, OTHER, Pivot, ValueSpec, field_kind, parse_values, resolve_column
 
 
 class _Rows(NamedTuple):
@@ -140,7 +52,7 @@ def _normalized(t: Table, series: pd.Series, kind: str):
 def _dimension(t: Table, table: pd.DataFrame, header: str, field_name: str | None, by: str | None,
                notes: list[str]) -> tuple[pd.Series, bool]:
     """The labels of one row/column dimension, and whether it was a date bucketed by ``by``."""
-    kind = _kind(field_name)
+    kind = field_kind(field_name)
     if kind == "date":
         res = _normalized(t, table[header], "date")
         if by:
@@ -216,16 +128,16 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
     cmap = t.columns
     mapping = cmap.mapping
     notes.extend(cmap.notes())
-    row_heads = [_resolve(r, columns, mapping) for r in rows]
-    col_head = _resolve(cols, columns, mapping) if cols else None
+    row_heads = [resolve_column(r, columns, mapping) for r in rows]
+    col_head = resolve_column(cols, columns, mapping) if cols else None
     if by:
         dims = row_heads + ([col_head] if col_head else [])
-        if not any(_kind(f) == "date" for _, f in dims):
+        if not any(field_kind(f) == "date" for _, f in dims):
             if col_head:
                 raise UsageError(f"{{opt:by}} {by} needs a date field among {{opt:rows}}/{{opt:cols}}",
                                  hint="e.g. {opt:cols} order_date {opt:by} month")
             date_heads = [h for h, f in mapping.items() if f == "order_date"] or [
-                h for h, f in mapping.items() if _kind(f) == "date"]
+                h for h, f in mapping.items() if field_kind(f) == "date"]
             if not date_heads:
                 raise UsageError(f"{{opt:by}} {by}: the table has no date column",
                                  hint="map one with {opt:map} order_date=COLUMN")
@@ -238,7 +150,7 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
         labels, bucketed = _dimension(t, table, header, fname, by, notes)
         frame[header] = labels.where(labels != "", BLANK)
         dim_names.append(header)
-        if _kind(fname) == "date":
+        if field_kind(fname) == "date":
             dates.append(header)
     row_names = dim_names[: len(row_heads)]
     col_name = dim_names[len(row_heads)] if col_head else None
@@ -268,86 +180,6 @@ def pivot_table(table: pd.DataFrame | str, *, rows: Sequence[str], cols: str | N
                        notes=notes, cols=cols)
 
 
-def shape_pivot(aggregate, specs: list[ValueSpec], measures: list[tuple[str, str, str]],
-                formats: list[tuple[str, bool]], *, row_names: list[str], col_name: str | None, dates: list[str],
-                totals: bool, order: list | None, notes: list[str], cols: str | None) -> Pivot:
-    """The pivot from its aggregates, whatever engine computed them: ``aggregate(column, how)`` gives
-    (cells, row totals, column totals, grand total) as :func:`aggregate_cells` does; shown values, totals
-    row, number formats and row order are the same for every engine."""
-    from .show import show_values
-
-    base, groups = _base(row_names, col_name, dates)
-    parts: list[pd.DataFrame] = []
-    total_parts: dict[str, float] = {}
-    value_cols: list[str] = []
-    number_formats: dict[str, str] = {}
-    money_cols: set[str] = set()
-    several = len(specs) > 1
-    for (column, how, label), spec, (fmt, money) in zip(measures, specs, formats):
-        cells, rtot, ctot, grand = aggregate(column, how)
-        if spec.show:
-            if spec.show == "running" and how not in ("sum", "count"):
-                raise UsageError(f"{{opt:show}} running needs a sum or a count, not a {how}", option="show")
-            cells, rtot, ctot, grand = show_values(spec.show, cells, rtot, ctot, grand, base=base,
-                                                   groups=groups, additive=how in ("sum", "count"))
-            label = f"{label} ({spec.show})"
-            money = money and spec.show not in SHOW_FORMATS
-            fmt = SHOW_FORMATS.get(spec.show, fmt)
-        if how in ("count", "nunique") and not spec.show in SHOW_FORMATS:
-            fmt, money = COUNT, False
-        if col_name is None:
-            names = [label]
-            block = cells.set_axis(names, axis=1)
-            tot_row = {label: grand}
-        else:
-            names = [_named(c, label, several) for c in cells.columns]
-            block = cells.set_axis(names, axis=1)
-            tot_row = {_named(c, label, several): v for c, v in ctot.items()}
-            if totals:
-                tname = _named(TOTAL, label, several)
-                block[tname] = rtot
-                names.append(tname)
-                tot_row[tname] = grand
-        parts.append(block)
-        total_parts.update(tot_row)
-        value_cols += names
-        number_formats.update(dict.fromkeys(names, fmt))
-        if money:
-            money_cols.update(names)
-    body = pd.concat(parts, axis=1).reset_index()
-    if col_name is not None:
-        n_cols = len(value_cols) + len(row_names)
-        if n_cols > MAX_COLUMNS:
-            raise UsageError(f"the pivot would be {len(body):,} rows × {n_cols:,} columns: {cols} has too many "
-                             f"distinct values for {{opt:cols}}",
-                             hint=f"at most {MAX_COLUMNS - len(row_names) - 1:,} columns and {MAX_CELLS:,} cells; "
-                                  "use a field with fewer values, or put it in {opt:rows}")
-    if totals:
-        total = {n: "" for n in row_names}
-        total[row_names[0]] = TOTAL
-        total.update(total_parts)
-        body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
-    for c in value_cols:
-        body[c] = body[c].astype("float64")
-        if c in money_cols:
-            body[c] = body[c].round(2)  # money in cents
-    body = _ordered_rows(body, row_names, totals, order)
-    for n in row_names:
-        body[n] = body[n].astype("str")
-    return Pivot(body, value_cols, number_formats[value_cols[0]], notes, number_formats)
-
-
-#: Number formats of the values shown as shares, ranks and indexes (the others keep the value's own).
-SHOW_FORMATS = {"row%": RATE, "col%": RATE, "total%": RATE, "pct-diff-prev": RATE, "rank": COUNT,
-                "index": RATIO}
-SHOWS = ("row%", "col%", "total%", "rank", "running", "index", "diff-prev", "pct-diff-prev")
-
-
-def _named(col: object, label: str, several: bool) -> str:
-    """A value column's name: the --cols value (``2024Q1``), or with several values ``label | 2024Q1``."""
-    return f"{label} | {col}" if several else str(col)
-
-
 def _value_column(t: Table, table: pd.DataFrame, spec: ValueSpec, k: int, columns: list[str],
                   mapping: Mapping[str, str], frame: pd.DataFrame, statuses, notes: list[str],
                   ruled: list) -> tuple[str, str, str, bool]:
@@ -365,9 +197,9 @@ def _value_column(t: Table, table: pd.DataFrame, spec: ValueSpec, k: int, column
                              "count", hint="{opt:agg} sum, mean, min or max")
         frame[name] = _order_amounts(t, table, None, statuses, notes, ruled)
         return name, f"{agg} of amount", MONEY, True
-    vhead, vfield = _resolve(values, columns, mapping)
+    vhead, vfield = resolve_column(values, columns, mapping)
     raw = table[vhead].astype("str").str.strip()
-    kind = _kind(vfield)
+    kind = field_kind(vfield)
     if agg in ("count", "nunique"):
         text = _normalized(t, table[vhead], kind).values if kind != "amount" else raw
         frame[name] = text.where(text != "", None)
@@ -394,8 +226,8 @@ def _where(t: Table, table: pd.DataFrame, conditions, columns: list[str], mappin
 
     keep = np.ones(len(table), dtype=bool)
     for cond in conditions:
-        header, fname = _resolve(cond.field, columns, mapping)
-        kind = _kind(fname)
+        header, fname = resolve_column(cond.field, columns, mapping)
+        kind = field_kind(fname)
         if kind in ("date", "amount", "number"):
             cells = _normalized(t, table[header], kind).parsed
             target = typed(cond.values, kind)
@@ -436,15 +268,6 @@ def _top_rows(frame: pd.DataFrame, row_names: list[str], measure: tuple[str, str
     return frame, kept + [other]
 
 
-def _base(row_names: list[str], col_name: str | None, dates: list[str]) -> tuple[str, list[str]]:
-    """Where running totals and differences go: along the date field, else along --cols, else down the
-    rows (the last row field; the other row fields group them)."""
-    if col_name is not None and (col_name in dates or not any(d in row_names for d in dates)):
-        return "cols", []
-    field_ = next((d for d in row_names if d in dates), row_names[-1])
-    return "rows", [n for n in row_names if n != field_]
-
-
 def _aggregate(frame: pd.DataFrame, row_names: list[str], col_name: str | None, column: str, how: str
                ) -> tuple[pd.DataFrame, pd.Series | None, pd.Series, float]:
     """(cells rows × cols, row totals, column totals, grand total), every total from the rows."""
@@ -454,42 +277,6 @@ def _aggregate(frame: pd.DataFrame, row_names: list[str], col_name: str | None, 
         return frame.groupby(keys, sort=True, dropna=False)[column].agg(_agg_arg(how)).astype("float64")
 
     return aggregate_cells(agg, row_names, col_name)
-
-
-def aggregate_cells(agg, row_names: list[str], col_name: str | None
-                    ) -> tuple[pd.DataFrame, pd.Series | None, pd.Series, float]:
-    """(cells rows × cols, row totals, column totals, grand total) from ``agg(keys)``: the value grouped by
-    ``keys`` (a float Series indexed by them, sorted) or, for no keys, over every row (a float)."""
-    if col_name is None:
-        cells = _blank_last(agg(row_names)).to_frame("_")
-        return cells, None, pd.Series({"_": agg([])}), agg([])
-    grouped = agg(row_names + [col_name])
-    n_cols = grouped.index.get_level_values(col_name).nunique(dropna=False)
-    n_rows = grouped.index.droplevel(col_name).nunique() if len(row_names) > 1 else \
-        grouped.index.get_level_values(row_names[0]).nunique(dropna=False)
-    if n_cols + len(row_names) + 1 > MAX_COLUMNS or n_rows * n_cols > MAX_CELLS:
-        raise UsageError(f"the pivot would be {n_rows:,} rows × {n_cols:,} columns: {col_name} has too many "
-                         f"distinct values for {{opt:cols}}",
-                         hint=f"at most {MAX_COLUMNS - len(row_names) - 1:,} columns and {MAX_CELLS:,} cells; "
-                              "use a field with fewer values, or put it in {opt:rows}")
-    cells = grouped.unstack(col_name)
-    cells.columns = [str(c) for c in cells.columns]
-    cells = cells[[c for c in cells.columns if c != BLANK] + [c for c in cells.columns if c == BLANK]]
-    ctot = agg([col_name])
-    ctot.index = [str(c) for c in ctot.index]
-    cells = _blank_last(cells)
-    return cells, agg(row_names).reindex(cells.index), ctot.reindex(cells.columns), agg([])
-
-
-def _blank_last(frame):
-    """Rows with a (blank) label after the others, as Excel lists them (running totals and differences
-    follow this order)."""
-    index = frame.index
-    levels = [index.get_level_values(i) for i in range(index.nlevels)]
-    blank = np.zeros(len(index), dtype=bool)
-    for level in levels:
-        blank |= np.asarray(level.astype("str") == BLANK)
-    return frame.iloc[np.concatenate([np.flatnonzero(~blank), np.flatnonzero(blank)])]
 
 
 def _order_amounts(t: Table, table: pd.DataFrame, parsed: pd.Series | None, statuses: Mapping[str, str] | None,
@@ -524,20 +311,6 @@ def _order_amounts(t: Table, table: pd.DataFrame, parsed: pd.Series | None, stat
         notes.append("order rules: " + ", ".join(f"{n} {r} row(s)" for r, n in counts.items())
                      + " left out of the amount")
     return out
-
-
-def _ordered_rows(body: pd.DataFrame, row_names: list[str], totals: bool, order: list | None) -> pd.DataFrame:
-    """Rows labelled (blank) go after the others (before the totals row), as in Excel; with ``top``,
-    the rows in ``order`` (largest first, then Other)."""
-    n = len(body) - (1 if totals else 0)
-    head, tail = body.iloc[:n], body.iloc[n:]
-    if order is not None:
-        keys = [tuple(r) if len(row_names) > 1 else r[0] for r in head[row_names].itertuples(index=False)]
-        rank = {k: i for i, k in enumerate(order)}
-        head = head.iloc[sorted(range(len(head)), key=lambda i: rank.get(keys[i], len(rank)))]
-        return pd.concat([head, tail], ignore_index=True)
-    blank = head[row_names].eq(BLANK).any(axis=1)
-    return pd.concat([head[~blank], head[blank], tail], ignore_index=True)
 
 
 def _agg_arg(agg: str):
