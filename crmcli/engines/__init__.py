@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from ..config.settings import ENGINE_BIG_BYTES, ENGINES
+from ..config.checks import ENGINES
+from ..config.settings import ENGINE_BIG_BYTES
 from ..errors import UsageError
 
 
