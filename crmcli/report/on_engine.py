@@ -259,32 +259,86 @@ class OnEngine:
             required = ("order_date", "amount", "customer_id")
             found = analytics.find_issues(self.table, role="orders", lang=lang, required=required)
             return IssueFigures(found, len(found))
-        return streamed_issues(self.path, self.settings, lang)
+        return self._streamed_issues(lang)
+
+    def _streamed_issues(self, lang: str) -> IssueFigures:
+        """The data issues of a cleaned Parquet file: a streamed validate's (bounded memory; the first
+        :data:`crmcli.stream.run.SHOWN_ISSUES` held, the rest counted by group), their messages in ``lang``, and
+        the blank cells of the fields the report needs (as the pandas report checks them: the field layer's
+        check on those rows only)."""
+        from ..stream import stream_table
+        from ..validate import collect_issues
+        from .build import QUALITY_GROUP_COLUMNS
+
+        st = self.settings
+        result = stream_table(self.path, overrides=st.columns.get("orders"), region=st.region, dayfirst=st.dayfirst)
+        shown = result.issues.copy()
+        if len(shown) and lang != "en":
+            shown = localized(shown, lang, st.region)
+        summary = result.issue_summary
+        counted = set(zip(summary["field"].fillna("").astype(str), summary["code"].astype(str)))
+        blank = {h: f for h, f in (self.mapping or {}).items() if f in ("order_date", "amount", "customer_id")
+                 and (f, "missing-value") not in counted}
+        extra = self._blank_issues(blank, lang, collect_issues)
+        issues = pd.concat([shown, extra], ignore_index=True) if len(extra) else shown
+        issues = issues.sort_values("row", kind="stable").reset_index(drop=True) if len(issues) else issues
+        count = result.issue_count + len(extra)
+        if count <= len(issues):
+            return IssueFigures(issues, count)
+        heads = {f: h for h, f in reversed(list(result.mapping.items()))}
+        rows = []
+        groups = [(str(r.field or ""), str(r.code), str(r.severity), int(r.count)) for r in summary.itertuples()]
+        groups += [(f, "missing-value", "error", int((extra["field"] == f).sum())) for f in blank.values()
+                   if (extra["field"] == f).any()]
+        for fld, code, severity, n in groups:
+            same = issues[(issues["field"].fillna("").astype(str) == fld) & (issues["code"] == code)]
+            first = same.iloc[0] if len(same) else None
+            rows.append({"field": fld, "column": heads.get(fld, "") if first is None else str(first["column"] or ""),
+                         "code": code, "severity": severity, "count": n,
+                         "rows": ", ".join(str(int(r)) for r in same["row"].head(10)),
+                         "example": "" if first is None else str(first["value"]),
+                         "message": "" if first is None else str(first["message"]),
+                         "suggestion": "" if first is None else str(first["suggestion"])})
+        return IssueFigures(issues, count, pd.DataFrame(rows, columns=QUALITY_GROUP_COLUMNS))
+
+    def _blank_issues(self, heads: dict[str, str], lang: str, collect: Any) -> pd.DataFrame:
+        """The missing-value issues of the rows where a column of ``heads`` is blank."""
+        from ..engines import sql
+        from ..normalize import normalize_table
+
+        if not heads:
+            return pd.DataFrame()
+        tests = " OR ".join(f"{sql.quote(h)} IS NULL OR CAST({sql.quote(h)} AS VARCHAR) = ''" for h in heads)
+        self.runner.create("wanted", f"SELECT CAST(file_row_number + 2 AS BIGINT) AS row FROM {_relation(self.path)} "
+                                     f"WHERE {tests}")
+        got = self.runner.fetch(report_sql.source_rows(_relation(self.path), list(heads)))
+        if got.empty:
+            return pd.DataFrame()
+        frame = got.drop(columns=["row"]).astype("str")
+        frame.index = pd.Index(got["row"].to_numpy(dtype="int64"), name="row")
+        table = normalize_table(frame, mapping=heads, region=self.settings.region, dayfirst=self.settings.dayfirst)
+        found = collect(table, unique=(), required=list(heads.values()), defaults=False, duplicates=False, lang=lang)
+        return found[found["code"] == "missing-value"]
 
 
-def streamed_issues(path: str, settings: Settings, lang: str) -> IssueFigures:
-    """The data issues of a cleaned Parquet file by a streamed validate (bounded memory): every issue when
-    they are few (:data:`crmcli.stream.run.SHOWN_ISSUES`), else the first ones and the counts by group."""
-    from ..issue_text import localize_issues
-    from ..stream import stream_table
+def localized(issues: pd.DataFrame, lang: str, region: str) -> pd.DataFrame:
+    """A streamed validate's issues (English: ``crmcli.stream`` takes no language) with their messages and
+    suggestions in ``lang``, the templates filled as the field layer fills them (the row a duplicate repeats is
+    the number its English message names). Replace with a ``lang`` of ``stream_table`` when it has one."""
+    import re
 
-    result = stream_table(path, overrides=settings.columns.get("orders"), region=settings.region,
-                          dayfirst=settings.dayfirst)
-    shown = localize_issues(result.issues, lang) if len(result.issues) else result.issues
-    if result.issue_count <= len(shown):
-        return IssueFigures(shown, result.issue_count)
-    from .build import QUALITY_GROUP_COLUMNS
+    from ..issue_text import issue_text
 
-    heads = {f: h for h, f in reversed(list(result.mapping.items()))}
-    rows = []
-    for rec in result.issue_summary.itertuples(index=False):
-        fld, code = str(rec.field or ""), str(rec.code)
-        same = shown[(shown["field"].fillna("").astype(str) == fld) & (shown["code"] == code)]
-        first = same.iloc[0] if len(same) else None
-        rows.append({"field": fld, "column": heads.get(fld, "") if first is None else str(first["column"] or ""),
-                     "code": code, "severity": str(rec.severity), "count": int(rec.count),
-                     "rows": ", ".join(str(int(r)) for r in same["row"].head(10)),
-                     "example": "" if first is None else str(first["value"]),
-                     "message": "" if first is None else str(first["message"]),
-                     "suggestion": "" if first is None else str(first["suggestion"])})
-    return IssueFigures(shown, result.issue_count, pd.DataFrame(rows, columns=QUALITY_GROUP_COLUMNS))
+    out = issues.copy()
+    messages, suggestions = [], []
+    for code, fld, col, value, msg, sug in zip(out["code"].astype(str), out["field"].fillna("").astype(str),
+                                               out["column"].fillna("").astype(str), out["value"].fillna("").astype(str),
+                                               out["message"].astype(str), out["suggestion"].astype(str)):
+        text = issue_text(code, lang, message=msg, suggestion=sug)
+        first = re.search(r"row (\d+)", msg)
+        fill = {"region": region, "field": fld or col, "value": value if "{value}" in text.message else "",
+                "first": first.group(1) if first else "", "column": col}
+        messages.append(text.message.format(**fill) if text.message != msg else msg)
+        suggestions.append(text.suggestion.format(**fill) if text.suggestion != sug else sug)
+    out["message"], out["suggestion"] = messages, suggestions
+    return out
