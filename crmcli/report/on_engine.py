@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -56,11 +56,63 @@ def engine_figures(orders: Any, *, engine: str, settings: Settings, read: Any = 
         yield None
         return
     options = {"spark_master": settings.spark_master} if engine == "spark" else {}
-    with open_runner(engine, **options) as runner:
-        p = prepare_on(runner, table if table is not None else orders, read=read, overrides=overrides,
-                       statuses=settings.order_status, **where)
-        yield OnEngine(p, settings, table=table, path=None if table is not None else os.fspath(orders),
-                       mapping=mapping)
+    warm_imports()
+    with background_validate(None if table is not None else os.fspath(orders), settings) as pending:
+        with open_runner(engine, **options) as runner:
+            p = prepare_on(runner, table if table is not None else orders, read=read, overrides=overrides,
+                           statuses=settings.order_status, **where)
+            yield OnEngine(p, settings, table=table, path=None if table is not None else os.fspath(orders),
+                           mapping=mapping, pending=pending)
+
+
+def warm_imports() -> None:
+    """Import the forecast's and CLV's libraries (statsmodels, scipy: seconds of Python) on a thread while the
+    engine prepares the orders; the calls that need them find them loaded (or fail there as they would)."""
+    import threading
+
+    def load() -> None:
+        try:
+            from ..clv import fit  # noqa: F401  (scipy)
+            from ..forecast.models import load_statsmodels
+
+            load_statsmodels()
+        except Exception:  # noqa: BLE001 - said by the forecast/CLV sheet that needs it
+            pass
+
+    threading.Thread(target=load, name="crm-report-imports", daemon=True).start()
+
+
+class _Stopped(Exception):
+    """The report stopped before its background validate finished."""
+
+
+@contextmanager
+def background_validate(path: str | None, settings: Settings) -> Iterator[Any]:
+    """A streamed validate of the Parquet file ``path`` (:func:`crmcli.stream.stream_table`) on a thread of its
+    own while the engine computes the tables (DuckDB leaves the interpreter free): its future, None without a
+    path. Leaving stops it at its next batch."""
+    if path is None:
+        yield None
+        return
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..stream import stream_table
+
+    stop = threading.Event()
+
+    def check(*_: Any) -> None:
+        if stop.is_set():
+            raise _Stopped()
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="crm-report-validate")
+    future = pool.submit(stream_table, path, overrides=settings.columns.get("orders"), region=settings.region,
+                         dayfirst=settings.dayfirst, progress=check)
+    try:
+        yield future
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _relation(path: str) -> str:
@@ -82,6 +134,9 @@ class OnEngine:
     mapping: dict[str, str] | None = None
     as_of: pd.Timestamp | None = None
     n_window: int = 0
+    #: The streamed validate of a Parquet file, running (:func:`background_validate`).
+    pending: Any = None
+    _kpis: dict = field(default_factory=dict)
 
     @property
     def engine(self) -> str:
@@ -162,7 +217,11 @@ class OnEngine:
         return self.n_window > 0
 
     def kpis(self, as_of: pd.Timestamp, churn_days: int) -> pd.DataFrame:
-        return metrics_on(self.p, as_of=as_of, churn_days=churn_days).kpis
+        """The KPI table up to ``as_of`` (the report asks twice for the as-of day's: computed once)."""
+        key = (pd.Timestamp(as_of).normalize(), churn_days)
+        if key not in self._kpis:
+            self._kpis[key] = metrics_on(self.p, as_of=as_of, churn_days=churn_days).kpis
+        return self._kpis[key]
 
     def period(self, start: pd.Timestamp, end: pd.Timestamp, churn_days: int) -> dict[str, float]:
         """:func:`crmcli.report.analytics.period_kpis` on the engine."""
@@ -175,7 +234,7 @@ class OnEngine:
         except UsageError:  # no order in the period
             values = analytics.empty_period()
         try:
-            k = metrics_on(self.p, as_of=end, churn_days=churn_days).kpis
+            k = self.kpis(end, churn_days)
             values["churn_rate"] = float(k.set_index("metric").at["churn_rate", "value"])
         except UsageError:
             values["churn_rate"] = float("nan")
@@ -266,12 +325,11 @@ class OnEngine:
         :data:`crmcli.stream.run.SHOWN_ISSUES` held, the rest counted by group), their messages in ``lang``, and
         the blank cells of the fields the report needs (as the pandas report checks them: the field layer's
         check on those rows only)."""
-        from ..stream import stream_table
         from ..validate import collect_issues
         from .build import QUALITY_GROUP_COLUMNS
 
         st = self.settings
-        result = stream_table(self.path, overrides=st.columns.get("orders"), region=st.region, dayfirst=st.dayfirst)
+        result = self.pending.result()
         shown = result.issues.copy()
         if len(shown) and lang != "en":
             shown = localized(shown, lang, st.region)
