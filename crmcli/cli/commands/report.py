@@ -18,7 +18,8 @@ customers, churn risk, cohort retention, lead funnel, campaign ROI and data qual
 Excel charts, laid out to print (landscape, one page wide). -o report.html (or --format html) writes
 the same report as one self-contained web page for the morning mail. Inputs and settings come from
 flags, CRM_* variables and crm.toml ([inputs], [report] output = "...{date}.xlsx"), so cron needs no
-arguments.
+arguments. --engine duckdb|spark computes the tables there, the same tables as on pandas (auto, the
+default: DuckDB for orders over [engine] big); --leads, --campaigns and owners run on pandas.
 
 \b
 Example:
