@@ -137,6 +137,7 @@ class OnEngine:
     #: The streamed validate of a Parquet file, running (:func:`background_validate`).
     pending: Any = None
     _kpis: dict = field(default_factory=dict)
+    _cohorts: Any = None
 
     @property
     def engine(self) -> str:
@@ -208,8 +209,8 @@ class OnEngine:
         out["product"] = ("" if got is None else
                           got.values.astype("str").fillna("").str.strip().reindex(rows).to_numpy())
         got = table.normalized_field("quantity")
-        out["quantity"] = (float("nan") if got is None else
-                           pd.Series(got.parsed, index=rows).astype("float64").to_numpy())
+        qty = pd.Series(float("nan") if got is None else got.parsed, index=rows, dtype="float64")
+        out["quantity"] = qty.astype(object).where(qty.notna(), None).to_numpy()   # null, not NaN, on every engine
         return out
 
     @property
@@ -220,7 +221,13 @@ class OnEngine:
         """The KPI table up to ``as_of`` (the report asks twice for the as-of day's: computed once)."""
         key = (pd.Timestamp(as_of).normalize(), churn_days)
         if key not in self._kpis:
-            self._kpis[key] = metrics_on(self.p, as_of=as_of, churn_days=churn_days).kpis
+            whole = self.as_of is not None and key[0] == self.as_of.normalize()
+            got = metrics_on(self.p, as_of=as_of, churn_days=churn_days, cohorts=whole)
+            if whole:   # the cohorts over the same window, while it is there
+                from ..engines import sql
+
+                self._cohorts = (got.cohorts, self.runner.fetch(sql.cohort_sizes()))
+            self._kpis[key] = got.kpis
         return self._kpis[key]
 
     def period(self, start: pd.Timestamp, end: pd.Timestamp, churn_days: int) -> dict[str, float]:
@@ -280,10 +287,11 @@ class OnEngine:
         return clv_on(self.p, as_of=as_of, horizon=horizon, discount=discount, tiers=DEFAULT_TIERS)
 
     def cohorts(self, as_of: pd.Timestamp) -> pd.DataFrame:
-        from ..engines import sql
-
-        matrix = metrics_on(self.p, as_of=as_of, cohorts=True).cohorts
-        sizes = self.runner.fetch(sql.cohort_sizes())
+        """The cohort matrix up to as-of (computed with the as-of KPIs) and each cohort's size."""
+        if self._cohorts is None:   # the as-of KPIs were not asked for first
+            self._kpis.pop((pd.Timestamp(as_of).normalize(), self.settings.churn_days), None)
+            self.kpis(as_of, self.settings.churn_days)
+        matrix, sizes = self._cohorts
         if matrix.empty or sizes.empty:
             return pd.DataFrame({"cohort": pd.Series(dtype="str"), "customers": pd.Series(dtype="int64")})
         matrix.insert(1, "customers", sizes.sort_values("cohort")["size"].to_numpy(dtype="int64"))
