@@ -99,27 +99,33 @@ def clv_with_engine(orders: Any, *, engine: str, options: Mapping[str, Any] | No
                     dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None, as_of: Any = None,
                     horizon: int, discount: float, tiers: Sequence[tuple[str, float]]) -> Any:
     """``crmcli.clv.fit_clv`` (no holdout) with the per-customer summary computed on ``engine``."""
-    from ..clv.fit import fit_summary
-    from ..clv.summary import day_to_timestamp
-    from ..errors import DataError
-    from ..options import parse_as_of
     from .analytics import open_runner
     from .run import prepare_on
 
     with open_runner(engine, **dict(options or {})) as runner:
         p = prepare_on(runner, orders, read=read, overrides=overrides, customer=customer, region=region,
                        dayfirst=dayfirst, statuses=statuses)
-        bounds = runner.fetch(day_bounds()).iloc[0]
-        if not int(bounds["n"]):
-            raise DataError("no orders with a valid date, amount and customer",
-                            hint="check the date/amount columns (crm inspect FILE), or {opt:map} them")
-        first_day = int(bounds["first_day"])
-        as_of_ts = parse_as_of(as_of)
-        end_day = int(bounds["last_day"]) if as_of_ts is None else int(as_of_ts.value // 86_400_000_000_000)
-        if end_day < first_day:
-            raise DataError(f"as-of {day_to_timestamp(end_day).date()} is before the first order "
-                            f"({day_to_timestamp(first_day).date()})", hint="check {opt:as_of}")
-        summary, left = summarize_on(p, end_day)
-        dropped = dict(p.dropped) | left
+        return clv_on(p, as_of=as_of, horizon=horizon, discount=discount, tiers=tiers)
+
+
+def clv_on(p: Any, *, as_of: Any = None, horizon: int, discount: float, tiers: Sequence[tuple[str, float]]) -> Any:
+    """``crmcli.clv.fit_clv`` (no holdout) on prepared engine orders ``p`` (:func:`.run.prepare_on`)."""
+    from ..clv.fit import fit_summary
+    from ..clv.summary import day_to_timestamp
+    from ..errors import DataError
+    from ..options import parse_as_of
+
+    bounds = p.runner.fetch(day_bounds()).iloc[0]
+    if not int(bounds["n"]):
+        raise DataError("no orders with a valid date, amount and customer",
+                        hint="check the date/amount columns (crm inspect FILE), or {opt:map} them")
+    first_day = int(bounds["first_day"])
+    as_of_ts = parse_as_of(as_of)
+    end_day = int(bounds["last_day"]) if as_of_ts is None else int(as_of_ts.value // 86_400_000_000_000)
+    if end_day < first_day:
+        raise DataError(f"as-of {day_to_timestamp(end_day).date()} is before the first order "
+                        f"({day_to_timestamp(first_day).date()})", hint="check {opt:as_of}")
+    summary, left = summarize_on(p, end_day)
+    dropped = dict(p.dropped) | left
     return fit_summary(summary, fit_day=end_day, horizon=horizon, discount=discount, tiers=tiers, dropped=dropped,
                        notes=list(p.notes), mapping=p.mapping)

@@ -293,8 +293,9 @@ def rfm_on(p: EngineOrders, *, as_of: Any = None, bins: int = 5, breaks: Any = N
 
 
 def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: str | None = None,
-               cohorts: bool = False) -> Any:
-    """``crmcli.metrics.compute_metrics`` (KPIs, periods, cohorts) on prepared engine orders."""
+               cohorts: bool = False, since: pd.Timestamp | None = None) -> Any:
+    """``crmcli.metrics.compute_metrics`` (KPIs, periods, cohorts) on prepared engine orders (``since``: only
+    the orders from that day on, as the report's period comparison counts them)."""
     from ..metrics import MetricsReport
     from ..metrics.kpis import KPI_DEFINITIONS, check_period
     from ..metrics.labels import label_zh
@@ -309,8 +310,9 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     as_of_ts = resolve_as_of_on(p, as_of)
     lit = _date_literal(as_of_ts)
     r = p.runner
-    r.create("window_orders", sql.window(lit))
-    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}", view=True)
+    first = f" AND {sql.DAY} >= {_date_literal(since)}" if since is not None else ""
+    r.create("window_orders", sql.window(lit) + first)
+    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}{first}", view=True)
     notes = list(p.notes)
     n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
     later = p.n_orders - n_window

@@ -53,12 +53,14 @@ def label_periods(periods: pd.PeriodIndex, by: str) -> list[str]:
 
 
 def build_series(orders: pd.DataFrame, *, by: str, as_of: pd.Timestamp) -> PeriodSeries:
-    """Revenue and orders per period of ``orders`` (typed, every row counted) up to ``as_of`` inclusive."""
+    """Revenue and orders per period of ``orders`` (typed, every row counted; a ``purchases`` column, when
+    there, counts a row as that many orders: per-day totals) up to ``as_of`` inclusive."""
     freq, season = PERIODS[by]
     dates = orders["order_date"]
     keep = dates.dt.normalize() <= as_of
     frame = orders[keep]
-    buy = purchase_mask(frame)
+    # per-day totals from an engine count each row as its ``purchases`` orders
+    buy = frame["purchases"].to_numpy(dtype=np.float64) if "purchases" in frame.columns else purchase_mask(frame)
     per = frame["order_date"].dt.to_period(freq)
     last = as_of.to_period(freq)
     partial = None

@@ -23,7 +23,7 @@ from ..rfm import score_rfm
 from ..table import Table
 from ..validate import find_issues as _find_issues
 
-__all__ = ["PreparedOrders", "campaigns", "clv", "cohort_matrix", "find_issues", "forecast", "funnel", "kpi_table",
+__all__ = ["PreparedOrders", "campaigns", "clv", "cohort_matrix", "empty_period", "find_issues", "forecast", "funnel", "kpi_table",
            "period_kpis", "prepare", "rfm", "window"]
 
 
@@ -71,9 +71,7 @@ def period_kpis(orders: pd.DataFrame, lines: pd.DataFrame, *, start: pd.Timestam
     lines_in = window(lines, end)
     lines_in = lines_in[lines_in["order_date"] >= start]
     if inside.empty:
-        values = {m: np.nan for m in ("aov", "revenue_per_customer", "orders_per_customer", "repurchase_rate")}
-        values.update(customers=0.0, orders=0.0, revenue=0.0, refund_amount=0.0, new_customers=0.0,
-                      returning_customers=0.0)
+        values = empty_period()
     else:
         k = compute_kpis(inside, as_of=end, churn_days=churn_days, lines=lines_in)
         values = dict(zip(k["metric"], k["value"]))
@@ -87,6 +85,14 @@ def period_kpis(orders: pd.DataFrame, lines: pd.DataFrame, *, start: pd.Timestam
     else:
         hist = compute_kpis(upto, as_of=end, churn_days=churn_days)
         values["churn_rate"] = float(hist.set_index("metric").at["churn_rate", "value"])
+    return values
+
+
+def empty_period() -> dict[str, float]:
+    """The period KPIs of a period without orders."""
+    values = {m: np.nan for m in ("aov", "revenue_per_customer", "orders_per_customer", "repurchase_rate")}
+    values.update(customers=0.0, orders=0.0, revenue=0.0, refund_amount=0.0, new_customers=0.0,
+                  returning_customers=0.0)
     return values
 
 

@@ -28,7 +28,8 @@ from ..normalize import normalize_table
 from ..table import Table
 from . import analytics
 from .charts import Chart
-from .contacts import CONTACT_FIELDS, customer_contacts
+from .contacts import CONTACT_FIELDS
+from .figures import OWNERS, InMemory, ProductFigures, SalesFigures
 from .labels import Labeller, detect_lang
 from .summary import build_summary, periods
 from .workbook import ColorScale, PageInfo, Sheet, write_report_workbook
@@ -70,6 +71,10 @@ class Report:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: What every printed page (and the web page's head) says: title, as-of, page x of y.
     page: PageInfo = field(default_factory=PageInfo)
+    #: How many data issues the inputs have (``issues`` may hold only the first of a streamed validate's).
+    issue_count: int = 0
+    #: Where the tables were computed: pandas, duckdb or spark.
+    engine: str = "pandas"
 
     @property
     def sheet_names(self) -> list[str]:
@@ -93,43 +98,33 @@ class Report:
         return fmt
 
 
-def _text_col(lines: pd.DataFrame, name: str) -> pd.Series:
-    if name not in lines.columns:
-        return pd.Series("", index=lines.index, dtype="str")
-    return lines[name].astype("str").str.strip()
-
-
-def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
+def _sales_by_month(t: Labeller, sales: SalesFigures | None) -> Sheet:
     """Revenue by calendar month (rows, every month from the first to the last) × channel, with totals, and the
     month's orders and customers; charts: revenue by channel (stacked columns), orders and customers (lines)."""
-    month = lines["order_date"].dt.strftime("%Y-%m")
-    raw_channel = _text_col(lines, "channel")
-    channel = raw_channel.where(raw_channel != "", "—")
-    if lines.empty:
+    if sales is None:
         return Sheet(t("sales"), pd.DataFrame({t("month"): [], t("total"): []}), kinds={t("month"): "text"})
-    months = pd.period_range(lines["order_date"].min(), lines["order_date"].max(), freq="M").strftime("%Y-%m")
-    if (raw_channel == "").all():
-        df = (lines.groupby(month)["amount"].sum().reindex(months, fill_value=0.0).rename(t("total"))
+    months = sales.months
+    cells = sales.cells
+    if (cells["channel"] == "").all():
+        df = (cells.groupby("month")["amount"].sum().reindex(months, fill_value=0.0).rename(t("total"))
               .rename_axis(t("month")).reset_index())
         df.loc[len(df)] = [t("total"), df[t("total")].sum()]
         channels: list[str] = []
     else:
-        pv = pd.pivot_table(lines.assign(month=month, channel=channel), index="month", columns="channel",
-                            values="amount", aggfunc="sum", fill_value=0.0, margins=True, margins_name="__total__")
-        order = lines.assign(channel=channel).groupby("channel")["amount"].sum().sort_values(ascending=False).index
-        pv = pv[[*order, "__total__"]]
-        pv = pv.reindex([*months, "__total__"], fill_value=0.0)
+        cells = cells.assign(channel=cells["channel"].where(cells["channel"] != "", "—"))
+        pv = cells.pivot_table(index="month", columns="channel", values="amount", aggfunc="sum", fill_value=0.0)
+        order = cells.groupby("channel")["amount"].sum().sort_values(ascending=False).index
+        pv = pv[list(order)].reindex(months, fill_value=0.0)
+        pv["__total__"] = pv.sum(axis=1)
+        pv.loc["__total__"] = pv.sum(axis=0)
         pv = pv.rename(columns={"__total__": t("total")}, index={"__total__": t("total")})
         pv.columns.name = None
         df = pv.rename_axis(t("month")).reset_index()
         channels = [str(c) for c in order]
-    buy = lines["is_purchase"] if "is_purchase" in lines.columns else pd.Series(True, index=lines.index)
-    bought = lines[buy.to_numpy(dtype=bool)]
-    by_month = bought.groupby(month[buy.to_numpy(dtype=bool)])
-    orders = by_month["order_id"].nunique().reindex(months, fill_value=0)
-    customers = by_month["customer_id"].nunique().reindex(months, fill_value=0)
-    df[t("orders")] = [*orders.tolist(), bought["order_id"].nunique()]
-    df[t("customers_n")] = [*customers.tolist(), bought["customer_id"].nunique()]
+    counts = sales.counts
+    df[t("orders")] = [*counts["orders"].reindex(months, fill_value=0).astype("int64").tolist(), sales.orders]
+    df[t("customers_n")] = [*counts["customers"].reindex(months, fill_value=0).astype("int64").tolist(),
+                            sales.customers]
     kinds = {c: "money" for c in df.columns[1:]} | {t("month"): "text", t("orders"): "int", t("customers_n"): "int"}
     charts = [Chart("column", t("chart_monthly_channels") if channels else t("chart_monthly"), t("sales"), t("month"),
                     channels or [t("total")], exclude_last=True, number_format=AXIS["money"], size=(720, 340),
@@ -143,17 +138,12 @@ def _sales_by_month(t: Labeller, lines: pd.DataFrame) -> Sheet:
 PRODUCTS_CHARTED = 15
 
 
-def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
+def _products(t: Labeller, products: ProductFigures) -> Sheet:
     """Per product: revenue, units (quantity; 1 a line without one), orders, customers, share, ranks."""
-    product = _text_col(lines, "product")
-    key = product.where(product != "", "—")
-    qty = lines["quantity"].fillna(1.0) if "quantity" in lines.columns else pd.Series(1.0, index=lines.index)
-    buy = lines["is_purchase"] if "is_purchase" in lines.columns else pd.Series(True, index=lines.index)
-    # a credit note's lines net into revenue but count no order and no customer
-    lines = lines.assign(quantity=qty, _order=lines["order_id"].where(buy), _buyer=lines["customer_id"].where(buy))
-    g = lines.groupby(key)
-    df = pd.DataFrame({t("revenue"): g["amount"].sum().round(2), t("units"): g["quantity"].sum(),
-                       t("orders"): g["_order"].nunique(), t("customers_n"): g["_buyer"].nunique()})
+    per = products.table.set_index("product").sort_index()
+    df = pd.DataFrame({t("revenue"): per["revenue"].astype("float64").round(2),
+                       t("units"): per["units"].astype("float64"),
+                       t("orders"): per["orders"].astype("int64"), t("customers_n"): per["customers"].astype("int64")})
     total = df[t("revenue")].sum()
     df[t("revenue_share")] = df[t("revenue")] / total if total else np.nan
     df[t("rank_revenue")] = df[t("revenue")].rank(method="min", ascending=False)
@@ -162,7 +152,7 @@ def _products(t: Labeller, lines: pd.DataFrame) -> Sheet:
     kinds = {t("product"): "text", t("revenue"): "money", t("units"): "number", t("orders"): "int",
              t("customers_n"): "int", t("revenue_share"): "percent", t("rank_revenue"): "int",
              t("rank_units"): "int"}
-    if (lines["quantity"] == lines["quantity"].round()).all():
+    if products.whole:
         kinds[t("units")] = "int"
     chart = Chart("bar", t("chart_products"), t("products"), t("product"), [t("revenue")], number_format=AXIS["money"],
                   limit=PRODUCTS_CHARTED, size=(640, max(260, 24 * min(len(df), PRODUCTS_CHARTED) + 90)))
@@ -206,12 +196,9 @@ def _contact_note(t: Labeller, problems) -> str:
 LEVELS_ZH = {"high": "高", "mid": "中", "medium": "中", "low": "低"}
 
 
-def _customers(t: Labeller, rfm: pd.DataFrame, contacts: pd.DataFrame, problems: dict[str, list],
-               limit: Limit) -> Sheet:
-    table = rfm.sort_values(["monetary", "customer_id"], ascending=[False, True])
-    table, note = limit.cut(t, table)
-    table = _with_contacts(t, table, contacts, problems)
-    return _labelled_sheet(t, t("customers"), table, note)
+def _top_customers(t: Labeller, rfm: pd.DataFrame, limit: Limit) -> tuple[pd.DataFrame, str | None]:
+    """The Customers sheet's rows (the most valuable first, cut to ``limit``) and the note."""
+    return limit.cut(t, rfm.sort_values(["monetary", "customer_id"], ascending=[False, True]))
 
 
 @dataclass(frozen=True)
@@ -247,18 +234,22 @@ AT_RISK_COLUMNS = ["segment", "tier", "monetary", "frequency", "last_order", "re
                    "p_alive", "expected_order_value", "value_at_stake", "clv"]
 
 
-def _at_risk(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame, contacts: pd.DataFrame,
-             problems: dict[str, list], limit: Limit) -> Sheet:
-    """流失预警 / At risk: customers with churn_risk high, by value at stake (CLV if alive − CLV)."""
+def _at_risk_rows(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame,
+                  limit: Limit) -> tuple[pd.DataFrame, str | None] | None:
+    """流失预警 / At risk: customers with churn_risk high, by value at stake (CLV if alive − CLV); None: nobody."""
     cols = ["repeat_purchases", "p_alive", "expected_order_value", "value_at_stake", "clv", "churn_risk"]
     table = join_predictions(rfm, clv_table, columns=cols)
     table = table[table["churn_risk"] == "high"].sort_values(["value_at_stake", "customer_id"],
                                                              ascending=[False, True])
     if table.empty:
-        return Sheet(t("at_risk"), message=t("no_at_risk"))
-    table, note = limit.cut(t, table[["customer_id", *AT_RISK_COLUMNS]])
-    table = _with_contacts(t, table, contacts, problems)
-    return _labelled_sheet(t, t("at_risk"), table, note)
+        return None
+    return limit.cut(t, table[["customer_id", *AT_RISK_COLUMNS]])
+
+
+def _customer_sheet(t: Labeller, name: str, rows: tuple[pd.DataFrame, str | None], contacts: pd.DataFrame,
+                    problems: dict[str, list]) -> Sheet:
+    table, note = rows
+    return _labelled_sheet(t, name, _with_contacts(t, table, contacts, problems), note)
 
 
 def _forecast(t: Labeller, result) -> list[Sheet]:
@@ -341,14 +332,22 @@ def _campaigns(t: Labeller, table: pd.DataFrame) -> Sheet:
     return Sheet(t("campaigns"), df, kinds=kinds, charts=charts)
 
 
+#: The columns of an input's issues counted by group (what the Data quality sheet lists).
+QUALITY_GROUP_COLUMNS = ["field", "column", "code", "severity", "count", "rows", "example", "message", "suggestion"]
+
+
 def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.DataFrame]:
-    """Issue counts by input, field, column and code, with the first rows, an example value, and the code's name,
+    """Issue counts by input, field, column and code (each input's issues, or their groups already counted:
+    :data:`QUALITY_GROUP_COLUMNS`), with the first rows, an example value, and the code's name,
     message and suggestion in the report's language (:mod:`crmcli.issue_text`; the slug stays in the last column)."""
     from ..issue_text import code_name, severity_name
 
     parts = []
     for name, iss in issues.items():
         if iss is None or iss.empty:
+            continue
+        if "count" in iss.columns:  # counted already (a streamed validate's groups)
+            parts += [{"input": t(f"in_{name}"), **row} for row in iss.to_dict("records")]
             continue
         g = iss.assign(field=iss["field"].fillna("").astype(str), column=iss["column"].fillna("").astype(str))
         for (fld, col, code, sev), grp in g.groupby(["field", "column", "code", "severity"], sort=False):
@@ -379,7 +378,7 @@ def _quality(t: Labeller, issues: dict[str, pd.DataFrame]) -> tuple[Sheet, pd.Da
 
 def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campaigns: Any = None,
                  settings: Settings | None = None, as_of: dt.date | None = None, lang: str | None = None,
-                 source: str | None = None) -> Report:
+                 source: str | None = None, engine: str | None = None, read: Any = None) -> Report:
     """Build every sheet of the report from the inputs: :class:`~crmcli.table.Table` objects, or tables as
     ``read_table`` gives them (text) / sources, each normalized here once (``[columns.<input>]`` of
     ``settings`` mapping it) and handed to every sheet that uses it.
@@ -387,38 +386,78 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
     ``as_of`` (else ``settings.as_of``, else the latest order date) ends the observation
     window, inclusive; later orders are left out. ``lang`` (else ``settings.lang``, else the
     language of the orders' headers) picks the labels.
+
+    ``engine`` (None/``pandas``, ``auto``, ``duckdb``, ``spark``; ``settings.engine_big`` and
+    ``spark_master`` apply): where the report's tables are computed (:mod:`crmcli.report.on_engine`: the same
+    tables, the sheets shaped here the same way). Leads, campaigns and orders naming owners (the Funnel,
+    Campaigns and Team sheets) run on pandas: ``auto`` falls back with a note, an explicit engine is a
+    UsageError. On an engine ``Report.tables`` has no ``lines``/``orders`` (they stay on the engine) and
+    ``contacts`` holds the customers the sheets show.
     """
     settings = settings or Settings()
-    inputs = {name: normalize_table(df, overrides=settings.columns.get(name), region=settings.region,
+    auto = (engine or "pandas") == "auto"
+    where, why = report_engine(engine, orders, settings, leads=leads, campaigns=campaigns)
+    extras = {name: normalize_table(df, overrides=settings.columns.get(name), region=settings.region,
                                     dayfirst=settings.dayfirst)
-              for name, df in (("orders", orders), ("customers", customers), ("leads", leads),
-                               ("campaigns", campaigns)) if df is not None}
-    orders = inputs["orders"]
-    lang = lang or settings.lang or detect_lang(orders.frame.columns)
+              for name, df in (("customers", customers), ("leads", leads), ("campaigns", campaigns))
+              if df is not None}
+    if where != "pandas":
+        from .on_engine import engine_figures
+
+        with engine_figures(orders, engine=where, settings=settings, read=read, auto=auto) as figures:
+            if figures is not None:
+                return _assemble(figures, extras, settings=settings, as_of=as_of, lang=lang, source=source)
+        why = OWNERS  # the orders name owners: ``auto`` runs the report on pandas
+    table = normalize_table(orders, read=read, overrides=settings.columns.get("orders"), region=settings.region,
+                            dayfirst=settings.dayfirst)
+    figures = InMemory(table, analytics.prepare(table, statuses=settings.order_status))
+    report = _assemble(figures, extras, settings=settings, as_of=as_of, lang=lang, source=source)
+    if why:
+        report.notes.insert(0, f"engine: {why} runs on pandas only: the report ran on pandas")
+    return report
+
+
+def report_engine(engine: str | None, orders: Any, settings: Settings, *, leads: Any = None,
+                  campaigns: Any = None) -> tuple[str, str | None]:
+    """Where the report runs (:func:`crmcli.engines.analytics_engine`), and what made ``auto`` fall back to
+    pandas (None: nothing did)."""
+    from ..engines import analytics_engine
+
+    what = ("a report with leads (the Funnel sheet)" if leads is not None else
+            "a report with campaigns (the Campaigns sheet)" if campaigns is not None else None)
+    where = analytics_engine(engine, orders, big=settings.engine_big, supported=what is None, what=what or "")
+    fell = (what is not None and where == "pandas" and engine == "auto"
+            and analytics_engine(engine, orders, big=settings.engine_big) != "pandas")
+    return where, what if fell else None
+
+
+def _assemble(figures: Any, extras: dict[str, Table], *, settings: Settings, as_of: dt.date | None,
+              lang: str | None, source: str | None) -> Report:
+    """The report's sheets from its figures (:mod:`crmcli.report.figures`), the same for every engine."""
+    lang = lang or settings.lang or detect_lang(figures.columns)
     t = Labeller(lang)
-    prepared = analytics.prepare(orders, statuses=settings.order_status)
-    notes = list(prepared.notes)
+    notes = figures.notes
     as_of = as_of or settings.as_of
     if as_of is None:
-        if prepared.orders.empty:
+        as_of = figures.last_day()
+        if as_of is None:
             raise DataError("the orders table has no order with a valid date, amount and customer",
                              hint="check the columns with: crm inspect FILE (map them with [columns.orders])")
-        as_of = prepared.orders["order_date"].max().date()
     as_of_ts = pd.Timestamp(as_of)
-    lines = analytics.window(prepared.lines, as_of_ts)
-    order_table = analytics.window(prepared.orders, as_of_ts)
-    later = len(prepared.lines) - len(lines)
+    later = figures.cut(as_of_ts)
     if later:
         notes.append(f"{later} rows dated after {as_of} left out")
-    left_out = prepared.rows_left_out + later
+    left_out = figures.rows_left_out + later
 
-    tables: dict[str, pd.DataFrame] = {"lines": lines, "orders": order_table}
+    tables: dict[str, pd.DataFrame] = {"lines": figures.lines, "orders": figures.orders} if isinstance(
+        figures, InMemory) else {}
     funnel_result = None
-    if leads is not None:
-        funnel_result = analytics.funnel(inputs["leads"], lines, order_table, stages=settings.funnel_stages)
+    if "leads" in extras:
+        funnel_result = analytics.funnel(extras["leads"], figures.lines, figures.orders,
+                                         stages=settings.funnel_stages)
         notes += [f"leads: {n}" for n in funnel_result.notes]
         tables["funnel"] = funnel_result.table
-    figures = None if funnel_result is None else {
+    funnel_figures = None if funnel_result is None else {
         "leads": funnel_result.leads, "converted_leads": funnel_result.converted,
         "lead_conversion_rate": funnel_result.conversion_rate,
         "avg_sales_cycle_days": funnel_result.avg_sales_cycle_days}
@@ -426,11 +465,14 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
     title = t("report_title") + (f" · {source}" if source else "")
     page = PageInfo(title=title, as_of=t("as_of_short").format(date=f"{as_of:%Y-%m-%d}"), pages=t("pages"),
                     lang=lang)
-    summary, kpis = build_summary(t, order_table, lines, as_of, settings, len(orders), left_out, source, figures,
+    summary, kpis = build_summary(t, figures, as_of, settings, figures.rows_read, left_out, source, funnel_figures,
                                   title=t("report_title"))
-    sheets = [summary, _sales_by_month(t, lines)]
+    sales = figures.sales()
+    if sales is not None:
+        tables["sales_cells"] = sales.cells
+    sheets = [summary, _sales_by_month(t, sales)]
     try:
-        sales_forecast = analytics.forecast(prepared, as_of=as_of_ts)
+        sales_forecast = figures.forecast(as_of_ts)
         sheets += _forecast(t, sales_forecast)
         tables["forecast"] = sales_forecast.table
         tables["forecast_backtest"] = sales_forecast.backtest
@@ -438,66 +480,74 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
         notes.append(f"forecast: {exc}")
         why = t("forecast_unavailable") + str(exc) + (f" ({exc.hint})" if exc.hint else "")
         sheets += [Sheet(t("forecast"), message=why), Sheet(t("forecast_backtest"), message=why)]
-    sheets.append(_products(t, lines))
-    if order_table.empty:
+    products = figures.products()
+    tables["products"] = products.table
+    sheets.append(_products(t, products))
+    if not figures.has_orders:
         rfm = pd.DataFrame(columns=["customer_id", "recency_days", "frequency", "monetary", "first_order",
                                     "last_order", "avg_order_value", "r_score", "f_score", "m_score", "rfm_score",
                                     "segment", "tier"])
         seg = pd.DataFrame(columns=["segment", "customers", "share", "revenue", "revenue_share", "orders", "aov"])
     else:
-        result = analytics.rfm(prepared, as_of=as_of_ts, bins=settings.rfm_bins, breaks=settings.rfm_breaks,
-                               scheme=settings.rfm_scheme, rules=settings.rfm_rules, lang=lang)
+        result = figures.rfm(as_of=as_of_ts, bins=settings.rfm_bins, breaks=settings.rfm_breaks,
+                             scheme=settings.rfm_scheme, rules=settings.rfm_rules, lang=lang)
         rfm, seg = result.table, result.segments
     tables.update(rfm=rfm, segments=seg)
     sheets.append(_segments(t, seg))
-    contacts, problems = customer_contacts(rfm["customer_id"], lines=lines, orders=orders,
-                                           customers=inputs.get("customers"))
-    tables["contacts"] = contacts
     limit = Limit(settings.report_customer_rows, source or "ORDERS")
-    clv_sheet = Sheet(t("at_risk"), message=t("no_orders"))
-    if not order_table.empty:
+    at_risk: Any = t("no_orders")
+    if figures.has_orders:
         try:
-            clv_result = analytics.clv(prepared, as_of=as_of_ts, horizon=settings.clv_horizon,
-                                       discount=settings.clv_discount)
+            clv_result = figures.clv(as_of=as_of_ts, horizon=settings.clv_horizon, discount=settings.clv_discount)
             tables["clv"] = clv_result.table
-            clv_sheet = _at_risk(t, rfm, clv_result.table, contacts, problems, limit)
+            at_risk = _at_risk_rows(t, rfm, clv_result.table, limit) or t("no_at_risk")
             rfm = join_predictions(rfm, clv_result.table)
         except DataError as exc:  # too few customers, no repeat buying, no convergence: said on the sheet
             notes.append(f"clv: {exc}")
-            clv_sheet = Sheet(t("at_risk"), message=t("clv_unavailable") + str(exc))
-    sheets.append(_customers(t, rfm, contacts, problems, limit))
-    sheets.append(clv_sheet)
-    cohorts = analytics.cohort_matrix(order_table, as_of_ts)
+            at_risk = t("clv_unavailable") + str(exc)
+    top = _top_customers(t, rfm, limit)
+    shown = pd.unique(pd.concat([top[0]["customer_id"], *([at_risk[0]["customer_id"]] if isinstance(
+        at_risk, tuple) else [])]).astype("str"))
+    contacts, problems = figures.contacts(rfm["customer_id"], shown, extras.get("customers"))
+    tables["contacts"] = contacts
+    sheets.append(_customer_sheet(t, t("customers"), top, contacts, problems))
+    sheets.append(_customer_sheet(t, t("at_risk"), at_risk, contacts, problems) if isinstance(at_risk, tuple)
+                  else Sheet(t("at_risk"), message=at_risk))
+    cohorts = figures.cohorts(as_of_ts)
     tables["cohorts"] = cohorts
     sheets.append(_cohorts(t, cohorts))
     sheets.append(_funnel(t, funnel_result.table) if funnel_result is not None
                   else Sheet(t("funnel"), message=t("missing_leads")))
-    if campaigns is not None:
-        camp = analytics.campaigns(inputs["campaigns"], lines, order_table,
+    if "campaigns" in extras:
+        camp = analytics.campaigns(extras["campaigns"], figures.lines, figures.orders,
                                    attribution_days=settings.attribution_days)
         notes += [f"campaigns: {n}" for n in camp.notes]
         tables["campaigns"] = camp.table
         sheets.append(_campaigns(t, camp.table))
     else:
         sheets.append(Sheet(t("campaigns"), message=t("missing_campaigns")))
-    from .team import team_sheet  # the Team sheet, when the orders or the leads name owners
+    if isinstance(figures, InMemory):
+        from .team import team_sheet  # the Team sheet, when the orders or the leads name owners
 
-    team = team_sheet(t, lines, order_table, inputs.get("leads"), settings, as_of_ts)
-    if team is not None:
-        sheets.append(team[0])
-        tables["team"] = team[1]
+        team = team_sheet(t, figures.lines, figures.orders, extras.get("leads"), settings, as_of_ts)
+        if team is not None:
+            sheets.append(team[0])
+            tables["team"] = team[1]
 
-    issues = {name: analytics.find_issues(table, role=name, lang=lang,
-                                          required=("order_date", "amount", "customer_id") if name == "orders" else ())
-              for name, table in inputs.items()}
+    order_issues = figures.issues(lang)
+    issues = {"orders": order_issues.groups if order_issues.groups is not None else order_issues.issues}
+    issues |= {name: analytics.find_issues(table, role=name, lang=lang) for name, table in extras.items()}
     quality, counts = _quality(t, issues)
     sheets.append(quality)
     tables["quality"] = counts
-    frames = [i.assign(input=n) for n, i in issues.items() if i is not None and not i.empty]
+    found = {"orders": order_issues.issues} | {n: issues[n] for n in extras}
+    frames = [i.assign(input=n) for n, i in found.items() if i is not None and not i.empty]
     all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["row", "column", "field", "value", "code", "severity", "message", "suggestion", "input"])
-    return Report(sheets=sheets, as_of=as_of, lang=lang, kpis=kpis, rows_read=len(orders), rows_left_out=left_out,
-                  issues=all_issues, notes=notes, tables=tables, page=page)
+    count = order_issues.count + sum(len(issues[n]) for n in extras)
+    return Report(sheets=sheets, as_of=as_of, lang=lang, kpis=kpis, rows_read=figures.rows_read,
+                  rows_left_out=left_out, issues=all_issues, notes=notes, tables=tables, page=page,
+                  issue_count=count, engine=figures.engine)
 
 
 # --------------------------------------------------------------------------- from settings, in one call
@@ -528,7 +578,8 @@ def make_report(settings: Settings, *, output: str | None = None) -> ReportResul
                          hint="crm report ORDERS, or set [inputs] orders in crm.toml (crm init writes one)")
     check_report_destination(output or settings.output, settings.report_format)
     extras = {name: getattr(settings, name) for name in ("customers", "leads", "campaigns") if getattr(settings, name)}
-    report = build_report(settings.orders, **extras, settings=settings, source=os.path.basename(settings.orders))
+    report = build_report(settings.orders, **extras, settings=settings, source=os.path.basename(settings.orders),
+                          engine=settings.engine)
     dest = output or settings.output_path(report.as_of)
     inputs = [p for p in (settings.orders, *(getattr(settings, n) for n in ("customers", "leads", "campaigns")))
               if p and p != "-"]

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import formats
 from ..config import Settings
-from . import analytics
 from .labels import Labeller
 from .workbook import Card, Sheet
 
@@ -37,11 +37,6 @@ def periods(as_of: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.
     return cur, (prev_start, prev_end)
 
 
-def _ts(d: dt.date, end: bool = False) -> pd.Timestamp:
-    t = pd.Timestamp(d)
-    return t + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if end else t
-
-
 def change_of(metric: str, current: float, previous: float) -> tuple[float, str]:
     """The change from the previous period: (value, kind). Rates: percentage points (``points``, 12.5 = 12.5 pp);
     the rest: this ÷ previous − 1 (``change``), empty when the previous value is 0 or missing."""
@@ -51,17 +46,18 @@ def change_of(metric: str, current: float, previous: float) -> tuple[float, str]
     return (float(current / previous - 1) if ok else np.nan), "change"
 
 
-def build_summary(t: Labeller, orders: pd.DataFrame, lines: pd.DataFrame, as_of: dt.date, settings: Settings,
+def build_summary(t: Labeller, figures: Any, as_of: dt.date, settings: Settings,
                   rows_read: int, left_out: int, source: str | None,
                   funnel_figures: Mapping[str, float] | None, title: str) -> tuple[Sheet, dict[str, float]]:
-    """The Summary sheet and the KPIs over all data up to as-of."""
+    """The Summary sheet and the KPIs over all data up to as-of (``figures``: the report's figures,
+    :mod:`crmcli.report.figures`; a period runs from its first day to its last, both whole days)."""
     (c0, c1), (p0, p1) = periods(as_of)
-    table = analytics.kpi_table(orders, lines, as_of=pd.Timestamp(as_of), churn_days=settings.churn_days)
+    table = figures.kpis(pd.Timestamp(as_of), settings.churn_days)
     everything = dict(zip(table["metric"], table["value"]))
     defs = dict(zip(table["metric"], table["definition"]))
     start = pd.Timestamp(as_of) - pd.Timedelta(days=settings.churn_days - 1)
-    cur = analytics.period_kpis(orders, lines, start=_ts(c0), end=_ts(c1), churn_days=settings.churn_days)
-    prev = analytics.period_kpis(orders, lines, start=_ts(p0), end=_ts(p1), churn_days=settings.churn_days)
+    cur = figures.period(pd.Timestamp(c0), pd.Timestamp(c1), settings.churn_days)
+    prev = figures.period(pd.Timestamp(p0), pd.Timestamp(p1), settings.churn_days)
     # the periods' dates are in the subtitle, right above
     cols = [t("metric"), t("all"), t("current"), t("previous"), t("change"), t("definition")]
     rows, kinds, changes = [], [], []

@@ -11,14 +11,15 @@ from ...errors import UsageError
 from ...report import make_report
 from ...report.build import check_report_destination
 from .. import render
-from ..common import AsOfOpt, Common, LangOpt, command, shown
+from ..common import AsOfOpt, Common, EngineOpt, LangOpt, command, shown
 
 HELP = """The whole report workbook: KPI cards, monthly sales, forecast, product ranking, RFM segments,
 customers, churn risk, cohort retention, lead funnel, campaign ROI and data quality, with native
 Excel charts, laid out to print (landscape, one page wide). -o report.html (or --format html) writes
 the same report as one self-contained web page for the morning mail. Inputs and settings come from
 flags, CRM_* variables and crm.toml ([inputs], [report] output = "...{date}.xlsx"), so cron needs no
-arguments.
+arguments. --engine duckdb|spark computes the tables there, the same tables as on pandas (auto, the
+default: DuckDB for orders over [engine] big); --leads, --campaigns and owners run on pandas.
 
 \b
 Example:
@@ -26,6 +27,7 @@ Example:
   crm report examples/orders.xlsx -o report.html
   CRM_ORDERS=orders.xlsx crm report -q          # -> report-<as-of>.xlsx
   crm report --mask --password-file ~/.crm-pw -o 'reports/report-{date}.xlsx' --keep 7
+  crm report cleaned.parquet --engine duckdb -o report.xlsx     # the tables computed on DuckDB
 """
 
 
@@ -57,9 +59,10 @@ def report(
     keep: Annotated[Optional[int], typer.Option("--keep", metavar="N", show_default=False,
                                                 help="With {date} in the output name: keep the newest N reports of "
                                                      "that name, remove older ones ([privacy] keep).")] = None,
+    engine: EngineOpt = None,
 ) -> None:
     s = c.settings(orders=orders, customers=customers, leads=leads, campaigns=campaigns, output=output,
-                   as_of=as_of, lang=lang, report_format=report_format, keep=keep)
+                   as_of=as_of, lang=lang, report_format=report_format, keep=keep, engine=engine)
     if c.map_:  # --map applies to the orders, over [columns.orders]
         from dataclasses import replace
 
@@ -75,7 +78,10 @@ def report(
     extra = f"; {render.counted(r.rows_left_out, 'row')} left out" if r.rows_left_out else ""
     where = "stdout" if result.path == "-" else shown(result.path)
     what = f"{len(r.sheets)} sheets" if result.format == "xlsx" else f"a web page of {len(r.sheets)} sections"
+    for note in r.notes:
+        if note.startswith("engine:"):
+            c.say(note)
     c.say(f"wrote {where}: {what}, as of {r.as_of}, {k['orders']:,.0f} orders, "
-          f"{k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}{extra}, {len(r.issues):,} data issues")
+          f"{k['customers']:,.0f} customers, revenue {k['revenue']:,.2f}{extra}, {r.issue_count:,} data issues")
     if result.removed:
         c.say(f"removed {len(result.removed):,} older report(s): " + ", ".join(shown(p) for p in result.removed))
