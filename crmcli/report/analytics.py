@@ -23,8 +23,8 @@ from ..rfm import score_rfm
 from ..table import Table
 from ..validate import find_issues as _find_issues
 
-__all__ = ["PreparedOrders", "campaigns", "clv", "cohort_matrix", "empty_period", "find_issues", "forecast", "funnel", "kpi_table",
-           "period_kpis", "prepare", "rfm", "window"]
+__all__ = ["PreparedOrders", "campaigns", "clv", "cohort_matrix", "empty_period", "find_issues", "forecast", "funnel",
+           "kpi_table", "period_kpis", "prepare", "rfm", "window"]
 
 
 def prepare(orders: Table, *, statuses: Mapping[str, str] | None = None) -> PreparedOrders:
