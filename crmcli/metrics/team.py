@@ -131,7 +131,8 @@ def owners_of_lines(lines: pd.DataFrame, leads: pd.DataFrame | None, orders: pd.
                           "day": leads["lead_date"] if "lead_date" in leads.columns else pd.NaT})[conv["converted"]]
     owned = owned[owned["owner"] != ""].sort_values("day", kind="stable", na_position="last")
     first = owned.drop_duplicates("customer_id").set_index("customer_id")["owner"]
-    return lines["customer_id"].map(first).fillna(UNASSIGNED).astype("str"), "leads"
+    # no converted lead owned: map() gives float NaNs, which take no text fill
+    return lines["customer_id"].map(first).astype("object").fillna(UNASSIGNED).astype("str"), "leads"
 
 
 def window_start(as_of: pd.Timestamp, period: str, churn_days: int) -> tuple[pd.Timestamp | None, pd.Timestamp]:
