@@ -64,12 +64,14 @@ def test_platform_exports_stream_like_the_whole_table(name, tmp_path):
     _same_as_whole(PLATFORMS / name, tmp_path, batch_rows=7)
 
 
-def test_hash_collisions_never_report_a_false_duplicate(messy, tmp_path, monkeypatch):
+def test_hash_collisions_never_report_a_false_duplicate(messy, tmp_path):
+    from crmcli.stream.keys import KeySettings
+
     folder, _ = messy
-    # every row and every id gets the same hash: all are candidates, only real duplicates survive
-    monkeypatch.setattr("crmcli.stream.run.hash_rows", lambda frame: np.zeros(len(frame), dtype=np.uint64))
-    monkeypatch.setattr("crmcli.stream.run.hash_values", lambda values: np.zeros(len(values), dtype=np.uint64))
-    streamed = stream_table(folder / "utf8.csv", issues=str(tmp_path / "si.csv"), batch_rows=1000)
+    # no bit of the hash kept: every row and every id gets the same hash, all are candidates, only real
+    # duplicates survive
+    streamed = stream_table(folder / "utf8.csv", issues=str(tmp_path / "si.csv"), batch_rows=1000,
+                            keys=KeySettings(hash_bits=0))
     assert streamed.candidates >= 6000
     whole = validate_table(folder / "utf8.csv").issues
     got = _issues(tmp_path / "si.csv")

@@ -109,6 +109,36 @@ def hash_rows(frame: pd.DataFrame) -> np.ndarray:
     return out.column("h").to_numpy()
 
 
+def hash_keys(frame: pd.DataFrame, id_cols: Iterable[str] = ()
+              ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """A text frame's row hashes (:func:`hash_rows`) and which rows have a non-empty cell, and for each
+    of ``id_cols`` its values' hashes (:func:`hash_values`) and which are not empty: one DuckDB query."""
+    import pyarrow as pa
+
+    id_cols = list(id_cols)
+    n = len(frame)
+    if frame.shape[1] == 0 or n == 0:
+        none = np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=bool)
+        return none[0], none[1], {c: none for c in id_cols}
+    cols = text_columns(frame)
+    names = [f"c{j}" for j in range(len(cols))]
+    at = {c: names[list(frame.columns).index(c)] for c in id_cols}
+    exprs = [f"hash({', '.join(names)}) as h", "(" + " or ".join(f"{c} <> ''" for c in names) + ") as f"]
+    for i, c in enumerate(id_cols):
+        exprs += [f"hash({at[c]}) as h{i}", f"{at[c]} <> '' as f{i}"]
+    con = _connection()
+    con.register("batch", pa.Table.from_arrays(cols, names=names))
+    try:
+        out = con.sql(f"select {', '.join(exprs)} from batch").to_arrow_table()
+    finally:
+        con.unregister("batch")
+
+    def col(name: str) -> np.ndarray:
+        return out.column(name).to_numpy()
+
+    return col("h"), col("f"), {c: (col(f"h{i}"), col(f"f{i}")) for i, c in enumerate(id_cols)}
+
+
 def filled_rows(frame: pd.DataFrame) -> np.ndarray:
     """Mask of the rows of a text frame with a non-empty cell."""
     import pyarrow.compute as pc
@@ -148,14 +178,17 @@ class KeyIndex:
             keyed = np.asarray(keyed, dtype=bool)
             h, r = h[keyed], r[keyed]
         drop = 64 - self.settings.hash_bits
-        if drop:
+        if drop >= 64:
+            h = np.zeros(len(h), dtype=np.uint64)
+        elif drop:
             h = (h >> np.uint64(drop)) << np.uint64(drop)
-        part = (h >> np.uint64(64 - self.settings.part_bits)).astype(np.intp) if self.settings.part_bits else \
-            np.zeros(len(h), dtype=np.intp)
+        small = np.uint8 if self.settings.part_bits <= 8 else np.uint16   # (a stable sort of these is a radix sort)
+        part = (h >> np.uint64(64 - self.settings.part_bits)).astype(small) if self.settings.part_bits else \
+            np.zeros(len(h), dtype=small)
         order = np.argsort(part, kind="stable")
         entries = np.empty(len(h), dtype=ENTRY)
         entries["h"], entries["r"] = h[order], r[order]
-        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1), side="left")
         for p in np.flatnonzero(np.diff(bounds)):
             self._held[p].append(entries[bounds[p]:bounds[p + 1]])
         self._held_bytes += entries.nbytes

@@ -44,7 +44,7 @@ from ..io.json import json_records
 from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
 from .confirm import confirm_duplicates
-from .keys import KeyIndex, KeySettings, SpillFolder, filled_rows, hash_rows, hash_values
+from .keys import KeyIndex, KeySettings, SpillFolder, hash_keys
 from .pipe import Behind
 from .plan import Plan, plan_table
 from .source import BATCH_ROWS, Renumber, open_source
@@ -311,10 +311,10 @@ def _stream_with(src: Any, plan: Plan, *, output: str | None, format: str | None
 def _index_keys(clean: pd.DataFrame, rows: np.ndarray, row_index: KeyIndex, id_index: Mapping[str, KeyIndex]) -> None:
     if not len(clean) or not clean.shape[1]:
         return
-    row_index.add(rows, hash_rows(clean), filled_rows(clean))
+    hashes, filled, ids = hash_keys(clean, id_index)
+    row_index.add(rows, hashes, filled)
     for col, idx in id_index.items():
-        ids = clean[col]
-        idx.add(rows, hash_values(ids), filled_rows(ids.to_frame()))
+        idx.add(rows, *ids[col])
 
 
 def _sum_summaries(parts: list[pd.DataFrame]) -> pd.DataFrame:
