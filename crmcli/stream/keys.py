@@ -42,7 +42,7 @@ class KeySettings:
     #: entries of a part sorted at once (a larger part is read in sub-ranges of the next bits)
     part_rows: int = 1 << 22
     #: candidate rows (all keys) confirmed in one pass over the file; more take a pass per hash range
-    confirm_rows: int = 2_000_000
+    confirm_rows: int = 3_000_000
 
 
 class SpillFolder:
