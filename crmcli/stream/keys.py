@@ -94,27 +94,29 @@ def text_columns(frame: pd.DataFrame) -> list:
 def hash_rows(frame: pd.DataFrame) -> np.ndarray:
     """One 64-bit hash per row of a text frame (all its columns; DuckDB's ``hash``, on the Arrow
     columns as they are: ~6x pandas' hashing of Arrow strings)."""
-    import pyarrow as pa
-
     if frame.shape[1] == 0 or len(frame) == 0:
         return np.zeros(len(frame), dtype=np.uint64)
     cols = text_columns(frame)
     names = [f"c{j}" for j in range(len(cols))]
+    return _select(cols, names, [f"hash({', '.join(names)}) as h"]).column("h").to_numpy()
+
+
+def _select(cols: list, names: list[str], exprs: list[str]):
+    """``select exprs`` over the Arrow columns ``cols`` (named ``names``) on this thread's connection."""
+    import pyarrow as pa
+
     con = _connection()
     con.register("batch", pa.Table.from_arrays(cols, names=names))
     try:
-        out = con.sql(f"select hash({', '.join(names)}) as h from batch").to_arrow_table()
+        return con.sql(f"select {', '.join(exprs)} from batch").to_arrow_table()
     finally:
         con.unregister("batch")
-    return out.column("h").to_numpy()
 
 
 def hash_keys(frame: pd.DataFrame, id_cols: Iterable[str] = ()
               ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """A text frame's row hashes (:func:`hash_rows`) and which rows have a non-empty cell, and for each
-    of ``id_cols`` its values' hashes (:func:`hash_values`) and which are not empty: one DuckDB query."""
-    import pyarrow as pa
-
+    of ``id_cols`` its values' hashes and which are not empty: one DuckDB query."""
     id_cols = list(id_cols)
     n = len(frame)
     if frame.shape[1] == 0 or n == 0:
@@ -126,32 +128,12 @@ def hash_keys(frame: pd.DataFrame, id_cols: Iterable[str] = ()
     exprs = [f"hash({', '.join(names)}) as h", "(" + " or ".join(f"{c} <> ''" for c in names) + ") as f"]
     for i, c in enumerate(id_cols):
         exprs += [f"hash({at[c]}) as h{i}", f"{at[c]} <> '' as f{i}"]
-    con = _connection()
-    con.register("batch", pa.Table.from_arrays(cols, names=names))
-    try:
-        out = con.sql(f"select {', '.join(exprs)} from batch").to_arrow_table()
-    finally:
-        con.unregister("batch")
+    out = _select(cols, names, exprs)
 
     def col(name: str) -> np.ndarray:
         return out.column(name).to_numpy()
 
     return col("h"), col("f"), {c: (col(f"h{i}"), col(f"f{i}")) for i, c in enumerate(id_cols)}
-
-
-def filled_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Mask of the rows of a text frame with a non-empty cell."""
-    import pyarrow.compute as pc
-
-    filled = np.zeros(len(frame), dtype=bool)
-    for arr in text_columns(frame):
-        filled |= pc.greater(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-    return filled
-
-
-def hash_values(values: pd.Series) -> np.ndarray:
-    """One 64-bit hash per value."""
-    return hash_rows(values.to_frame())
 
 
 class KeyIndex:
