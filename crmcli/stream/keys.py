@@ -221,13 +221,12 @@ class KeyIndex:
             e = np.concatenate(picked) if picked else np.empty(0, dtype=ENTRY)
             if len(e) < 2:
                 continue
-            order = np.argsort(e["h"], kind="stable")
-            hs = e["h"][order]
-            same = hs[1:] == hs[:-1]
-            hit = np.zeros(len(e), dtype=bool)
-            hit[1:] |= same
-            hit[:-1] |= same
-            found.append(e["r"][order[hit]])
+            hs = np.sort(e["h"])
+            repeated = np.unique(hs[1:][hs[1:] == hs[:-1]])   # (a sort of the hashes alone, then the few repeated)
+            if not len(repeated):
+                continue
+            at = np.minimum(np.searchsorted(repeated, e["h"]), len(repeated) - 1)
+            found.append(e["r"][repeated[at] == e["h"]])
         return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
     def find_repeats(self) -> list[int]:
