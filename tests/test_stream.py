@@ -64,12 +64,14 @@ def test_platform_exports_stream_like_the_whole_table(name, tmp_path):
     _same_as_whole(PLATFORMS / name, tmp_path, batch_rows=7)
 
 
-def test_hash_collisions_never_report_a_false_duplicate(messy, tmp_path, monkeypatch):
+def test_hash_collisions_never_report_a_false_duplicate(messy, tmp_path):
+    from crmcli.stream.keys import KeySettings
+
     folder, _ = messy
-    # every row and every id gets the same hash: all are candidates, only real duplicates survive
-    monkeypatch.setattr("crmcli.stream.run.hash_rows", lambda frame: np.zeros(len(frame), dtype=np.uint64))
-    monkeypatch.setattr("crmcli.stream.run.hash_values", lambda values: np.zeros(len(values), dtype=np.uint64))
-    streamed = stream_table(folder / "utf8.csv", issues=str(tmp_path / "si.csv"), batch_rows=1000)
+    # no bit of the hash kept: every row and every id gets the same hash, all are candidates, only real
+    # duplicates survive
+    streamed = stream_table(folder / "utf8.csv", issues=str(tmp_path / "si.csv"), batch_rows=1000,
+                            keys=KeySettings(hash_bits=0))
     assert streamed.candidates >= 6000
     whole = validate_table(folder / "utf8.csv").issues
     got = _issues(tmp_path / "si.csv")
@@ -84,7 +86,93 @@ def test_key_index_finds_shared_hashes_only():
     idx.add(np.array([2, 3, 4]), np.array([5 << 32, 1 << 63, 7 << 32], dtype=np.uint64))
     idx.add(np.array([5, 6, 9]), np.array([7 << 32, 9 << 32, 5 << 32], dtype=np.uint64), np.array([1, 1, 0], bool))
     assert idx.candidates().tolist() == [4, 5]      # row 9 has no key: never a candidate
-    assert idx.nbytes == 6 * 4 + 16 + 3 * 8          # 4 bytes a row (+ the rows of a batch that skipped one)
+    assert idx.nbytes == 5 * 16                      # 16 bytes a keyed row (hash and row number)
+
+
+def _dup_issues(path: Path) -> pd.DataFrame:
+    got = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return got[got["code"].isin(["duplicate-row", "duplicate-id"])].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def repeats(tmp_path_factory):
+    """Orders with many repeated rows and ids: a third of the rows copied again further down, some
+    copies with a changed amount (a repeated id, not a repeated row)."""
+    raw, _ = make_orders(3000, seed=5)
+    rng = np.random.default_rng(3)
+    copies = raw.iloc[rng.choice(len(raw), 1000, replace=False)].copy()
+    changed = rng.random(len(copies)) < 0.3
+    copies.loc[changed, "金额"] = "12345.67"
+    both = pd.concat([raw, copies, raw.iloc[:500]], ignore_index=True)
+    folder = tmp_path_factory.mktemp("repeats")
+    write_csv(both, folder / "r.csv", "utf-8")
+    return folder / "r.csv"
+
+
+@pytest.mark.parametrize("settings", [
+    # collisions, everything spilled, several hash ranges
+    {"hash_bits": 5, "part_bits": 2, "spill_bytes": 0, "part_rows": 64, "confirm_rows": 400},
+    # a pass per part, parts sorted in sub-ranges
+    {"hash_bits": 64, "part_bits": 3, "spill_bytes": 1000, "part_rows": 32, "confirm_rows": 1},
+    # one part, two hash values
+    {"hash_bits": 1, "part_bits": 0, "spill_bytes": 0, "part_rows": 100, "confirm_rows": 10},
+])
+def test_ranged_confirmation_gives_the_whole_tables_duplicates(repeats, tmp_path, settings):
+    from crmcli.stream.keys import KeySettings
+
+    streamed = stream_table(repeats, issues=str(tmp_path / "si.csv"), batch_rows=450, keys=KeySettings(**settings))
+    got = _dup_issues(tmp_path / "si.csv")
+    whole = validate_table(repeats).issues
+    want = whole[whole["code"].isin(["duplicate-row", "duplicate-id"])].astype(str).reset_index(drop=True)
+    assert len(want) > 1000 and set(want["code"]) == {"duplicate-row", "duplicate-id"}
+    pd.testing.assert_frame_equal(got[list(want.columns)], want[list(want.columns)])
+    # a pass per hash range: several when the parts hold more candidates than one pass takes
+    assert (streamed.confirm_passes > 1) == (settings["part_bits"] > 0)
+    default = stream_table(repeats, issues=str(tmp_path / "d.csv"), batch_rows=450)
+    assert default.confirm_passes == 1
+    pd.testing.assert_frame_equal(_dup_issues(tmp_path / "d.csv"), got)
+
+
+def test_key_index_spills_only_hashes_and_rows_and_cleans_up(repeats, tmp_path, monkeypatch):
+    import tempfile
+
+    from crmcli.stream.keys import KeySettings, SpillFolder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "t"))
+    (tmp_path / "t").mkdir()
+    seen: dict[str, bytes] = {}
+    close = SpillFolder.close
+
+    def snapshot(self):
+        if self.path is not None:
+            seen.update({p.name: p.read_bytes() for p in self.path.iterdir()})
+        close(self)
+
+    monkeypatch.setattr(SpillFolder, "close", snapshot)
+    stream_table(repeats, output=str(tmp_path / "c.csv"), batch_rows=400, keys=KeySettings(spill_bytes=0))
+    assert seen and not list((tmp_path / "t").iterdir())        # used, then removed
+    text = (tmp_path / "c.csv").read_text(encoding="utf-8")
+    names = {line.split(",")[2].strip('"') for line in text.splitlines()[1:50]}
+    blob = b"".join(seen.values())
+    assert all(len(b) % 8 == 0 for b in seen.values())
+    assert not [n for n in names if n and n.encode("utf-8") in blob]   # no customer value in a temp file
+
+
+def test_a_file_of_one_row_repeated_is_confirmed_in_bounded_passes(tmp_path):
+    from crmcli.stream.keys import KeySettings
+
+    src = tmp_path / "same.csv"
+    src.write_text("订单号,客户,金额\n" + "SO1,张伟,¥10.00\n" * 2500 + "SO2,李娜,20\n" + "SO1,张伟,10.5\n",
+                   encoding="utf-8")
+    streamed = stream_table(src, issues=str(tmp_path / "i.csv"), batch_rows=300,
+                            keys=KeySettings(spill_bytes=0, part_rows=100, confirm_rows=50))
+    got = _dup_issues(tmp_path / "i.csv")
+    assert (got["code"] == "duplicate-row").sum() == 2499
+    assert got.loc[got["code"] == "duplicate-row", "message"].eq("same values as row 2").all()
+    ids = got[got["code"] == "duplicate-id"]
+    assert ids["row"].tolist() == ["2503"] and ids["value"].tolist() == ["SO1"]
+    assert "row 2" in ids["message"].iloc[0]
+    assert streamed.candidates == 2500 + 2501        # the repeated rows, and the rows of the repeated id
 
 
 def test_ragged_rows_blank_lines_and_title_rows_keep_their_row_numbers(tmp_path):

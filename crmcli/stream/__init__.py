@@ -2,7 +2,8 @@
 
 :mod:`.source` reads a CSV/TSV/Parquet file a batch at a time; :mod:`.plan` holds the decisions
 made once from its head (column mapping, day/month order, date shape) that every batch keeps;
-:mod:`.keys` finds repeated rows and ids across batches (hashes, confirmed on the values);
+:mod:`.keys` finds repeated rows and ids across batches (hashes, in a private temporary folder past a
+size) and :mod:`.confirm` confirms them on their values, a hash range at a time;
 :mod:`.run` is ``crm clean`` / ``crm validate`` on such a file (:func:`stream_table`).
 """
 

@@ -1,27 +1,65 @@
 """Duplicates across the batches of a streamed table, found with a compact key index.
 
 Each row's key (all its normalized values for ``duplicate-row``, the normalized id for
-``duplicate-id``) is kept as a 32-bit hash, in row order (the row numbers are the batches' own:
-a first row and a count, unless a batch skipped blank lines): 4 bytes a row and key, whatever the
-row holds. Rows whose hash repeats are *candidates*; hashes collide (32 bits: about n²/2³³ false
-pairs — a million at 100M rows), so candidates are confirmed on their values (a second pass over
-just those rows, :func:`crmcli.stream.run.stream_table`) and only rows whose values are really
-equal are reported — never a false duplicate.
+``duplicate-id``) is kept as a 64-bit hash with its row number (16 bytes a row and key, whatever the
+row holds), split by the hash's top bits into :attr:`KeySettings.parts` parts. Past
+:attr:`KeySettings.spill_bytes` the parts go to a private temporary folder (mode 0700; hashes and row
+numbers only, never a value), so the index's memory does not grow with the file. Repeats are found one
+part at a time (a part larger than :attr:`KeySettings.part_rows` in sub-ranges of the next bits).
+Rows whose hash repeats are *candidates*; hashes may collide (64 bits: about n²/2⁶⁵ false pairs,
+~0 at 100M rows; fewer bits in tests), so candidates are confirmed on their exact values, one hash
+range at a time (:mod:`.confirm`), and only rows whose values are really equal are reported — never a
+false duplicate.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..validate import CODES, CUSTOMER_ID_SEVERITY, ISSUE_COLUMNS, ORDER_FIELDS
+#: One key index entry: the key's hash and the row's number.
+ENTRY = np.dtype([("h", "<u8"), ("r", "<i8")])
 
-#: The hash's top bits pick a part; the parts are sorted one at a time (a sort's memory is a part's).
-PARTS = 16
+
+@dataclass(frozen=True)
+class KeySettings:
+    """How the key index holds and confirms its keys (the defaults bound a run's memory at any size;
+    tests narrow the hash to force collisions and spill everything)."""
+
+    #: bits of the 64-bit hash kept (fewer: more collisions, every one confirmed away)
+    hash_bits: int = 64
+    #: 2**part_bits parts, by the hash's top bits
+    part_bits: int = 6
+    #: entries held in memory per index past which they are appended to the temporary folder
+    spill_bytes: int = 32 << 20
+    #: entries of a part sorted at once (a larger part is read in sub-ranges of the next bits)
+    part_rows: int = 1 << 22
+    #: candidate rows (all keys) confirmed in one pass over the file; more take a pass per hash range
+    confirm_rows: int = 3_000_000
+
+
+class SpillFolder:
+    """A private temporary folder made when first needed (mode 0700), removed by :meth:`close`."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+
+    def file(self, name: str) -> Path:
+        if self.path is None:
+            self.path = Path(tempfile.mkdtemp(prefix="crm-keys-"))
+        return self.path / name
+
+    def close(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
 
 
 _LOCAL = threading.local()
@@ -56,141 +94,172 @@ def text_columns(frame: pd.DataFrame) -> list:
 def hash_rows(frame: pd.DataFrame) -> np.ndarray:
     """One 64-bit hash per row of a text frame (all its columns; DuckDB's ``hash``, on the Arrow
     columns as they are: ~6x pandas' hashing of Arrow strings)."""
-    import pyarrow as pa
-
     if frame.shape[1] == 0 or len(frame) == 0:
         return np.zeros(len(frame), dtype=np.uint64)
     cols = text_columns(frame)
     names = [f"c{j}" for j in range(len(cols))]
+    return _select(cols, names, [f"hash({', '.join(names)}) as h"]).column("h").to_numpy()
+
+
+def _select(cols: list, names: list[str], exprs: list[str]):
+    """``select exprs`` over the Arrow columns ``cols`` (named ``names``) on this thread's connection."""
+    import pyarrow as pa
+
     con = _connection()
     con.register("batch", pa.Table.from_arrays(cols, names=names))
     try:
-        out = con.sql(f"select hash({', '.join(names)}) as h from batch").to_arrow_table()
+        return con.sql(f"select {', '.join(exprs)} from batch").to_arrow_table()
     finally:
         con.unregister("batch")
-    return out.column("h").to_numpy()
 
 
-def filled_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Mask of the rows of a text frame with a non-empty cell."""
-    import pyarrow.compute as pc
+def hash_keys(frame: pd.DataFrame, id_cols: Iterable[str] = ()
+              ) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """A text frame's row hashes (:func:`hash_rows`) and which rows have a non-empty cell, and for each
+    of ``id_cols`` its values' hashes and which are not empty: one DuckDB query."""
+    id_cols = list(id_cols)
+    n = len(frame)
+    if frame.shape[1] == 0 or n == 0:
+        none = np.zeros(n, dtype=np.uint64), np.zeros(n, dtype=bool)
+        return none[0], none[1], {c: none for c in id_cols}
+    cols = text_columns(frame)
+    names = [f"c{j}" for j in range(len(cols))]
+    at = {c: names[list(frame.columns).index(c)] for c in id_cols}
+    exprs = [f"hash({', '.join(names)}) as h", "(" + " or ".join(f"{c} <> ''" for c in names) + ") as f"]
+    for i, c in enumerate(id_cols):
+        exprs += [f"hash({at[c]}) as h{i}", f"{at[c]} <> '' as f{i}"]
+    out = _select(cols, names, exprs)
 
-    filled = np.zeros(len(frame), dtype=bool)
-    for arr in text_columns(frame):
-        filled |= pc.greater(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-    return filled
+    def col(name: str) -> np.ndarray:
+        return out.column(name).to_numpy()
+
+    return col("h"), col("f"), {c: (col(f"h{i}"), col(f"f{i}")) for i, c in enumerate(id_cols)}
 
 
-def hash_values(values: pd.Series) -> np.ndarray:
-    """One 64-bit hash per value."""
-    return hash_rows(values.to_frame())
-
-
-@dataclass
 class KeyIndex:
-    """32-bit hashes of one key over every batch, in row order (0 = the row has no key)."""
+    """The 64-bit hashes of one key over every batch with their rows, in parts by the hash's top bits
+    (rows without a key are left out)."""
 
-    name: str
-    hashes: list[np.ndarray] = field(default_factory=list)
-    rows: list[np.ndarray | tuple[int, int]] = field(default_factory=list)
+    def __init__(self, name: str, settings: KeySettings | None = None, folder: SpillFolder | None = None) -> None:
+        self.name = name
+        self.settings = settings or KeySettings()
+        self.folder = folder or SpillFolder()
+        self.parts = 1 << self.settings.part_bits
+        self._tag = f"k{id(self):x}"
+        self._held: list[list[np.ndarray]] = [[] for _ in range(self.parts)]
+        self._held_bytes = 0
+        self._spilled = [0] * self.parts          # entries of each part in its file
+        self.entries = 0
+        self._cands: list[np.ndarray | int] = []  # per part: candidate rows (or, spilled, their count)
 
     def add(self, rows: np.ndarray, hashes: np.ndarray, keyed: np.ndarray | None = None) -> None:
-        """A batch's rows (Excel row numbers, ascending), their 64-bit hashes, and which rows have a key."""
-        h = (np.asarray(hashes, dtype=np.uint64) >> np.uint64(32)).astype(np.uint32)
-        h[h == 0] = 1
+        """A batch's rows (Excel row numbers), their 64-bit hashes, and which rows have a key."""
+        h = np.asarray(hashes, dtype=np.uint64)
+        r = np.asarray(rows, dtype=np.int64)
         if keyed is not None:
-            h[~np.asarray(keyed, dtype=bool)] = 0
-        self.hashes.append(h)
-        rows = np.asarray(rows, dtype=np.int64)
-        contiguous = len(rows) == 0 or int(rows[-1]) - int(rows[0]) + 1 == len(rows)
-        self.rows.append((int(rows[0]) if len(rows) else 0, len(rows)) if contiguous else rows)
+            keyed = np.asarray(keyed, dtype=bool)
+            h, r = h[keyed], r[keyed]
+        drop = 64 - self.settings.hash_bits
+        if drop >= 64:
+            h = np.zeros(len(h), dtype=np.uint64)
+        elif drop:
+            h = (h >> np.uint64(drop)) << np.uint64(drop)
+        small = np.uint8 if self.settings.part_bits <= 8 else np.uint16   # (a stable sort of these is a radix sort)
+        part = (h >> np.uint64(64 - self.settings.part_bits)).astype(small) if self.settings.part_bits else \
+            np.zeros(len(h), dtype=small)
+        order = np.argsort(part, kind="stable")
+        entries = np.empty(len(h), dtype=ENTRY)
+        entries["h"], entries["r"] = h[order], r[order]
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1), side="left")
+        for p in np.flatnonzero(np.diff(bounds)):
+            self._held[p].append(entries[bounds[p]:bounds[p + 1]])
+        self._held_bytes += entries.nbytes
+        self.entries += len(entries)
+        if self._held_bytes > self.settings.spill_bytes:
+            self._spill()
+
+    def _spill(self) -> None:
+        for p, held in enumerate(self._held):
+            if held:
+                with open(self.folder.file(f"{self._tag}-{p}.bin"), "ab") as fh:
+                    for chunk in held:
+                        chunk.tofile(fh)
+                self._spilled[p] += sum(len(c) for c in held)
+                self._held[p] = []
+        self._held_bytes = 0
 
     @property
     def nbytes(self) -> int:
-        return sum(h.nbytes + (r.nbytes if isinstance(r, np.ndarray) else 16) for h, r in zip(self.hashes, self.rows))
+        """The index's size (in memory and in the temporary folder): 16 bytes a keyed row."""
+        return self.entries * ENTRY.itemsize
 
-    def _rows(self, i: int, sel: np.ndarray) -> np.ndarray:
-        r = self.rows[i]
-        if isinstance(r, np.ndarray):
-            return r[sel]
-        return r[0] + np.flatnonzero(sel)
+    def _part_chunks(self, p: int) -> Iterable[np.ndarray]:
+        """A part's entries, at most ``part_rows`` at a time."""
+        if self._spilled[p]:
+            mm = np.memmap(self.folder.file(f"{self._tag}-{p}.bin"), dtype=ENTRY, mode="r", shape=(self._spilled[p],))
+            step = self.settings.part_rows
+            for start in range(0, len(mm), step):
+                yield np.array(mm[start:start + step])
+            del mm
+        yield from self._held[p]
+
+    def _part_repeats(self, p: int) -> np.ndarray:
+        """The rows of part ``p`` whose hash another row shares (sorted)."""
+        n = self._spilled[p] + sum(len(c) for c in self._held[p])
+        if n < 2:
+            return np.empty(0, dtype=np.int64)
+        subs = 1
+        while n > subs * self.settings.part_rows and subs < (1 << 16):
+            subs <<= 1
+        shift = np.uint64(64 - self.settings.part_bits - subs.bit_length() + 1)
+        mask = np.uint64(subs - 1)
+        found = []
+        for sub in range(subs):
+            picked = []
+            for chunk in self._part_chunks(p):
+                picked.append(chunk if subs == 1 else chunk[((chunk["h"] >> shift) & mask) == sub])
+            e = np.concatenate(picked) if picked else np.empty(0, dtype=ENTRY)
+            if len(e) < 2:
+                continue
+            hs = np.sort(e["h"])
+            repeated = np.unique(hs[1:][hs[1:] == hs[:-1]])   # (a sort of the hashes alone, then the few repeated)
+            if not len(repeated):
+                continue
+            at = np.minimum(np.searchsorted(repeated, e["h"]), len(repeated) - 1)
+            found.append(e["r"][repeated[at] == e["h"]])
+        return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+    def find_repeats(self) -> list[int]:
+        """Find every part's candidates (kept in memory, or past ``spill_bytes`` in the temporary
+        folder, as row numbers); the count of each part's."""
+        counts = []
+        held = 0
+        self._cands = []
+        for p in range(self.parts):
+            rows = self._part_repeats(p)
+            counts.append(len(rows))
+            if held + rows.nbytes > self.settings.spill_bytes:
+                rows.tofile(self.folder.file(f"{self._tag}-c{p}.bin"))
+                self._cands.append(len(rows))
+            else:
+                held += rows.nbytes
+                self._cands.append(rows)
+        self._held = [[] for _ in range(self.parts)]   # the entries are not needed any more
+        return counts
+
+    def part_candidates(self, p: int) -> np.ndarray:
+        """The candidate rows of part ``p`` (sorted), after :meth:`find_repeats`."""
+        c = self._cands[p]
+        if isinstance(c, np.ndarray):
+            return c
+        return np.fromfile(self.folder.file(f"{self._tag}-c{p}.bin"), dtype=np.int64, count=c)
 
     def candidates(self) -> np.ndarray:
         """Rows whose hash is shared with another row (sorted)."""
-        if not self.hashes:
-            return np.empty(0, dtype=np.int64)
-        found = []
-        for part in range(PARTS):
-            hs, rs = [], []
-            for i, h in enumerate(self.hashes):
-                sel = ((h >> np.uint32(28)) == part) & (h != 0)
-                if sel.any():
-                    hs.append(h[sel])
-                    rs.append(self._rows(i, sel))
-            if not hs:
-                continue
-            h, r = np.concatenate(hs), np.concatenate(rs)
-            order = np.argsort(h, kind="stable")
-            hs_sorted = h[order]
-            same = hs_sorted[1:] == hs_sorted[:-1]
-            hit = np.zeros(len(h), dtype=bool)
-            hit[1:] |= same
-            hit[:-1] |= same
-            found.append(r[order[hit]])
-        return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
-
-
-def first_of(keys: pd.Series) -> pd.Series:
-    """For rows (index = Excel row, sorted) holding exact key values, the first row with the same value."""
-    if keys.empty:
-        return pd.Series([], dtype="int64")
-    frame = pd.DataFrame({"k": keys.to_numpy(), "row": keys.index.to_numpy()})
-    return pd.Series(frame.groupby("k", sort=False)["row"].transform("min").to_numpy(), index=keys.index)
-
-
-def duplicate_issues(rows_keys: pd.Series | None, ids: Mapping[str, tuple[str, pd.Series]],
-                     mapping: Mapping[str, str]) -> pd.DataFrame:
-    """The ``duplicate-row`` and ``duplicate-id`` issues of confirmed candidates, in the words
-    :func:`crmcli.validate.collect_issues` uses.
-
-    ``rows_keys``: the candidate rows' exact row keys (index = Excel row); ``ids``: ``{column:
-    (field, candidate rows' normalized ids)}``."""
-    parts = []
-    dup_rows: set[int] = set()
-    if rows_keys is not None and len(rows_keys):
-        first = first_of(rows_keys)
-        later = first.index.to_numpy() != first.to_numpy()
-        spec = CODES["duplicate-row"]
-        rows = first.index.to_numpy()[later]
-        dup_rows = set(rows.tolist())
-        parts.append(pd.DataFrame({
-            "row": rows, "column": "", "field": "", "value": "", "code": "duplicate-row", "severity": spec.severity,
-            "message": [spec.message.format(first=int(f)) for f in first.to_numpy()[later]],
-            "suggestion": spec.suggestion}))
-    customer_table = not (set(mapping.values()) & set(ORDER_FIELDS))
-    for col, (fname, values) in ids.items():
-        values = values[values != ""]
-        if values.empty:
-            continue
-        first = first_of(values)
-        later = (first.index.to_numpy() != first.to_numpy()) & ~np.isin(first.index.to_numpy(), list(dup_rows))
-        if not later.any():
-            continue
-        spec = CODES["duplicate-id"]
-        vals = values.to_numpy()[later]
-        parts.append(pd.DataFrame({
-            "row": first.index.to_numpy()[later], "column": col, "field": fname, "value": vals,
-            "code": "duplicate-id",
-            "severity": CUSTOMER_ID_SEVERITY if fname == "customer_id" and customer_table else spec.severity,
-            "message": [spec.message.format(field=fname, value=v, first=int(f))
-                        for v, f in zip(vals, first.to_numpy()[later])],
-            "suggestion": spec.suggestion}))
-    if not parts:
-        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else "str") for c in ISSUE_COLUMNS})
-    out = pd.concat(parts, ignore_index=True)
-    order = {c: i for i, c in enumerate(["", *ids])}
-    out = out.assign(_c=out["column"].map(order)).sort_values(["row", "_c"], kind="stable").drop(columns="_c")
-    return out.reset_index(drop=True)[list(ISSUE_COLUMNS)]
+        if not self._cands:
+            self.find_repeats()
+        parts = [self.part_candidates(p) for p in range(self.parts)]
+        return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
 
 
 def row_keys(clean: pd.DataFrame) -> pd.Series:
@@ -204,7 +273,3 @@ def row_keys(clean: pd.DataFrame) -> pd.Series:
     for c in text.columns[1:]:
         joined = joined + "\x1f" + text[c].str.len().astype("str") + "\x1f" + text[c]
     return joined[filled]
-
-
-def iter_rows(index_rows: Iterable[int]) -> np.ndarray:
-    return np.asarray(sorted(set(index_rows)), dtype=np.int64)

@@ -6,8 +6,11 @@ each batch with the decisions made once from the head (:mod:`.plan`), lists its 
 cleaned rows as they come, and finds repeated rows and ids across batches with the key index
 (:mod:`.keys`: hashes, then a second pass confirming the candidates on their values).
 
-Memory: a batch (``batch_rows`` rows and their issues) plus 16 bytes a row for each duplicate key
-(every row; and the id that must be unique), independent of what a row holds.
+Memory: a batch (``batch_rows`` rows and their issues, and the one being written), the key index's
+buffers (16 bytes a row for each duplicate key, moved to a private temporary folder past
+:attr:`.keys.KeySettings.spill_bytes`: hashes and row numbers only), and in the confirming pass one
+hash range's candidates (at most :attr:`.keys.KeySettings.confirm_rows`) plus 16 bytes (and the
+repeated id) for each duplicate found: independent of the file's size.
 
 What a streamed run does differently from the whole-table run, by design:
 
@@ -40,10 +43,11 @@ from ..io.atomic import AtomicStream
 from ..io.json import json_records
 from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
-from .keys import KeyIndex, duplicate_issues, filled_rows, hash_rows, hash_values, row_keys
+from .confirm import confirm_duplicates
+from .keys import KeyIndex, KeySettings, SpillFolder, hash_keys
 from .pipe import Behind
 from .plan import Plan, plan_table
-from .source import BATCH_ROWS, Renumber, member_mask, open_source
+from .source import BATCH_ROWS, Renumber, open_source
 
 #: What a run in batches does not check (they need the whole table, or are defined on it): said on stderr.
 STREAM_LEAVES_OUT = ("in batches the default checks and rules of crm validate (required fields, plausible dates and "
@@ -73,6 +77,8 @@ class StreamResult:
     batches: int
     key_bytes: int = 0
     candidates: int = 0
+    #: passes over the file confirming the candidates (one per hash range)
+    confirm_passes: int = 0
     written: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -170,18 +176,20 @@ def stream_table(source: str | os.PathLike, *, read: Any = None, overrides: Mapp
                  output: str | None = None, format: str | None = None, issues: str | None = None,
                  issues_format: str | None = None, rejected: str | None = None, drop_invalid: bool = False,
                  inputs: Iterable[str] = (), batch_rows: int = BATCH_ROWS,
-                 progress: Progress | None = None) -> StreamResult:
+                 progress: Progress | None = None, keys: KeySettings | None = None) -> StreamResult:
     """Clean (``output`` given) or validate (``output`` None) a CSV/TSV/Parquet file in batches.
 
     ``output``/``format``: where the cleaned rows go (``-`` = stdout); ``issues``: where every issue
-    goes; ``rejected``: rows with an error when ``drop_invalid``. See the module docstring for
+    goes; ``rejected``: rows with an error when ``drop_invalid``; ``keys``: how the duplicate key
+    index holds and confirms its keys (:class:`.keys.KeySettings`). See the module docstring for
     what differs from the whole-table commands.
     """
     path = os.fspath(source)
     src = open_source(path, read, batch_rows=batch_rows)
     plan = plan_table(src.head, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst)
     args = dict(output=output, format=format, issues=issues, issues_format=issues_format, rejected=rejected,
-                drop_invalid=drop_invalid, inputs=[path, *inputs], progress=progress, dayfirst=dayfirst)
+                drop_invalid=drop_invalid, inputs=[path, *inputs], progress=progress, dayfirst=dayfirst,
+                keys=keys or KeySettings())
     try:
         return _stream(src, plan, **args)
     except Renumber:   # a row pyarrow could not take, read on several threads: again on one, to number it
@@ -191,7 +199,20 @@ def stream_table(source: str | os.PathLike, *, read: Any = None, overrides: Mapp
 
 def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, issues: str | None,
             issues_format: str | None, rejected: str | None, drop_invalid: bool, inputs: list[str],
-            progress: Progress | None, dayfirst: bool | None) -> StreamResult:
+            progress: Progress | None, dayfirst: bool | None, keys: KeySettings) -> StreamResult:
+    folder = SpillFolder()
+    try:
+        return _stream_with(src, plan, output=output, format=format, issues=issues, issues_format=issues_format,
+                            rejected=rejected, drop_invalid=drop_invalid, inputs=inputs, progress=progress,
+                            dayfirst=dayfirst, keys=keys, folder=folder)
+    finally:
+        folder.close()
+
+
+def _stream_with(src: Any, plan: Plan, *, output: str | None, format: str | None, issues: str | None,
+                 issues_format: str | None, rejected: str | None, drop_invalid: bool, inputs: list[str],
+                 progress: Progress | None, dayfirst: bool | None, keys: KeySettings,
+                 folder: SpillFolder) -> StreamResult:
     cmap = plan.mapping
     unique = default_unique(cmap)
     id_cols = {h: f for h, f in cmap.items() if f in unique}
@@ -205,8 +226,8 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
         reject_sink = _Sink(rejected, output_format(rejected, None), inputs) if drop_invalid and rejected else None
         sinks += [reject_sink] if reject_sink is not None else []
 
-        row_index = KeyIndex("duplicate-row")
-        id_index = {col: KeyIndex(col) for col in id_cols}
+        row_index = KeyIndex("duplicate-row", keys, folder)
+        id_index = {col: KeyIndex(col, keys, folder) for col in id_cols}
         summaries: list[pd.DataFrame] = []
         issue_counts: list[pd.DataFrame] = []
         shown: list[pd.DataFrame] = []
@@ -246,13 +267,10 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
                     out.write(kept, typed_batch(kept, sub, plan) if out.fmt == "parquet" else None)
             rows += len(frame)
 
-        # duplicates over the whole file: candidates by hash, confirmed on their values
-        cand_rows = row_index.candidates()
-        cand_ids = {col: idx.candidates() for col, idx in id_index.items()}
+        # duplicates over the whole file: candidates by hash, confirmed on their values a hash range at a time
         key_bytes = row_index.nbytes + sum(idx.nbytes for idx in id_index.values())
-        n_cand = len(cand_rows) + sum(len(v) for v in cand_ids.values())
-        dups = _confirm(src, plan, cand_rows, cand_ids, id_cols) if n_cand else None
-        if dups is not None and len(dups):
+        n_cand, passes, dup_chunks = confirm_duplicates(src, plan, row_index, id_index, id_cols)
+        for dups in dup_chunks:
             errors += int((dups["severity"] == "error").sum())
             warnings += int((dups["severity"] == "warning").sum())
             if issues_sink is not None:
@@ -261,6 +279,7 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
             summaries.append(summarize_columns(src.head.iloc[:0], cmap, {}, dups))
             if n_shown < SHOWN_ISSUES:
                 shown.append(dups.head(SHOWN_ISSUES - n_shown))
+                n_shown += len(shown[-1])
         empty_issues = collect_issues(plan.normalize(src.head.iloc[:0]), unique=(), defaults=False)
         empty_clean = src.head.iloc[:0]
         if out is not None:
@@ -285,37 +304,17 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
     return StreamResult(rows=rows, issues=shown_frame, summary=summary, issue_summary=issue_summary, errors=errors,
                         warnings=warnings, issue_count=int(issue_summary["count"].sum()) if len(issue_summary) else 0,
                         rejected=rejected_rows, mapping=dict(cmap), plan=plan, batches=batches, key_bytes=key_bytes,
-                        candidates=n_cand, written=written, notes=notes)
+                        candidates=n_cand, confirm_passes=passes, written=written,
+                        notes=notes)
 
 
 def _index_keys(clean: pd.DataFrame, rows: np.ndarray, row_index: KeyIndex, id_index: Mapping[str, KeyIndex]) -> None:
     if not len(clean) or not clean.shape[1]:
         return
-    row_index.add(rows, hash_rows(clean), filled_rows(clean))
+    hashes, filled, ids = hash_keys(clean, id_index)
+    row_index.add(rows, hashes, filled)
     for col, idx in id_index.items():
-        ids = clean[col]
-        idx.add(rows, hash_values(ids), filled_rows(ids.to_frame()))
-
-
-def _confirm(src: Any, plan: Plan, cand_rows: np.ndarray, cand_ids: Mapping[str, np.ndarray],
-             id_cols: Mapping[str, str]) -> pd.DataFrame:
-    """The second pass: the candidate rows normalized again (the same plan gives the same values),
-    their keys compared exactly."""
-    wanted = np.unique(np.concatenate([cand_rows, *cand_ids.values()]))
-    keys: list[pd.Series] = []
-    ids: dict[str, list[pd.Series]] = {c: [] for c in id_cols}
-    for frame in src.batches(rows=wanted):
-        clean = plan.normalize(frame).cleaned()
-        in_rows = member_mask(clean.index.to_numpy(), cand_rows)
-        if in_rows.any():
-            keys.append(row_keys(clean[in_rows]))
-        for col in id_cols:
-            in_ids = member_mask(clean.index.to_numpy(), cand_ids[col])
-            if in_ids.any():
-                ids[col].append(clean.loc[in_ids, col].fillna("").astype("str"))
-    row_series = pd.concat(keys) if keys else None
-    id_series = {c: (f, pd.concat(ids[c]) if ids[c] else pd.Series([], dtype="str")) for c, f in id_cols.items()}
-    return duplicate_issues(row_series, id_series, plan.mapping)
+        idx.add(rows, *ids[col])
 
 
 def _sum_summaries(parts: list[pd.DataFrame]) -> pd.DataFrame:
