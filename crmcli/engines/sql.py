@@ -61,17 +61,31 @@ FROM {relation}{"" if windowed is None else " WHERE " + windowed_rows(text('orde
 """
 
 
+#: The code points ``[\\s\\p{Z}\\x1c-\\x1f\\x85]`` matches (RE2: ``\\s`` is tab, newline, vertical tab, form
+#: feed, return, space; ``\\p{Z}`` the Unicode separators).
+SPACE_CODEPOINTS = (9, 10, 11, 12, 13, 32, 0x1C, 0x1D, 0x1E, 0x1F, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028,
+                    0x2029, 0x202F, 0x205F, 0x3000)
+
+
 def totals_candidates(relation: str, columns: list[str]) -> str:
-    """How many rows may be totals rows (``crmcli.io.totals.flag_totals``: a cell of one of the first
-    three columns that is, stripped and in any case, one of its labels)."""
+    """Whether rows may be totals rows (``n`` > 0; ``crmcli.io.totals.flag_totals``: a cell of one of the
+    first three columns that is, stripped and in any case, one of its labels)."""
     import re
 
     from ..io.totals import TOTAL_LABELS
 
     space = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]*"
     labels = "|".join(re.escape(label).replace("'", "''") for label in sorted(TOTAL_LABELS))
-    tests = " OR ".join(f"REGEXP_FULL_MATCH({quote(c)}, '{space}({labels}){space}', 'i')" for c in columns)
-    return f"SELECT COUNT(*) AS n FROM {relation} WHERE {tests or 'FALSE'}"
+    # the regexp only on the cells that can match: starting with a label's first two characters, or a space
+    heads = ", ".join("'" + h.replace("'", "''") + "'" for h in sorted({label[:2].lower() for label in TOTAL_LABELS}))
+    spaces = ", ".join(f"'{chr(n)}'" for n in SPACE_CODEPOINTS)
+    # (list_contains: DuckDB keeps it a per-row test, where a long IN list becomes a join)
+    tests = [f"(LIST_CONTAINS([{heads}], LOWER(SUBSTR({quote(c)}, 1, 2))) OR "
+             f"LIST_CONTAINS([{spaces}], SUBSTR({quote(c)}, 1, 1))) AND "
+             f"REGEXP_FULL_MATCH({quote(c)}, '{space}({labels}){space}', 'i')" for c in columns]
+    # a count a column (any > 0 says there are some): each test stays one column's, a filter of the file's scan
+    counts = " + ".join(f"(SELECT COUNT(*) FROM {relation} WHERE {t})" for t in tests)
+    return f"SELECT {counts or '0'} AS n"
 
 
 def multi_orders() -> str:
@@ -163,7 +177,8 @@ FROM (
 
 
 def distinct_statuses(field: str) -> str:
-    return f"SELECT DISTINCT {field}_f AS status FROM filled"
+    """Every status text a line can have once filled (``{field}_f``): those written, and blank."""
+    return f"SELECT DISTINCT {field} AS status FROM lines UNION SELECT '' AS status"
 
 
 def reasons(*, has_oid: bool, amount_order_level: bool, has_status: bool, has_refund_status: bool) -> str:
