@@ -13,7 +13,8 @@ UTF-8 CSV in a temp folder (``--keep DIR``: in DIR, kept and reused), then run, 
 - ``crm rfm cleaned.parquet --engine duckdb`` and ``crm metrics cleaned.parquet --by month --engine duckdb``
   against DuckDB's own SQL for the same aggregates on the same Parquet (per customer count/sum/last date;
   per month orders/customers/revenue), written to CSV;
-- ``crm pivot --rows 渠道 --values 金额:sum`` on DuckDB and on pandas against DuckDB's own GROUP BY, and
+- ``crm pivot --rows 渠道 --values 金额:sum`` on DuckDB and on pandas (``--skip pandas``: not) against DuckDB's own
+  GROUP BY, and
   ``crm report`` against DuckDB's own SQL for the report's tables (KPIs, month x channel, products, the
   per-customer figures ranked, cohort counts), where ``--skip`` does not leave them out.
 
@@ -186,7 +187,7 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
         pair(("duckdb sql: pivot", "crm pivot --engine duckdb"),
              ([py, "-c", DUCK_PIVOT, str(cleaned), str(folder / "d_pivot.csv")],
               crm + pivot + ["--engine", "duckdb", "-o", str(folder / "pivot_d.csv")]))
-        if rows <= PANDAS_MAX_ROWS:
+        if rows <= PANDAS_MAX_ROWS and "pandas" not in skip:
             step("crm pivot (pandas)", crm + pivot + ["--engine", "pandas", "-o", str(folder / "pivot.csv")])
     if "report" not in skip and rows <= PANDAS_MAX_ROWS:
         pair(("duckdb sql: report tables", "crm report (pandas)"),
@@ -200,7 +201,8 @@ def run_size(rows: int, folder: Path, skip: set[str], repeat: int = 1, keep: boo
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default="1M,10M", help="sizes, e.g. 1M,10M,100M")
-    ap.add_argument("--skip", default="", help="leave out: validate, rfm, metrics, pivot, report")
+    ap.add_argument("--skip", default="", help="leave out: validate, rfm, metrics, pivot, pandas (the pivot on "
+                                                "pandas), report")
     ap.add_argument("--keep", default=None,
                     help="folder for the generated CSVs: kept, and reused by the next run (same rows, same seed)")
     ap.add_argument("--only", default="", help="clean: just pyarrow, crm clean and crm validate")
