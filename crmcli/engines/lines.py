@@ -52,6 +52,8 @@ class LineSpec:
     text_fields: tuple[str, ...]
     notes: tuple[str, ...] = ()
     mapping: Mapping[str, str] = field(default_factory=dict)
+    #: The column map's own notes (the first of ``notes``)
+    column_notes: tuple[str, ...] = ()
 
 
 def line_spec(table: Table) -> LineSpec:
@@ -84,7 +86,7 @@ def line_spec(table: Table) -> LineSpec:
                     has_refund="refund_amount" in fields,
                     key_fields=tuple(key_fields(lines, codes)) if "customer_id" not in fields else (),
                     text_fields=tuple(f for f in TEXT_FIELDS if f in fields), notes=tuple(notes),
-                    mapping=dict(mapping))
+                    mapping=dict(mapping), column_notes=tuple(cmap.notes()))
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,7 @@ def pivot_with_engine(source: Any, *, engine: str, options: Mapping[str, Any] | 
         total_rows = runner.fetch("SELECT row FROM lines WHERE totals ORDER BY row LIMIT 5")["row"].tolist()
         if int(n_totals["n"].iloc[0]):
             notes.append(f"{int(n_totals['n'].iloc[0])} totals row(s) left out (row {', '.join(map(str, total_rows))})")
-        notes += list(head_table(source, read=read, overrides=overrides, region=region,
-                                 dayfirst=dayfirst).columns.notes())
+        notes += list(p.spec.column_notes)
         dims: list[str] = []
         exprs: list[str] = []
         dates: list[str] = []

@@ -138,6 +138,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
     out) and ``lines`` in ``runner``. The lines of orders of several rows (and rows without an order id)
     are small tables (``filled_w``, ``lines_net_w``); the rest are views, computed where they are read."""
     vocabulary = status_table(statuses)
+    direct = None
     if runner.name == "spark" and spark_path(source):
         from .spark import spark_lines
 
@@ -158,7 +159,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
             spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
                                                  region=region, dayfirst=dayfirst, batch_rows=batch_rows)
             runner.load("lines", schema, batches)
-            direct = None
+            direct = None   # (its totals rows go through the field layer)
     # the order rules' windows run on the lines of orders written on several rows (and rows without an
     # order id): a small table; every other line is an order of one row, computed where it is read
     runner.create("multi", sql.multi_orders())
@@ -326,7 +327,7 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     as_of_ts = resolve_as_of_on(p, as_of)
     lit = _date_literal(as_of_ts)
     r = p.runner
-    r.create("window_orders", sql.window(lit))
+    r.create("window_orders", sql.window(lit), view=True)   # a filter of the orders table, where it is read
     r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}", view=True)
     notes = list(p.notes)
     n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
