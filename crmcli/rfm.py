@@ -467,9 +467,9 @@ def _collapse_orders(order_id: pd.Series, cust_codes: np.ndarray, amount: np.nda
 
 def _rfm_code(scores: Mapping[str, np.ndarray], bins: int) -> pd.Series:
     """``"545"``: the three scores side by side (joined by ``-`` when bins > 9)."""
-    if bins <= 9:
-        code = scores["r"] * 100 + scores["f"] * 10 + scores["m"]
-        return pd.Series(code.astype(str), dtype="str")
+    if bins <= 9:   # the text of each of the few distinct codes once
+        uniq, codes = np.unique(scores["r"] * 100 + scores["f"] * 10 + scores["m"], return_inverse=True)
+        return pd.Series(uniq.astype(str).astype(object)[codes.reshape(-1)], dtype="str")
     r, f, m = (pd.Series(scores[d]).astype("str") for d in "rfm")
     return (r + "-" + f + "-" + m).astype("str")
 

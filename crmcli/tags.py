@@ -119,8 +119,12 @@ def assign_tags(table: pd.DataFrame, rules: Sequence[TagRule], *, as_of: pd.Time
             met &= compare(values, cond.op, targets)
         hits.append(met)
     labels = [r.label(lang) for r in rules]
-    out = [SEPARATOR.join(lab for lab, h in zip(labels, row) if h) for row in zip(*hits)] if hits else [""] * len(table)
-    return pd.Series(out, index=table.index, dtype="str")
+    if not hits:
+        return pd.Series([""] * len(table), index=table.index, dtype="str")
+    # the joined labels once per distinct pattern of rules met, not once per row
+    patterns, codes = np.unique(np.column_stack(hits), axis=0, return_inverse=True)
+    joined = np.array([SEPARATOR.join(lab for lab, h in zip(labels, row) if h) for row in patterns], dtype=object)
+    return pd.Series(joined[codes.reshape(-1)], index=table.index, dtype="str")
 
 
 def prospect_rows(leads: pd.DataFrame, lines: pd.DataFrame, customers: set[str]) -> pd.DataFrame:

@@ -117,7 +117,7 @@ def test_the_definitions_transpile_to_spark():
 
     text = to_spark_sql(sql.lines_net(amount_order_level=True, refund_order_level=False, has_refund=True))
     assert "BROUND(" in text and "ROUND_EVEN" not in text
-    assert "IGNORE NULLS" in to_spark_sql(sql.filled(("status",)))
+    assert "IGNORE NULLS" in to_spark_sql(sql.filled_windowed(("status",)))   # the windows of the order rules
 
 
 def test_auto_picks_duckdb_for_big_files_only(tmp_path):

@@ -52,6 +52,8 @@ class LineSpec:
     text_fields: tuple[str, ...]
     notes: tuple[str, ...] = ()
     mapping: Mapping[str, str] = field(default_factory=dict)
+    #: The column map's own notes (the first of ``notes``)
+    column_notes: tuple[str, ...] = ()
 
 
 def line_spec(table: Table) -> LineSpec:
@@ -84,7 +86,7 @@ def line_spec(table: Table) -> LineSpec:
                     has_refund="refund_amount" in fields,
                     key_fields=tuple(key_fields(lines, codes)) if "customer_id" not in fields else (),
                     text_fields=tuple(f for f in TEXT_FIELDS if f in fields), notes=tuple(notes),
-                    mapping=dict(mapping))
+                    mapping=dict(mapping), column_notes=tuple(cmap.notes()))
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,14 @@ class DirectLines:
     spec: LineSpec
     query: str
     totals: str
+    relation: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def lines(self, windowed: bool) -> str:
+        """The query of the lines :func:`crmcli.engines.sql.windowed_rows` says (``windowed`` or not)."""
+        from . import sql
+
+        return sql.direct_lines(self.relation, windowed=windowed, **self.options)
 
 
 def typed_as(kind: str, type: pa.DataType) -> bool:
@@ -149,10 +159,11 @@ def direct_lines(source: Any, *, overrides: Mapping[str, str] | None = None, cus
     strings = tuple(c for c in columns if typed_as("text", schema.field(c).type))
     relation = f"read_parquet('{path.replace(chr(39), chr(39) * 2)}', file_row_number = true)"
     fields = {f: h for h, f in mapping.items()}
-    query = sql.direct_lines(relation, columns=columns, strings=strings, fields=fields,
-                             date_field=spec.date_field, has_amount=spec.amount_col is not None)
-    return DirectLines(spec=spec, query=query, totals=sql.totals_candidates(relation, [c for c in columns[:3]
-                                                                                        if c in strings]))
+    options = {"columns": columns, "strings": strings, "fields": fields, "date_field": spec.date_field,
+               "has_amount": spec.amount_col is not None}
+    return DirectLines(spec=spec, query=sql.direct_lines(relation, **options),
+                       totals=sql.totals_candidates(relation, [c for c in columns[:3] if c in strings]),
+                       relation=relation, options=options)
 
 
 def typed_lines(table: Table, spec: LineSpec) -> pa.Table:

@@ -109,7 +109,14 @@ def pivot_with_engine(source: Any, *, engine: str, options: Mapping[str, Any] | 
         raise UsageError("{opt:rows} needs at least one field", hint="e.g. {opt:rows} channel", option="rows")
     with open_runner(engine, **dict(options or {})) as runner:
         p = prepare_on(runner, source, read=read, overrides=overrides, region=region, dayfirst=dayfirst,
-                       statuses=statuses)
+                       statuses=statuses, keep_orders=False)
+        # the rows of orders of one row (their cells their own) need no join: their reason and net amount
+        # are per row (``single``); the rows of orders of several rows join their lines by row (``many``)
+        from . import sql
+
+        runner.create("pivot_single", "SELECT row, reason, line_amount, full_refund, cust_f AS cust, order_id AS oid, "
+                      "order_date, amount_f AS amount, channel_f AS channel, campaign_f AS campaign, status_f AS status, "
+                      f"refund_status_f AS refund_status FROM ({sql.net_single(**p.net)}) AS s", view=True)
         mapping = dict(p.spec.mapping)
         columns = list(mapping)
         date_head = next((h for h, f in mapping.items() if f == p.spec.date_field), None)
@@ -132,8 +139,7 @@ def pivot_with_engine(source: Any, *, engine: str, options: Mapping[str, Any] | 
         total_rows = runner.fetch("SELECT row FROM lines WHERE totals ORDER BY row LIMIT 5")["row"].tolist()
         if int(n_totals["n"].iloc[0]):
             notes.append(f"{int(n_totals['n'].iloc[0])} totals row(s) left out (row {', '.join(map(str, total_rows))})")
-        notes += list(head_table(source, read=read, overrides=overrides, region=region,
-                                 dayfirst=dayfirst).columns.notes())
+        notes += list(p.spec.column_notes)
         dims: list[str] = []
         exprs: list[str] = []
         dates: list[str] = []
@@ -143,14 +149,14 @@ def pivot_with_engine(source: Any, *, engine: str, options: Mapping[str, Any] | 
                     raise UsageError(f"a pivot on {header!r} without {{opt:by}} runs on the pandas engine only",
                                      hint="give {opt:by} month|quarter|year, or leave {opt:engine} out",
                                      option="engine")
-                expr = f"COALESCE({period_label(by, 'r.order_date')}, '')"
+                expr = f"COALESCE({period_label(by, '{r}.order_date')}, '')"
                 bad = int(runner.fetch("SELECT COUNT(*) AS n FROM lines WHERE NOT totals AND order_date IS NULL "
                                        "AND NOT order_date_blank")["n"].iloc[0])
                 if bad:
                     notes.append(f"{bad} row(s) with an invalid {header} date are under {BLANK}")
                 dates.append(header)
             else:
-                expr = f"COALESCE(r.{line_column(header, fname)}, '')"
+                expr = f"COALESCE({{r}}.{line_column(header, fname)}, '')"
             exprs.append(f"CASE WHEN {expr} = '' THEN '{BLANK}' ELSE {expr} END")
             dims.append(header)
         row_names = dims[: len(row_heads)]
@@ -173,39 +179,45 @@ def pivot_with_engine(source: Any, *, engine: str, options: Mapping[str, Any] | 
                                        "AND NOT amount_blank")["n"].iloc[0])
                 if bad:
                     notes.append(f"{bad} row(s) with a non-numeric {vhead} left out of the {spec.agg}")
-                value_exprs.append("CASE WHEN n.row IS NOT NULL THEN n.line_amount ELSE r.amount END")
+                value_exprs.append("CASE WHEN {kept} THEN {n}.line_amount ELSE {r}.amount END")
                 measures.append((name, spec.agg, f"{spec.agg} of {vhead}"))
                 formats.append((MONEY, True))
                 ruled = True
             elif vfield in ("customer_id", "order_id") and spec.agg in ("count", "nunique"):
                 col = LINE_COLUMNS[vfield]
-                value_exprs.append(f"NULLIF(r.{col}, '')")
+                value_exprs.append(f"NULLIF({{r}}.{col}, '')")
                 measures.append((name, spec.agg, f"{spec.agg} of {vhead}"))
                 formats.append((COUNT, False))
             else:
                 raise UsageError(f"{spec.agg} of {vhead!r} in a pivot runs on the pandas engine only",
                                  hint="leave {opt:engine} out, or use pandas", option="engine")
-        keep = "NOT r.totals"
+        # the two parts: {r} the line's own cells, {n} its net amount, {q} its reason, {kept} counted,
+        # {full} in an order refunded whole
+        single = {"r": "s", "n": "s", "q": "s", "kept": "s.reason = ''", "full": "(s.reason = '' AND s.full_refund)",
+                  "from": "pivot_single AS s"}
+        many = {"r": "r", "n": "n", "q": "q", "kept": "n.row IS NOT NULL", "full": "COALESCE(n.full_refund, FALSE)",
+                "from": "lines_w AS r JOIN reasons AS q ON r.row = q.row AND q.order_rows > 1"
+                        + (" LEFT JOIN lines_net_w AS n ON r.row = n.row" if ruled else "")}
+        keep = "{q}.reason <> 'totals-row'"
         if ruled:
             reasons = ", ".join(f"'{x}'" for x in ORDER_RULE_REASONS)
-            keep += f" AND q.reason NOT IN ({reasons}) AND NOT COALESCE(n.full_refund, FALSE)"
+            keep += f" AND {{q}}.reason NOT IN ({reasons}) AND NOT {{full}}"
             notes.extend(x for x in p.notes if x.startswith(("left out:", "amount:", "unknown order status")) or
                          "order-level amount" in x or "credit note" in x)
+            part = """
+SELECT CASE WHEN {full} AND {q}.reason = '' THEN 'refunded' ELSE {q}.reason END AS reason, {r}.row AS row
+FROM {from} WHERE {q}.reason <> 'totals-row' AND ({q}.reason IN (%s) OR {full})""" % reasons
             counts = runner.fetch(f"""
-SELECT CASE WHEN COALESCE(n.full_refund, FALSE) AND q.reason = '' THEN 'refunded' ELSE q.reason END AS reason,
-  COUNT(*) AS n, MIN(r.row) AS first
-FROM lines AS r JOIN reasons AS q ON r.row = q.row LEFT JOIN lines_net AS n ON r.row = n.row
-WHERE NOT r.totals AND (q.reason IN ({reasons}) OR COALESCE(n.full_refund, FALSE))
+SELECT reason, COUNT(*) AS n, MIN(row) AS first FROM ({part.format(**single)} UNION ALL {part.format(**many)}) AS o
 GROUP BY 1 ORDER BY n DESC, first""")
             if len(counts):
                 notes.append("order rules: " + ", ".join(f"{int(n)} {r} row(s)" for r, n in
                                                          zip(counts["reason"], counts["n"]))
                              + " left out of the amount")
-        join = " LEFT JOIN lines_net AS n ON r.row = n.row" if ruled else ""
         select = ", ".join([f"{e} AS d{i}" for i, e in enumerate(exprs)] +
                            [f"{e} AS {m[0]}" for e, m in zip(value_exprs, measures)])
-        runner.create("pivot_rows", f"SELECT {select} FROM lines AS r JOIN reasons AS q ON r.row = q.row{join} "
-                      f"WHERE {keep}")
+        parts = [f"SELECT {select} FROM {{from}} WHERE {keep}".format(**part) for part in (single, many)]
+        runner.create("pivot_rows", "\nUNION ALL\n".join(parts))
         position = {h: f"d{i}" for i, h in enumerate(dims)}
 
         def aggregate(column: str, how: str):

@@ -124,14 +124,21 @@ class EngineOrders:
     notes: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     n_orders: int = 0
+    #: How ``lines_net`` shares the amounts (:func:`crmcli.engines.sql.lines_net`'s options)
+    net: dict[str, bool] = field(default_factory=dict)
 
 
 def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapping[str, str] | None = None,
                customer: str | None = None, region: str = "CN", dayfirst: bool | None = None,
-               statuses: Mapping[str, str] | None = None, batch_rows: int | None = None) -> EngineOrders:
-    """The order rules of ``crmcli.orders.prepare_orders`` on an engine: leaves tables ``orders`` (one
-    row per counted order) and ``lines_net`` (kept lines, their net amounts) in ``runner``."""
+               statuses: Mapping[str, str] | None = None, batch_rows: int | None = None,
+               keep_orders: bool = True) -> EngineOrders:
+    """The order rules of ``crmcli.orders.prepare_orders`` on an engine: leaves ``orders`` (one row per
+    counted order; a table, or with ``keep_orders`` False a view for a caller reading it once or not at
+    all) and ``lines_net`` (kept lines, their net amounts), ``reasons`` (every line's reason to be left
+    out) and ``lines`` in ``runner``. The lines of orders of several rows (and rows without an order id)
+    are small tables (``filled_w``, ``lines_net_w``); the rest are views, computed where they are read."""
     vocabulary = status_table(statuses)
+    direct = None
     if runner.name == "spark" and spark_path(source):
         from .spark import spark_lines
 
@@ -147,12 +154,21 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
                               dayfirst=dayfirst) if runner.name == "duckdb" else None
         if direct is not None and not int(runner.fetch(direct.totals)["n"].iloc[0]):
             spec = direct.spec
-            runner.create("lines", direct.query, view=True)   # read by filled only: straight from the file
+            runner.create("lines", direct.query, view=True)   # straight from the file, each time it is read
         else:
             spec, batches, schema = line_batches(source, read=read, overrides=overrides, customer=customer,
                                                  region=region, dayfirst=dayfirst, batch_rows=batch_rows)
             runner.load("lines", schema, batches)
-    runner.create("filled", sql.filled(("status", "refund_status", "channel", "campaign")))
+            direct = None   # (its totals rows go through the field layer)
+    # the order rules' windows run on the lines of orders written on several rows (and rows without an
+    # order id): a small table; every other line is an order of one row, computed where it is read
+    runner.create("multi", sql.multi_orders())
+    for name, windowed in (("lines_w", True), ("lines_s", False)):
+        runner.create(name, direct.lines(windowed) if direct is not None else sql.windowed_lines(windowed), view=True)
+    text_fields = ("status", "refund_status", "channel", "campaign")
+    runner.create("filled_w", sql.filled_windowed(text_fields))
+    runner.create("filled_s", sql.filled_single(text_fields), view=True)
+    runner.create("filled", sql.filled(text_fields), view=True)
     notes = list(spec.notes)
     aol = rol = False
     if spec.has_oid:
@@ -167,7 +183,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
     has_refund_status = "refund_status" in spec.text_fields
     if has_status:
         found = runner.fetch(sql.distinct_statuses("status"))["status"].fillna("").astype(str).tolist()
-        classes = classify_statuses(found, vocabulary)
+        classes = status_classes = classify_statuses(found, vocabulary)
         runner.put("status_classes", pd.DataFrame({"status": found,
                                                    "cls": [c if c is not None else "?" for c in classes]}))
     if has_refund_status:
@@ -176,7 +192,7 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
         runner.put("refund_classes", pd.DataFrame({"status": found,
                                                    "refunded": [c in ("refunded", "cancelled") for c in classes]}))
     if not spec.has_oid:
-        n_dup = int(runner.fetch("SELECT COUNT(*) AS n FROM filled WHERE dup")["n"].iloc[0])
+        n_dup = int(runner.fetch("SELECT COUNT(*) AS n FROM filled_w WHERE dup")["n"].iloc[0])
         if n_dup:
             notes.append(repeated_rows_sentence(n_dup))
     runner.create("reasons", sql.reasons(has_oid=spec.has_oid, amount_order_level=aol, has_status=has_status,
@@ -191,30 +207,32 @@ def prepare_on(runner: Runner, source: Any, *, read: Any = None, overrides: Mapp
             dropped[reason] = by_reason[reason][0]
             if reason in LEFT_OUT_CLASSES:
                 left_out[reason] = by_reason[reason][1]
-    runner.create("lines_net", sql.lines_net(amount_order_level=aol, refund_order_level=rol,
-                                             has_refund=spec.has_refund))
+    net = {"amount_order_level": aol, "refund_order_level": rol, "has_refund": spec.has_refund}
+    runner.create("lines_net_w", sql.lines_net_windowed(**net))
+    runner.create("lines_net", sql.lines_net(**net), view=True)
     full = runner.fetch(sql.full_refunds())
     if int(full["n"].iloc[0]):
         dropped["refunded"] = dropped.get("refunded", 0) + int(full["n"].iloc[0])
         left_out["refunded"] = left_out.get("refunded", 0) + int(full["o"].iloc[0])
     dropped = {k: dropped[k] for k in ("totals-row", "duplicate-row", *LEFT_OUT_CLASSES, "invalid-date",
                                        "invalid-amount", "missing-customer") if k in dropped}
-    runner.create("orders", sql.orders(channel="channel" in spec.text_fields, campaign="campaign" in spec.text_fields))
-    n_orders = int(runner.fetch("SELECT COUNT(*) AS n FROM orders")["n"].iloc[0])
+    runner.create("orders", sql.orders(channel="channel" in spec.text_fields, campaign="campaign" in spec.text_fields),
+                  view=not keep_orders)
+    credit = runner.fetch(sql.credit_notes()).iloc[0]
+    n_orders = int(credit["orders"])
     n_amb = int(runner.fetch("SELECT COUNT(*) AS n FROM reasons WHERE reason = '' AND date_ambiguous")["n"].iloc[0])
     if n_amb:
         notes.append(ambiguous_sentence(n_amb))
     if left_out:
         notes.append(status_sentence(left_out, {k: dropped[k] for k in left_out}))
-    if has_status:
+    if has_status and None in status_classes:   # a status outside the vocabulary is written somewhere
         unknown = runner.fetch(sql.unknown_statuses())
         if len(unknown):
             notes.append(unknown_sentence({str(s): int(n) for s, n in zip(unknown["status"], unknown["n"])}))
-    credit = runner.fetch(sql.credit_notes()).iloc[0]
     if int(credit["n"]):
         notes.append(credit_note_sentence(int(credit["n"]), float(credit["total"])))
     return EngineOrders(runner=runner, spec=spec, dropped=dropped, left_out_orders=left_out, notes=notes,
-                        mapping=dict(spec.mapping), n_orders=n_orders)
+                        mapping=dict(spec.mapping), n_orders=n_orders, net=net)
 
 
 def spark_path(source: Any) -> bool:
@@ -311,7 +329,7 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     lit = _date_literal(as_of_ts)
     r = p.runner
     first = f" AND {sql.DAY} >= {_date_literal(since)}" if since is not None else ""
-    r.create("window_orders", sql.window(lit) + first)
+    r.create("window_orders", sql.window(lit) + first, view=True)   # a filter of the orders table, where it is read
     r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}{first}", view=True)
     notes = list(p.notes)
     n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])

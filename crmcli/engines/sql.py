@@ -22,13 +22,15 @@ def quote(name: str) -> str:
 
 
 def direct_lines(relation: str, *, columns: tuple[str, ...], strings: tuple[str, ...], fields: dict[str, str],
-                 date_field: str, has_amount: bool) -> str:
+                 date_field: str, has_amount: bool, windowed: bool | None = None) -> str:
     """The lines (:mod:`.lines`' columns) straight from a table whose mapped columns already hold the
     field layer's values (a Parquet file ``crm clean`` wrote): ``columns`` = every column in order,
     ``strings`` = the text ones (null reads as ``''``, as the readers give
     it), ``fields`` = ``{field: column}``. Dates are timestamps and money/numbers doubles as they are;
     null = blank. ``row`` is the file's row number + 2 (the Excel row the readers give); ``h1``/``h2``
-    two hashes of the row's values (different orders, one salted): equal rows, equal hashes."""
+    two hashes of the row's values (different orders, one salted): equal rows, equal hashes.
+    ``windowed`` True/False: only the rows :func:`windowed_rows` says (filtered on the file's own
+    column, so the hashes are computed for those rows only)."""
     def col(f: str) -> str:
         return quote(fields[f])
 
@@ -55,46 +57,77 @@ SELECT CAST(file_row_number + 2 AS BIGINT) AS row, {text('customer_id')} AS cust
   {f"{col('refund_amount')} IS NULL" if "refund_amount" in fields else "TRUE"} AS refund_amount_blank,
   {cancelled} AS cancelled, FALSE AS totals, FALSE AS date_ambiguous{texts},
   hash({", ".join(cells)}) AS h1, hash('\x1f', {", ".join(reversed(cells))}) AS h2
-FROM {relation}
+FROM {relation}{"" if windowed is None else " WHERE " + windowed_rows(text('order_id'), windowed)}
 """
 
 
+#: The code points ``[\\s\\p{Z}\\x1c-\\x1f\\x85]`` matches (RE2: ``\\s`` is tab, newline, vertical tab, form
+#: feed, return, space; ``\\p{Z}`` the Unicode separators).
+SPACE_CODEPOINTS = (9, 10, 11, 12, 13, 32, 0x1C, 0x1D, 0x1E, 0x1F, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028,
+                    0x2029, 0x202F, 0x205F, 0x3000)
+
+
 def totals_candidates(relation: str, columns: list[str]) -> str:
-    """How many rows may be totals rows (``crmcli.io.totals.flag_totals``: a cell of one of the first
-    three columns that is, stripped and in any case, one of its labels)."""
+    """Whether rows may be totals rows (``n`` > 0; ``crmcli.io.totals.flag_totals``: a cell of one of the
+    first three columns that is, stripped and in any case, one of its labels)."""
     import re
 
     from ..io.totals import TOTAL_LABELS
 
     space = r"[\s\p{Z}\x{1c}-\x{1f}\x{85}]*"
     labels = "|".join(re.escape(label).replace("'", "''") for label in sorted(TOTAL_LABELS))
-    tests = " OR ".join(f"REGEXP_FULL_MATCH({quote(c)}, '{space}({labels}){space}', 'i')" for c in columns)
-    return f"SELECT COUNT(*) AS n FROM {relation} WHERE {tests or 'FALSE'}"
+    # the regexp only on the cells that can match: starting with a label's first two characters, or a space
+    heads = ", ".join("'" + h.replace("'", "''") + "'" for h in sorted({label[:2].lower() for label in TOTAL_LABELS}))
+    spaces = ", ".join(f"'{chr(n)}'" for n in SPACE_CODEPOINTS)
+    # (list_contains: DuckDB keeps it a per-row test, where a long IN list becomes a join)
+    tests = [f"(LIST_CONTAINS([{heads}], LOWER(SUBSTR({quote(c)}, 1, 2))) OR "
+             f"LIST_CONTAINS([{spaces}], SUBSTR({quote(c)}, 1, 1))) AND "
+             f"REGEXP_FULL_MATCH({quote(c)}, '{space}({labels}){space}', 'i')" for c in columns]
+    # a count a column (any > 0 says there are some): each test stays one column's, a filter of the file's scan
+    counts = " + ".join(f"(SELECT COUNT(*) FROM {relation} WHERE {t})" for t in tests)
+    return f"SELECT {counts or '0'} AS n"
 
 
-def filled(text_fields: tuple[str, ...]) -> str:
-    """Line rows: rows sharing an order id are one order; the customer key and the order-level cells
-    (date, status, refund, channel, campaign) an export fills on one row only take the order's first
-    value (its first row holding one) on the rows that leave them blank.
+def multi_orders() -> str:
+    """The order ids written on several rows, with the first row of each (its order group)."""
+    return "SELECT oid AS moid, MIN(row) AS first_row FROM lines WHERE oid <> '' GROUP BY oid HAVING COUNT(*) > 1"
 
-    The windows run only on the rows that can need them (``windowed``): those of an order id written
-    on several rows, and those without an order id (a repeated export row is found among them); every
-    other row is an order of one row, its cells its own (``order_rows`` = 1, not a repeated row).
-    Only the columns the later steps read."""
+
+def windowed_rows(oid: str, windowed: bool) -> str:
+    """Whether a line (its order id ``oid``) can need the order rules' windows (``windowed``): its
+    order id is written on several rows (``multi``), or it has none (a repeated export row is found
+    among them); else (not ``windowed``) an order of one row."""
+    if windowed:
+        return f"({oid} = '' OR {oid} IN (SELECT moid FROM multi))"
+    return f"({oid} <> '' AND {oid} NOT IN (SELECT moid FROM multi))"
+
+
+def windowed_lines(windowed: bool) -> str:
+    """The lines :func:`windowed_rows` says, from the ``lines`` table."""
+    return f"SELECT * FROM lines WHERE {windowed_rows('oid', windowed)}"
+
+
+#: The columns of ``filled`` (:func:`filled_windowed`, :func:`filled_single`), in order.
+FILLED = ("row, oid, ogroup, totals, cancelled, amount, amount_blank, refund_amount_blank, line_value, date_ambiguous, "
+          "dup, cust_f, order_date_f, refund_f, amount_first, order_rows")
+
+
+def filled_windowed(text_fields: tuple[str, ...]) -> str:
+    """Line rows (over ``lines_w``, the lines :func:`windowed_rows` says): rows sharing an order id
+    are one order (``ogroup``: its first row; a row without an order id is its own, ``ogroup`` = its
+    row); the customer key and the order-level cells (date, status, refund, channel, campaign) an
+    export fills on one row only take the order's first value (its first row holding one) on the
+    rows that leave them blank; a row repeating an earlier one whole is ``dup``. Every other line is
+    an order of one row (:func:`filled_single`). Only the columns the later steps read."""
     texts = "".join(
         f",\n  CASE WHEN {f}_blank THEN COALESCE(FIRST_VALUE(CASE WHEN {f}_blank THEN NULL ELSE {f} END IGNORE NULLS) "
         f"OVER ({ORDER}), '') ELSE {f} END AS {f}_f" for f in text_fields)
-    own = "".join(f", {f} AS {f}_f" for f in text_fields)
     keep = "row, oid, ogroup, totals, cancelled, amount, amount_blank, refund_amount_blank, line_value, date_ambiguous"
     return f"""
-WITH multi AS (
-  SELECT oid AS moid FROM lines WHERE oid <> '' GROUP BY oid HAVING COUNT(*) > 1
-), grouped AS (
-  SELECT l.*, CASE WHEN l.oid = '' THEN 'r' || CAST(l.row AS VARCHAR) ELSE 'o' || l.oid END AS ogroup,
-    l.oid = '' OR m.moid IS NOT NULL AS windowed
-  FROM lines AS l LEFT JOIN multi AS m ON l.oid = m.moid
-), many AS (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY h1, h2 ORDER BY row) > 1 AS dup FROM grouped WHERE windowed
+WITH many AS (
+  SELECT l.*, COALESCE(m.first_row, l.row) AS ogroup, ROW_NUMBER() OVER (PARTITION BY l.h1, l.h2 ORDER BY l.row) > 1
+    AS dup
+  FROM lines_w AS l LEFT JOIN multi AS m ON l.oid = m.moid
 ), cust AS (
   SELECT *, CASE WHEN cust = '' THEN COALESCE(FIRST_VALUE(NULLIF(cust, '') IGNORE NULLS) OVER (
       PARTITION BY ogroup ORDER BY row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), '')
@@ -109,11 +142,24 @@ SELECT {keep}, dup, cust_f,
   FIRST_VALUE(amount IGNORE NULLS) OVER ({ORDER}) AS amount_first,
   COUNT(*) OVER (PARTITION BY cust_f, ogroup) AS order_rows{texts}
 FROM cust
-UNION ALL
-SELECT {keep}, FALSE AS dup, cust AS cust_f, order_date AS order_date_f, refund_amount AS refund_f, amount AS amount_first,
-  CAST(1 AS BIGINT) AS order_rows{own}
-FROM grouped WHERE NOT windowed
 """
+
+
+def filled_single(text_fields: tuple[str, ...]) -> str:
+    """The lines of orders of one row (over ``lines_s``): their cells their own, ``ogroup`` their row."""
+    own = "".join(f", {f} AS {f}_f" for f in text_fields)
+    return f"""
+SELECT row, oid, row AS ogroup, totals, cancelled, amount, amount_blank, refund_amount_blank, line_value,
+  date_ambiguous, FALSE AS dup, cust AS cust_f, order_date AS order_date_f, refund_amount AS refund_f,
+  amount AS amount_first, CAST(1 AS BIGINT) AS order_rows{own}
+FROM lines_s
+"""
+
+
+def filled(text_fields: tuple[str, ...]) -> str:
+    """Every line: the windowed ones (table ``filled_w``) and the orders of one row (``filled_s``)."""
+    columns = FILLED + "".join(f", {f}_f" for f in text_fields)
+    return f"SELECT {columns} FROM filled_w UNION ALL SELECT {columns} FROM filled_s"
 
 
 def order_level(column: str, blank: str) -> str:
@@ -125,13 +171,14 @@ SELECT COUNT(*) AS multi, COALESCE(SUM(CASE WHEN nd > 1 THEN 1 ELSE 0 END), 0) A
 FROM (
   SELECT COUNT(DISTINCT {column}) AS nd, MAX(CASE WHEN {blank} THEN 1 ELSE 0 END) = 1 AS any_blank,
     COUNT({column}) AS nval
-  FROM filled WHERE order_rows > 1 GROUP BY cust_f, ogroup
+  FROM filled_w WHERE order_rows > 1 GROUP BY cust_f, ogroup
 ) AS o
 """
 
 
 def distinct_statuses(field: str) -> str:
-    return f"SELECT DISTINCT {field}_f AS status FROM filled"
+    """Every status text a line can have once filled (``{field}_f``): those written, and blank."""
+    return f"SELECT DISTINCT {field} AS status FROM lines UNION SELECT '' AS status"
 
 
 def reasons(*, has_oid: bool, amount_order_level: bool, has_status: bool, has_refund_status: bool) -> str:
@@ -152,7 +199,8 @@ WITH classed AS (
     CASE WHEN f.cancelled THEN 'cancelled' WHEN {refunded} THEN 'refunded' ELSE {status_class} END AS cls
   FROM filled AS f{joins}
 )
-SELECT row, cust_f, oid, ogroup, order_date_f, amount_f, line_value, refund_f, channel_f, campaign_f, status_f, cls,
+SELECT row, cust_f, oid, ogroup, order_date_f, amount_f, line_value, refund_f, channel_f, campaign_f, status_f,
+  refund_status_f, cls,
   date_ambiguous, order_rows, CASE
     WHEN totals THEN 'totals-row'
     WHEN {'dup' if has_oid else 'FALSE'} THEN 'duplicate-row'
@@ -168,11 +216,17 @@ FROM classed
 
 
 def dropped() -> str:
-    """Rows and orders left out, by reason."""
+    """Rows and orders left out, by reason (a row of an order of one row is one order: no grouping by order)."""
     return """
-SELECT reason, SUM(n) AS n_rows, COUNT(*) AS n_orders FROM (
-  SELECT reason, cust_f, ogroup, COUNT(*) AS n FROM reasons WHERE reason <> '' GROUP BY reason, cust_f, ogroup
-) AS o GROUP BY reason
+SELECT reason, SUM(n_rows) AS n_rows, SUM(n_orders) AS n_orders FROM (
+  SELECT reason, COUNT(*) AS n_rows, COUNT(*) AS n_orders FROM reasons WHERE reason <> '' AND order_rows = 1
+  GROUP BY reason
+  UNION ALL
+  SELECT reason, SUM(n) AS n_rows, COUNT(*) AS n_orders FROM (
+    SELECT reason, cust_f, ogroup, COUNT(*) AS n FROM reasons WHERE reason <> '' AND order_rows > 1
+    GROUP BY reason, cust_f, ogroup
+  ) AS o GROUP BY reason
+) AS r GROUP BY reason
 """
 
 
@@ -194,16 +248,37 @@ def _allocate(total: str, share: str, single: bool = False) -> str:
     return f"({part} + CASE WHEN rn = 1 THEN ROUND_EVEN(({total}) - {parts}, 2) ELSE 0 END)"
 
 
+def lines_net_windowed(*, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
+    """The kept lines of orders of several rows (table ``lines_net_w``) with ``line_amount`` = their
+    share of the order's net amount (amount less refund, ``crmcli.orders.lines.net_lines``) and
+    ``full_refund`` for orders refunded whole, by windows over the order."""
+    return _net_lines(False, amount_order_level=amount_order_level, refund_order_level=refund_order_level,
+                      has_refund=has_refund)
+
+
 def lines_net(*, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
-    """The kept lines with ``line_amount`` = their share of the order's net amount (amount less
-    refund, ``crmcli.orders.lines.net_lines``) and ``full_refund`` for orders refunded whole. The
-    windows run on the orders of several rows; an order of one row (``single``) is its own total."""
-    both = [_net_lines(single, amount_order_level=amount_order_level, refund_order_level=refund_order_level,
-                       has_refund=has_refund) for single in (False, True)]
-    return "\nUNION ALL\n".join(both)
+    """Every kept line with its net amount: ``lines_net_w`` and the orders of one row (``single``),
+    each its own total (no window)."""
+    single = _net_lines(True, amount_order_level=amount_order_level, refund_order_level=refund_order_level,
+                        has_refund=has_refund)
+    return f"SELECT {NET} FROM lines_net_w\nUNION ALL\nSELECT {NET} FROM ({single}) AS s"
 
 
-def _net_lines(single: bool, *, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
+#: The columns of ``lines_net``, in order.
+NET = ("row, customer_id, order_id, ogroup, cust_f, order_date, rn, line_refund, line_amount, full_refund, channel_f, "
+       "campaign_f, status_f, cls, date_ambiguous, single")
+
+
+def net_single(*, amount_order_level: bool, refund_order_level: bool, has_refund: bool) -> str:
+    """Every line of an order of one row (``order_rows`` = 1: its cells its own), whatever its
+    ``reason``, with the net amount it has when kept (:func:`lines_net`' columns, and ``reason``,
+    ``amount_f``, ``refund_status_f``): what a per-line figure (a pivot) reads without a join."""
+    return _net_lines(True, amount_order_level=amount_order_level, refund_order_level=refund_order_level,
+                      has_refund=has_refund, every=True)
+
+
+def _net_lines(single: bool, *, amount_order_level: bool, refund_order_level: bool, has_refund: bool,
+               every: bool = False) -> str:
     g = "PARTITION BY cust_f, ogroup"
     w = "line_value" if amount_order_level else "amount_f"
     if single:
@@ -230,12 +305,13 @@ def _net_lines(single: bool, *, amount_order_level: bool, refund_order_level: bo
 SELECT row, cust_f AS customer_id, oid AS order_id, ogroup, cust_f, order_date_f AS order_date, rn,
   {refunded if has_refund else "0.0"} AS line_refund, {line_amount} AS line_amount,
   refund_order > 0 AND gross_order > 0 AND refund_order >= gross_order - 0.005 AS full_refund,
-  channel_f, campaign_f, status_f, cls, date_ambiguous, {'TRUE' if single else 'FALSE'} AS single
+  channel_f, campaign_f, status_f, cls, date_ambiguous, {'TRUE' if single else 'FALSE'} AS single, reason, amount_f,
+  refund_status_f
 FROM (
   SELECT *, {share} AS share FROM (
     SELECT *, {gross} AS gross_order, {refund} AS refund_order, {wsum} AS wsum FROM (
       SELECT *, {rn} AS rn, CASE WHEN {w} IS NOT NULL AND {w} > 0 THEN {w} ELSE 0 END AS wpos
-      FROM reasons WHERE reason = '' AND order_rows {'=' if single else '>'} 1
+      FROM reasons WHERE {"" if every else "reason = '' AND "}order_rows {'=' if single else '>'} 1
     ) AS kept
   ) AS totals
 ) AS shared
@@ -277,7 +353,9 @@ SELECT status, COUNT(*) AS n, MIN(first_row) AS first_row FROM (
 
 
 def credit_notes() -> str:
-    return "SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM orders WHERE NOT is_purchase"
+    """Counted orders (``orders``), and of them credit notes (``n``) and their total."""
+    return ("SELECT COUNT(*) AS orders, COALESCE(SUM(CASE WHEN NOT is_purchase THEN 1 ELSE 0 END), 0) AS n, "
+            "COALESCE(SUM(CASE WHEN NOT is_purchase THEN amount ELSE 0 END), 0) AS total FROM orders")
 
 
 # ----------------------------------------------------------------- analytics over `orders`
