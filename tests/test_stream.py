@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from benchmarks.gen_orders import make_orders, write_csv
 from crmcli.cli import app
 from crmcli.clean import clean_table, write_cleaned
+from crmcli.io import write_table
 from crmcli.stream import keys as stream_keys
 from crmcli.stream import stream_table, streamable
 from crmcli.validate import validate_table
@@ -27,8 +28,9 @@ def _issues(path: Path) -> pd.DataFrame:
 
 
 def _same_as_whole(src: Path, tmp: Path, batch_rows: int) -> None:
-    streamed = stream_table(src, output=str(tmp / "s.csv"), issues=str(tmp / "si.csv"), batch_rows=batch_rows)
-    whole = clean_table(src, defaults=False)     # a streamed run leaves the default checks out (it says so)
+    streamed = stream_table(src, output=str(tmp / "s.csv"), issues=str(tmp / "si.csv"), batch_rows=batch_rows,
+                            defaults=False)
+    whole = clean_table(src, defaults=False)
     write_cleaned(whole, tmp / "w.csv", issues_path=tmp / "wi.csv")
     assert (tmp / "s.csv").read_bytes() == (tmp / "w.csv").read_bytes()
     pd.testing.assert_frame_equal(_issues(tmp / "si.csv"), _issues(tmp / "wi.csv"))
@@ -187,8 +189,9 @@ def test_ragged_rows_blank_lines_and_title_rows_keep_their_row_numbers(tmp_path)
             lines.append('A20x,"王五\n二行",13800000000,2024-01-01,1,extra')  # too many, a quoted newline
     src = tmp_path / "ragged.csv"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    streamed = stream_table(src, output=str(tmp_path / "s.csv"), issues=str(tmp_path / "si.csv"), batch_rows=6)
-    whole = clean_table(src, defaults=False)     # a streamed run leaves the default checks out (it says so)
+    streamed = stream_table(src, output=str(tmp_path / "s.csv"), issues=str(tmp_path / "si.csv"), batch_rows=6,
+                            defaults=False)
+    whole = clean_table(src, defaults=False)
     got = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)
     assert len(got) == len(whole.cleaned) == streamed.rows
     # the same rows, the same values (the whole table keeps the extra cell in a new column)
@@ -333,3 +336,32 @@ def test_pick_rows_takes_the_wanted_rows_of_a_batch_in_any_row_order():
         keep = np.isin(rows, wanted)
         assert member_mask(rows, wanted).tolist() == keep.tolist()
         assert got.tolist() == rows[keep].tolist() and cols[0].to_pylist() == rows[keep].tolist()
+
+
+#: Checks that compare rows across the whole file (other than repeated rows and ids): not run in batches.
+WHOLE_FILE_CODES = {"outlier-amount", "duplicate-value", "value-variant", "similar-value"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rules_required_and_default_checks_run_on_every_batch(messy, tmp_path, lang):
+    """The rules, the required fields, the default checks (as of a day) and the messages' language are the
+    whole-table run's on every batch; only the checks that need every row are left out, and said."""
+    from crmcli.issue_text import localize_issues
+    from crmcli.rules import parse_rules
+
+    folder, _ = messy
+    rules = parse_rules({"渠道": {"enum": ["天猫", "京东", "抖音"]}, "金额": {"min": 0, "max": 5000},
+                         "数量": {"max": 10}})
+    checks = dict(rules=rules, required=("phone",), as_of="2024-06-30", lang=lang)
+    streamed = stream_table(folder / "utf8.csv", issues=str(tmp_path / "s.csv"), batch_rows=700, **checks)
+    whole = validate_table(folder / "utf8.csv", **checks)
+    expect = whole.issues[~whole.issues["code"].isin(WHOLE_FILE_CODES)]
+    # the issues file is written for its language, as crm validate writes the whole table's
+    write_table(localize_issues(expect, lang), tmp_path / "w.csv")
+    got, want = _issues(tmp_path / "s.csv"), _issues(tmp_path / "w.csv")
+    if lang == "zh":
+        assert "problem" in got.columns and "与第" in " ".join(got["message"])
+    assert {"not-in-enum", "out-of-range", "missing-value", "duplicate-row"} <= set(got["code"])
+    pd.testing.assert_frame_equal(got, want)
+    assert (streamed.errors + streamed.warnings) == len(expect)
+    assert any("outlier amounts" in n for n in streamed.notes)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..validate import CODES, CUSTOMER_ID_SEVERITY, ISSUE_COLUMNS, ORDER_FIELDS
+from ..validate import CUSTOMER_ID_SEVERITY, ISSUE_COLUMNS, ORDER_FIELDS, code_spec
 from .keys import KeyIndex, row_keys
 from .source import member_mask
 
@@ -67,9 +67,9 @@ def plan_ranges(counts: list[int], limit: int) -> list[range]:
 
 
 def confirm_duplicates(src: Any, plan: Any, row_index: KeyIndex, id_index: Mapping[str, KeyIndex],
-                       id_cols: Mapping[str, str]) -> tuple[int, int, Iterator[pd.DataFrame]]:
+                       id_cols: Mapping[str, str], *, lang: str = "en") -> tuple[int, int, Iterator[pd.DataFrame]]:
     """The candidates' count, the passes over the file taken, and the confirmed duplicates' issues,
-    in row order, in chunks."""
+    in row order, in chunks (messages in ``lang``)."""
     indexes = [row_index, *id_index.values()]
     per_index = [idx.find_repeats() for idx in indexes]
     counts = [sum(c) for c in zip(*per_index)]
@@ -80,7 +80,7 @@ def confirm_duplicates(src: Any, plan: Any, row_index: KeyIndex, id_index: Mappi
     ranges = plan_ranges(counts, row_index.settings.confirm_rows)
     for parts in ranges:
         _confirm_range(src, plan, indexes, parts, list(id_cols), found)
-    return n_cand, len(ranges), _issue_chunks(found, id_cols, plan.mapping)
+    return n_cand, len(ranges), _issue_chunks(found, id_cols, plan.mapping, lang)
 
 
 def _confirm_range(src: Any, plan: Any, indexes: list[KeyIndex], parts: range, id_cols: list[str],
@@ -113,7 +113,7 @@ def _confirm_range(src: Any, plan: Any, indexes: list[KeyIndex], parts: range, i
             found[k].add(later, firsts, values if k else None)
 
 
-def _issue_chunks(found: list[_Found], id_cols: Mapping[str, str], mapping: Mapping[str, str]
+def _issue_chunks(found: list[_Found], id_cols: Mapping[str, str], mapping: Mapping[str, str], lang: str = "en"
                   ) -> Iterator[pd.DataFrame]:
     """The issues of the confirmed repeats, in row order (the row's issue first, then its ids' in
     column order); an id repeated on a row that repeats a whole row is not listed again."""
@@ -135,7 +135,7 @@ def _issue_chunks(found: list[_Found], id_cols: Mapping[str, str], mapping: Mapp
     cols = ["", *id_cols]
     fields = ["", *id_cols.values()]
     customer_table = not (set(mapping.values()) & set(ORDER_FIELDS))
-    row_spec, id_spec = CODES["duplicate-row"], CODES["duplicate-id"]
+    row_spec, id_spec = code_spec("duplicate-row", lang), code_spec("duplicate-id", lang)
     for start in range(0, len(order), ISSUE_CHUNK):
         pos = order[start:start + ISSUE_CHUNK]
         w = all_which[pos]

@@ -18,8 +18,10 @@ What a streamed run does differently from the whole-table run, by design:
   (found over the whole file), in row order among themselves;
 - ``--drop-invalid`` moves rows with a field error to the rejected output; a duplicate row (known
   only at the end) stays in the cleaned output and is listed in the issues;
-- checks that compare rows with each other other than those duplicates (e.g. an order's lines
-  filling each other's blank cells) see one batch at a time;
+- the checks that compare rows across the file other than those duplicates (unique-value rules,
+  outlier amounts, value clusters: :data:`STREAM_LEAVES_OUT`) are not run, and an order's lines fill
+  each other's blank cells within a batch; every other check (rules, required fields, the default
+  checks as of a day, the messages' language) runs on every batch as on the whole table;
 - a date column whose first rows do not decide day/month order is decided batch by batch;
 - no xlsx output (a workbook holds 1,048,576 rows; use .csv, .jsonl or .parquet), no ``--dedupe``.
 """
@@ -40,6 +42,7 @@ from ..clean import summarize_columns
 from ..errors import UsageError
 from ..fields import kind_of
 from ..io.atomic import AtomicStream
+from ..issue_text import localize_issues
 from ..io.json import json_records
 from ..io.write import output_format, write_csv_part
 from ..validate import collect_issues, default_unique, summarize_issues
@@ -50,8 +53,9 @@ from .plan import Plan, plan_table
 from .source import BATCH_ROWS, Renumber, open_source
 
 #: What a run in batches does not check (they need the whole table, or are defined on it): said on stderr.
-STREAM_LEAVES_OUT = ("in batches the default checks and rules of crm validate (required fields, plausible dates and "
-                     "amounts, addresses, value clusters) are not run: run without --engine (in memory) for them")
+STREAM_LEAVES_OUT = ("in batches the checks that compare rows across the whole file, other than repeated rows and ids "
+                     "(unique-value rules, outlier amounts, value clusters), are not run: run without --engine (in "
+                     "memory) for them")
 
 #: Issues kept in memory to show (the rest are only counted and written).
 SHOWN_ISSUES = 1000
@@ -176,12 +180,16 @@ def stream_table(source: str | os.PathLike, *, read: Any = None, overrides: Mapp
                  output: str | None = None, format: str | None = None, issues: str | None = None,
                  issues_format: str | None = None, rejected: str | None = None, drop_invalid: bool = False,
                  inputs: Iterable[str] = (), batch_rows: int = BATCH_ROWS,
-                 progress: Progress | None = None, keys: KeySettings | None = None) -> StreamResult:
+                 progress: Progress | None = None, keys: KeySettings | None = None, rules: Any = None,
+                 kind: str | None = None, required: Iterable[str] = (), as_of: Any = None, values: Any = None,
+                 defaults: bool = True, lang: str = "en") -> StreamResult:
     """Clean (``output`` given) or validate (``output`` None) a CSV/TSV/Parquet file in batches.
 
     ``output``/``format``: where the cleaned rows go (``-`` = stdout); ``issues``: where every issue
     goes; ``rejected``: rows with an error when ``drop_invalid``; ``keys``: how the duplicate key
-    index holds and confirms its keys (:class:`.keys.KeySettings`). See the module docstring for
+    index holds and confirms its keys (:class:`.keys.KeySettings`). ``rules``, ``kind``, ``required``,
+    ``as_of``, ``values``, ``defaults`` and ``lang`` are :func:`crmcli.validate.check_table`'s, checked on every batch
+    (the checks that need every row are left out: :data:`STREAM_LEAVES_OUT`). See the module docstring for
     what differs from the whole-table commands.
     """
     path = os.fspath(source)
@@ -189,7 +197,9 @@ def stream_table(source: str | os.PathLike, *, read: Any = None, overrides: Mapp
     plan = plan_table(src.head, overrides=overrides, mapping=mapping, region=region, dayfirst=dayfirst)
     args = dict(output=output, format=format, issues=issues, issues_format=issues_format, rejected=rejected,
                 drop_invalid=drop_invalid, inputs=[path, *inputs], progress=progress, dayfirst=dayfirst,
-                keys=keys or KeySettings())
+                keys=keys or KeySettings(),
+                checks=dict(rules=rules, kind=kind, required=tuple(required or ()), as_of=as_of, values=values,
+                            defaults=defaults, lang=lang))
     try:
         return _stream(src, plan, **args)
     except Renumber:   # a row pyarrow could not take, read on several threads: again on one, to number it
@@ -199,12 +209,12 @@ def stream_table(source: str | os.PathLike, *, read: Any = None, overrides: Mapp
 
 def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, issues: str | None,
             issues_format: str | None, rejected: str | None, drop_invalid: bool, inputs: list[str],
-            progress: Progress | None, dayfirst: bool | None, keys: KeySettings) -> StreamResult:
+            progress: Progress | None, dayfirst: bool | None, keys: KeySettings, checks: dict) -> StreamResult:
     folder = SpillFolder()
     try:
         return _stream_with(src, plan, output=output, format=format, issues=issues, issues_format=issues_format,
                             rejected=rejected, drop_invalid=drop_invalid, inputs=inputs, progress=progress,
-                            dayfirst=dayfirst, keys=keys, folder=folder)
+                            dayfirst=dayfirst, keys=keys, folder=folder, checks=checks)
     finally:
         folder.close()
 
@@ -212,7 +222,7 @@ def _stream(src: Any, plan: Plan, *, output: str | None, format: str | None, iss
 def _stream_with(src: Any, plan: Plan, *, output: str | None, format: str | None, issues: str | None,
                  issues_format: str | None, rejected: str | None, drop_invalid: bool, inputs: list[str],
                  progress: Progress | None, dayfirst: bool | None, keys: KeySettings,
-                 folder: SpillFolder) -> StreamResult:
+                 folder: SpillFolder, checks: dict) -> StreamResult:
     cmap = plan.mapping
     unique = default_unique(cmap)
     id_cols = {h: f for h, f in cmap.items() if f in unique}
@@ -241,7 +251,7 @@ def _stream_with(src: Any, plan: Plan, *, output: str | None, format: str | None
                 progress(rows, 0, f"batch {batches}")
             table = plan.normalize(frame)
             # see STREAM_LEAVES_OUT; the duplicates are found over the whole file (the key index)
-            found = collect_issues(table, unique=(), defaults=False, duplicates=False)
+            found = collect_issues(table, unique=(), duplicates=False, whole=False, **checks)
             clean = table.cleaned()
             _index_keys(clean, frame.index.to_numpy(), row_index, id_index)
             summaries.append(summarize_columns(frame, cmap, table.normalized, found))
@@ -252,7 +262,7 @@ def _stream_with(src: Any, plan: Plan, *, output: str | None, format: str | None
                 shown.append(found.head(SHOWN_ISSUES - n_shown))
                 n_shown += len(shown[-1])
             if issues_sink is not None and len(found):
-                issues_sink.write(found)
+                issues_sink.write(localize_issues(found, checks["lang"]))
             if out is not None:
                 kept, bad = clean, None
                 if drop_invalid:
@@ -269,23 +279,24 @@ def _stream_with(src: Any, plan: Plan, *, output: str | None, format: str | None
 
         # duplicates over the whole file: candidates by hash, confirmed on their values a hash range at a time
         key_bytes = row_index.nbytes + sum(idx.nbytes for idx in id_index.values())
-        n_cand, passes, dup_chunks = confirm_duplicates(src, plan, row_index, id_index, id_cols)
+        n_cand, passes, dup_chunks = confirm_duplicates(src, plan, row_index, id_index, id_cols,
+                                                        lang=checks["lang"])
         for dups in dup_chunks:
             errors += int((dups["severity"] == "error").sum())
             warnings += int((dups["severity"] == "warning").sum())
             if issues_sink is not None:
-                issues_sink.write(dups)
+                issues_sink.write(localize_issues(dups, checks["lang"]))
             issue_counts.append(summarize_issues(dups))
             summaries.append(summarize_columns(src.head.iloc[:0], cmap, {}, dups))
             if n_shown < SHOWN_ISSUES:
                 shown.append(dups.head(SHOWN_ISSUES - n_shown))
                 n_shown += len(shown[-1])
-        empty_issues = collect_issues(plan.normalize(src.head.iloc[:0]), unique=(), defaults=False)
+        empty_issues = collect_issues(plan.normalize(src.head.iloc[:0]), unique=(), defaults=False, whole=False)
         empty_clean = src.head.iloc[:0]
         if out is not None:
             out.commit(empty_clean)
         if issues_sink is not None:
-            issues_sink.commit(empty_issues)
+            issues_sink.commit(localize_issues(empty_issues, checks["lang"]))
         if reject_sink is not None:
             reject_sink.commit(empty_clean)
     except BaseException:

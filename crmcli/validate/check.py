@@ -87,15 +87,16 @@ class Checked:
 
 def collect_issues(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
                    rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
-                   defaults: bool = True, lang: str = "en", duplicates: bool = True) -> pd.DataFrame:
+                   defaults: bool = True, lang: str = "en", duplicates: bool = True, whole: bool = True
+                   ) -> pd.DataFrame:
     """The issues of a :class:`~crmcli.table.Table` (see :func:`check_table`)."""
     return check_table(table, unique=unique, required=required, rules=rules, kind=kind, as_of=as_of,
-                       values=values, defaults=defaults, lang=lang, duplicates=duplicates).issues
+                       values=values, defaults=defaults, lang=lang, duplicates=duplicates, whole=whole).issues
 
 
 def check_table(table: Table, *, unique: Iterable[str] | None = None, required: Iterable[str] = (),
                 rules: Any = None, kind: str | None = None, as_of: Any = None, values: Any = None,
-                defaults: bool = True, lang: str = "en", duplicates: bool = True) -> Checked:
+                defaults: bool = True, lang: str = "en", duplicates: bool = True, whole: bool = True) -> Checked:
     """Every check on a :class:`~crmcli.table.Table`: the field layer's codes, the rules (``rules``: a
     :class:`crmcli.rules.RuleSet` or a rules table; ``required``: more required fields), the default
     checks for the table's ``kind`` (``defaults=False``: none), the duplicates and the reader's problems.
@@ -103,7 +104,9 @@ def check_table(table: Table, *, unique: Iterable[str] | None = None, required: 
     The column-local checks (:func:`crmcli.rules.check_columns`) can run on any batch of rows; the
     whole-table ones (:func:`crmcli.rules.check_whole`: unique values, outlier amounts, value clusters)
     need every row. ``lang``: the messages' language (codes the Chinese table lacks keep their English text).
-    ``duplicates=False``: no ``duplicate-row`` check (a table read in batches finds them over the whole file)."""
+    ``duplicates=False``: no ``duplicate-row`` check (a table read in batches finds them over the whole file);
+    ``whole=False``: only the checks that hold on any batch of rows (no unique ids or values, no outlier amounts,
+    no value clusters: :data:`crmcli.stream.run.STREAM_LEAVES_OUT`)."""
     from ..rules import bind_rules, check_columns, check_whole
 
     df, mapping, normalized, region = table.frame, table.mapping, table.normalized, table.region
@@ -120,14 +123,14 @@ def check_table(table: Table, *, unique: Iterable[str] | None = None, required: 
     if dup_rows is not None:
         out.add_frame(dup_rows)
     dup_mask = np.zeros(len(df), dtype=bool) if dup_rows is None else df.index.isin(dup_rows["row"])
-    for want in bound.unique:
+    for want in bound.unique if whole else ():
         part = _duplicate_ids(clean[want.column], want.column, want.field, skip=dup_mask, firsts=firsts,
                               code=want.code, lang=lang)
         if part is not None:
             if want.severity:
                 part["severity"] = want.severity
             out.add_frame(part)
-    clusters = check_whole(table, bound, out)
+    clusters = check_whole(table, bound, out) if whole else empty_clusters()
     if table.problems:
         out.add_frame(pd.DataFrame([
             {"row": p.get("row"), "column": p.get("column") or "", "field": "", "value": "",

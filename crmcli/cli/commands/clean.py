@@ -70,7 +70,7 @@ def clean(
                                 dayfirst=settings.dayfirst, output=spec.dest, format=spec.format,
                                 issues=issues_spec.dest if issues_spec else None,
                                 issues_format=issues_spec.format if issues_spec else None,
-                                rejected=reject_to, drop_invalid=drop_invalid, inputs=[file])
+                                rejected=reject_to, drop_invalid=drop_invalid, inputs=[file], **checks)
         kept = render.counted(streamed.rows - streamed.rejected, "row") + (
             f" kept, {streamed.rejected:,} rejected" if drop_invalid else "")
         c.say(f"cleaned {kept} in {render.counted(streamed.batches, 'batch', 'batches')}: "

@@ -110,7 +110,8 @@ def validate(c: Common, file: FileArg, issues_path: IssuesOpt = None, fail_on: F
         spec = specs[0] if specs else None
         streamed = stream_table(file, read=c.read, overrides=c.overrides(c.kind_of(file)), region=settings.region,
                                 dayfirst=settings.dayfirst, issues=spec.dest if spec else None,
-                                issues_format=spec.format if spec else None, inputs=[file])
+                                issues_format=spec.format if spec else None, inputs=[file], lang=language,
+                                **checks)
         render.issues(c.console, streamed.issues, streamed.rows, streamed.issue_summary,
                       counts=(streamed.errors, streamed.warnings, streamed.issue_count), lang=language,
                       cell=c.cell, redact=c.redacting)
