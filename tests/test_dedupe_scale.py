@@ -130,3 +130,50 @@ def test_arrow_strings_give_the_same_answer(customers):
     a, b = find_duplicates(frame), find_duplicates(arrow)
     np.testing.assert_array_equal(a.label, b.label)
     assert a.stats["comparisons"] == b.stats["comparisons"]
+
+
+def test_arrow_column_prepared_in_batches_equals_the_object_column(monkeypatch):
+    import pyarrow as pa
+
+    from crmcli.dedupe import compare
+    from crmcli.dedupe.compare import Comparator
+
+    rng = np.random.default_rng(5)
+    words = ["Smith, John", "JOHN smith", "Mr John Smith", "张 伟", "张伟先生", "", "Anne-Marie O'Neil", "ｊｏｈｎ"]
+    values = [words[i] if i < len(words) else f"name {i}" for i in rng.integers(0, 40, 3000)]
+    values[7] = None
+    arrow = pd.Series(pa.chunked_array([pa.array(values[:1000]), pa.array(values[1000:])]),
+                      dtype=pd.ArrowDtype(pa.string()))
+    plain = pd.Series(["" if v is None else v for v in values], dtype=object)
+    monkeypatch.setattr(compare, "TEXT_BATCH", 3)   # the distinct values turned into keys three at a time
+    for kind in ("name", "text", "exact"):
+        a, b = Comparator("c", kind).prepare(arrow), Comparator("c", kind).prepare(plain)
+        assert a.codes.dtype == np.int32 and (a.codes[7] == -1)
+        np.testing.assert_array_equal(a.uniques[a.codes[a.codes >= 0]], b.uniques[b.codes[b.codes >= 0]])
+        np.testing.assert_array_equal(a.codes < 0, b.codes < 0)
+        np.testing.assert_array_equal(a.counts[a.codes[a.codes >= 0]], b.counts[b.codes[b.codes >= 0]])
+
+
+def _name_rank_by_python(names: list, n: int) -> np.ndarray:
+    """The definition: records ordered by their name keys' words, sorted and joined (stable on ties)."""
+    texts = [" ".join(sorted(" ".join(str(p.uniques[p.codes[r]]) if p.codes[r] >= 0 else "" for p in names).split()))
+             for r in range(n)]
+    order = sorted(range(n), key=lambda r: texts[r])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    return rank
+
+
+@pytest.mark.parametrize("batch", [2, 500_000])
+def test_name_rank_orders_records_by_their_sorted_name_words(monkeypatch, batch):
+    from crmcli.dedupe.compare import Comparator
+
+    rng = np.random.default_rng(9)
+    given = ["john", "anne marie", "", "Zoë", "张伟", "ann", "john paul", "émile", "z"]
+    family = ["smith", "", "watson", "john", "李", "Anne", "o'neil"]
+    n = 400
+    frame = pd.DataFrame({"g": [given[i] for i in rng.integers(0, len(given), n)],
+                          "f": [family[i] for i in rng.integers(0, len(family), n)]})
+    names = [Comparator(c, "name").prepare(frame[c]) for c in ("g", "f")]
+    monkeypatch.setattr(link, "TEXT_BATCH", batch)
+    np.testing.assert_array_equal(link._name_rank(names, n), _name_rank_by_python(names, n))

@@ -14,6 +14,7 @@ names cost a few thousand string comparisons.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,9 +130,14 @@ class Comparator:
               "number": lambda s: s.strip().replace(",", "")}[self.kind]
         # normalize each distinct raw value once, then map the records through it
         raw_codes, raw_values = factorize_text(raw)
-        # a pseudonym (ps_…) is its own key: equal or not, never "similar"
-        keys = [(v if is_pseudonym(v) else fn(v)) if v else "" for v in raw_values]
-        key_codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+        # a pseudonym (ps_…) is its own key: equal or not, never "similar"; the distinct raw values are
+        # Python strings only a batch at a time (a million ids are half a gigabyte as Python strings)
+        keys = np.empty(len(raw_values), dtype=object)
+        for start, batch in text_batches(raw_values):
+            keys[start:start + len(batch)] = [(v if is_pseudonym(v) else fn(v)) if v else "" for v in batch]
+        del raw_values
+        key_codes, uniques = pd.factorize(keys, sort=False)
+        del keys
         uniq = np.asarray(uniques, dtype=object)
         codes = key_codes.astype(np.int32)[raw_codes]   # 4 bytes a record and field
         empty = np.flatnonzero(uniq == "")
@@ -175,8 +181,6 @@ class Comparator:
         local parts) are computed once per column (``Prepared.derived``), then indexed: no Python
         loop runs per pair.
         """
-        u = prep.uniques
-        va, vb = u[a], u[b]
         lv = np.zeros(len(a), dtype=np.int8)
         opaque = prep.derived("pseudonym", lambda v: np.fromiter((is_pseudonym(x) for x in v), dtype=bool,
                                                                 count=len(v)))
@@ -267,19 +271,37 @@ class Comparator:
         return lv, sim.astype(np.float32)
 
 
-def factorize_text(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer code per record and the distinct values as text. Text columns as pandas holds them are read
-    as ``str`` of each cell; Arrow-backed and ``string`` columns (a compact form for millions of records) stay
-    in Arrow, and a null is the empty value."""
+def factorize_text(values: pd.Series) -> tuple[np.ndarray, list[str] | Any]:
+    """Integer code per record and the distinct values as text (a list, or for Arrow-backed and ``string``
+    columns — a compact form for millions of records — an Arrow string array, read in batches by
+    :func:`text_batches`). Text columns as pandas holds them are read as ``str`` of each cell; a null is the
+    empty value."""
     if values.dtype == object:
         codes, uniques = pd.factorize(values.astype(str).fillna(""), sort=False)
         return codes, uniques.tolist()
+    import pyarrow as pa
+
     codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-    texts = ["" if v is None or v is pd.NA else str(v) for v in uniques.tolist()]
+    arrow = values.dtype.pyarrow_dtype if isinstance(values.dtype, pd.ArrowDtype) else None
+    if arrow is not None and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)):
+        texts: Any = pa.chunked_array([pa.array(uniques)]).combine_chunks().fill_null("")
+    else:
+        texts = ["" if v is None or v is pd.NA else str(v) for v in uniques.tolist()]
     if (codes < 0).any():
         codes = np.where(codes < 0, len(texts), codes)
-        texts.append("")
+        texts = [*texts, ""] if isinstance(texts, list) else pa.concat_arrays([texts, pa.array([""], type=texts.type)])
     return codes, texts
+
+
+#: distinct values turned into Python strings at once
+TEXT_BATCH = 200_000
+
+
+def text_batches(texts) -> Any:
+    """``(start, list of str)`` batches of a list or an Arrow string array."""
+    for start in range(0, len(texts), TEXT_BATCH):
+        part = texts[start:start + TEXT_BATCH]
+        yield start, part if isinstance(part, list) else part.to_pylist()
 
 
 def _codes(values: list[str]) -> np.ndarray:
@@ -357,7 +379,7 @@ def _cp(a, b, scorer) -> np.ndarray:
     if not len(a):
         return np.zeros(0, dtype=np.float64)
     workers = -1 if len(a) >= 50_000 else 1
-    return np.asarray(process.cpdist(list(a), list(b), scorer=scorer, workers=workers), dtype=np.float64)
+    return np.asarray(process.cpdist(a.tolist(), b.tolist(), scorer=scorer, workers=workers), dtype=np.float64)
 
 
 def parse_on(items: list[str] | None, columns: list[str]) -> list[tuple[str, str | None]]:

@@ -209,7 +209,7 @@ def _swap_pair(comps: list[Comparator], prepared: list[Prepared]) -> tuple | Non
                                   np.where(pj.codes >= 0, codes[len(pi.uniques) + np.maximum(pj.codes, 0)], -1)])
     uniq = np.asarray(uniques, dtype=object)
     counts = np.bincount(joint_codes[joint_codes >= 0], minlength=len(uniq)).astype(np.float64)
-    return i, j, Prepared(codes=joint_codes.astype(np.int64), uniques=uniq, counts=counts, u0=pi.u0)
+    return i, j, Prepared(codes=joint_codes.astype(np.int32), uniques=uniq, counts=counts, u0=pi.u0)
 
 
 SESSIONS = 2                 #: EM training sessions (Splink's tutorial uses two)
@@ -268,7 +268,7 @@ def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> 
     report, skipped, rules = [], [], []
     patterns = PatternCounts(len(comps))
 
-    def run(key_codes: np.ndarray, fields: tuple[int, ...], name: str, win: int) -> None:
+    def run(key_codes: np.ndarray, fields: tuple[int, ...], name: str, win: int, last: bool = False) -> None:
         order = sort_order(key_codes, order_by)
         report.append({"key": name, "pairs": pair_budget(key_codes, win), "skipped": False})
         for left, right in key_chunks(key_codes, win, order):
@@ -283,7 +283,8 @@ def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> 
                 buffered[0] += len(left)
                 if buffered[0] >= COMPARE_PAIRS:
                     flush()
-        rules.append(key_rule(key_codes, fields, win, order))
+        if not last:   # the last key's pairs are recognised by no later key
+            rules.append(key_rule(key_codes, fields, win, order))
 
     buffer: list[tuple[np.ndarray, np.ndarray]] = []
     buffered = [0]
@@ -306,7 +307,7 @@ def _compare_candidates(model: Model, n: int, window: int, store: PairStore) -> 
                 skipped.append({"key": name, "pairs": 0, "skipped": True})
             del key_codes
     if order_by is not None:
-        run(np.zeros(n, dtype=np.int32), (), "names~neighbours", NAME_WINDOW)
+        run(np.zeros(n, dtype=np.int32), (), "names~neighbours", NAME_WINDOW, last=True)
     flush()
     return patterns.result(), report + skipped
 
@@ -323,16 +324,45 @@ def _name_rank(names: list, n: int) -> np.ndarray:
         combo, uniq = pd.factorize(pair, sort=False)
         uniq = np.asarray(uniq, dtype=np.int64)
         parts = [q[uniq // (len(p.uniques) + 1)] for q in parts] + [uniq % (len(p.uniques) + 1) - 1]
-    texts = []
-    for k in range(len(parts[0]) if parts else 0):
-        words = " ".join(" " + (str(p.uniques[q[k]]) if q[k] >= 0 else "") for p, q in zip(names, parts))
-        texts.append(" ".join(sorted(words.split())))
-    distinct = sorted(set(texts))
-    where = {t: r for r, t in enumerate(distinct)}
-    key_rank = np.fromiter((where[t] for t in texts), dtype=np.int64, count=len(texts))
-    order = np.argsort(key_rank[combo] if len(texts) else np.zeros(n, dtype=np.int64), kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
+    key_rank = _text_rank(_combination_texts(names, parts))
+    order = np.argsort(key_rank[combo] if len(key_rank) else np.zeros(n, dtype=np.int64), kind="stable")
+    rank = np.empty(n, dtype=np.int32)   # 4 bytes a record
+    rank[order] = np.arange(n, dtype=np.int32)
+    return rank
+
+
+#: distinct name combinations turned into text at once (their words as Python strings only a batch at a time)
+TEXT_BATCH = 500_000
+
+
+def _combination_texts(names: list, parts: list[np.ndarray]):
+    """Each distinct combination's name words, sorted and space-joined, as an Arrow string array: the words
+    of each name key are split once per key, and a combination's text is made a batch at a time."""
+    import pyarrow as pa
+
+    words = [[str(u).split() for u in p.uniques] + [[]] for p in names]   # the last: an empty key (-1)
+    total = len(parts[0]) if parts else 0
+    batches = []
+    for start in range(0, total, TEXT_BATCH):
+        cols = [np.where(q[start:start + TEXT_BATCH] >= 0, q[start:start + TEXT_BATCH], len(w) - 1).tolist()
+                for q, w in zip(parts, words)]
+        batch = [" ".join(sorted([t for w, c in zip(words, combo) for t in w[c]])) for combo in zip(*cols)]
+        batches.append(pa.array(batch, type=pa.string()))
+    return pa.chunked_array(batches, type=pa.string())
+
+
+def _text_rank(texts) -> np.ndarray:
+    """Dense rank of each text in code-point order (UTF-8 byte order is code-point order), equal texts equal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(texts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = pc.sort_indices(texts).to_numpy()
+    ordered = pa.concat_arrays(texts.take(order).chunks) if isinstance(texts, pa.ChunkedArray) else texts.take(order)
+    step = pc.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.concatenate(([0], np.cumsum(step, dtype=np.int64)))
     return rank
 
 
