@@ -28,6 +28,11 @@ VALUE = "{value}"
 HIDDEN_VALUE = "(a value)"
 
 
+def spell_options(text: str, spell: Callable[[str], str] | None = None) -> str:
+    """``text`` with every ``{opt:NAME}`` spelled by ``spell(NAME)`` (default: the library keyword itself)."""
+    return _OPTION.sub(lambda m: (spell or _keyword)(m.group(1)), text)
+
+
 class CrmError(Exception):
     """A problem a user can act on: one message, an optional hint, an exit code.
 
@@ -57,7 +62,7 @@ class CrmError(Exception):
         values = iter(self.values)
 
         def fill(text: str) -> str:
-            text = _OPTION.sub(lambda m: (spell or _keyword)(m.group(1)), text)
+            text = spell_options(text, spell)
             while VALUE in text:
                 v = next(values, None)
                 text = text.replace(VALUE, repr(str(v)) if quote_values and v is not None else HIDDEN_VALUE, 1)

@@ -365,3 +365,17 @@ def test_rules_required_and_default_checks_run_on_every_batch(messy, tmp_path, l
     pd.testing.assert_frame_equal(got, want)
     assert (streamed.errors + streamed.warnings) == len(expect)
     assert any("outlier amounts" in n for n in streamed.notes)
+
+
+def test_the_clis_notes_spell_options_as_the_user_set_them(messy, tmp_path, monkeypatch):
+    """A library note naming an option (``{opt:NAME}``) is printed with the flag, not the placeholder."""
+    import crmcli.stream.run as run
+
+    folder, _ = messy
+    monkeypatch.setattr(run, "STREAM_LEAVES_OUT", run.STREAM_LEAVES_OUT + " (or leave {opt:engine} out)")
+    r = CliRunner().invoke(app, ["validate", str(folder / "utf8.csv"), "--engine", "duckdb", "--fail-on", "never"])
+    assert r.exit_code == 0, r.output
+    assert "(or leave --engine out)" in r.stderr and "{opt:" not in r.stderr
+    r = CliRunner().invoke(app, ["validate", str(folder / "utf8.csv"), "--fail-on", "never"],
+                           env={"CRM_ENGINE": "duckdb"})
+    assert "(or leave CRM_ENGINE out)" in r.stderr

@@ -31,7 +31,7 @@ import typer
 from rich.console import Console
 
 from ..config import Settings, load_settings
-from ..errors import CrmError, ExitCode, InputError
+from ..errors import CrmError, ExitCode, InputError, spell_options
 from ..io import check_destinations
 from ..options import ReadOptions, WriteSpec
 from ..schema import parse_map_options
@@ -303,9 +303,10 @@ class Common:
         return self._console
 
     def say(self, text: str) -> None:
-        """One whole line on stderr (never wrapped), unless --quiet."""
+        """One whole line on stderr (never wrapped), unless --quiet; a library note's ``{opt:NAME}`` spelled as
+        the user set the option (flag, CRM_* variable or crm.toml key)."""
         if not self.quiet:
-            print(text, file=sys.stderr)
+            print(spell_options(text, self.spell), file=sys.stderr)
 
     def wrote(self, path: str, detail: str = "") -> None:
         if path != "-":
