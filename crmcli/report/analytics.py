@@ -125,6 +125,10 @@ UNIQUE: dict[str, tuple[str, ...] | None] = {"orders": None, "customers": None, 
                                              "campaigns": ()}  # a contact list repeats customers
 
 
+#: The fields the report's figures need: their blank cells are data issues (``missing-value``).
+REPORT_REQUIRED = ("order_date", "amount", "customer_id")
+
+
 def find_issues(table: Table, *, role: str, required: Sequence[str] = (), lang: str = "en") -> pd.DataFrame:
     """``crmcli.validate.find_issues``: ``row, column, field, value, code, severity, message, suggestion``
     (messages and suggestions in ``lang``)."""

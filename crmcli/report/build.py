@@ -404,7 +404,7 @@ def build_report(orders: Any, *, customers: Any = None, leads: Any = None, campa
     if where != "pandas":
         from .on_engine import engine_figures
 
-        with engine_figures(orders, engine=where, settings=settings, read=read, auto=auto) as figures:
+        with engine_figures(orders, engine=where, settings=settings, read=read, auto=auto, lang=lang) as figures:
             if figures is not None:
                 return _assemble(figures, extras, settings=settings, as_of=as_of, lang=lang, source=source)
         why = OWNERS  # the orders name owners: ``auto`` runs the report on pandas

@@ -32,9 +32,10 @@ from .figures import BLANK_PRODUCT, OWNERS, IssueFigures, ProductFigures, SalesF
 
 @contextmanager
 def engine_figures(orders: Any, *, engine: str, settings: Settings, read: Any = None,
-                   auto: bool = False) -> Iterator[OnEngine | None]:
+                   auto: bool = False, lang: str | None = None) -> Iterator[OnEngine | None]:
     """The report's figures on ``engine`` (closed with it); None when the orders name owners and ``auto``
-    falls back to pandas (an explicit engine: UsageError)."""
+    falls back to pandas (an explicit engine: UsageError). ``lang``: the report's language (else the
+    settings', else the headers'), the data issues' messages too."""
     from ..engines.analytics import open_runner
     from ..engines.lines import direct_lines
     from ..engines.run import prepare_on
@@ -57,7 +58,14 @@ def engine_figures(orders: Any, *, engine: str, settings: Settings, read: Any = 
         return
     options = {"spark_master": settings.spark_master} if engine == "spark" else {}
     warm_imports()
-    with background_validate(None if table is not None else os.fspath(orders), settings) as pending:
+    path = None if table is not None else os.fspath(orders)
+    if path is not None:
+        import pyarrow.parquet as pq
+
+        from .labels import detect_lang
+
+        lang = lang or settings.lang or detect_lang(pq.read_schema(path).names)   # as the sheets decide it
+    with background_validate(path, settings, mapping=mapping, lang=lang or "en") as pending:
         with open_runner(engine, **options) as runner:
             p = prepare_on(runner, table if table is not None else orders, read=read, overrides=overrides,
                            statuses=settings.order_status, **where)
@@ -87,10 +95,12 @@ class _Stopped(Exception):
 
 
 @contextmanager
-def background_validate(path: str | None, settings: Settings) -> Iterator[Any]:
-    """A streamed validate of the Parquet file ``path`` (:func:`crmcli.stream.stream_table`) on a thread of its
-    own while the engine computes the tables (DuckDB leaves the interpreter free): its future, None without a
-    path. Leaving stops it at its next batch."""
+def background_validate(path: str | None, settings: Settings, *, mapping: dict[str, str], lang: str
+                        ) -> Iterator[Any]:
+    """A streamed validate of the Parquet file ``path`` (:func:`crmcli.stream.stream_table`: the checks the
+    pandas report makes — the fields the report needs required, the default checks — but those that need
+    every row, messages in ``lang``) on a thread of its own while the engine computes the tables (DuckDB
+    leaves the interpreter free): its future, None without a path. Leaving stops it at its next batch."""
     if path is None:
         yield None
         return
@@ -106,8 +116,9 @@ def background_validate(path: str | None, settings: Settings) -> Iterator[Any]:
             raise _Stopped()
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="crm-report-validate")
+    required = [f for f in analytics.REPORT_REQUIRED if f in set(mapping.values())]
     future = pool.submit(stream_table, path, overrides=settings.columns.get("orders"), region=settings.region,
-                         dayfirst=settings.dayfirst, progress=check)
+                         dayfirst=settings.dayfirst, progress=check, required=required, lang=lang)
     try:
         yield future
     finally:
@@ -323,88 +334,29 @@ class OnEngine:
 
     def issues(self, lang: str) -> IssueFigures:
         if self.table is not None:
-            required = ("order_date", "amount", "customer_id")
-            found = analytics.find_issues(self.table, role="orders", lang=lang, required=required)
+            found = analytics.find_issues(self.table, role="orders", lang=lang, required=analytics.REPORT_REQUIRED)
             return IssueFigures(found, len(found))
         return self._streamed_issues(lang)
 
     def _streamed_issues(self, lang: str) -> IssueFigures:
-        """The data issues of a cleaned Parquet file: a streamed validate's (bounded memory; the first
-        :data:`crmcli.stream.run.SHOWN_ISSUES` held, the rest counted by group), their messages in ``lang``, and
-        the blank cells of the fields the report needs (as the pandas report checks them: the field layer's
-        check on those rows only)."""
-        from ..validate import collect_issues
+        """The data issues of a cleaned Parquet file: the streamed validate's (bounded memory; the first
+        :data:`crmcli.stream.run.SHOWN_ISSUES` held, the rest counted by group), in the report's language."""
         from .build import QUALITY_GROUP_COLUMNS
 
-        st = self.settings
         result = self.pending.result()
-        shown = result.issues.copy()
-        if len(shown) and lang != "en":
-            shown = localized(shown, lang, st.region)
-        summary = result.issue_summary
-        counted = set(zip(summary["field"].fillna("").astype(str), summary["code"].astype(str)))
-        blank = {h: f for h, f in (self.mapping or {}).items() if f in ("order_date", "amount", "customer_id")
-                 and (f, "missing-value") not in counted}
-        extra = self._blank_issues(blank, lang, collect_issues)
-        issues = pd.concat([shown, extra], ignore_index=True) if len(extra) else shown
-        issues = issues.sort_values("row", kind="stable").reset_index(drop=True) if len(issues) else issues
-        count = result.issue_count + len(extra)
-        if count <= len(issues):
-            return IssueFigures(issues, count)
+        issues = result.issues.sort_values("row", kind="stable").reset_index(drop=True)
+        if result.issue_count <= len(issues):
+            return IssueFigures(issues, result.issue_count)
         heads = {f: h for h, f in reversed(list(result.mapping.items()))}
         rows = []
-        groups = [(str(r.field or ""), str(r.code), str(r.severity), int(r.count)) for r in summary.itertuples()]
-        groups += [(f, "missing-value", "error", int((extra["field"] == f).sum())) for f in blank.values()
-                   if (extra["field"] == f).any()]
-        for fld, code, severity, n in groups:
+        for r in result.issue_summary.itertuples():
+            fld, code = str(r.field or ""), str(r.code)
             same = issues[(issues["field"].fillna("").astype(str) == fld) & (issues["code"] == code)]
             first = same.iloc[0] if len(same) else None
             rows.append({"field": fld, "column": heads.get(fld, "") if first is None else str(first["column"] or ""),
-                         "code": code, "severity": severity, "count": n,
-                         "rows": ", ".join(str(int(r)) for r in same["row"].head(10)),
+                         "code": code, "severity": str(r.severity), "count": int(r.count),
+                         "rows": ", ".join(str(int(x)) for x in same["row"].head(10)),
                          "example": "" if first is None else str(first["value"]),
                          "message": "" if first is None else str(first["message"]),
                          "suggestion": "" if first is None else str(first["suggestion"])})
-        return IssueFigures(issues, count, pd.DataFrame(rows, columns=QUALITY_GROUP_COLUMNS))
-
-    def _blank_issues(self, heads: dict[str, str], lang: str, collect: Any) -> pd.DataFrame:
-        """The missing-value issues of the rows where a column of ``heads`` is blank."""
-        from ..engines import sql
-        from ..normalize import normalize_table
-
-        if not heads:
-            return pd.DataFrame()
-        tests = " OR ".join(f"{sql.quote(h)} IS NULL OR CAST({sql.quote(h)} AS VARCHAR) = ''" for h in heads)
-        self.runner.create("wanted", f"SELECT CAST(file_row_number + 2 AS BIGINT) AS row FROM {_relation(self.path)} "
-                                     f"WHERE {tests}")
-        got = self.runner.fetch(report_sql.source_rows(_relation(self.path), list(heads)))
-        if got.empty:
-            return pd.DataFrame()
-        frame = got.drop(columns=["row"]).astype("str")
-        frame.index = pd.Index(got["row"].to_numpy(dtype="int64"), name="row")
-        table = normalize_table(frame, mapping=heads, region=self.settings.region, dayfirst=self.settings.dayfirst)
-        found = collect(table, unique=(), required=list(heads.values()), defaults=False, duplicates=False, lang=lang)
-        return found[found["code"] == "missing-value"]
-
-
-def localized(issues: pd.DataFrame, lang: str, region: str) -> pd.DataFrame:
-    """A streamed validate's issues (English: ``crmcli.stream`` takes no language) with their messages and
-    suggestions in ``lang``, the templates filled as the field layer fills them (the row a duplicate repeats is
-    the number its English message names). Replace with a ``lang`` of ``stream_table`` when it has one."""
-    import re
-
-    from ..issue_text import issue_text
-
-    out = issues.copy()
-    messages, suggestions = [], []
-    for code, fld, col, value, msg, sug in zip(out["code"].astype(str), out["field"].fillna("").astype(str),
-                                               out["column"].fillna("").astype(str), out["value"].fillna("").astype(str),
-                                               out["message"].astype(str), out["suggestion"].astype(str)):
-        text = issue_text(code, lang, message=msg, suggestion=sug)
-        first = re.search(r"row (\d+)", msg)
-        fill = {"region": region, "field": fld or col, "value": value if "{value}" in text.message else "",
-                "first": first.group(1) if first else "", "column": col}
-        messages.append(text.message.format(**fill) if text.message != msg else msg)
-        suggestions.append(text.suggestion.format(**fill) if text.suggestion != sug else sug)
-    out["message"], out["suggestion"] = messages, suggestions
-    return out
+        return IssueFigures(issues, result.issue_count, pd.DataFrame(rows, columns=QUALITY_GROUP_COLUMNS))
