@@ -341,7 +341,7 @@ class OnEngine:
     def _streamed_issues(self, lang: str) -> IssueFigures:
         """The data issues of a cleaned Parquet file: the streamed validate's (bounded memory; the first
         :data:`crmcli.stream.run.SHOWN_ISSUES` held, the rest counted by group), in the report's language."""
-        from .build import QUALITY_GROUP_COLUMNS
+        from .sheets import QUALITY_GROUP_COLUMNS
 
         result = self.pending.result()
         issues = result.issues.sort_values("row", kind="stable").reset_index(drop=True)
