@@ -85,6 +85,24 @@ def test_customer_sheets_cut_to_customer_rows_show_the_same_customers(sources):
     pd.testing.assert_frame_equal(shown, b.tables["contacts"], check_dtype=False)
 
 
+def test_data_quality_of_more_issues_than_the_streamed_validate_holds(sources, monkeypatch):
+    """A cleaned Parquet with more issues than the streamed validate keeps to show: the Data quality sheet
+    counts every issue by group, as the pandas report does (it used to fail with a KeyError)."""
+    import crmcli.stream.run as run
+
+    src = str(sources["messy_parquet"])
+    a = build_report(src, settings=Settings(), engine="pandas")
+    monkeypatch.setattr(run, "SHOWN_ISSUES", 5)
+    b = build_report(src, settings=Settings(), engine="duckdb")
+    assert a.issue_count == b.issue_count > 5
+
+    def counts(report):
+        q = report.tables["quality"]
+        return q[["field", "code", "severity", "count"]].sort_values(["field", "code"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(counts(a), counts(b), check_dtype=False)
+
+
 @pytest.fixture(scope="session")
 def spark():
     if os.environ.get("CI") != "true":
