@@ -53,3 +53,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.section("hostile input: outcome per file and command")
     for line in hostile.outcome_table(hostile.OUTCOMES):
         terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for every Spark test of the run (CI installs the extra: there they must run)."""
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("pyspark", reason="pip install 'crmcli[spark]' for the Spark engine tests")
+    from crmcli.engines.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

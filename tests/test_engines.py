@@ -4,7 +4,6 @@ on CDNOW, the messy truth files and the platform exports."""
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -78,17 +77,6 @@ def test_cdnow_rfm_on_duckdb_matches_the_published_figures(cases):
     res = score_rfm(src, overrides=overrides, as_of=as_of, engine="duckdb")
     assert len(res.table) == 23_570 and res.orders == 69_659
     assert round(res.table["monetary"].sum(), 2) == 2_500_315.63
-
-
-@pytest.fixture(scope="session")
-def spark():
-    if os.environ.get("CI") != "true":
-        pytest.importorskip("pyspark", reason="pip install 'crmcli[spark]' for the Spark engine tests")
-    from crmcli.engines.spark import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow

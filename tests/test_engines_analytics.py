@@ -11,7 +11,7 @@ from crmcli.engines.analytics import open_runner
 from crmcli.engines.clv_on import summarize_on
 from crmcli.engines.run import prepare_on
 from crmcli.errors import UsageError
-from tests.test_engines import CASE_NAMES, cases, spark  # noqa: F401  (fixtures)
+from tests.test_engines import CASE_NAMES, cases  # noqa: F401  (fixtures)
 
 
 def pandas_summary(src, overrides, as_of_day):

@@ -4,7 +4,6 @@ table and sheet by sheet, on the shop examples, a messy generated file, the plat
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -101,17 +100,6 @@ def test_data_quality_of_more_issues_than_the_streamed_validate_holds(sources, m
         return q[["field", "code", "severity", "count"]].sort_values(["field", "code"]).reset_index(drop=True)
 
     pd.testing.assert_frame_equal(counts(a), counts(b), check_dtype=False)
-
-
-@pytest.fixture(scope="session")
-def spark():
-    if os.environ.get("CI") != "true":
-        pytest.importorskip("pyspark", reason="pip install 'crmcli[spark]' for the Spark engine tests")
-    from crmcli.engines.spark import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow
