@@ -25,7 +25,7 @@ from ..normalize import normalize_table
 from ..table import Table
 from . import analytics
 from .figures import OWNERS, InMemory
-from .labels import Labeller, detect_lang
+from .labels import Labeller, report_lang
 from .sheets import (Limit, at_risk_rows, campaigns_sheet, cohorts_sheet, customer_sheet, forecast_sheets,
                      funnel_sheet, products_sheet, quality_sheet, sales_sheet, segments_sheet, top_customers)
 from .summary import build_summary, periods
@@ -152,7 +152,7 @@ def report_engine(engine: str | None, orders: Any, settings: Settings, *, leads:
 def _assemble(figures: Any, extras: dict[str, Table], *, settings: Settings, as_of: dt.date | None,
               lang: str | None, source: str | None) -> Report:
     """The report's sheets from its figures (:mod:`crmcli.report.figures`), the same for every engine."""
-    lang = lang or settings.lang or detect_lang(figures.columns)
+    lang = report_lang(lang, settings.lang, figures.columns)
     t = Labeller(lang)
     notes = figures.notes
     as_of = as_of or settings.as_of

@@ -257,6 +257,11 @@ def detect_lang(headers) -> str:
     return "zh" if any(_CJK.search(str(h)) for h in headers) else "en"
 
 
+def report_lang(lang: str | None, settings_lang: str | None, headers) -> str:
+    """The report's language: the one asked for, else the settings', else the orders' headers'."""
+    return lang or settings_lang or detect_lang(headers)
+
+
 class Labeller:
     """``t(key)`` -> the label in the chosen language."""
 

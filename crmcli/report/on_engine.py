@@ -62,9 +62,9 @@ def engine_figures(orders: Any, *, engine: str, settings: Settings, read: Any = 
     if path is not None:
         import pyarrow.parquet as pq
 
-        from .labels import detect_lang
+        from .labels import report_lang
 
-        lang = lang or settings.lang or detect_lang(pq.read_schema(path).names)   # as the sheets decide it
+        lang = report_lang(lang, settings.lang, pq.read_schema(path).names)   # the sheets' language (build.py)
     with background_validate(path, settings, mapping=mapping, lang=lang or "en") as pending:
         with open_runner(engine, **options) as runner:
             p = prepare_on(runner, table if table is not None else orders, read=read, overrides=overrides,
