@@ -120,3 +120,22 @@ def test_auto_picks_duckdb_for_big_files_only(tmp_path):
         analytics_engine("duckdb", small, supported=False, what="--clv")
     with pytest.raises(UsageError):
         resolve_engine("polars")
+
+
+@pytest.mark.parametrize("header, missing", [("客户ID,金额\nC1,10\n", "order date"), ("客户ID,下单时间\nC1,2024-01-02\n", "amount")])
+def test_an_orders_table_without_a_date_or_an_amount_is_the_same_usage_error_on_every_engine(tmp_path, header, missing):
+    path = tmp_path / "orders.csv"
+    path.write_text(header, encoding="utf-8")
+    messages = []
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(UsageError) as err:
+            rfm_on_engine(path, engine)
+        messages.append((str(err.value), err.value.hint))
+    assert messages[0] == messages[1]
+    assert f"no {missing} column" in messages[0][0] and "{opt:map}" in messages[0][1] and "客户ID" in messages[0][1]
+
+
+def rfm_on_engine(path: Path, engine: str):
+    if engine == "pandas":
+        return score_rfm(path)
+    return prepare_on(open_runner("duckdb"), path)

@@ -258,7 +258,7 @@ class Common:
 
     def cell(self, value: Any, field: str | None = None) -> str:
         """A cell value as stderr may show it: its shape with --redact, masked with --mask, else as it is."""
-        from ..privacy import mask_value, shape_value
+        from ..privacy import shape_value
         from ..privacy.kinds import FIELD_KINDS
 
         text = "" if value is None else str(value)

@@ -34,7 +34,6 @@ from ..errors import DataError, UsageError
 from ..options import parse_as_of
 from ..rfm import DEFAULT_TIERS, assign_tiers
 from . import bgnbd, gammagamma
-from .columns import COLUMNS, PREDICTION_COLUMNS
 from .holdout import HoldoutReport, backtest_holdout
 from .mle import MleFit
 from .summary import compress, day_to_timestamp, order_days, read_orders, summarize_customers

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, UsageError
+from ..errors import UsageError
 from ..fields import Normalized, kind_of, normalize_field
 from ..schema import map_columns
 from .block import BlockKey, block_pairs, compound_codes, pair_budget

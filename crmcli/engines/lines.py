@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import UsageError
 from ..fields import FIELD_KINDS
-from ..orders.prepare import DATE_FIELDS, amount_notes, customer_key, key_fields, type_fields
-from ..schema import amount_source, column_for
+from ..orders.prepare import amount_notes, customer_key, key_fields, order_columns, type_fields
+from ..schema import amount_source
 from ..table import Table
 
 TEXT_FIELDS = ("status", "refund_status", "channel", "campaign")
@@ -61,20 +60,10 @@ def line_spec(table: Table) -> LineSpec:
     :func:`crmcli.orders.prepare_orders` gives for a table without a date or an amount."""
     mapping = table.mapping
     cmap = table.columns
-    columns = ", ".join(map(str, list(table.frame.columns)[:20]))
-    date_field = next((f for f in DATE_FIELDS if column_for(mapping, f) is not None), None)
-    if date_field is None:
-        raise UsageError("the orders table has no order date column",
-                         hint=f"map one with {opt:map} order_date=COLUMN (columns: {columns})")
-    amount_col = column_for(mapping, "amount")
-    if amount_col is None and column_for(mapping, "unit_price") is None:
-        raise UsageError("the orders table has no amount column",
-                         hint=f"map one with {opt:map} amount=COLUMN (columns: {columns})")
+    date_field, date_note, amount_col = order_columns(mapping, list(table.frame.columns))
     lines, codes, _ = type_fields(table)
     fields = set(mapping.values())
-    notes = list(cmap.notes())
-    if date_field != "order_date":
-        notes.append(f"no order date column: {column_for(mapping, date_field)!r} ({date_field}) is the order date")
+    notes = list(cmap.notes()) + ([date_note] if date_note else [])
     notes += amount_notes(cmap, amount_col)
     order = key_fields(lines, codes) if "customer_id" not in fields else []
     _, key_note = customer_key(lines, codes, table.frame.index, order)

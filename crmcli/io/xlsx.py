@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
-from ..privacy import Privacy, final_mode, personal, protect_table, resolve
+from ..privacy import Privacy, personal, protect_table, resolve
 from ..privacy.audit import note_output, written_mode
 from .atomic import atomic_write
 from .xlsx_temp import open_workbook

@@ -8,7 +8,6 @@ typed frames (``prepare_orders(...).orders`` / ``.lines``) and can be used alone
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from ..table import Table
 from .campaigns import (CAMPAIGN_COUNTS, CAMPAIGN_DEFINITIONS, COST_TYPES, FLAG_RULES, CampaignReport,
                         compute_campaigns)
 from .funnel import DEFAULT_STAGES, FUNNEL_DEFINITIONS, Funnel, compute_funnel
-from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, PERIODS, check_period, compute_cohorts, compute_kpis,
+from .kpis import (KPI_DEFINITIONS, PERIOD_DEFINITIONS, check_period, compute_cohorts, compute_kpis,
                    compute_periods, resolve_as_of, window)
 from .labels import label_zh
 from .pipeline import DEFAULT_PROBABILITIES, PIPELINE_DEFINITIONS, Pipeline, compute_pipeline

@@ -80,6 +80,24 @@ ORDER_LEVEL_FIELDS = ("order_date", "created_at", "paid_at", "cancelled_at", "st
 DATE_FIELDS = ("order_date", "created_at", "paid_at")
 
 
+def order_columns(mapping: Mapping[str, str], headers: list[Any]) -> tuple[str, str | None, str | None]:
+    """The orders table's date field (``order_date``, else the first of :data:`DATE_FIELDS` it has), a
+    note when that is not ``order_date``, and its amount column (None when only a unit price is there);
+    a :class:`UsageError` naming the first 20 ``headers`` for a table without a date or an amount."""
+    columns = ", ".join(map(str, headers[:20]))
+    date_field = next((f for f in DATE_FIELDS if column_for(mapping, f) is not None), None)
+    if date_field is None:
+        raise UsageError("the orders table has no order date column",
+                         hint=f"map one with {{opt:map}} order_date=COLUMN (columns: {columns})")
+    amount_col = column_for(mapping, "amount")
+    if amount_col is None and column_for(mapping, "unit_price") is None:
+        raise UsageError("the orders table has no amount column",
+                         hint=f"map one with {{opt:map}} amount=COLUMN (columns: {columns})")
+    note = None if date_field == "order_date" else \
+        f"no order date column: {column_for(mapping, date_field)!r} ({date_field}) is the order date"
+    return date_field, note, amount_col
+
+
 @dataclass
 class PreparedOrders:
     """Orders ready for analytics; see the module docstring for the definitions.
@@ -141,17 +159,8 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
     df, cmap = table.frame, table.columns
     mapping = cmap.mapping
     notes: list[str] = cmap.notes()
-    columns = ", ".join(map(str, list(df.columns)[:20]))
-    date_field = next((f for f in DATE_FIELDS if column_for(mapping, f) is not None), None)
-    if date_field is None:
-        raise UsageError("the orders table has no order date column",
-                         hint=f"map one with {{opt:map}} order_date=COLUMN (columns: {columns})")
-    if date_field != "order_date":
-        notes.append(f"no order date column: {column_for(mapping, date_field)!r} ({date_field}) is the order date")
-    amount_col = column_for(mapping, "amount")
-    if amount_col is None and column_for(mapping, "unit_price") is None:
-        raise UsageError("the orders table has no amount column",
-                         hint=f"map one with {{opt:map}} amount=COLUMN (columns: {columns})")
+    date_field, date_note, amount_col = order_columns(mapping, list(df.columns))
+    notes += [date_note] if date_note else []
 
     n = len(df)
     index = df.index
