@@ -151,13 +151,19 @@ class _Sink:
         self.out.discard()
 
 
-def repeating_columns(table: pa.Table) -> list[str]:
-    """The columns whose values repeat (at most one distinct value in two rows of the first batch):
-    Parquet dictionary-encodes those only (an id or phone column would fill a dictionary in vain)."""
+#: Rows of the first batch that decide which columns Parquet dictionary-encodes.
+DICTIONARY_SAMPLE = 20_000
+
+
+def repeating_columns(table: pa.Table, sample: int = DICTIONARY_SAMPLE) -> list[str]:
+    """The columns whose values repeat (at most one distinct value in two of the first batch's first
+    ``sample`` rows): Parquet dictionary-encodes those only (an id or phone column would fill a
+    dictionary in vain)."""
     import pyarrow.compute as pc
 
-    n = table.num_rows
-    return [name for name, col in zip(table.column_names, table.columns)
+    head = table.slice(0, sample)
+    n = head.num_rows
+    return [name for name, col in zip(head.column_names, head.columns)
             if n == 0 or pc.count_distinct(col).as_py() <= n // 2]
 
 
