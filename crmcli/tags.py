@@ -121,8 +121,15 @@ def assign_tags(table: pd.DataFrame, rules: Sequence[TagRule], *, as_of: pd.Time
     labels = [r.label(lang) for r in rules]
     if not hits:
         return pd.Series([""] * len(table), index=table.index, dtype="str")
-    # the joined labels once per distinct pattern of rules met, not once per row
-    patterns, codes = np.unique(np.column_stack(hits), axis=0, return_inverse=True)
+    # the joined labels once per distinct pattern of rules met, not once per row; a pattern is one
+    # integer (bit j: rule j met) when the rules fit in one, which np.unique sorts ~20x faster than rows
+    met = np.column_stack(hits)
+    if met.shape[1] < 63:
+        bits = met.astype(np.int64) @ (np.int64(1) << np.arange(met.shape[1], dtype=np.int64))
+        keys, codes = np.unique(bits, return_inverse=True)
+        patterns = ((keys[:, None] >> np.arange(met.shape[1])) & 1).astype(bool)
+    else:
+        patterns, codes = np.unique(met, axis=0, return_inverse=True)
     joined = np.array([SEPARATOR.join(lab for lab, h in zip(labels, row) if h) for row in patterns], dtype=object)
     return pd.Series(joined[codes.reshape(-1)], index=table.index, dtype="str")
 

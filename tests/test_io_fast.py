@@ -308,3 +308,16 @@ def test_totals_rows_in_large_frames_match_the_plain_rule():
     totals.flag_totals(df, problems)
     got = [p["row"] for p in problems]
     assert got == _totals_reference(df) and len(got) > 10
+
+
+@pytest.mark.parametrize("tz", [None, "Asia/Shanghai"])
+def test_date_text_matches_strftime_at_midnight_and_with_a_time(tz):
+    from crmcli.io.write import date_text
+
+    s = pd.Series(pd.to_datetime(["2024-01-02", "2024-01-02 13:04:05.9", None, "1900-03-01 23:59:59.999",
+                                  "0999-01-01", "2024-02-29 00:00:01"], format="mixed"))
+    if tz:
+        s = s.dt.tz_localize(tz)
+    want = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+    assert date_text(s).fillna("").tolist() == want.fillna("").tolist()
+    assert date_text(s).iloc[0] == "2024-01-02" and pd.isna(date_text(s).iloc[2])

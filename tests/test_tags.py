@@ -96,3 +96,18 @@ def test_cli_leads_churn_days_and_rules_from_crm_toml(run, files, tmp_path, monk
     (tmp_path / "crm.toml").write_text('[[tags.rules]]\nname = "Big"\nwhen = "size >= 150"\n', encoding="utf-8")
     res = run(["rfm", o, "-o", "-"])
     assert res.exit_code == 2 and "tags.rules" in res.stderr and "not a column" in res.stderr
+
+
+@pytest.mark.parametrize("n_rules", [3, 70])   # a pattern as one integer, and as rows past 62 rules
+def test_each_customer_gets_the_labels_of_exactly_the_rules_it_meets(n_rules):
+    import numpy as np
+
+    from crmcli.tags import assign_tags
+
+    rng = np.random.default_rng(n_rules)
+    table = pd.DataFrame({"monetary": rng.integers(0, 100, 500).astype(float)})
+    cuts = rng.integers(0, 100, n_rules)
+    rules = load_tag_rules([{"name": f"R{j}", "when": f"monetary >= {c}"} for j, c in enumerate(cuts)])
+    got = assign_tags(table, rules, as_of=pd.Timestamp("2024-03-31"), churn_days=90, lang="en")
+    want = ["; ".join(f"R{j}" for j, c in enumerate(cuts) if m >= c) for m in table["monetary"]]
+    assert got.tolist() == want

@@ -168,6 +168,23 @@ def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> No
     write_csv_part(df, fh, delimiter, bom=bom, header=True)
 
 
+def date_text(s: pd.Series) -> pd.Series:
+    """Dates as text: ``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DD HH:MM:SS`` (seconds floored; a
+    time zone's wall clock), missing as missing; pyarrow's casts (~10x pandas' ``dt.strftime``)."""
+    import pyarrow.compute as pc
+
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_localize(None)
+    values = s.to_numpy()            # datetime64 in the column's own unit (years before 1678 too)
+    days = values.astype("datetime64[D]")
+    text = pa.array(days, from_pandas=True).cast(pa.string())
+    timed = values != days
+    if timed.any():
+        clock = pa.array(values.astype("datetime64[s]"), from_pandas=True).cast(pa.string())
+        text = pc.if_else(pa.array(timed), clock, text)
+    return pd.Series(pd.array(text, dtype="str"), index=s.index)
+
+
 def write_csv_part(df: pd.DataFrame, fh: IO[bytes], delimiter: str = ",", *, bom: bool = False,
                    header: bool = True) -> None:
     """``df`` as CSV (pyarrow's writer, ~10x ``to_csv``): formula-like text escaped, dates as
@@ -184,7 +201,7 @@ def write_csv_part(df: pd.DataFrame, fh: IO[bytes], delimiter: str = ",", *, bom
     for j in range(len(names)):
         s = df.iloc[:, j]
         if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
-            s = s.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+            s = date_text(s)
         elif pd.api.types.is_float_dtype(s) and np.isinf(s.to_numpy(dtype=np.float64, na_value=np.nan)).any():
             # infinities as the text pyarrow writes ("inf"), escaped like any text ("-inf" would start a formula)
             text = pa.Array.from_pandas(s.reset_index(drop=True)).cast(pa.large_string())
