@@ -44,6 +44,30 @@ def run_crm(args, input: bytes | None = None, env: dict | None = None, cwd=None,
                           env=full_env, cwd=cwd, timeout=timeout)
 
 
+def pytest_collection_modifyitems(config, items):
+    """The Spark tests on one pytest-xdist worker (with ``--dist loadgroup``): one JVM, not one a worker."""
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On a pytest-xdist worker: hand the hostile-input outcomes to the controller, which prints them."""
+    from dataclasses import asdict
+
+    from tests import hostile
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["hostile_outcomes"] = [asdict(o) for o in hostile.OUTCOMES]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from tests import hostile
+
+    hostile.OUTCOMES.extend(hostile.Outcome(**o) for o in getattr(node, "workeroutput", {}).get("hostile_outcomes", ()))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print the hostile-input outcome table (tests/test_hostile.py) when it ran."""
     from tests import hostile

@@ -45,11 +45,19 @@ def personal_values(*paths: Path) -> set[str]:
 
 def leaks(texts: list[str], values: set[str]) -> list[tuple[str, str]]:
     """(value, text) for every personal value found in a text: whole cells for short values, substrings for long."""
+    # long values by their first five characters: each text is scanned once, not once per value
+    heads: dict[str, list[str]] = {}
+    for v in values:
+        if len(v) >= 5:
+            heads.setdefault(v[:5], []).append(v)
     out = []
     for text in texts:
-        for v in values:
-            if (len(v) >= 5 and v in text) or text == v:
-                out.append((v, text))
+        found = {text} if text in values else set()
+        for i in range(len(text) - 4):
+            for v in heads.get(text[i:i + 5], ()):
+                if text.startswith(v, i):
+                    found.add(v)
+        out += [(v, text) for v in sorted(found)]
     return out
 
 
