@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from crmcli.report import workbook
-from crmcli.report.workbook import Sheet, write_report_workbook
+from crmcli.report.sheet import Sheet
+from crmcli.report.workbook import write_report_workbook
 
 
 def _sheet(n: int) -> Sheet:

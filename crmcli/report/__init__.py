@@ -8,7 +8,8 @@ sheets; ``workbook.py`` writes them with formats, cards and the print layout (xl
 
 from .build import REPORT_FORMATS, Report, ReportResult, build_report, make_report, periods, report_format
 from .charts import Chart
-from .workbook import Card, ColorScale, PageInfo, Sheet, render_workbook, write_report_workbook
+from .sheet import Card, ColorScale, PageInfo, Sheet
+from .workbook import render_workbook, write_report_workbook
 
 __all__ = ["REPORT_FORMATS", "Card", "Chart", "ColorScale", "PageInfo", "Report", "ReportResult", "Sheet",
            "build_report", "make_report", "periods", "render_workbook", "report_format", "write_report_workbook"]

@@ -29,7 +29,8 @@ from .labels import Labeller, report_lang
 from .sheets import (Limit, at_risk_rows, campaigns_sheet, cohorts_sheet, customer_sheet, forecast_sheets,
                      funnel_sheet, products_sheet, quality_sheet, sales_sheet, segments_sheet, top_customers)
 from .summary import build_summary, periods
-from .workbook import PageInfo, Sheet, write_report_workbook
+from .sheet import PageInfo, Sheet
+from .workbook import write_report_workbook
 
 __all__ = ["Report", "ReportResult", "build_report", "make_report", "periods"]
 #: The report's output formats, by extension.

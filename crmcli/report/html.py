@@ -1,6 +1,6 @@
 """The report as one self-contained web page: ``crm report -o report.html`` (``--format html``).
 
-The page is built from the same :class:`~crmcli.report.workbook.Sheet` specs as the workbook, so every sheet —
+The page is built from the same :class:`~crmcli.report.sheet.Sheet` specs as the workbook, so every sheet —
 whatever builds it — is a section of the page: its KPI cards, its charts (the same :class:`Chart` specs, drawn as
 inline SVG by pygal), its table with the same number formats (:func:`crmcli.formats.format_value`) and colour
 scale, or its one-line message. Nothing is fetched: the CSS is inline, the charts are SVG in the page, there is
@@ -24,7 +24,8 @@ from ..io import atomic_write
 from ..privacy import resolve, warn_unencrypted
 from ..privacy.audit import note_output, written_mode
 from .charts import Chart
-from .workbook import Card, Sheet, scale_maximum, sheets_hold_personal
+from .sheet import Card, Sheet
+from .workbook import scale_maximum, sheets_hold_personal
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Report

@@ -16,7 +16,7 @@ from .charts import Chart
 from .contacts import CONTACT_FIELDS
 from .figures import ProductFigures, SalesFigures
 from .labels import Labeller
-from .workbook import ColorScale, Sheet
+from .sheet import ColorScale, Sheet
 
 AXIS = formats.AXIS_FORMATS  # chart axes, by kind
 

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import formats
 from ..config import Settings
 from .labels import Labeller
-from .workbook import Card, Sheet
+from .sheet import Card, Sheet
 
 #: Summary metrics in display order (the metric names of ``crmcli.metrics.compute_kpis``).
 SUMMARY_METRICS = ("revenue", "orders", "customers", "aov", "revenue_per_customer", "repurchase_rate", "churn_rate",

@@ -9,7 +9,7 @@ from ..errors import UsageError
 from ..formats import column_kind
 from ..metrics import compute_team, prepare_leads, read_quotas
 from .labels import Labeller
-from .workbook import Sheet
+from .sheet import Sheet
 
 #: The team table's columns -> label key (their kinds: the one format table, :mod:`crmcli.formats`).
 TEAM_SHEET = {
