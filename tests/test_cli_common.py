@@ -247,7 +247,7 @@ def test_a_bug_shows_its_text_at_a_terminal(monkeypatch):
     def body():
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("crmcli.cli.common.at_terminal", lambda: True)
+    monkeypatch.setattr("crmcli.cli.stderr.at_terminal", lambda: True)
     res = CliRunner().invoke(_probe_app(body), ["noisy"])
     assert res.exit_code == 3
     assert res.stderr.startswith("crm: error: unexpected ZeroDivisionError: boom") and "Traceback" not in res.stderr

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import ExitCode
-from .common import ClickException, Terminated, error_line, install_signal_handlers
+from .stderr import ClickException, Terminated, error_line, install_signal_handlers
 
 
 def usage_line(exc: Exception, group: TyperGroup) -> str:

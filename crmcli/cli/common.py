@@ -9,8 +9,8 @@ A command module declares only its own options and asks for the shared groups it
 
 :func:`command` adds the shared options (``--sheet --encoding --header-row --delimiter``, ``--map``,
 ``--region --dayfirst``, ``-o --format``, ``--config``, ``-q --debug``) to the command's signature,
-gathers them into a :class:`Common`, and runs the body inside :func:`handle_errors` — the one place
-where library errors become one stderr line and an exit code.
+gathers them into a :class:`Common`, and runs the body inside :func:`.stderr.handle_errors` — the one
+place where library errors become one stderr line and an exit code.
 """
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-import signal
 import sys
-import traceback
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Optional
 
@@ -35,10 +32,9 @@ from ..errors import CrmError, ExitCode, InputError, spell_options
 from ..io import check_destinations
 from ..options import ReadOptions, WriteSpec
 from ..schema import parse_map_options
+from .stderr import handle_errors, shown, stderr_console
 
 #: typer vendors click; its exception base class, reached through a public typer class.
-ClickException: type[Exception] = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException")
-
 # ----------------------------------------------------------------- shared options (defined once)
 
 FileArg = Annotated[str, typer.Argument(metavar="FILE", show_default=False,
@@ -144,38 +140,6 @@ _GROUPS: dict[str, tuple[tuple[str, Any, Any], ...]] = {
 }
 #: The shared options that are privacy settings (``crmcli.config`` names).
 _PRIVACY_FLAGS = ("mask", "pseudonymize", "pseudonym_key_file", "password_file", "redact", "log")
-
-
-# ----------------------------------------------------------------- stderr
-
-
-def stderr_console(quiet: bool = False) -> Console:
-    """Rich output on stderr: colour only on a terminal (and never with NO_COLOR); no wrapping when
-    stderr is not a terminal (cron mail and logs get whole lines)."""
-    tty = sys.stderr is not None and sys.stderr.isatty()
-    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=not tty,
-                   width=None if tty else 100_000, no_color=bool(os.environ.get("NO_COLOR")) or None)
-
-
-def at_terminal() -> bool:
-    """Is stderr a terminal (a person reading), not cron mail or a CI log?"""
-    return sys.stderr is not None and sys.stderr.isatty()
-
-
-def error_line(message: str, hint: str | None = None) -> str:
-    line = f"crm: error: {' '.join(message.split())}"
-    if hint:
-        line += f" (hint: {' '.join(hint.split())})"
-    return line
-
-
-def shown(path: str) -> str:
-    """A path as the user would type it: relative to the working directory when below it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 # ----------------------------------------------------------------- Common: the shared options of one run
@@ -328,73 +292,6 @@ class Common:
     def spell(self, name: str) -> str:
         """An option as the user set it: flag, CRM_* variable or crm.toml key."""
         return (self._settings or Settings()).spell(name)
-
-
-# ----------------------------------------------------------------- errors and signals
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so every ``finally`` (temp files, half-written outputs) runs."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
-def install_signal_handlers() -> None:
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (an embedding program): leave its handlers alone
-        pass
-
-
-@contextmanager
-def handle_errors(c: Common) -> Iterator[None]:
-    """Turn library errors into one stderr line and the documented exit code."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        except (typer.Exit, typer.Abort, ClickException):
-            raise
-        except CrmError as exc:
-            if c.debug:
-                traceback.print_exc()
-            message, hint = exc.render(c.spell, quote_values=at_terminal())
-            c._error = error_line(*exc.render(c.spell, quote_values=False))
-            print(error_line(message, hint), file=sys.stderr)
-            raise typer.Exit(int(exc.code)) from None
-        except Terminated:
-            print("crm: terminated", file=sys.stderr)
-            raise typer.Exit(int(ExitCode.TERMINATED)) from None
-        except KeyboardInterrupt:
-            print("crm: interrupted", file=sys.stderr)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except BrokenPipeError:
-            # The reader of our stdout went away (`crm … | head`): end quietly.
-            try:
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            except OSError:
-                pass
-            raise typer.Exit(0) from None
-        except MemoryError:
-            print(error_line("out of memory", "try a smaller file, or split it"), file=sys.stderr)
-            raise typer.Exit(int(ExitCode.INPUT)) from None
-        except Exception as exc:  # a bug: one line unless --debug
-            if c.debug:
-                traceback.print_exc()
-            # its text may quote anything, a customer's phone included: only at a terminal (or with --debug)
-            detail = f": {exc}" if at_terminal() or c.debug else " (details hidden: stderr is not a terminal)"
-            c._error = error_line(f"unexpected {type(exc).__name__}")
-            print(error_line(f"unexpected {type(exc).__name__}{detail}",
-                             "run again with --debug for the traceback and report it"), file=sys.stderr)
-            raise typer.Exit(int(ExitCode.INPUT)) from None
-        finally:
-            if not c.quiet:
-                for text in dict.fromkeys(str(w.message) for w in caught[:20]):
-                    print(f"crm: warning: {' '.join(text.split())}", file=sys.stderr)
 
 
 # ----------------------------------------------------------------- registering a command
