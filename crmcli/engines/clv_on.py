@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import sql
+from . import orders_sql
 
 #: An order's calendar day as whole days since 1970-01-01.
-DAY_NUMBER = f"CAST(DATE_DIFF('day', DATE '1970-01-01', {sql.DAY}) AS BIGINT)"
+DAY_NUMBER = f"CAST(DATE_DIFF('day', DATE '1970-01-01', {orders_sql.DAY}) AS BIGINT)"
 
 
 def day_bounds() -> str:

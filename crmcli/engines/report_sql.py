@@ -11,7 +11,7 @@ engine's own definitions (:mod:`.sql`, :mod:`.clv_on`), not repeated here.
 
 from __future__ import annotations
 
-from . import sql
+from . import orders_sql, sql
 from .pivot_sql import period_label
 
 
@@ -27,13 +27,13 @@ WITH multi AS (
 SELECT n.row, n.customer_id, n.order_id, n.order_date, n.line_amount AS amount, COALESCE(n.channel_f, '') AS channel,
   CASE WHEN n.single THEN ROUND_EVEN(n.line_amount, 2) >= 0 ELSE m.buy END AS is_purchase
 FROM lines_net AS n LEFT JOIN multi AS m ON n.cust_f = m.cust_f AND n.ogroup = m.ogroup
-WHERE NOT n.full_refund AND {sql.DAY} <= {as_of}
+WHERE NOT n.full_refund AND {orders_sql.DAY} <= {as_of}
 """
 
 
 def later_lines(as_of: str) -> str:
     """Counted lines dated after ``as_of`` (the report leaves them out)."""
-    return f"SELECT COUNT(*) AS n FROM lines_net WHERE NOT full_refund AND {sql.DAY} > {as_of}"
+    return f"SELECT COUNT(*) AS n FROM lines_net WHERE NOT full_refund AND {orders_sql.DAY} > {as_of}"
 
 
 MONTH = period_label("month", "order_date")
@@ -78,7 +78,7 @@ GROUP BY 1
 def day_totals() -> str:
     """Per order day: net revenue and purchases (the forecast's monthly series; it cuts them at as-of)."""
     return f"""
-SELECT CAST({sql.DAY} AS TIMESTAMP) AS order_date, SUM(amount) AS amount,
+SELECT CAST({orders_sql.DAY} AS TIMESTAMP) AS order_date, SUM(amount) AS amount,
   SUM(CASE WHEN is_purchase THEN 1 ELSE 0 END) AS purchases
 FROM orders GROUP BY 1 ORDER BY 1
 """
@@ -88,9 +88,9 @@ def period_customers(start: str, end: str) -> str:
     """Of the customers with a purchase from ``start`` to ``end`` (DATE literals), how many bought for the
     first time then (``new``) and how many are ``active``."""
     return f"""
-WITH buys AS (SELECT customer_id, order_date FROM orders WHERE is_purchase AND {sql.DAY} <= {end}),
+WITH buys AS (SELECT customer_id, order_date FROM orders WHERE is_purchase AND {orders_sql.DAY} <= {end}),
 firsts AS (SELECT customer_id, MIN(order_date) AS first_at FROM buys GROUP BY customer_id),
-active AS (SELECT DISTINCT customer_id FROM buys WHERE {sql.DAY} >= {start})
+active AS (SELECT DISTINCT customer_id FROM buys WHERE {orders_sql.DAY} >= {start})
 SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN CAST(DATE_TRUNC('day', f.first_at) AS DATE) >= {start}
   THEN 1 ELSE 0 END), 0) AS new
 FROM active AS a JOIN firsts AS f ON a.customer_id = f.customer_id

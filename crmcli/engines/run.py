@@ -21,7 +21,7 @@ from ..errors import DataError, UsageError
 from ..orders import LEFT_OUT_CLASSES, status_sentence
 from ..orders.prepare import ambiguous_sentence, credit_note_sentence, repeated_rows_sentence, unknown_sentence
 from ..orders.status import classify_statuses, status_table
-from . import sql
+from . import orders_sql, sql
 from .lines import LineSpec, direct_lines, line_batches
 
 _DAY_NS = 86_400 * 10**9
@@ -263,7 +263,7 @@ def resolve_as_of_on(p: EngineOrders, as_of: Any) -> pd.Timestamp:
     day = parse_as_of(as_of)
     if day is not None:
         return day
-    r = p.runner.fetch(sql.max_day())
+    r = p.runner.fetch(orders_sql.max_day())
     if not int(r["n"].iloc[0]):
         raise DataError("no orders with a valid date, amount and customer to score"
                         + (f" ({', '.join(f'{n} {k}' for k, n in p.dropped.items())})" if p.dropped else ""),
@@ -284,10 +284,10 @@ def rfm_on(p: EngineOrders, *, as_of: Any = None, bins: int = 5, breaks: Any = N
     as_of_day = resolve_as_of_on(p, as_of)
     lit = _date_literal(as_of_day)
     dropped = dict(p.dropped)
-    later = int(p.runner.fetch(sql.after_as_of(lit))["n"].iloc[0])
+    later = int(p.runner.fetch(orders_sql.after_as_of(lit))["n"].iloc[0])
     if later:
         dropped["after-as-of"] = later
-    per = p.runner.fetch(sql.rfm_customers(lit))
+    per = p.runner.fetch(orders_sql.rfm_customers(lit))
     if per.empty:
         raise DataError(f"no orders on or before {as_of_day.date()} to score", hint="check {opt:as_of}")
     notes = list(p.notes)
@@ -328,9 +328,9 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     as_of_ts = resolve_as_of_on(p, as_of)
     lit = _date_literal(as_of_ts)
     r = p.runner
-    first = f" AND {sql.DAY} >= {_date_literal(since)}" if since is not None else ""
-    r.create("window_orders", sql.window(lit) + first, view=True)   # a filter of the orders table, where it is read
-    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {sql.DAY} <= {lit}{first}", view=True)
+    first = f" AND {orders_sql.DAY} >= {_date_literal(since)}" if since is not None else ""
+    r.create("window_orders", orders_sql.window(lit) + first, view=True)   # a filter of the orders table, where it is read
+    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {orders_sql.DAY} <= {lit}{first}", view=True)
     notes = list(p.notes)
     n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
     later = p.n_orders - n_window
@@ -339,7 +339,7 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     if not n_window:
         raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
     start = as_of_ts - pd.Timedelta(days=churn_days - 1)
-    k = r.fetch(sql.kpis(lit, f"TIMESTAMP '{start.isoformat(sep=' ')}'")).iloc[0]
+    k = r.fetch(orders_sql.kpis(lit, f"TIMESTAMP '{start.isoformat(sep=' ')}'")).iloc[0]
     revenue, n_orders, customers = float(k["revenue"]) + 0.0, int(k["orders"]), int(k["customers"])
 
     def ratio(a: float, b: float, cents: bool = False) -> float:
@@ -384,7 +384,7 @@ def _label(p: int, by: str) -> str:
 
 
 def _periods(r: Runner, by: str, as_of: pd.Timestamp) -> pd.DataFrame:
-    got = r.fetch(sql.periods(by)).set_index("p")
+    got = r.fetch(orders_sql.periods(by)).set_index("p")
     first = int(got.index.min())
     index = range(first, max(_ordinal(as_of, by), first) + 1)
     out = pd.DataFrame(index=pd.Index(list(index)))
@@ -404,8 +404,8 @@ def _periods(r: Runner, by: str, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def _cohorts(r: Runner, as_of: pd.Timestamp) -> pd.DataFrame:
-    cells = r.fetch(sql.cohorts())
-    sizes = r.fetch(sql.cohort_sizes()).set_index("cohort")["size"]
+    cells = r.fetch(orders_sql.cohorts())
+    sizes = r.fetch(orders_sql.cohort_sizes()).set_index("cohort")["size"]
     if sizes.empty:
         return pd.DataFrame({"cohort": pd.Series(dtype="str")})
     last = _ordinal(as_of, "month")

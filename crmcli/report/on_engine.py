@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import Settings
-from ..engines import report_sql
+from ..engines import orders_sql, report_sql
 from ..engines.run import EngineOrders, metrics_on, resolve_as_of_on, rfm_on
 from ..errors import DataError, UsageError
 from ..table import Table
@@ -207,7 +207,7 @@ class OnEngine:
                                                          self.header("quantity")), view=True)
         else:
             r.put("extras", self._table_extras())
-        self.n_window = int(r.fetch(f"SELECT COUNT(*) AS n FROM orders WHERE {report_sql.sql.DAY} <= {lit}")
+        self.n_window = int(r.fetch(f"SELECT COUNT(*) AS n FROM orders WHERE {orders_sql.DAY} <= {lit}")
                             ["n"].iloc[0])
         return int(r.fetch(report_sql.later_lines(lit))["n"].iloc[0])
 
@@ -235,9 +235,7 @@ class OnEngine:
             whole = self.as_of is not None and key[0] == self.as_of.normalize()
             got = metrics_on(self.p, as_of=as_of, churn_days=churn_days, cohorts=whole)
             if whole:   # the cohorts over the same window, while it is there
-                from ..engines import sql
-
-                self._cohorts = (got.cohorts, self.runner.fetch(sql.cohort_sizes()))
+                self._cohorts = (got.cohorts, self.runner.fetch(orders_sql.cohort_sizes()))
             self._kpis[key] = got.kpis
         return self._kpis[key]
 
