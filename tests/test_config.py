@@ -152,3 +152,18 @@ def test_read_config_keeps_every_known_key(tmp_path):
     conf = write(tmp_path / "crm.toml", render_example_config())
     values = read_config(conf)
     assert {"orders", "customers", "rfm_scheme", "rfm_bins", "churn_days", "attribution_days", "output"} <= set(values)
+
+
+def test_engine_memory_from_the_file_or_the_environment_limits_duckdb(tmp_path):
+    from crmcli.engines.analytics import open_runner
+
+    conf = write(tmp_path / "crm.toml", '[engine]\nmemory = "2GB"\n')
+    s = load_settings(conf, env={}, cwd=tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    assert s.engine_memory == 2 << 30 and load_settings(env={}, cwd=tmp_path / "elsewhere").engine_memory is None
+    assert load_settings(conf, env={"CRM_ENGINE_MEMORY": "512MB"}, cwd=tmp_path).engine_memory == 512 << 20
+    with open_runner("duckdb", memory_limit=s.engine_memory) as runner:
+        limit = runner.fetch("SELECT current_setting('memory_limit') AS m")["m"].iloc[0]
+    assert limit in ("2.0 GiB", "2048.0 MiB"), limit
+    with pytest.raises(UsageError, match="below 64MB"):
+        load_settings(write(tmp_path / "small.toml", '[engine]\nmemory = "1MB"\n'), env={}, cwd=tmp_path)

@@ -198,6 +198,17 @@ def parse_size(value: Any, name: str) -> int:
     return n
 
 
+def parse_memory(value: Any, name: str) -> int | None:
+    """DuckDB's memory limit: a size (:func:`parse_size`) of at least 64 MB; empty = DuckDB's default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    n = parse_size(value, name)
+    if n < 64 << 20:
+        raise UsageError(f"{name} {value!r} is below 64MB: DuckDB needs more to run the order rules",
+                         hint="e.g. 8GB, or leave it out for DuckDB's default (80 % of the memory)")
+    return n
+
+
 def parse_master(value: Any, name: str) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text or None

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import UsageError
 from .checks import (INPUTS, check_clv, check_probabilities, check_quota,
                      check_rules, check_tag_rules, check_team_period, check_tiers, check_values, parse_bool, parse_date,
-                     parse_engine, parse_fields, parse_file_mode, parse_lang, parse_mask, parse_master, parse_path,
+                     parse_engine, parse_fields, parse_file_mode, parse_lang, parse_mask, parse_master, parse_memory, parse_path,
                      parse_pseudonymize, parse_region, parse_report_format, parse_scheme, parse_secret, parse_size,
                      parse_stages, whole_number)
 
@@ -61,6 +61,9 @@ class Settings:
     engine: str = "auto"
     #: Bytes of input from which ``auto`` means the out-of-core path (``[engine] big``: 256MB, 2GB or bytes).
     engine_big: int = ENGINE_BIG_BYTES
+    #: DuckDB's memory limit in bytes (``[engine] memory``: 8GB, 512MB); past it DuckDB spills to its private
+    #: temporary folder. None = DuckDB's own default (80 % of the machine's memory).
+    engine_memory: int | None = None
     #: The Spark master for ``--engine spark`` (``local[2]``, ``spark://host:7077``, ``yarn``); None = local[*].
     spark_master: str | None = None
     #: ``{stage: probability}`` from ``[pipeline] probabilities`` (a natural stage or a stage as written).
@@ -184,6 +187,7 @@ KEYS: tuple[Key, ...] = (
     Key("output", "report.output", "CRM_OUTPUT", "-o", parse_path),
     Key("engine", "engine.name", "CRM_ENGINE", "--engine", parse_engine),
     Key("engine_big", "engine.big", "CRM_ENGINE_BIG", None, parse_size, (int, str)),
+    Key("engine_memory", "engine.memory", "CRM_ENGINE_MEMORY", None, parse_memory, (int, str)),
     Key("spark_master", "engine.spark_master", "CRM_SPARK_MASTER", None, parse_master),
     Key("report_format", "report.format", "CRM_REPORT_FORMAT", "--format", parse_report_format),
     Key("report_customer_rows", "report.customer_rows", "CRM_REPORT_CUSTOMER_ROWS", None, whole_number(1), (int,)),

@@ -10,9 +10,10 @@ from .run import DuckRunner, Runner, metrics_on, prepare_on, rfm_on
 
 
 def open_runner(engine: str, *, spark_master: str | None = None, session: Any = None,
-                memory_limit: str | None = None) -> Runner:
-    """A connection to ``engine``: DuckDB in this process, or a Spark session (``session``, else one
-    started on ``spark_master``, default ``local[*]``)."""
+                memory_limit: int | str | None = None) -> Runner:
+    """A connection to ``engine``: DuckDB in this process (``memory_limit``: bytes or DuckDB's text, e.g.
+    ``"8GB"``; None = DuckDB's default), or a Spark session (``session``, else one started on
+    ``spark_master``, default ``local[*]``; its memory is the cluster's settings)."""
     if engine == "spark":
         from .spark import SparkRunner
 
@@ -24,7 +25,7 @@ def rfm_with_engine(orders: Any, *, engine: str, options: Mapping[str, Any] | No
                     overrides: Mapping[str, str] | None = None, customer: str | None = None, region: str = "CN",
                     dayfirst: bool | None = None, statuses: Mapping[str, str] | None = None,
                     **score: Any) -> Any:
-    """``crmcli.rfm.score_rfm`` on ``engine`` (same result; ``options``: spark_master, session)."""
+    """``crmcli.rfm.score_rfm`` on ``engine`` (same result; ``options``: :func:`open_runner`'s)."""
     with open_runner(engine, **dict(options or {})) as runner:
         prepared = prepare_on(runner, orders, read=read, overrides=overrides, customer=customer, region=region,
                               dayfirst=dayfirst, statuses=statuses)

@@ -60,7 +60,7 @@ class DuckRunner(Runner):
 
     name = "duckdb"
 
-    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+    def __init__(self, memory_limit: int | str | None = None, threads: int | None = None):
         import os
         import tempfile
 
@@ -68,8 +68,8 @@ class DuckRunner(Runner):
 
         self._tmp = tempfile.mkdtemp(prefix="crm-duckdb-")   # mode 0700: DuckDB's spill files, removed at close
         config = {"temp_directory": self._tmp, "preserve_insertion_order": "false"}
-        if memory_limit:
-            config["memory_limit"] = memory_limit
+        if memory_limit:   # bytes (crm.toml's [engine] memory), or DuckDB's own text ("8GB")
+            config["memory_limit"] = f"{int(memory_limit) >> 20}MiB" if isinstance(memory_limit, int) else memory_limit
         if threads:
             config["threads"] = str(threads)
         self.con = duckdb.connect(config=config)
