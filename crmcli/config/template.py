@@ -78,7 +78,7 @@ discount = 0.10         # yearly discount rate for CLV (0.10 = 10 %), applied mo
 [engine]
 # name = "auto"         # where analytics run: auto (pandas; duckdb for inputs over `big`), pandas, duckdb, spark
 # big = "256MB"         # from this input size auto streams clean/validate and runs analytics on DuckDB
-# memory = "8GB"       # DuckDB's memory limit (past it, it spills to a private temp folder); default 80 % of RAM
+# memory = "8GB"        # DuckDB's memory limit (past it, it spills to a private temp folder); default 80 % of RAM
 # spark_master = "local[2]"   # --engine spark: local[N], spark://host:7077 or yarn (pip install 'crmcli[spark]')
 
 [report]
