@@ -22,3 +22,23 @@ def test_float_text_is_cell_text_for_every_kind_of_float():
     assert float_text(arr).to_pylist() == expected
     assert text_array(arr).to_pylist() == expected
     assert text_array(pa.array([1.5, 2.0, None], pa.float32())).to_pylist() == ["1.5", "2", ""]
+
+
+def test_timestamps_of_every_unit_read_as_the_text_csv_output_writes():
+    import datetime as dt
+
+    import pandas as pd
+
+    from crmcli.io.write import date_text
+
+    days = [dt.datetime(2024, 1, 2, 13, 4, 5, 900000), dt.datetime(2024, 1, 3), None, dt.datetime(1900, 3, 1, 23, 59, 59)]
+    want = ["2024-01-02 13:04:05", "2024-01-03", "", "1900-03-01 23:59:59"]
+    for unit in ("s", "ms", "us", "ns"):   # milliseconds with a fraction used to raise ArrowInvalid
+        arr = pa.array([d.replace(microsecond=0) if d and unit == "s" else d for d in days], pa.timestamp(unit))
+        assert text_array(arr).to_pylist() == want, unit
+    assert text_array(pa.array([dt.datetime(2024, 1, 2), None], pa.date64())).to_pylist() == ["2024-01-02", ""]
+    zoned = pa.array([dt.datetime(2024, 1, 2, 16, 0), dt.datetime(2024, 1, 2, 5, 4, 5)], pa.timestamp("us", tz="UTC"))
+    local = zoned.cast(pa.timestamp("us", tz="Asia/Shanghai"))
+    assert text_array(local).to_pylist() == ["2024-01-03", "2024-01-02 13:04:05"]   # the zone's wall clock
+    series = pd.Series(pd.to_datetime(["2024-01-02 13:04:05.9", "2024-01-03", None], format="mixed"))
+    assert date_text(series).fillna("").tolist() == want[:3]

@@ -71,10 +71,7 @@ def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         out = arr.cast(pa.large_string())
     elif pa.types.is_timestamp(t) or pa.types.is_date64(t):
-        stamps = arr.cast(pa.timestamp("s", tz=getattr(t, "tz", None))) if not pa.types.is_date64(t) else \
-            arr.cast(pa.timestamp("s"))
-        full = pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S")
-        out = pc.replace_substring_regex(full, r" 00:00:00$", "").cast(pa.large_string())
+        out = timestamp_text(arr).cast(pa.large_string())
     elif pa.types.is_date32(t):
         out = pc.strftime(arr.cast(pa.timestamp("s")), format="%Y-%m-%d").cast(pa.large_string())
     elif pa.types.is_floating(t):
@@ -84,6 +81,24 @@ def text_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     else:
         out = arr.cast(pa.large_string())
     return pc.fill_null(out, pa.scalar("", pa.large_string()))
+
+
+def timestamp_text(arr: pa.Array) -> pa.Array:
+    """Timestamps (any unit; date64) as text: ``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DD HH:MM:SS``
+    (seconds floored, a time zone's wall clock); nulls stay null. The one rule for the dates crm reads
+    from Parquet and writes to CSV (:func:`crmcli.io.write.date_text`), by Arrow's casts."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+        arr = pc.local_timestamp(arr)
+    values = arr.to_numpy(zero_copy_only=False)   # datetime64 in the column's unit, NaT for a null
+    days = values.astype("datetime64[D]")
+    text = pa.array(days, from_pandas=True).cast(pa.string())
+    timed = values != days
+    if timed.any():
+        clock = pa.array(values.astype("datetime64[s]"), from_pandas=True).cast(pa.string())
+        text = pc.if_else(pa.array(timed), clock, text)
+    return text
 
 
 def float_text(arr: pa.Array) -> pa.Array:

@@ -169,20 +169,13 @@ def _csv_bytes(df: pd.DataFrame, fh: IO[bytes], delimiter: str, bom: bool) -> No
 
 
 def date_text(s: pd.Series) -> pd.Series:
-    """Dates as text: ``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DD HH:MM:SS`` (seconds floored; a
-    time zone's wall clock), missing as missing; pyarrow's casts (~10x pandas' ``dt.strftime``)."""
-    import pyarrow.compute as pc
+    """A date column as text (:func:`crmcli.io.parquet.timestamp_text`: ``YYYY-MM-DD`` at midnight, else
+    ``YYYY-MM-DD HH:MM:SS``), missing as missing; ~10x pandas' ``dt.strftime``."""
+    from .parquet import timestamp_text
 
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_localize(None)
-    values = s.to_numpy()            # datetime64 in the column's own unit (years before 1678 too)
-    days = values.astype("datetime64[D]")
-    text = pa.array(days, from_pandas=True).cast(pa.string())
-    timed = values != days
-    if timed.any():
-        clock = pa.array(values.astype("datetime64[s]"), from_pandas=True).cast(pa.string())
-        text = pc.if_else(pa.array(timed), clock, text)
-    return pd.Series(pd.array(text, dtype="str"), index=s.index)
+        s = s.dt.tz_localize(None)   # the wall clock
+    return pd.Series(pd.array(timestamp_text(pa.array(s.to_numpy(), from_pandas=True)), dtype="str"), index=s.index)
 
 
 def write_csv_part(df: pd.DataFrame, fh: IO[bytes], delimiter: str = ",", *, bom: bool = False,
