@@ -194,9 +194,9 @@ class Common:
         return self._settings
 
     def engine_options(self) -> dict[str, Any]:
-        """What ``engine_options`` the analytics calls take: ``[engine] big``, ``memory`` and ``spark_master``."""
+        """What ``engine_options`` the analytics calls take: ``[engine] big`` and the runner's options."""
         s = self.settings()
-        return {"big": s.engine_big, "memory_limit": s.engine_memory, "spark_master": s.spark_master}
+        return {"big": s.engine_big, **s.runner_options()}
     def privacy_settings(self) -> Settings:
         """The settings the privacy policy is made of (read before the command's own settings, which its
         own flags decide; a command that reads no crm.toml takes its flags and CRM_* only)."""

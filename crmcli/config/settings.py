@@ -112,6 +112,11 @@ class Settings:
     #: Setting name -> where its value came from: ``flag``, ``env``, ``config``.
     origin: Mapping[str, str] = field(default_factory=dict)
 
+    def runner_options(self) -> dict[str, Any]:
+        """The settings an engine's connection takes (``crmcli.engines.analytics.open_runner``): DuckDB's
+        memory limit and the Spark master (each engine reads its own)."""
+        return {"memory_limit": self.engine_memory, "spark_master": self.spark_master}
+
     def output_path(self, as_of: dt.date | None) -> str:
         """The output path with ``{date}`` filled in with ``as_of`` (default ``report-{date}.xlsx``, ``.html``
         for ``report_format = "html"``)."""

@@ -56,7 +56,7 @@ def engine_figures(orders: Any, *, engine: str, settings: Settings, read: Any = 
                              option="engine")
         yield None
         return
-    options = {"spark_master": settings.spark_master} if engine == "spark" else {"memory_limit": settings.engine_memory}
+    options = settings.runner_options()
     warm_imports()
     path = None if table is not None else os.fspath(orders)
     if path is not None:
