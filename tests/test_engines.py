@@ -72,6 +72,23 @@ def test_duckdb_gives_the_pandas_answers(cases, case):
         assert_same(pandas_figures(src, overrides, as_of), engine_figures(runner, src, overrides, as_of))
 
 
+@pytest.mark.parametrize("case", ["cdnow", "taobao_orders"])
+def test_churn_rate_alone_is_the_kpi_tables(cases, case):
+    """The report's previous-period churn rate, asked for alone (churn_on), is the KPI table's, at any day."""
+    from crmcli.engines.run import churn_on
+
+    src, overrides, as_of = cases[case]
+    with open_runner("duckdb") as runner:
+        prepared = prepare_on(runner, str(src), overrides=overrides)
+        last = metrics_on(prepared, as_of=as_of).as_of
+        for back, days in ((0, 90), (5, 30), (20, 365), (3, 1)):
+            day = last - pd.Timedelta(days=back)
+            k = metrics_on(prepared, as_of=day, churn_days=days).kpis.set_index("metric")
+            assert churn_on(prepared, as_of=day, churn_days=days) == k.at["churn_rate", "value"], (back, days)
+        with pytest.raises(UsageError, match="no orders on or before"):
+            churn_on(prepared, as_of="1990-01-01")
+
+
 def test_cdnow_rfm_on_duckdb_matches_the_published_figures(cases):
     src, overrides, as_of = cases["cdnow"]
     res = score_rfm(src, overrides=overrides, as_of=as_of, engine="duckdb")

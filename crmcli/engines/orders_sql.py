@@ -35,13 +35,22 @@ def window(as_of: str) -> str:
     return f"SELECT * FROM orders WHERE {DAY} <= {as_of}"
 
 
+#: The KPIs' customers: per customer of ``window_orders`` with a purchase, its purchases and first and last.
+PER_CUSTOMER = """
+  SELECT customer_id, COUNT(*) AS n, MIN(order_date) AS first_at, MAX(order_date) AS last_at
+  FROM window_orders WHERE is_purchase GROUP BY customer_id"""
+
+
+def churned(start: str) -> str:
+    """Of ``per`` (:data:`PER_CUSTOMER`), the churned: no purchase since ``start``, the churn window's first day."""
+    return f"(SELECT COUNT(*) FROM per WHERE last_at < {start})"
+
+
 def kpis(as_of: str, start: str) -> str:
     """The KPI table's counts (``crmcli.metrics.kpis.compute_kpis``) over ``window_orders`` and
     ``window_lines``; ``start`` = the first day of the churn window."""
     return f"""
-WITH per AS (
-  SELECT customer_id, COUNT(*) AS n, MIN(order_date) AS first_at, MAX(order_date) AS last_at
-  FROM window_orders WHERE is_purchase GROUP BY customer_id
+WITH per AS ({PER_CUSTOMER}
 ), gaps AS (
   SELECT DATE_DIFF('day', LAG({DAY}) OVER (PARTITION BY customer_id ORDER BY order_date), {DAY}) AS gap
   FROM window_orders WHERE is_purchase
@@ -53,11 +62,17 @@ SELECT
   (SELECT COUNT(*) FROM per WHERE n >= 2) AS repeat_customers,
   (SELECT COUNT(*) FROM per WHERE last_at >= {start} AND first_at >= {start}) AS new_customers,
   (SELECT COUNT(*) FROM per WHERE last_at >= {start} AND first_at < {start}) AS returning_customers,
-  (SELECT COUNT(*) FROM per WHERE last_at < {start}) AS churned,
+  {churned(start)} AS churned,
   (SELECT COALESCE(-SUM(CASE WHEN line_amount < 0 THEN line_amount ELSE 0 END), 0) + COALESCE(SUM(line_refund), 0)
    FROM window_lines) AS refund,
   (SELECT MEDIAN(gap) FROM gaps) AS median_gap
 """
+
+
+def churn(start: str) -> str:
+    """The churn rate's counts alone (:func:`kpis`' ``customers`` and ``churned``), for a day whose other
+    KPIs are not shown."""
+    return f"WITH per AS ({PER_CUSTOMER}\n) SELECT (SELECT COUNT(*) FROM per) AS customers, {churned(start)} AS churned"
 
 
 def period_key(by: str, column: str = "order_date") -> str:
@@ -99,13 +114,4 @@ firsts AS (SELECT customer_id, MIN(p) AS cohort FROM pairs GROUP BY customer_id)
 SELECT f.cohort, pairs.p - f.cohort AS k, COUNT(*) AS n
 FROM pairs JOIN firsts AS f ON pairs.customer_id = f.customer_id
 GROUP BY f.cohort, pairs.p - f.cohort ORDER BY f.cohort, k
-"""
-
-
-def cohort_sizes() -> str:
-    p = period_key("month")
-    return f"""
-SELECT cohort, COUNT(*) AS size FROM (
-  SELECT customer_id, MIN({p}) AS cohort FROM window_orders WHERE is_purchase GROUP BY customer_id) AS c
-GROUP BY cohort ORDER BY cohort
 """

@@ -325,35 +325,23 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
         if not p.n_orders:
             raise DataError("no orders to compute metrics from: every row was left out or the table is empty",
                             hint="check the date, amount and customer columns (crm inspect FILE)")
-    as_of_ts = resolve_as_of_on(p, as_of)
-    lit = _date_literal(as_of_ts)
+    as_of_ts, n_window = _window_on(p, as_of, since)
     r = p.runner
-    first = f" AND {orders_sql.DAY} >= {_date_literal(since)}" if since is not None else ""
-    r.create("window_orders", orders_sql.window(lit) + first, view=True)   # a filter of the orders table, where it is read
-    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {orders_sql.DAY} <= {lit}{first}", view=True)
     notes = list(p.notes)
-    n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
     later = p.n_orders - n_window
     if later:
         notes.append(f"{later} order(s) dated after as_of {as_of_ts.date()} left out")
-    if not n_window:
-        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
     start = as_of_ts - pd.Timedelta(days=churn_days - 1)
-    k = r.fetch(orders_sql.kpis(lit, f"TIMESTAMP '{start.isoformat(sep=' ')}'")).iloc[0]
+    k = r.fetch(orders_sql.kpis(_date_literal(as_of_ts), _churn_start(start))).iloc[0]
     revenue, n_orders, customers = float(k["revenue"]) + 0.0, int(k["orders"]), int(k["customers"])
-
-    def ratio(a: float, b: float, cents: bool = False) -> float:
-        if not b:
-            return float("nan")
-        return round(a / b, 2) if cents else a / b
 
     values = {
         "customers": customers, "orders": n_orders, "revenue": revenue,
-        "aov": ratio(revenue, n_orders, cents=True), "revenue_per_customer": ratio(revenue, customers, cents=True),
-        "orders_per_customer": ratio(n_orders, customers), "repurchase_rate": ratio(int(k["repeat_customers"]),
+        "aov": _ratio(revenue, n_orders, cents=True), "revenue_per_customer": _ratio(revenue, customers, cents=True),
+        "orders_per_customer": _ratio(n_orders, customers), "repurchase_rate": _ratio(int(k["repeat_customers"]),
                                                                                     customers),
         "new_customers": int(k["new_customers"]), "returning_customers": int(k["returning_customers"]),
-        "churn_rate": ratio(int(k["churned"]), customers), "refund_amount": round(float(k["refund"]), 2) + 0.0,
+        "churn_rate": _ratio(int(k["churned"]), customers), "refund_amount": round(float(k["refund"]), 2) + 0.0,
         "median_days_between_orders": float("nan") if pd.isna(k["median_gap"]) else float(k["median_gap"]),
     }
     fmt = {"days": churn_days, "start": start.date().isoformat(), "end": as_of_ts.date().isoformat()}
@@ -363,8 +351,42 @@ def metrics_on(p: EngineOrders, *, as_of: Any = None, churn_days: int = 90, by: 
     if by:
         report.periods = _periods(r, by, as_of_ts)
     if cohorts:
-        report.cohorts = _cohorts(r, as_of_ts)
+        report.cohorts = cohort_table(r, as_of_ts)[0]
     return report
+
+
+def _window_on(p: EngineOrders, as_of: Any, since: pd.Timestamp | None) -> tuple[pd.Timestamp, int]:
+    """Point ``window_orders`` and ``window_lines`` at the orders up to ``as_of`` (from ``since`` on): the
+    resolved as-of day and the window's orders (none is a usage error)."""
+    as_of_ts = resolve_as_of_on(p, as_of)
+    lit = _date_literal(as_of_ts)
+    r = p.runner
+    first = f" AND {orders_sql.DAY} >= {_date_literal(since)}" if since is not None else ""
+    r.create("window_orders", orders_sql.window(lit) + first, view=True)   # a filter of the orders table, where it is read
+    r.create("window_lines", f"SELECT * FROM lines_net WHERE NOT full_refund AND {orders_sql.DAY} <= {lit}{first}",
+             view=True)
+    n_window = int(r.fetch("SELECT COUNT(*) AS n FROM window_orders")["n"].iloc[0])
+    if not n_window:
+        raise UsageError(f"no orders on or before {as_of_ts.date()}", hint="check {opt:as_of} and the date column")
+    return as_of_ts, n_window
+
+
+def _churn_start(start: pd.Timestamp) -> str:
+    return f"TIMESTAMP '{start.isoformat(sep=' ')}'"
+
+
+def _ratio(a: float, b: float, cents: bool = False) -> float:
+    if not b:
+        return float("nan")
+    return round(a / b, 2) if cents else a / b
+
+
+def churn_on(p: EngineOrders, *, as_of: Any, churn_days: int = 90) -> float:
+    """The KPIs' ``churn_rate`` at ``as_of`` alone (as :func:`metrics_on` gives it, without the other KPIs'
+    queries)."""
+    as_of_ts, _ = _window_on(p, as_of, None)
+    k = p.runner.fetch(orders_sql.churn(_churn_start(as_of_ts - pd.Timedelta(days=churn_days - 1)))).iloc[0]
+    return _ratio(int(k["churned"]), int(k["customers"]))
 
 
 def _ordinal(ts: pd.Timestamp, by: str) -> int:
@@ -403,20 +425,26 @@ def _periods(r: Runner, by: str, as_of: pd.Timestamp) -> pd.DataFrame:
                                        "returning_customers", "retention", "churn"]]
 
 
-def _cohorts(r: Runner, as_of: pd.Timestamp) -> pd.DataFrame:
+def cohort_table(r: Runner, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cohort matrix of ``window_orders`` (as ``compute_metrics``' cohorts) and each cohort's size
+    (``cohort`` ordinal, ``size``): the customers of a cohort are its cell k = 0, the month of their first
+    purchase, so one query gives both."""
     cells = r.fetch(orders_sql.cohorts())
-    sizes = r.fetch(orders_sql.cohort_sizes()).set_index("cohort")["size"]
+    first = cells[cells["k"] == 0]
+    sizes = pd.DataFrame({"cohort": first["cohort"].to_numpy(dtype="int64"),
+                          "size": first["n"].to_numpy(dtype="int64")}).sort_values("cohort", ignore_index=True)
     if sizes.empty:
-        return pd.DataFrame({"cohort": pd.Series(dtype="str")})
+        return pd.DataFrame({"cohort": pd.Series(dtype="str")}), sizes
+    size = sizes.set_index("cohort")["size"]
     last = _ordinal(as_of, "month")
-    cohorts = list(range(int(sizes.index.min()), last + 1))
+    cohorts = list(range(int(size.index.min()), last + 1))
     n_cols = len(cohorts)
     counts = cells.pivot(index="cohort", columns="k", values="n")
     matrix = counts.reindex(index=cohorts, columns=range(n_cols)).fillna(0.0).astype("float64")
-    matrix = matrix.div(sizes.reindex(cohorts).astype("float64"), axis=0)
+    matrix = matrix.div(size.reindex(cohorts).astype("float64"), axis=0)
     for i, c in enumerate(cohorts):
         matrix.iloc[i, last - c + 1:] = float("nan")
-    matrix = matrix[matrix.index.isin(sizes.index)]
+    matrix = matrix[matrix.index.isin(size.index)]
     matrix.columns = [str(k) for k in matrix.columns]
     matrix.insert(0, "cohort", [_label(int(c), "month") for c in matrix.index])
-    return matrix.reset_index(drop=True)
+    return matrix.reset_index(drop=True), sizes

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..config import Settings
 from ..engines import orders_sql, report_sql
-from ..engines.run import EngineOrders, metrics_on, resolve_as_of_on, rfm_on
+from ..engines.run import EngineOrders, churn_on, cohort_table, metrics_on, resolve_as_of_on, rfm_on
 from ..errors import DataError, UsageError
 from ..table import Table
 from . import analytics
@@ -233,9 +233,9 @@ class OnEngine:
         key = (pd.Timestamp(as_of).normalize(), churn_days)
         if key not in self._kpis:
             whole = self.as_of is not None and key[0] == self.as_of.normalize()
-            got = metrics_on(self.p, as_of=as_of, churn_days=churn_days, cohorts=whole)
+            got = metrics_on(self.p, as_of=as_of, churn_days=churn_days)
             if whole:   # the cohorts over the same window, while it is there
-                self._cohorts = (got.cohorts, self.runner.fetch(orders_sql.cohort_sizes()))
+                self._cohorts = cohort_table(self.runner, got.as_of)
             self._kpis[key] = got.kpis
         return self._kpis[key]
 
@@ -249,12 +249,19 @@ class OnEngine:
             values["returning_customers"] = float(int(got["active"]) - int(got["new"]))
         except UsageError:  # no order in the period
             values = analytics.empty_period()
-        try:
-            k = self.kpis(end, churn_days)
-            values["churn_rate"] = float(k.set_index("metric").at["churn_rate", "value"])
-        except UsageError:
-            values["churn_rate"] = float("nan")
+        values["churn_rate"] = self.churn_rate(end, churn_days)
         return values
+
+    def churn_rate(self, as_of: pd.Timestamp, churn_days: int) -> float:
+        """The KPIs' churn rate at ``as_of`` (NaN without an order by then): from the KPI table when it was
+        computed, else alone."""
+        key = (pd.Timestamp(as_of).normalize(), churn_days)
+        try:
+            if key in self._kpis:
+                return float(self._kpis[key].set_index("metric").at["churn_rate", "value"])
+            return float(churn_on(self.p, as_of=as_of, churn_days=churn_days))
+        except UsageError:
+            return float("nan")
 
     def sales(self) -> SalesFigures | None:
         r = self.runner
