@@ -135,6 +135,25 @@ def test_ranged_confirmation_gives_the_whole_tables_duplicates(repeats, tmp_path
     pd.testing.assert_frame_equal(_dup_issues(tmp_path / "d.csv"), got)
 
 
+def test_parquet_confirmation_picks_the_candidates_as_stored(repeats, tmp_path):
+    """A Parquet file with typed columns (dates, numbers): the confirming passes pick the candidate rows
+    from the stored columns before making them text, and find the whole table's duplicates."""
+    from crmcli.stream.keys import KeySettings
+
+    frame = pd.read_csv(repeats, dtype=str, keep_default_na=False)
+    frame["金额"] = pd.to_numeric(frame["金额"], errors="coerce")
+    frame["下单日期"] = pd.to_datetime(frame["下单日期"], errors="coerce", format="mixed")
+    frame.to_parquet(tmp_path / "r.parquet")
+    keys = KeySettings(hash_bits=5, part_bits=2, spill_bytes=0, part_rows=64, confirm_rows=400)
+    streamed = stream_table(tmp_path / "r.parquet", issues=str(tmp_path / "si.csv"), batch_rows=450, keys=keys)
+    assert streamed.confirm_passes > 1
+    whole = validate_table(str(tmp_path / "r.parquet")).issues
+    want = whole[whole["code"].isin(["duplicate-row", "duplicate-id"])].astype(str).reset_index(drop=True)
+    assert len(want) > 1000
+    got = _dup_issues(tmp_path / "si.csv")
+    pd.testing.assert_frame_equal(got[list(want.columns)], want[list(want.columns)])
+
+
 def test_key_index_spills_only_hashes_and_rows_and_cleans_up(repeats, tmp_path, monkeypatch):
     import tempfile
 

@@ -104,20 +104,20 @@ class BatchSource:
     # ------------------------------------------------------------------ parquet
 
     def _parquet_batches(self, wanted: np.ndarray | None) -> Iterator[pd.DataFrame]:
-        from ..io.parquet import iter_parquet
+        from ..io.parquet import iter_parquet, text_array
 
         start = 2
         for cols in iter_parquet(self.path, self.batch_rows):
             n = len(cols[0]) if cols else 0
             rows = np.arange(start, start + n, dtype=np.int64)
             start += n
-            if wanted is not None:
+            if wanted is not None:   # picked as stored, then made text
                 cols, rows = pick_rows(cols, rows, wanted)
                 if not len(rows):
                     if not len(wanted) or start > wanted[-1]:
                         return
                     continue
-            yield self._frame(cols, rows, [], record=wanted is None)
+            yield self._frame([text_array(c) for c in cols], rows, [], record=wanted is None)
 
     # ------------------------------------------------------------------ csv
 
