@@ -12,7 +12,8 @@ import pytest
 from benchmarks.gen_orders import make_orders, write_csv
 from crmcli.engines import analytics_engine, resolve_engine
 from crmcli.engines.analytics import open_runner
-from crmcli.engines.run import metrics_on, prepare_on, rfm_on, to_spark_sql
+from crmcli.engines.kpis_on import churn_on, metrics_on
+from crmcli.engines.run import prepare_on, rfm_on, to_spark_sql
 from crmcli.errors import UsageError
 from crmcli.metrics import compute_metrics
 from crmcli.rfm import score_rfm
@@ -75,8 +76,6 @@ def test_duckdb_gives_the_pandas_answers(cases, case):
 @pytest.mark.parametrize("case", ["cdnow", "taobao_orders"])
 def test_churn_rate_alone_is_the_kpi_tables(cases, case):
     """The report's previous-period churn rate, asked for alone (churn_on), is the KPI table's, at any day."""
-    from crmcli.engines.run import churn_on
-
     src, overrides, as_of = cases[case]
     with open_runner("duckdb") as runner:
         prepared = prepare_on(runner, str(src), overrides=overrides)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .run import DuckRunner, Runner, metrics_on, prepare_on, rfm_on
+from .kpis_on import metrics_on
+from .run import DuckRunner, Runner, prepare_on, rfm_on
 
 
 def open_runner(engine: str, *, spark_master: str | None = None, session: Any = None,

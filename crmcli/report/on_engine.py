@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..config import Settings
 from ..engines import orders_sql, report_sql
-from ..engines.run import EngineOrders, churn_on, cohort_table, metrics_on, resolve_as_of_on, rfm_on
+from ..engines.kpis_on import churn_on, cohort_table, metrics_on
+from ..engines.run import EngineOrders, resolve_as_of_on, rfm_on
 from ..errors import DataError, UsageError
 from ..table import Table
 from . import analytics
