@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmcli.io import read_table
 from crmcli.schema import map_columns
@@ -89,3 +92,24 @@ def test_english_example_has_only_its_planted_issues(examples):
     planted = issues[issues["code"].isin(["implausible-date", "address-mismatch"])]
     assert list(zip(planted["row"], planted["column"], planted["code"])) == [
         (6, "Created", "implausible-date"), (10, "Created", "implausible-date"), (21, "Province", "address-mismatch")]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "SO1", "SO2", "SO3", None, " "]), st.booleans()), max_size=40))
+def test_filled_in_order_groups_only_the_orders_with_a_blank(cells):
+    """A blank cell on a line whose order has another, filled line is not missing: grouping only the orders
+    holding a blank gives what grouping every row gives."""
+    from crmcli.fields import normalize_field
+    from crmcli.normalize import first_rows
+    from crmcli.validate.check import filled_in_order
+
+    ids = pd.Series([c for c, _ in cells], dtype="str" if not cells else "string[pyarrow]", name="订单号")
+    blank = np.array([b for _, b in cells], dtype=bool)
+    df = pd.DataFrame({"订单号": ids})
+    res = normalize_field(df["订单号"], "id")
+    got = filled_in_order(df, {"订单号": "order_id"}, {"订单号": res}, blank)
+    first = first_rows(res.values)   # the whole table grouped
+    has = np.bincount(first, weights=~blank, minlength=len(first))[first] > 0
+    want = blank & has & (res.values != "").to_numpy(dtype=bool, na_value=False)
+    assert got.tolist() == want.tolist()
+    res._first = first   # a table normalized with its order ids grouped already
+    assert filled_in_order(df, {"订单号": "order_id"}, {"订单号": res}, blank).tolist() == want.tolist()

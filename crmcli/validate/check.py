@@ -162,10 +162,19 @@ def filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Ma
         return np.zeros(len(df), dtype=bool)
     res = normalized.get(col)
     values = res.values if res is not None else df[col].astype("str").str.strip()
-    first = res._first if res is not None and res._first is not None else first_rows(values)
+    ids = (values != "").to_numpy(dtype=bool, na_value=False)
+    if res is not None and res._first is not None:
+        at, first = np.arange(len(values)), res._first
+    else:   # only the orders holding a blank cell matter: their rows are grouped, not the whole table's
+        wanted = blank & ids
+        if not wanted.any():
+            return np.zeros(len(df), dtype=bool)
+        at = np.flatnonzero(values.isin(pd.unique(values[wanted])).to_numpy(dtype=bool, na_value=False))
+        first = first_rows(values.iloc[at])
     # each row's order is its first row's position: an order is filled when any of its rows is
-    has = np.bincount(first, weights=~blank, minlength=len(first))[first] > 0
-    return blank & has & (values != "").to_numpy(dtype=bool, na_value=False)
+    has = np.zeros(len(values), dtype=bool)
+    has[at] = np.bincount(first, weights=~blank[at], minlength=len(at))[first] > 0
+    return blank & has & ids
 
 
 def _clean_frame(df: pd.DataFrame, normalized: Mapping[str, Normalized]) -> pd.DataFrame:
