@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from benchmarks.gen_orders import make_orders, write_csv
@@ -152,6 +154,24 @@ def test_parquet_confirmation_picks_the_candidates_as_stored(repeats, tmp_path):
     assert len(want) > 1000
     got = _dup_issues(tmp_path / "si.csv")
     pd.testing.assert_frame_equal(got[list(want.columns)], want[list(want.columns)])
+
+
+CELLS = st.one_of(st.none(), st.sampled_from(["", "张三", "a\x1fb", "1\x1f", "+8613800138000", " x", "é"]),
+                  st.text(max_size=4))
+
+
+@given(st.integers(1, 4).flatmap(lambda k: st.lists(st.lists(CELLS, min_size=k, max_size=k), max_size=30)))
+def test_row_keys_are_each_cell_after_its_length(rows):
+    """The confirming pass's exact keys: every cell after its length in characters, joined by \x1f (so no two
+    different rows share one, whatever a cell holds), rows of blanks only left out."""
+    width = len(rows[0]) if rows else 1
+    frame = pd.DataFrame(rows or [], columns=[f"c{j}" for j in range(width)], dtype="str")
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    got = stream_keys.row_keys(frame)
+    want = {i: "\x1f".join(f"{len(v or '')}\x1f{v or ''}" for v in row) for i, row in zip(frame.index, rows)
+            if any(v for v in row)}
+    assert dict(zip(got.index.tolist(), got.tolist())) == want
+    assert got.index.tolist() == list(want)
 
 
 def test_key_index_spills_only_hashes_and_rows_and_cleans_up(repeats, tmp_path, monkeypatch):

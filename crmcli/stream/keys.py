@@ -263,13 +263,20 @@ class KeyIndex:
 
 
 def row_keys(clean: pd.DataFrame) -> pd.Series:
-    """Exact row keys (every normalized value, joined by a separator no cell holds: ``\\x1f``) of a
-    frame's rows, ``""``-only rows left out."""
+    """Exact row keys (every normalized value after its length in characters, joined by a separator no
+    cell holds: ``\x1f``) of a frame's rows, ``""``-only rows left out. Joined in Arrow (pandas' string
+    concatenation took 1.2 s for the 200,000 candidates of 10M rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = clean.astype("str").fillna("")
     filled = np.zeros(len(text), dtype=bool)
-    for c in text.columns:
-        filled |= (text[c] != "").to_numpy()
-    joined = text.iloc[:, 0].str.len().astype("str") + "\x1f" + text.iloc[:, 0]
-    for c in text.columns[1:]:
-        joined = joined + "\x1f" + text[c].str.len().astype("str") + "\x1f" + text[c]
-    return joined[filled]
+    parts = []
+    for arr in text_columns(text):
+        arr = arr.cast(pa.large_string())
+        filled |= pc.greater(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+        parts += [pc.utf8_length(arr).cast(pa.large_string()), arr]
+    if not parts:
+        return pd.Series([], dtype=object)
+    joined = pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
+    return pd.Series(joined.to_pylist(), index=text.index, dtype=object)[filled]
