@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from crmcli.fields import FIELD_KINDS, KINDS, Normalized, normalize_field
 from crmcli.fields.email import normalize_email
-from crmcli.fields.phone import _cn_fast_pattern, normalize_phone
+from crmcli.fields.phone import cn_fast_pattern, normalize_phone
 from crmcli.schema import FIELDS
 
 
@@ -60,7 +60,7 @@ def test_phone_region_option():
 
 
 def test_phone_fast_path_agrees_with_phonenumbers():
-    pattern = _cn_fast_pattern()
+    pattern = cn_fast_pattern()
     assert pattern is not None
     rng = random.Random(7)
     for _ in range(3000):

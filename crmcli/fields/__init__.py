@@ -28,7 +28,8 @@ from .dates import normalize_date, normalize_date_array, normalize_dates
 from .email import normalize_email, normalize_email_array, normalize_emails
 from .ids import normalize_id, normalize_id_array, normalize_ids
 from .money import normalize_amount_array, normalize_amounts, normalize_number_array, normalize_numbers, parse_amount
-from .phone import normalize_phone, normalize_phone_array, normalize_phones, warm_up_phones
+from .phone import normalize_phone
+from .phone_array import normalize_phone_array, normalize_phones, warm_up_phones
 from .text import fold_width, normalize_text, normalize_text_array, normalize_texts, unwrap_excel_text
 
 KINDS = ("phone", "email", "date", "amount", "number", "id", "text")
