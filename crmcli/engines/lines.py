@@ -28,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..fields import FIELD_KINDS
-from ..orders.prepare import amount_notes, customer_key, key_fields, order_columns, type_fields
+from ..orders.notes import amount_notes
+from ..orders.prepare import customer_key, key_fields, order_columns, type_fields
 from ..schema import amount_source
 from ..table import Table
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..errors import DataError
 from ..orders import LEFT_OUT_CLASSES, status_sentence
-from ..orders.prepare import ambiguous_sentence, credit_note_sentence, repeated_rows_sentence, unknown_sentence
+from ..orders.notes import ambiguous_sentence, credit_note_sentence, repeated_rows_sentence, unknown_sentence
 from ..orders.status import classify_statuses, status_table
 from . import orders_sql, sql
 from .lines import LineSpec, direct_lines, line_batches

@@ -62,15 +62,21 @@ import pandas as pd
 from ..errors import UsageError
 from ..fields import FIELD_KINDS
 from ..normalize import normalize_table
-from ..schema import AMOUNT_LABELS, amount_source, column_for
+from ..schema import amount_source, column_for
 from .lines import fill_blank, group_orders, is_order_level, net_lines, order_codes, order_numbers, pair_codes
-from .status import LEFT_OUT_LABELS, classify_statuses, status_table
+from .notes import (
+    ambiguous_sentence,
+    amount_notes,
+    credit_note_sentence,
+    repeated_rows_sentence,
+    status_sentence,
+    unknown_sentence,
+)
+from .status import LEFT_OUT_CLASSES, classify_statuses, status_table
 
 #: Reasons a row is left out, in the order they are checked.
 DROP_REASONS = ("totals-row", "duplicate-row", "cancelled", "unpaid", "refunded", "invalid-date", "invalid-amount",
                 "missing-customer")
-#: Status classes whose orders are left out (the ``dropped`` keys).
-LEFT_OUT_CLASSES = tuple(LEFT_OUT_LABELS)
 #: Line fields typed as float64 (besides amount).
 NUMERIC_FIELDS = ("quantity", "unit_price", "cost", "refund_amount")
 #: Fields an export may fill on one line of an order only (the others take the order's value).
@@ -296,42 +302,6 @@ def prepare_orders(orders: Any, *, read: Any = None, overrides: Mapping[str, str
                                                                   dtype="str"))
 
 
-def amount_notes(cmap: Any, amount_col: str | None) -> list[str]:
-    """Where the amount comes from, when there was a choice (or no amount column)."""
-    if amount_col is None:
-        return ["no amount column: amount = unit_price × quantity"]
-    passed = cmap.passed_over.get("amount", [])
-    if not passed:
-        return []
-    others = ", ".join(f"{h!r} ({AMOUNT_LABELS[amount_source(h)]})" for h in passed)
-    return [f"amount: {amount_col!r} ({AMOUNT_LABELS[amount_source(amount_col)]}) over {others} — the amount paid "
-            f"wins over a total, a total over goods value, goods value over unit price × quantity"]
-
-
-def credit_note_sentence(credit: int, total: float) -> str:
-    """The note on credit notes (orders with a negative net amount)."""
-    return (f"{credit} credit note{'s' if credit != 1 else ''} (orders with a negative net amount: returns "
-            f"with their own order id, C… invoices; {total:,.2f} in all) net into revenue and monetary "
-            f"but are not purchases: no order count, frequency, AOV denominator, first/last order or "
-            f"recency")
-
-
-def unknown_sentence(unknown: Mapping[str, int]) -> str:
-    listed = ", ".join(f"{text!r} ({k} order{'s' if k != 1 else ''})" for text, k in unknown.items())
-    return (f"unknown order status, counted as a purchase: {listed} — set its class in crm.toml "
-            f"(the status table of the orders section, orders.status)")
-
-
-def repeated_rows_sentence(n: int) -> str:
-    return (f"{n} rows repeat an earlier row exactly; without an order id column each is counted as an order "
-            f"of its own")
-
-
-def ambiguous_sentence(n: int) -> str:
-    return (f"{n} order dates are ambiguous (day/month); read as the column's likely order — "
-            f"use --dayfirst to force")
-
-
 def type_fields(table: Any) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, np.ndarray]]:
     """``({field: typed values}, {field: issue codes}, {field: blank mask})`` of a Table's mapped
     columns: dates as datetime64, amounts and numbers as float64 (NaN where invalid), the rest text."""
@@ -351,17 +321,6 @@ def type_fields(table: Any) -> tuple[dict[str, pd.Series], dict[str, pd.Series],
             lines[fname] = pd.Series(res.values, index=index, dtype="str")
         blank[fname] = (res.values.fillna("") == "").to_numpy()
     return lines, codes, blank
-
-
-def status_sentence(orders_by_class: Mapping[str, int], rows_by_class: Mapping[str, int] | None = None) -> str:
-    """``left out: 312 cancelled or closed, 98 unpaid, 41 refunded orders`` (+ rows when they differ)."""
-    parts = [f"{orders_by_class[c]} {LEFT_OUT_LABELS[c]}" for c in LEFT_OUT_CLASSES if orders_by_class.get(c)]
-    n_orders = sum(orders_by_class.values())
-    text = "left out: " + ", ".join(parts) + (" orders" if n_orders != 1 else " order") + " (by their status)"
-    rows = sum((rows_by_class or {}).values())
-    if rows_by_class and rows != n_orders:
-        text += f"; {rows} rows"
-    return text
 
 
 # ----------------------------------------------------------------- building blocks

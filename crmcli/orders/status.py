@@ -25,6 +25,8 @@ CLASS_ALIASES = {"pending": "unpaid", "closed": "cancelled", "canceled": "cancel
                  "complete": "completed", "fulfilled": "completed", "counted": "completed"}
 #: How a left-out class is said on stderr (``left out: 312 cancelled or closed, 98 unpaid, 41 refunded``).
 LEFT_OUT_LABELS = {"cancelled": "cancelled or closed", "unpaid": "unpaid", "refunded": "refunded"}
+#: Status classes whose orders are left out (the ``dropped`` keys).
+LEFT_OUT_CLASSES = tuple(LEFT_OUT_LABELS)
 
 #: The vocabulary: class -> status texts as platforms write them (Taobao/Tmall, JD, Pinduoduo,
 #: Youzan, Douyin, Shopify, WooCommerce, generic ERP exports).
