@@ -5,7 +5,7 @@ purchase, ``T`` time from the first purchase to the end of observation, all in o
 (``crm`` uses days). Parameters ``r, alpha`` (gamma heterogeneity of the purchase rate; ``alpha``
 is in the time unit) and ``a, b`` (beta heterogeneity of the drop-out probability).
 
-The log-likelihood is written with ``gammaln`` / ``betaln`` and a ``logaddexp`` of its two
+The log-likelihood is written with ``gammaln`` / ``betaln`` and a log-sum-exp of its two
 terms, so it stays finite for customers with hundreds of purchases; its gradient is analytic
 (digamma). The conditional expectation uses Euler's transformation of ₂F₁, whose parameters then
 do not grow with ``x``.
@@ -44,10 +44,16 @@ def log_likelihood_terms(params, x, t_x, T) -> np.ndarray:
     return a1 + np.logaddexp(a2, a3)
 
 
+#: Rows of the likelihood evaluated at a time: each step's temporaries stay in the CPU's cache (measured on
+#: 770,302 distinct histories: 66 ms an evaluation on whole arrays, 30 ms in blocks of 16,384).
+BLOCK = 16_384
+
+
 @dataclass
 class LikelihoodData:
-    """The fit's data: rows (x, t_x, T, weight) and the distinct x values, where every special function is
-    evaluated (they depend on x only, and a million customers have a few hundred distinct x)."""
+    """The fit's data: rows (x, t_x, T, weight) and the distinct values of x, T and t_x, where every
+    special function and logarithm is evaluated (they depend on one of them only, and a million
+    customers have a few hundred distinct x and, in days, a few thousand distinct T and t_x)."""
 
     x: np.ndarray
     t_x: np.ndarray
@@ -55,17 +61,31 @@ class LikelihoodData:
     w: np.ndarray
     xs: np.ndarray       # the distinct x values
     xi: np.ndarray       # row -> position in xs
+    Ts: np.ndarray       # the distinct T values
+    Ti: np.ndarray       # row -> position in Ts
+    ts: np.ndarray       # the distinct t_x values
+    ti: np.ndarray       # row -> position in ts
+    wx: np.ndarray       # the weight of each distinct x
 
     @classmethod
     def from_arrays(cls, x, t_x, T, w) -> LikelihoodData:
         xs, xi = np.unique(x, return_inverse=True)
-        return cls(x, t_x, T, w, xs, xi)
+        Ts, Ti = np.unique(T, return_inverse=True)
+        ts, ti = np.unique(t_x, return_inverse=True)
+        return cls(x, t_x, T, w, xs, xi.astype(np.intp), Ts, Ti.astype(np.intp), ts, ti.astype(np.intp),
+                   np.bincount(xi, w, minlength=len(xs)))
 
 
 def negative_log_likelihood(log_params, data: LikelihoodData) -> tuple[float, np.ndarray]:
-    """−LL and its gradient with respect to the log parameters (the objective :func:`fit_bgnbd` minimizes)."""
+    """−LL and its gradient with respect to the log parameters (the objective :func:`fit_bgnbd` minimizes).
+
+    Per row the log-likelihood is ``g(x) + r log alpha + log(e^A2 + e^A3)`` with ``A2 = b2(x) − (r + x)
+    log(alpha + T)`` and ``A3 = b3(x) − (r + x) log(alpha + t_x)``; with ``w2 = e^A2 / (e^A2 + e^A3)``
+    every derivative is a part that depends on x alone (summed once over the distinct x, by weight)
+    and a part weighted by ``w2`` (its per-x sums, ``s2``, collected by ``bincount``). The rows go
+    through in fixed :data:`BLOCK` s, summed in order: the same data, the same bits."""
     r, alpha, a, b = np.exp(log_params)
-    xs, xi, x, w = data.xs, data.xi, data.x, data.w
+    xs = data.xs
     rep_s = xs > 0
     bx1 = np.where(rep_s, b + xs - 1, b)  # unused where x = 0
     base = betaln(a, b)
@@ -79,21 +99,38 @@ def negative_log_likelihood(log_params, data: LikelihoodData) -> tuple[float, np
     da2, da3 = digamma(a) - d_abx - dab, digamma(a + 1) - d_abx - dab
     db2 = digamma(b + xs) - d_abx - dbb
     db3 = np.where(rep_s, digamma(bx1) - d_abx - dbb, 0.0)
-    # per row
-    la, lT, lt = np.log(alpha), np.log(alpha + data.T), np.log(alpha + data.t_x)
-    rx = r + x
-    a2 = b2[xi] - rx * lT
-    a3 = b3[xi] - rx * lt
-    m = np.logaddexp(a2, a3)
-    ll = g_r[xi] + r * la + m
-    w2 = np.exp(a2 - m)
-    w3 = 1.0 - w2
-    d_r = dr_s[xi] + la - w2 * lT - w3 * lt
-    d_alpha = r / alpha - rx * (w2 / (alpha + data.T) + w3 / (alpha + data.t_x))
-    d_a = w2 * da2[xi] + w3 * da3[xi]
-    d_b = w2 * db2[xi] + w3 * db3[xi]
-    grad = np.array([np.dot(w, d) for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
-    return -float(np.dot(w, ll)), -grad
+    # the T-only and t_x-only parts, on their distinct values
+    lT_s, lt_s = np.log(alpha + data.Ts), np.log(alpha + data.ts)
+    iT_s, it_s = 1.0 / (alpha + data.Ts), 1.0 / (alpha + data.ts)
+    s_m = s_l = s_alpha = 0.0
+    s2 = np.zeros(len(xs))
+    with np.errstate(invalid="ignore"):
+        for start in range(0, len(data.x), BLOCK):
+            rows = slice(start, start + BLOCK)
+            xi, Ti, ti, w = data.xi[rows], data.Ti[rows], data.ti[rows], data.w[rows]
+            lT, lt = lT_s[Ti], lt_s[ti]
+            rx = r + data.x[rows]
+            a2 = b2[xi] - rx * lT
+            a3 = b3[xi] - rx * lt          # -inf where x = 0: e = 0, w2 = 1
+            # log(e^a2 + e^a3) and w2 from one exponential (numpy's logaddexp is 20x an exp)
+            e = np.exp(-np.abs(a2 - a3))
+            one_e = 1.0 + e
+            w2 = np.where(a2 >= a3, 1.0, e) / one_e
+            ww2 = w * w2
+            s_m += np.dot(w, np.maximum(a2, a3) + np.log(one_e))
+            s_l += np.dot(w, lt) + np.dot(ww2, lT - lt)
+            it = it_s[ti]
+            s_alpha += np.dot(w * rx, it + w2 * (iT_s[Ti] - it))
+            s2 += np.bincount(xi, ww2, minlength=len(xs))
+    total = float(data.w.sum())
+    la = np.log(alpha)
+    ll = np.dot(data.wx, g_r) + r * la * total + s_m
+    d_r = np.dot(data.wx, dr_s) + la * total - s_l
+    d_alpha = r / alpha * total - s_alpha
+    d_a = np.dot(data.wx, da3) + np.dot(s2, da2 - da3)
+    d_b = np.dot(data.wx, db3) + np.dot(s2, db2 - db3)
+    grad = np.array([d_r, d_alpha, d_a, d_b]) * np.array([r, alpha, a, b])
+    return -float(ll), -grad
 
 
 def fit_bgnbd(x, t_x, T, weights=None) -> tuple[dict[str, float], MleFit]:
