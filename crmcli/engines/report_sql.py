@@ -36,19 +36,24 @@ def later_lines(as_of: str) -> str:
     return f"SELECT COUNT(*) AS n FROM lines_net WHERE NOT full_refund AND {orders_sql.DAY} > {as_of}"
 
 
-MONTH = period_label("month", "order_date")
+#: A line's month, grouped on as a timestamp; its label (``YYYY-MM``) is made on the groups, not on every line
+#: (building the text of 10M lines' months was 0.5 s of 0.7 s of the sales cells).
+MONTH_START = "DATE_TRUNC('month', order_date)"
+MONTH = period_label("month", "m")
 
 
 def sales_cells() -> str:
     """Net amount per (month ``YYYY-MM``, channel; '' = none) of ``report_lines``."""
-    return f"SELECT {MONTH} AS month, channel, SUM(amount) AS amount FROM report_lines GROUP BY 1, 2"
+    return (f"SELECT {MONTH} AS month, channel, amount FROM (SELECT {MONTH_START} AS m, channel, SUM(amount) AS amount "
+            f"FROM report_lines GROUP BY 1, 2) AS g")
 
 
 def sales_counts() -> str:
     """Per month: the purchases' distinct order ids and customers (as pandas' ``nunique``: a blank order
     id is one value)."""
-    return (f"SELECT {MONTH} AS month, COUNT(DISTINCT order_id) AS orders, COUNT(DISTINCT customer_id) AS customers "
-            f"FROM report_lines WHERE is_purchase GROUP BY 1")
+    return (f"SELECT {MONTH} AS month, orders, customers FROM (SELECT {MONTH_START} AS m, "
+            f"COUNT(DISTINCT order_id) AS orders, COUNT(DISTINCT customer_id) AS customers "
+            f"FROM report_lines WHERE is_purchase GROUP BY 1) AS g")
 
 
 def sales_totals() -> str:
