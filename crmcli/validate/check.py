@@ -169,12 +169,26 @@ def filled_in_order(df: pd.DataFrame, mapping: Mapping[str, str], normalized: Ma
         wanted = blank & ids
         if not wanted.any():
             return np.zeros(len(df), dtype=bool)
-        at = np.flatnonzero(values.isin(pd.unique(values[wanted])).to_numpy(dtype=bool, na_value=False))
+        at = np.flatnonzero(_holding(values, wanted))
         first = first_rows(values.iloc[at])
     # each row's order is its first row's position: an order is filled when any of its rows is
     has = np.zeros(len(values), dtype=bool)
     has[at] = np.bincount(first, weights=~blank[at], minlength=len(at))[first] > 0
     return blank & has & ids
+
+
+def _holding(values: pd.Series, wanted: np.ndarray) -> np.ndarray:
+    """Mask of the rows whose value is one of the ``wanted`` rows' values: in Arrow for Arrow strings
+    (``is_in``: 5-10 ms for a 200,000-row batch, pandas' ``isin`` of the same 35-40 ms)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None:
+        return values.isin(pd.unique(values[wanted])).to_numpy(dtype=bool, na_value=False)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    found = pc.is_in(arr, value_set=pc.unique(arr.filter(pa.array(wanted))))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _clean_frame(df: pd.DataFrame, normalized: Mapping[str, Normalized]) -> pd.DataFrame:
