@@ -220,3 +220,24 @@ def test_properties(rows, bins, scheme):
     assert t["tier"].isin(["high", "mid", "low"]).all()
     assert res.segments["customers"].sum() == len(t)
     assert res.orders == t["frequency"].sum()
+
+
+@given(st.lists(st.sampled_from([0.0, 1.5, 10.0, 99.99, 100.0, 250.0, float("nan")]), max_size=60),
+       st.sampled_from([((0.2, 0.3, 0.5)), (1.0,), (0.5, 0.5), (0.0, 0.1, 0.9)]))
+def test_tiers_rank_as_pandas_ranks_ties(values, shares):
+    """A customer's tier by how many have a strictly larger monetary (ties share the better tier), the
+    same as pandas' rank(method="min") gives, NaN included."""
+    m = np.array(values, dtype=np.float64)
+    tiers = [(f"t{i}", s) for i, s in enumerate(shares)]
+    n = len(m)
+    rank = pd.Series(m).rank(method="min", ascending=False).to_numpy() - 1
+    want = np.searchsorted(np.cumsum(shares)[:-1], rank / max(n, 1), side="right")
+    assert assign_tiers(m, tiers).tolist() == [f"t{i}" for i in want]
+
+
+@given(st.lists(st.tuples(*[st.integers(1, 5)] * 3), min_size=1, max_size=40))
+def test_rfm_code_is_the_three_scores(scores):
+    from crmcli.rfm.scoring import _rfm_code
+
+    got = _rfm_code({d: np.array([s[i] for s in scores]) for i, d in enumerate("rfm")}, 5)
+    assert got.tolist() == [f"{r}{f}{m}" for r, f, m in scores] and str(got.dtype) == "str"

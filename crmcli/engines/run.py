@@ -303,7 +303,7 @@ def rfm_on(p: EngineOrders, *, as_of: Any = None, bins: int = 5, breaks: Any = N
         per = per[buyers]
     first = pd.to_datetime(per["first_at"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
     last = pd.to_datetime(per["last_at"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    result = score_customers(per["customer_id"].astype(str).to_numpy(dtype=object),
+    result = score_customers(per["customer_id"].astype("str").reset_index(drop=True),   # text as fetched
                              per["frequency"].to_numpy(dtype=np.int64),
                              per["monetary"].to_numpy(dtype=np.float64) + 0.0, first, last, as_of_day, bins=bins,
                              cuts=cuts, rules=table_rules, lang=lang, tiers=tiers or DEFAULT_TIERS, dropped=dropped,

@@ -68,19 +68,37 @@ def score_values(values: np.ndarray, edges: np.ndarray, *, reverse: bool = False
 def assign_tiers(monetary: np.ndarray, tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS) -> np.ndarray:
     """Tier label per customer: ranked by monetary (highest first), the first ``share`` of
     customers get the first label, and so on; ties share the better tier."""
-    names = [t[0] for t in tiers]
+    return np.asarray([t[0] for t in tiers], dtype=object)[_tier_index(monetary, _tier_shares(tiers))]
+
+
+def _tier_shares(tiers: Sequence[tuple[str, float]]) -> np.ndarray:
     shares = np.array([float(t[1]) for t in tiers])
     if len(tiers) == 0 or (shares < 0).any() or abs(shares.sum() - 1) > 1e-9:
         raise UsageError("tier shares must be non-negative and add up to 1", hint="e.g. high=0.2, mid=0.3, low=0.5")
+    return shares
+
+
+def _tier_index(monetary: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Each customer's tier (a position in the tiers), see :func:`assign_tiers`."""
     n = len(monetary)
     if n == 0:
-        return np.array([], dtype=object)
-    # position of the first customer with the same monetary in the descending order
-    rank_min = pd.Series(monetary).rank(method="min", ascending=False).to_numpy() - 1
-    before = rank_min / n
-    bounds = np.cumsum(shares)[:-1]
-    idx = np.searchsorted(bounds, before, side="right")
-    return np.asarray(names, dtype=object)[idx]
+        return np.zeros(0, dtype=np.intp)
+    monetary = np.asarray(monetary, dtype=np.float64)
+    if np.isnan(monetary).any():   # pandas ranks a NaN nowhere: it falls in the last tier
+        greater = pd.Series(monetary).rank(method="min", ascending=False).to_numpy() - 1
+    else:   # the customers with a strictly larger monetary (a tie's first position in the descending order)
+        order = np.argsort(monetary)
+        ascending = monetary[order]
+        change = ascending[1:] != ascending[:-1]
+        last_of_tie = np.flatnonzero(np.append(change, True))
+        greater = np.empty(n, dtype=np.int64)
+        greater[order] = n - 1 - last_of_tie[np.cumsum(np.insert(change, 0, False))]
+    return np.searchsorted(np.cumsum(shares)[:-1], greater / n, side="right")
+
+
+def _text(labels: Sequence[str], index: np.ndarray) -> pd.Series:
+    """The text column of ``labels[index]``, taken as one array (not a million Python strings)."""
+    return pd.Series(pd.array(list(labels), dtype="str").take(np.asarray(index, dtype=np.intp)))
 
 
 def score_customers(customers: Any, frequency: np.ndarray, monetary: np.ndarray, first: np.ndarray,
@@ -116,7 +134,6 @@ def score_customers(customers: Any, frequency: np.ndarray, monetary: np.ndarray,
         lv = {d: rescale_scores(scores[d], bins, table_rules.bins) - 1 for d in "rfm"}
     seg_idx = assign_segments(table_rules, lv["r"], lv["f"], lv["m"])
     labels = table_rules.labels(lang)
-    segment = np.asarray(labels, dtype=object)[seg_idx]
 
     out = pd.DataFrame({
         "customer_id": pd.Series(cust_uniques, dtype="str"),
@@ -132,8 +149,8 @@ def score_customers(customers: Any, frequency: np.ndarray, monetary: np.ndarray,
         "f_score": scores["f"].astype(np.int64),
         "m_score": scores["m"].astype(np.int64),
         "rfm_score": _rfm_code(scores, bins),
-        "segment": pd.Series(segment, dtype="str"),
-        "tier": pd.Series(assign_tiers(monetary, tiers), dtype="str"),
+        "segment": _text(labels, seg_idx),
+        "tier": _text([t[0] for t in tiers], _tier_index(monetary, _tier_shares(tiers))),
     })
     summary = summarize_segments(out, labels)
     return RfmResult(table=out, segments=summary, edges={d: [float(x) for x in e] for d, e in edges.items()},
@@ -144,9 +161,12 @@ def score_customers(customers: Any, frequency: np.ndarray, monetary: np.ndarray,
 
 def _rfm_code(scores: Mapping[str, np.ndarray], bins: int) -> pd.Series:
     """``"545"``: the three scores side by side (joined by ``-`` when bins > 9)."""
-    if bins <= 9:   # the text of each of the few distinct codes once
-        uniq, codes = np.unique(scores["r"] * 100 + scores["f"] * 10 + scores["m"], return_inverse=True)
-        return pd.Series(uniq.astype(str).astype(object)[codes.reshape(-1)], dtype="str")
+    if bins <= 9:   # the text of each of the few distinct codes once (the codes are below 1000: counted, not sorted)
+        code = np.asarray(scores["r"] * 100 + scores["f"] * 10 + scores["m"], dtype=np.intp)
+        uniq = np.flatnonzero(np.bincount(code, minlength=1000))
+        position = np.zeros(1000, dtype=np.intp)
+        position[uniq] = np.arange(len(uniq))
+        return _text([str(u) for u in uniq], position[code])
     r, f, m = (pd.Series(scores[d]).astype("str") for d in "rfm")
     return (r + "-" + f + "-" + m).astype("str")
 
