@@ -130,8 +130,8 @@ def assign_tags(table: pd.DataFrame, rules: Sequence[TagRule], *, as_of: pd.Time
         patterns = ((keys[:, None] >> np.arange(met.shape[1])) & 1).astype(bool)
     else:
         patterns, codes = np.unique(met, axis=0, return_inverse=True)
-    joined = np.array([SEPARATOR.join(lab for lab, h in zip(labels, row) if h) for row in patterns], dtype=object)
-    return pd.Series(joined[codes.reshape(-1)], index=table.index, dtype="str")
+    joined = pd.array([SEPARATOR.join(lab for lab, h in zip(labels, row) if h) for row in patterns], dtype="str")
+    return pd.Series(joined.take(codes.reshape(-1)), index=table.index)   # one take, not a string a row
 
 
 def prospect_rows(leads: pd.DataFrame, lines: pd.DataFrame, customers: set[str]) -> pd.DataFrame:
