@@ -28,7 +28,9 @@ def day_bounds() -> str:
 
 
 def customer_summary(as_of_day: int) -> str:
-    """The BTYD summary of the orders up to day ``as_of_day`` (inclusive), by customer id."""
+    """The BTYD summary of the orders up to day ``as_of_day`` (inclusive), by customer id. The first purchase
+    day's value is its ``ARG_MIN`` by day (Spark: ``MIN_BY``; a customer's days are distinct), in the one
+    GROUP BY: a window over every purchase day to find the first was ~35 % of the query at 10M orders."""
     return f"""
 WITH o AS (
   SELECT first_row, customer_id, {DAY_NUMBER} AS d, amount, is_purchase FROM orders WHERE {DAY_NUMBER} <= {as_of_day}
@@ -42,12 +44,11 @@ WITH o AS (
 ), credit_sum AS (
   SELECT customer_id, d, SUM(amount) AS v FROM credit_day GROUP BY customer_id, d
 ), days AS (
-  SELECT p.customer_id, p.d, p.v + COALESCE(c.v, 0) AS v,
-    MIN(p.d) OVER (PARTITION BY p.customer_id) AS first_d
+  SELECT p.customer_id, p.d, p.v + COALESCE(c.v, 0) AS v
   FROM pdays AS p LEFT JOIN credit_sum AS c ON p.customer_id = c.customer_id AND p.d = c.d
 ), per AS (
   SELECT customer_id, COUNT(*) - 1 AS x, MIN(d) AS first_d, MAX(d) AS last_d, SUM(v) AS total_v,
-    SUM(CASE WHEN d = first_d THEN v ELSE 0 END) AS first_v
+    ARG_MIN(v, d) AS first_v
   FROM days GROUP BY customer_id
 ), spend AS (
   SELECT customer_id, SUM(amount) AS monetary FROM o GROUP BY customer_id
