@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmcli.config import Settings
 from crmcli.errors import OutputError
@@ -312,3 +314,18 @@ def test_large_detail_sheet_is_streamed(tmp_path):
     last = list(ws.iter_rows(min_row=n + 1, max_row=n + 1, values_only=True))[0]
     assert last[0] == f"C{n - 1:06d}" and last[1] == pytest.approx((n - 1) * 1.5)
     assert len(chart_parts(path)) == 1
+
+
+@given(st.lists(st.sampled_from([0.0, 5.0, 12.5, 99.0, 100.0, float("nan")]), max_size=30), st.integers(1, 8))
+def test_top_customers_are_the_whole_sort_cut(values, rows):
+    """The customer sheets' first rows (highest value first, then id) sorting only the rows that can be among
+    them are those of sorting every row; ties at the cut and NaN included, and the note counts every row."""
+    from crmcli.report.labels import Labeller
+    from crmcli.report.sheets import Limit
+
+    table = pd.DataFrame({"customer_id": [f"C{i:03d}" for i in range(len(values))][::-1], "monetary": values})
+    limit, t = Limit(rows=rows), Labeller("en")
+    got, note = limit.top(t, table, "monetary")
+    want, want_note = limit.cut(t, table.sort_values(["monetary", "customer_id"], ascending=[False, True]))
+    pd.testing.assert_frame_equal(got, want)
+    assert note == want_note

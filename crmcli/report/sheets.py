@@ -121,7 +121,7 @@ LEVELS_ZH = {"high": "高", "mid": "中", "medium": "中", "low": "低"}
 
 def top_customers(t: Labeller, rfm: pd.DataFrame, limit: Limit) -> tuple[pd.DataFrame, str | None]:
     """The Customers sheet's rows (the most valuable first, cut to ``limit``) and the note."""
-    return limit.cut(t, rfm.sort_values(["monetary", "customer_id"], ascending=[False, True]))
+    return limit.top(t, rfm, "monetary")
 
 
 @dataclass(frozen=True)
@@ -132,12 +132,25 @@ class Limit:
     rows: int = 10_000
     source: str = "ORDERS"
 
-    def cut(self, t: Labeller, table: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-        """The first ``rows`` of ``table`` (sorted by the caller) and the note, None when all fit."""
-        if len(table) <= self.rows:
+    def cut(self, t: Labeller, table: pd.DataFrame, total: int | None = None) -> tuple[pd.DataFrame, str | None]:
+        """The first ``rows`` of ``table`` (sorted by the caller; ``total``: the customers it was taken from,
+        else its length) and the note, None when all fit."""
+        total = len(table) if total is None else total
+        if total <= self.rows:
             return table, None
-        return table.iloc[: self.rows], t("top_customers").format(shown=f"{self.rows:,}", total=f"{len(table):,}",
+        return table.iloc[: self.rows], t("top_customers").format(shown=f"{self.rows:,}", total=f"{total:,}",
                                                                   source=self.source)
+
+    def top(self, t: Labeller, table: pd.DataFrame, value: str) -> tuple[pd.DataFrame, str | None]:
+        """:meth:`cut` of ``table`` sorted by ``value`` (highest first, then customer id). Past ``rows``
+        customers only those at or above the ``rows``-th highest value (every row of a tie) are sorted: the
+        same first rows, without sorting 1.25M rows by a text key (1.9 s) for 10,000 of them."""
+        order = {"by": [value, "customer_id"], "ascending": [False, True]}
+        v = table[value].to_numpy(dtype=np.float64)
+        if len(v) <= self.rows or np.isnan(v).any():   # (NaN sorts last: the whole table is sorted)
+            return self.cut(t, table.sort_values(**order))
+        kth = np.partition(v, len(v) - self.rows)[len(v) - self.rows]
+        return self.cut(t, table[v >= kth].sort_values(**order), total=len(table))
 
 
 def labelled_sheet(t: Labeller, name: str, table: pd.DataFrame, note: str | None = None) -> Sheet:
@@ -162,11 +175,10 @@ def at_risk_rows(t: Labeller, rfm: pd.DataFrame, clv_table: pd.DataFrame,
     """流失预警 / At risk: customers with churn_risk high, by value at stake (CLV if alive − CLV); None: nobody."""
     cols = ["repeat_purchases", "p_alive", "expected_order_value", "value_at_stake", "clv", "churn_risk"]
     table = join_predictions(rfm, clv_table, columns=cols)
-    table = table[table["churn_risk"] == "high"].sort_values(["value_at_stake", "customer_id"],
-                                                             ascending=[False, True])
+    table = table[table["churn_risk"] == "high"]
     if table.empty:
         return None
-    return limit.cut(t, table[["customer_id", *AT_RISK_COLUMNS]])
+    return limit.top(t, table[["customer_id", *AT_RISK_COLUMNS]], "value_at_stake")
 
 
 def customer_sheet(t: Labeller, name: str, rows: tuple[pd.DataFrame, str | None], contacts: pd.DataFrame,
