@@ -317,8 +317,8 @@ class OnEngine:
     def contacts(self, ids: Any, shown: Any, customers: Table | None) -> tuple[pd.DataFrame, dict]:
         """The contacts of the customers the sheets show (``shown``), from their rows only."""
         r = self.runner
-        wanted = set(shown)
-        shown = [c for c in pd.Series(ids).astype("str") if c in wanted]   # in the RFM table's order
+        ids = pd.Series(ids).astype("str")
+        shown = ids[ids.isin(list(shown)).to_numpy(dtype=bool)].tolist()   # in the RFM table's order
         r.put("shown", pd.DataFrame({"customer_id": pd.Series(shown, dtype="str")}))
         got = r.fetch(report_sql.shown_lines())
         lines = pd.DataFrame({"customer_id": got["customer_id"].astype("str").to_numpy(),
