@@ -110,7 +110,7 @@ class Normalized:
     def _count_changed(self, raw: pd.Series) -> int:
         if self._source is raw or self.values is raw:
             return 0
-        a, b = _arrow_of(self.values), _arrow_of(raw)
+        a, b = arrow_of(self.values), arrow_of(raw)
         if a is not None and b is not None and len(a) == len(b) and not b.null_count:
             return int(pc.sum(pc.not_equal(a, b)).as_py() or 0)
         return int((self.values != raw.fillna("")).sum())
@@ -135,7 +135,7 @@ def normalize_field(series: pd.Series, kind: str, *, region: str = "CN",
     if kind == "phone" and regions is not None:
         return _normalize_phones_by_region(series, np.asarray(regions, dtype=object), region)
     index = series.index
-    arr = _arrow_of(series)
+    arr = arrow_of(series)
     if arr is None or arr.null_count:
         text = series.astype("str").fillna("") if len(series) else pd.Series([], dtype="str")
         arr = pa.array(text.to_numpy(dtype=object).tolist(), type=pa.large_string())
@@ -203,7 +203,7 @@ def _normalize_array(arr: pa.Array, kind: str, region: str, dayfirst: bool | Non
     return (*normalize_text_array(arr), None)
 
 
-def _arrow_of(series: pd.Series) -> pa.Array | None:
+def arrow_of(series: pd.Series) -> pa.Array | None:
     """The pyarrow string array behind a ``str`` Series (one chunk), or None."""
     arr = getattr(series.array, "_pa_array", None)
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):

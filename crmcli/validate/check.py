@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..fields import Normalized
+from ..fields import Normalized, arrow_of
 from ..issue_text import issue_text
 from ..normalize import first_rows
 from ..schema import column_for
@@ -183,10 +183,9 @@ def _holding(values: pd.Series, wanted: np.ndarray) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = getattr(values.array, "_pa_array", None)
+    arr = arrow_of(values)
     if arr is None:
         return values.isin(pd.unique(values[wanted])).to_numpy(dtype=bool, na_value=False)
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     found = pc.is_in(arr, value_set=pc.unique(arr.filter(pa.array(wanted))))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
